@@ -1,0 +1,84 @@
+// Package secrecy owns the statistical secrecy of territorial aggregates
+// (DESIGN.md, "Statistical secrecy"): given who contributes what to each cell
+// of a territory × dimension table, it computes the margins and decides which
+// figure sets an observatory may see. It knows nothing of the database or of
+// GraphQL; callers build the contributions, call Apply once per response and
+// null every figure of a suppressed cell.
+//
+// # The table
+//
+// Rows are territories, columns are the values of one dimension, both
+// identified by a code string that must be unique within the table (a caller
+// mixing territory levels encodes the level in the code). A cell exists when
+// at least one company contributes to it; a company contributes when it has an
+// active employee or a declared need in the cell, so its headcount there may
+// be 0. Apply adds the margins: each row total, each column total and the
+// grand total. A margin's companies are the union of its cells' companies,
+// each contributing the sum of its headcounts in those cells. A margin is a
+// cell like the others and follows the same rules.
+//
+// Cells that no company contributes to are not in the Table. Their figures are
+// zero and say nothing about any company, so secrecy assumes everyone knows
+// them: they are members of no equation, and a row with one suppressed cell
+// beside empty ones still suppresses a second member. Callers omit them (or,
+// on a full grid, show them as the literal rule would: suppressed, FREQUENCY;
+// either is safe because nothing relies on their being hidden).
+//
+// # Primary secrecy
+//
+// A cell is suppressed with reason FREQUENCY when it has fewer than
+// Rules.MinCompanies distinct companies (default 3), otherwise with reason
+// DOMINANCE when one company contributes more than Rules.MaxShare of its
+// headcount (default 0.85; exactly 85 % is published). When the cell's
+// headcount is 0 no company can contribute more than a share of it, so only
+// the frequency rule applies. The share is compared in exact integer
+// arithmetic, MaxShare being taken to the millionth, so that 17 out of 20 is
+// exactly 85 % and never a rounding error.
+//
+// # Secondary secrecy
+//
+// The published figures are tied by equations, each a group of members: (a)
+// a row's cells with the row total, (b) a column's cells with the column
+// total, (c) the row totals with the grand total, (d) the column totals with
+// the grand total. A group with exactly one suppressed member suppresses a
+// second one, reason SECONDARY: among the group's published members, the one
+// with the fewest companies, then the smallest headcount, then the lowest
+// code, a total sorting after every code. Groups are visited rows first (by
+// territory code), then columns (by dimension code), then (c), then (d), and
+// a suppression takes effect at once for the groups visited after it. Passes
+// repeat until one changes nothing. Each changing pass suppresses at least
+// one more cell, so there are at most (number of cells + 1) passes. Codes
+// compare as Go strings (byte-wise), so results never depend on map order.
+//
+// # Degenerate tables
+//
+// Nothing is special-cased; the rules above already keep equal figures
+// consistent. When a row has a single cell (always so with no dimension:
+// callers put every contribution in one column, e.g. code ""), the cell and
+// its row total have the same companies and headcount, hence the same primary
+// outcome, and they form a two-member group, so secondary secrecy never
+// leaves one suppressed and the other published: they end with the same
+// Suppressed and Reason. The same holds for a column with a single cell and
+// its column total, for a single-row table's row total and the grand total,
+// and for a single-column table's column total and the grand total. With no
+// dimension a caller may therefore publish the row totals and the grand total
+// only. A table without any contribution has no rows, no columns and a grand
+// total of 0 companies, suppressed FREQUENCY when secrecy is enforced.
+//
+// # Limits
+//
+// DESIGN.md's rule, applied as written here, counts suppressed members one
+// equation at a time. Combining equations can still recover a value in some
+// tables: with row 11 holding the only cells of columns a and b, all
+// suppressed, and column c's total and the grand total published, row 11's
+// total is the grand total minus column c's total (TestSecondary,
+// "CombinedEquationsLimit"; about 1 % of the random tables of the property
+// tests). Non-negativity also bounds values: a published total of headcount 0
+// says its suppressed members are 0.
+//
+// # Without secrecy
+//
+// Apply with enforce false computes the same table and margins and publishes
+// everything, so callers with unsuppressed access (pole managers,
+// administrators) and observatories share one code path.
+package secrecy
