@@ -1,0 +1,294 @@
+package graphiql
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+)
+
+// AssetDir is where, under Options.BasePath, Handler serves the page's
+// files; with the default BasePath they are at AssetPrefix.
+const AssetDir = "graphiql/assets/"
+
+// AssetPrefix is the URL path of the page's files when Handler is mounted
+// at "/" (the default BasePath).
+const AssetPrefix = "/" + AssetDir
+
+// Options configures the GraphiQL page.
+type Options struct {
+	// Title is the page title; "GraphiQL" when empty.
+	Title string
+	// Endpoint is the URL GraphiQL POSTs its requests to, normally a path
+	// on the same origin; "/graphql" when empty. An absolute http(s) URL
+	// of another origin is allowed, and added to the page's connect-src.
+	Endpoint string
+	// DefaultQuery is shown in the query editor on a first visit.
+	DefaultQuery string
+	// DefaultHeaders is the text pre-filled in GraphiQL's headers editor,
+	// a JSON object such as {"Authorization": "Bearer …"}.
+	DefaultHeaders string
+	// PersistHeaders makes GraphiQL keep what users type in the headers
+	// editor (tokens included) in the browser's localStorage. Off by
+	// default, so every visit starts from DefaultHeaders.
+	PersistHeaders bool
+	// BasePath is the URL path the index page is served at, ending in "/";
+	// the page's files are under BasePath+AssetDir. "/" when empty. Mount
+	// Handler for that whole subtree without stripping the prefix, e.g.
+	// mux.Handle("/playground/", Handler(Options{BasePath: "/playground/"})).
+	BasePath string
+}
+
+//go:embed index.html.tmpl
+var indexSource string
+
+//go:embed assets/*.js assets/*.css assets/LICENSE.* web/*.js web/*.css
+var files embed.FS
+
+// asset is one file served under AssetDir.
+type asset struct {
+	name        string
+	contentType string
+	body        []byte
+	hash        string // hex of a SHA-256 prefix of body; the URL's "v" and the ETag
+
+	gzipOnce sync.Once
+	gzipped  []byte // nil when gzip does not make it smaller
+}
+
+// assets are the served files by name (their base name in the embedded FS).
+var assets = loadAssets()
+
+func loadAssets() map[string]*asset {
+	m := map[string]*asset{}
+	for _, dir := range []string{"assets", "web"} {
+		entries, err := fs.ReadDir(files, dir)
+		if err != nil {
+			panic("graphiql: reading embedded " + dir + ": " + err.Error())
+		}
+		for _, e := range entries {
+			body, err := fs.ReadFile(files, dir+"/"+e.Name())
+			if err != nil {
+				panic("graphiql: reading embedded " + e.Name() + ": " + err.Error())
+			}
+			if _, dup := m[e.Name()]; dup {
+				panic("graphiql: two embedded files named " + e.Name())
+			}
+			sum := sha256.Sum256(body)
+			m[e.Name()] = &asset{
+				name:        e.Name(),
+				contentType: contentType(e.Name()),
+				body:        body,
+				hash:        hex.EncodeToString(sum[:8]),
+			}
+		}
+	}
+	return m
+}
+
+func contentType(name string) string {
+	switch path.Ext(name) {
+	case ".js":
+		return "text/javascript; charset=utf-8"
+	case ".css":
+		return "text/css; charset=utf-8"
+	default:
+		return "text/plain; charset=utf-8"
+	}
+}
+
+// gzipBody returns the gzip encoding of the asset, computed once, or nil
+// when it would not be smaller.
+func (a *asset) gzipBody() []byte {
+	a.gzipOnce.Do(func() {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if _, err := zw.Write(a.body); err != nil {
+			return
+		}
+		if err := zw.Close(); err != nil {
+			return
+		}
+		if buf.Len() < len(a.body) {
+			a.gzipped = buf.Bytes()
+		}
+	})
+	return a.gzipped
+}
+
+// pageConfig is what the index page hands to web/init.js, as JSON.
+type pageConfig struct {
+	Endpoint       string `json:"endpoint"`
+	DefaultQuery   string `json:"defaultQuery,omitempty"`
+	DefaultHeaders string `json:"defaultHeaders,omitempty"`
+	PersistHeaders bool   `json:"persistHeaders"`
+}
+
+type handler struct {
+	base   string // ends in "/"
+	prefix string // base + AssetDir
+	index  []byte
+	csp    string
+}
+
+// Handler serves the GraphiQL index page at opts.BasePath ("/" by default)
+// and its embedded files under BasePath+AssetDir, and answers 404 to any
+// other path, so it can be mounted as the catch-all "/" of a mux. Only GET
+// and HEAD are allowed.
+//
+// The files' URLs carry their content hash (?v=…); requested with the
+// current hash they are cacheable for a year, otherwise they must be
+// revalidated with their ETag.
+func Handler(opts Options) http.Handler {
+	if opts.Title == "" {
+		opts.Title = "GraphiQL"
+	}
+	if opts.Endpoint == "" {
+		opts.Endpoint = "/graphql"
+	}
+	base := opts.BasePath
+	if base == "" {
+		base = "/"
+	}
+	if !strings.HasPrefix(base, "/") {
+		base = "/" + base
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	h := &handler{base: base, prefix: base + AssetDir}
+	h.csp = contentSecurityPolicy(opts.Endpoint)
+
+	tmpl := template.Must(template.New("index").Funcs(template.FuncMap{
+		"asset": h.assetURL,
+	}).Parse(indexSource))
+	var buf bytes.Buffer
+	err := tmpl.Execute(&buf, struct {
+		Title  string
+		Config pageConfig
+	}{
+		Title: opts.Title,
+		Config: pageConfig{
+			Endpoint:       opts.Endpoint,
+			DefaultQuery:   opts.DefaultQuery,
+			DefaultHeaders: opts.DefaultHeaders,
+			PersistHeaders: opts.PersistHeaders,
+		},
+	})
+	if err != nil {
+		// The template and its data are this package's own: a bug.
+		panic("graphiql: rendering the index page: " + err.Error())
+	}
+	h.index = buf.Bytes()
+	return h
+}
+
+// assetURL is the versioned URL of an embedded file, for the template.
+func (h *handler) assetURL(name string) (string, error) {
+	a, ok := assets[name]
+	if !ok {
+		return "", fs.ErrNotExist
+	}
+	return h.prefix + name + "?v=" + a.hash, nil
+}
+
+// contentSecurityPolicy allows the page its own origin only (plus data:
+// URLs for the fonts and images inlined in graphiql.min.css, inline styles
+// that GraphiQL's components inject at run time, and the endpoint's origin
+// when it is another one).
+func contentSecurityPolicy(endpoint string) string {
+	connect := "'self'"
+	if u, err := url.Parse(endpoint); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		connect += " " + u.Scheme + "://" + u.Host
+	}
+	return strings.Join([]string{
+		"default-src 'none'",
+		"script-src 'self'",
+		"style-src 'self' 'unsafe-inline'",
+		"img-src 'self' data:",
+		"font-src 'self' data:",
+		"connect-src " + connect,
+		"base-uri 'none'",
+		"form-action 'none'",
+		"frame-ancestors 'none'",
+	}, "; ")
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	var a *asset
+	switch {
+	case p == h.base:
+	case strings.HasPrefix(p, h.prefix):
+		a = assets[strings.TrimPrefix(p, h.prefix)]
+		if a == nil {
+			http.NotFound(w, r)
+			return
+		}
+	default:
+		http.NotFound(w, r)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, http.StatusText(http.StatusMethodNotAllowed), http.StatusMethodNotAllowed)
+		return
+	}
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if a == nil {
+		h.serveIndex(w, r)
+		return
+	}
+	serveAsset(w, r, a)
+}
+
+func (h *handler) serveIndex(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Type", "text/html; charset=utf-8")
+	hd.Set("Cache-Control", "no-cache")
+	hd.Set("Content-Security-Policy", h.csp)
+	hd.Set("Referrer-Policy", "no-referrer")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(h.index))
+}
+
+func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
+	hd := w.Header()
+	hd.Set("Content-Type", a.contentType)
+	hd.Add("Vary", "Accept-Encoding")
+	if r.URL.Query().Get("v") == a.hash {
+		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		hd.Set("Cache-Control", "no-cache")
+	}
+	body, etag := a.body, `"`+a.hash+`"`
+	if gz := a.gzipBody(); gz != nil && acceptsGzip(r) {
+		body, etag = gz, `"`+a.hash+`-gzip"`
+		hd.Set("Content-Encoding", "gzip")
+	}
+	hd.Set("ETag", etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// acceptsGzip tells whether the request's Accept-Encoding allows gzip.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+				continue
+			}
+			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+		}
+	}
+	return false
+}
