@@ -1,0 +1,27 @@
+// Package model binds the schema's connection types to the one generic
+// connection of internal/page, instantiated once per node type.
+package model
+
+import (
+	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/page"
+)
+
+type (
+	PoleConnection          = page.Connection[*domain.Pole]
+	PoleEdge                = page.Edge[*domain.Pole]
+	CompanyConnection       = page.Connection[*domain.Company]
+	CompanyEdge             = page.Edge[*domain.Company]
+	TerritoryConnection     = page.Connection[*domain.Territory]
+	TerritoryEdge           = page.Edge[*domain.Territory]
+	RoleConnection          = page.Connection[*domain.Role]
+	RoleEdge                = page.Edge[*domain.Role]
+	RoleSkillConnection     = page.Connection[*domain.RoleSkill]
+	RoleSkillEdge           = page.Edge[*domain.RoleSkill]
+	SkillConnection         = page.Connection[*domain.Skill]
+	SkillEdge               = page.Edge[*domain.Skill]
+	TrainingConnection      = page.Connection[*domain.Training]
+	TrainingEdge            = page.Edge[*domain.Training]
+	TrainingSkillConnection = page.Connection[*domain.TrainingSkill]
+	TrainingSkillEdge       = page.Edge[*domain.TrainingSkill]
+)

@@ -1,0 +1,112 @@
+package loader
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// DefaultWait is how long a batch stays open after its first key. gqlgen
+// resolves a list's elements in concurrent goroutines, which all ask within
+// microseconds; a couple of milliseconds gathers them even on a busy machine.
+const DefaultWait = 2 * time.Millisecond
+
+// Fetch loads many keys at once. Keys absent from the map load as V's zero value.
+type Fetch[K comparable, V any] func(ctx context.Context, keys []K) (map[K]V, error)
+
+// Loader gathers keys asked within a short window and fetches them in one
+// call, caching results for its lifetime (one request).
+type Loader[K comparable, V any] struct {
+	fetch    Fetch[K, V]
+	wait     time.Duration
+	maxBatch int
+
+	mu      sync.Mutex
+	done    map[K]*result[V]
+	pending *batch[K, V]
+}
+
+type result[V any] struct {
+	ready chan struct{}
+	val   V
+	err   error
+}
+
+type batch[K comparable, V any] struct {
+	keys    []K
+	results map[K]*result[V]
+	closed  bool
+}
+
+// New returns a loader; wait <= 0 means DefaultWait, maxBatch <= 0 no cap.
+func New[K comparable, V any](fetch Fetch[K, V], wait time.Duration, maxBatch int) *Loader[K, V] {
+	if wait <= 0 {
+		wait = DefaultWait
+	}
+	return &Loader[K, V]{fetch: fetch, wait: wait, maxBatch: maxBatch, done: map[K]*result[V]{}}
+}
+
+// Load returns the value for key, batched with the other keys asked meanwhile.
+func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
+	l.mu.Lock()
+	r, ok := l.done[key]
+	if !ok {
+		r = &result[V]{ready: make(chan struct{})}
+		l.done[key] = r
+		if l.pending == nil {
+			l.pending = &batch[K, V]{results: map[K]*result[V]{}}
+			go l.dispatchAfter(ctx, l.pending)
+		}
+		b := l.pending
+		b.keys = append(b.keys, key)
+		b.results[key] = r
+		if l.maxBatch > 0 && len(b.keys) >= l.maxBatch {
+			l.pending = nil
+			b.closed = true
+			go l.run(ctx, b)
+		}
+	}
+	l.mu.Unlock()
+	select {
+	case <-r.ready:
+		return r.val, r.err
+	case <-ctx.Done():
+		var zero V
+		return zero, ctx.Err()
+	}
+}
+
+func (l *Loader[K, V]) dispatchAfter(ctx context.Context, b *batch[K, V]) {
+	time.Sleep(l.wait)
+	l.mu.Lock()
+	if b.closed {
+		l.mu.Unlock()
+		return
+	}
+	b.closed = true
+	if l.pending == b {
+		l.pending = nil
+	}
+	l.mu.Unlock()
+	l.run(ctx, b)
+}
+
+func (l *Loader[K, V]) run(ctx context.Context, b *batch[K, V]) {
+	vals, err := l.fetch(ctx, b.keys)
+	for k, r := range b.results {
+		if err != nil {
+			r.err = err
+		} else {
+			r.val = vals[k]
+		}
+		close(r.ready)
+	}
+	if err != nil {
+		// A failed batch is not cached: a later Load of the same key retries.
+		l.mu.Lock()
+		for k := range b.results {
+			delete(l.done, k)
+		}
+		l.mu.Unlock()
+	}
+}

@@ -1,0 +1,85 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestConcurrentLoadsShareOneFetch(t *testing.T) {
+	var calls atomic.Int32
+	l := New(func(ctx context.Context, keys []int) (map[int]string, error) {
+		calls.Add(1)
+		out := map[int]string{}
+		for _, k := range keys {
+			if k%2 == 0 {
+				out[k] = "even"
+			}
+		}
+		return out, nil
+	}, 20*time.Millisecond, 0)
+	var wg sync.WaitGroup
+	got := make([]string, 100)
+	for i := range got {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			v, err := l.Load(context.Background(), i%50)
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = v
+		}(i)
+	}
+	wg.Wait()
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("fetch called %d times, want 1", n)
+	}
+	if got[2] != "even" || got[3] != "" {
+		t.Fatalf("got[2]=%q got[3]=%q", got[2], got[3])
+	}
+	// Cached: no new fetch.
+	if v, _ := l.Load(context.Background(), 4); v != "even" || calls.Load() != 1 {
+		t.Fatalf("cached load = %q after %d calls", v, calls.Load())
+	}
+}
+
+func TestMaxBatchSplits(t *testing.T) {
+	var calls atomic.Int32
+	l := New(func(ctx context.Context, keys []int) (map[int]int, error) {
+		calls.Add(1)
+		if len(keys) > 10 {
+			t.Errorf("batch of %d keys, cap is 10", len(keys))
+		}
+		return nil, nil
+	}, 20*time.Millisecond, 10)
+	var wg sync.WaitGroup
+	for i := 0; i < 35; i++ {
+		wg.Add(1)
+		go func(i int) { defer wg.Done(); _, _ = l.Load(context.Background(), i) }(i)
+	}
+	wg.Wait()
+	if n := calls.Load(); n != 4 {
+		t.Fatalf("fetch called %d times, want 4", n)
+	}
+}
+
+func TestErrorsAreNotCached(t *testing.T) {
+	fail := true
+	l := New(func(ctx context.Context, keys []int) (map[int]int, error) {
+		if fail {
+			return nil, errors.New("down")
+		}
+		return map[int]int{1: 1}, nil
+	}, time.Millisecond, 0)
+	if _, err := l.Load(context.Background(), 1); err == nil {
+		t.Fatal("want the fetch error")
+	}
+	fail = false
+	if v, err := l.Load(context.Background(), 1); err != nil || v != 1 {
+		t.Fatalf("retry = %v, %v", v, err)
+	}
+}

@@ -1,0 +1,77 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/gpec-project/gpec/internal/domain"
+)
+
+type requestIDKey struct{}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// RequestID returns the id of the request ctx belongs to.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+func withRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// presentError maps an error once, at the edge: a domain error shows its
+// message and code; anything else (SQL, driver, bug) is logged with the
+// request id and shown as "internal error" with that id only.
+func presentError(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			// Parser and validation errors come from gqlgen itself and are safe.
+			return gqlErr
+		}
+		ge := graphql.DefaultErrorPresenter(ctx, err)
+		var de *domain.Error
+		switch {
+		case errors.As(err, &de):
+			ge.Message = de.Message
+			ge.Extensions = map[string]any{"code": de.Code}
+			if de.Field != "" {
+				ge.Extensions["field"] = de.Field
+			}
+		case errors.Is(err, context.DeadlineExceeded):
+			ge.Message = "the request took longer than allowed and was cancelled"
+			ge.Extensions = map[string]any{"code": "TIMEOUT"}
+		case errors.Is(err, context.Canceled):
+			ge.Message = "the request was cancelled"
+			ge.Extensions = map[string]any{"code": "CANCELLED"}
+		default:
+			id := RequestID(ctx)
+			log.ErrorContext(ctx, "internal error", "request_id", id, "path", ge.Path.String(), "err", err.Error())
+			ge.Message = fmt.Sprintf("internal error (request %s)", id)
+			ge.Extensions = map[string]any{"code": domain.CodeInternal, "requestId": id}
+		}
+		return ge
+	}
+}
+
+// recoverPanic turns a resolver panic into an internal error, logged with its stack.
+func recoverPanic(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "request_id", RequestID(ctx), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		return errors.New("panic") // presented as internal error with the request id
+	}
+}

@@ -1,0 +1,270 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/gpec-project/gpec/internal/server"
+	"github.com/gpec-project/gpec/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+// luhnComplete appends the check digit that makes prefix Luhn-valid.
+func luhnComplete(prefix string) string {
+	for d := 0; d <= 9; d++ {
+		s := prefix + string(rune('0'+d))
+		sum := 0
+		for i := 0; i < len(s); i++ {
+			v := int(s[len(s)-1-i] - '0')
+			if i%2 == 1 {
+				v *= 2
+				if v > 9 {
+					v -= 9
+				}
+			}
+			sum += v
+		}
+		if sum%10 == 0 {
+			return s
+		}
+	}
+	panic("unreachable")
+}
+
+// fixture loads n member companies of one pole, each with two sites (one in
+// a commune, one in a department), plus roles, skills and trainings.
+func fixture(t *testing.T, d *sqlx.DB, n int) {
+	t.Helper()
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := d.Exec(q, args...); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
+	exec(`INSERT INTO territories (level, code, name, parent_code) VALUES
+		('region','76','Occitanie',NULL), ('region','84','Auvergne-Rhône-Alpes',NULL),
+		('department','31','Haute-Garonne','76'), ('department','81','Tarn','76'),
+		('department','84','Vaucluse','93'), ('region','93','Provence-Alpes-Côte d''Azur',NULL),
+		('commune','31555','Toulouse','31')`)
+	exec(`INSERT INTO poles (id, name, kind, region_code, themes) VALUES
+		('aerospace-valley','Aerospace Valley','competitiveness_pole','76','{aéronautique,spatial}')`)
+	exec(`INSERT INTO role_families (code, title, parent_code) VALUES ('H','Industrie',NULL), ('H12','Conception',  'H')`)
+	exec(`INSERT INTO roles (code, title, family) VALUES ('H1206','Ingénieur recherche','H12'), ('H2901','Ajusteur','H12')`)
+	exec(`INSERT INTO skills (code, name, kind, category) VALUES ('100001','Concevoir','know_how','Technique'),
+		('100002','Usiner','know_how','Technique'), ('100003','Coopérer','soft',NULL)`)
+	exec(`INSERT INTO role_skills SELECT r.id, s.id, v.level, v.essential FROM (VALUES
+		('H1206','100001',3,true), ('H1206','100003',2,false), ('H2901','100002',3,true)) v(role, skill, level, essential)
+		JOIN roles r ON r.code = v.role JOIN skills s ON s.code = v.skill`)
+	exec(`INSERT INTO trainings (id, provider, title, territory_code, modality, duration_hours, cost_eur) VALUES
+		('T1','AFPA','Conception avancée','31555','onsite',35,1200.5), ('T2','CNAM','Usinage','81','remote',70,NULL)`)
+	exec(`INSERT INTO training_skills SELECT v.t, s.id, v.level FROM (VALUES ('T1','100001',4), ('T2','100002',3), ('T2','100001',2)) v(t, skill, level)
+		JOIN skills s ON s.code = v.skill`)
+	for i := 0; i < n; i++ {
+		siren := luhnComplete(fmt.Sprintf("40%06d", i))
+		exec(`INSERT INTO companies (siren, name, naf, founded_year) VALUES ($1, $2, '30.30Z', 1990)`, siren, fmt.Sprintf("Société %04d", i))
+		for j, terr := range []string{"31555", "81"} {
+			siret := luhnComplete(fmt.Sprintf("%s%04d", siren, j+1))
+			exec(`INSERT INTO sites (siret, siren, name, territory_code) VALUES ($1, $2, $3, $4)`, siret, siren, fmt.Sprintf("site %d", j), terr)
+		}
+		exec(`INSERT INTO memberships (pole_id, siren, since) VALUES ('aerospace-valley', $1, '2020-01-01')`, siren)
+	}
+}
+
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+func post(t *testing.T, h http.Handler, query string) gqlResponse {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	var out gqlResponse
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+		t.Fatalf("status %d, body %s", rec.Code, rec.Body.String())
+	}
+	return out
+}
+
+const nested = `{
+  pole(id: "aerospace-valley") {
+    name region { code name }
+    members(first: 500) {
+      totalCount
+      edges { node { siren name
+        sites { siret territory { level code name parent { code name parent { code } } } region { code } }
+        memberships { since active pole { id } } } }
+    }
+  }
+  roles(first: 10) { edges { node { code family { title parent { code } }
+    requiredSkills { level essential skill { code trainings(first: 5) { totalCount edges { node { level training { id territory { name } } } } } } } } } }
+}`
+
+// A nested query's statement count depends on its shape, not its rows.
+func TestNestedQueryStatementsDoNotGrow(t *testing.T) {
+	counts := map[int]int64{}
+	for _, n := range []int{5, 200} {
+		_, dsn := testdb.New(t)
+		d, st := testdb.OpenCounting(t, dsn)
+		fixture(t, d, n)
+		// A long batch window makes batching deterministic on a loaded test machine.
+		h := server.New(d, server.Config{LoaderWait: 50 * time.Millisecond}).Handler()
+		st.Reset()
+		res := post(t, h, nested)
+		if len(res.Errors) > 0 {
+			t.Fatalf("errors: %+v", res.Errors)
+		}
+		counts[n] = st.Count()
+		var data struct {
+			Pole struct {
+				Members struct {
+					TotalCount int
+					Edges      []struct {
+						Node struct {
+							Sites []struct {
+								Territory struct {
+									Name   string
+									Parent *struct{ Code string }
+								}
+								Region struct{ Code string }
+							}
+						}
+					}
+				}
+			}
+		}
+		if err := json.Unmarshal(res.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		m := data.Pole.Members
+		if m.TotalCount != n || len(m.Edges) != n {
+			t.Fatalf("n=%d: totalCount %d, %d edges", n, m.TotalCount, len(m.Edges))
+		}
+		s := m.Edges[0].Node.Sites
+		if len(s) != 2 || s[0].Territory.Name != "Toulouse" || s[0].Territory.Parent.Code != "31" || s[0].Region.Code != "76" || s[1].Territory.Name != "Tarn" {
+			t.Fatalf("n=%d: sites %+v", n, s)
+		}
+	}
+	t.Logf("statements: %v", counts)
+	if counts[200] != counts[5] {
+		t.Fatalf("statements grew with rows: 5 members → %d, 200 members → %d", counts[5], counts[200])
+	}
+	if counts[5] > 15 {
+		t.Fatalf("%d statements for one nested query; expected one per level", counts[5])
+	}
+}
+
+func TestCoreGraphResults(t *testing.T) {
+	d, _ := testdb.New(t)
+	fixture(t, d, 3)
+	h := server.New(d, server.Config{}).Handler()
+
+	t.Run("PoleAndRegion", func(t *testing.T) {
+		res := post(t, h, `{ pole(id: "aerospace-valley") { name kind themes region { level code name children { totalCount edges { node { code } } } } } }`)
+		want := `{"pole":{"name":"Aerospace Valley","kind":"competitiveness_pole","themes":["aéronautique","spatial"],"region":{"level":"region","code":"76","name":"Occitanie","children":{"totalCount":2,"edges":[{"node":{"code":"31"}},{"node":{"code":"81"}}]}}}}`
+		if string(res.Data) != want || len(res.Errors) > 0 {
+			t.Fatalf("got %s %+v", res.Data, res.Errors)
+		}
+	})
+	t.Run("OverlappingCodes", func(t *testing.T) {
+		res := post(t, h, `{ a: territory(level: region, code: "84") { name } b: territory(level: department, code: "84") { name parent { name } } }`)
+		want := `{"a":{"name":"Auvergne-Rhône-Alpes"},"b":{"name":"Vaucluse","parent":{"name":"Provence-Alpes-Côte d'Azur"}}}`
+		if string(res.Data) != want {
+			t.Fatalf("got %s %+v", res.Data, res.Errors)
+		}
+	})
+	t.Run("CompaniesFilterAndPaging", func(t *testing.T) {
+		res := post(t, h, `{ companies(filter: {territory: {level: department, code: "31"}, naf: "30.3"}, first: 2) {
+			totalCount pageInfo { hasNextPage endCursor } edges { node { name } } } }`)
+		var data struct {
+			Companies struct {
+				TotalCount int
+				PageInfo   struct {
+					HasNextPage bool
+					EndCursor   string
+				}
+				Edges []struct{ Node struct{ Name string } }
+			}
+		}
+		if err := json.Unmarshal(res.Data, &data); err != nil || len(res.Errors) > 0 {
+			t.Fatalf("%v %+v", err, res.Errors)
+		}
+		c := data.Companies
+		if c.TotalCount != 3 || !c.PageInfo.HasNextPage || len(c.Edges) != 2 || c.Edges[0].Node.Name != "Société 0000" {
+			t.Fatalf("page 1: %+v", c)
+		}
+		res = post(t, h, fmt.Sprintf(`{ companies(filter: {territory: {level: region, code: "76"}}, first: 2, after: %q) { pageInfo { hasNextPage } edges { node { name } } } }`, c.PageInfo.EndCursor))
+		if want := `{"companies":{"pageInfo":{"hasNextPage":false},"edges":[{"node":{"name":"Société 0002"}}]}}`; string(res.Data) != want {
+			t.Fatalf("page 2: %s %+v", res.Data, res.Errors)
+		}
+		res = post(t, h, `{ companies(filter: {territory: {level: region, code: "84"}}) { totalCount } }`)
+		if want := `{"companies":{"totalCount":0}}`; string(res.Data) != want {
+			t.Fatalf("elsewhere: %s", res.Data)
+		}
+	})
+	t.Run("RoleSkillsTrainings", func(t *testing.T) {
+		res := post(t, h, `{ role(code: "H1206") { title familyCode family { title parent { code } }
+			requiredSkills { level essential skill { code name trainings(minLevel: 3) { totalCount edges { node { level training { id modality durationHours costEur territory { name } } } } } } } }
+			skill(code: "100002") { kind requiredBy { totalCount edges { node { role { code } level } } } } }`)
+		want := `{"role":{"title":"Ingénieur recherche","familyCode":"H12","family":{"title":"Conception","parent":{"code":"H"}},"requiredSkills":[` +
+			`{"level":3,"essential":true,"skill":{"code":"100001","name":"Concevoir","trainings":{"totalCount":1,"edges":[{"node":{"level":4,"training":{"id":"T1","modality":"onsite","durationHours":35,"costEur":1200.5,"territory":{"name":"Toulouse"}}}}]}}},` +
+			`{"level":2,"essential":false,"skill":{"code":"100003","name":"Coopérer","trainings":{"totalCount":0,"edges":[]}}}]},` +
+			`"skill":{"kind":"know_how","requiredBy":{"totalCount":1,"edges":[{"node":{"role":{"code":"H2901"},"level":3}}]}}}`
+		if string(res.Data) != want {
+			t.Fatalf("got  %s\nwant %s\n%+v", res.Data, want, res.Errors)
+		}
+	})
+	t.Run("BadArguments", func(t *testing.T) {
+		for name, q := range map[string]string{
+			"MalformedSiren": `{ company(siren: "12345") { name } }`,
+			"SirenChecksum":  `{ company(siren: "732829321") { name } }`,
+			"BadTerritory":   `{ territory(level: department, code: "99") { name } }`,
+			"FirstTooLarge":  `{ roles(first: 100000) { totalCount } }`,
+			"FirstNegative":  `{ roles(first: -1) { totalCount } }`,
+			"BadCursor":      `{ roles(after: "nope") { totalCount } }`,
+			"UnknownSkill":   `{ trainings(skill: "nope") { totalCount } }`,
+		} {
+			t.Run(name, func(t *testing.T) {
+				res := post(t, h, q)
+				if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "BAD_USER_INPUT" {
+					t.Fatalf("got %+v", res.Errors)
+				}
+			})
+		}
+	})
+	t.Run("UnknownIsNull", func(t *testing.T) {
+		res := post(t, h, `{ company(siren: "732829320") { name } pole(id: "nope") { name } }`)
+		if string(res.Data) != `{"company":null,"pole":null}` || len(res.Errors) > 0 {
+			t.Fatalf("got %s %+v", res.Data, res.Errors)
+		}
+	})
+	t.Run("InternalErrorsHideSQL", func(t *testing.T) {
+		// Dropping a table the resolvers read makes the store fail: the
+		// response must show a request id, not the SQL error.
+		d2, _ := testdb.New(t)
+		h2 := server.New(d2, server.Config{}).Handler()
+		if _, err := d2.Exec(`DROP VIEW site_places CASCADE`); err != nil {
+			t.Fatal(err)
+		}
+		res := post(t, h2, `{ companies(filter: {territory: {level: region, code: "76"}}) { totalCount } }`)
+		if len(res.Errors) != 1 || res.Errors[0].Extensions["code"] != "INTERNAL" ||
+			strings.Contains(res.Errors[0].Message, "site_places") || !strings.Contains(res.Errors[0].Message, "request") {
+			t.Fatalf("got %+v", res.Errors)
+		}
+	})
+}

@@ -1,0 +1,16 @@
+// Package store reads the core graph from PostgreSQL: one file per aggregate
+// (poles, companies and sites, territories, referentials, trainings), each
+// with list queries that page in SQL and batch look-ups keyed by = ANY($1),
+// and the request-scoped loaders that batch the look-ups of nested fields.
+// Analytics live in internal/analytics; writes in internal/importer.
+package store
+
+import "github.com/jmoiron/sqlx"
+
+// Store reads the core graph.
+type Store struct {
+	DB *sqlx.DB
+}
+
+// New returns a store over db.
+func New(db *sqlx.DB) *Store { return &Store{DB: db} }
