@@ -1,0 +1,10 @@
+// Package export owns writing gpec's data back as the CSV files of DESIGN.md,
+// in exactly the import format: UTF-8 without BOM, ',' delimiter, a header
+// row, one file per kind, rows in a deterministic order (the natural key),
+// streamed from the database in one consistent snapshot.
+//
+// A cell starting with '=', '+', '-' or '@' is written with a leading single
+// quote so a spreadsheet does not run it as a formula; the importer removes
+// that quote again (csvio.Clean), so export → import round-trips exactly.
+// None of the numeric columns can be negative, so no number is affected.
+package export

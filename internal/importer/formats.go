@@ -1,0 +1,529 @@
+package importer
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gpec-project/gpec/internal/csvio"
+	"github.com/gpec-project/gpec/internal/ident"
+)
+
+// Decisions where DESIGN.md is silent:
+//   - Header names are trimmed and case-insensitive ("Siren" = "siren").
+//   - Columns that map to NOT NULL data are required in the header; nullable
+//     ones may be left out, which means null for every row (the file is the
+//     truth for the rows it names: re-importing without "website" clears it).
+//   - Cells are trimmed; a blank cell is null. A leading quote before '=',
+//     '+', '-' or '@' is dropped (see csvio.Clean), so exports round-trip.
+//   - A header-only file is a valid, empty import; an empty file is an error.
+//   - Decimals accept a decimal comma ("12,5") as French spreadsheets write it.
+//   - themes are '|'-separated; each theme is trimmed and empty ones dropped.
+//   - A need's horizon year may be in the past (history); 1900–2200.
+//   - role_families (extra kind): [code], title, parent_code (another family).
+
+// column is one column of a format.
+type column struct {
+	name     string
+	sqlType  string // type of the staging column
+	required bool   // in the header, and non-empty in every row
+	key      bool   // part of the natural key
+	parse    func(string) (any, error)
+}
+
+// check is a referential rule run in SQL over the staging table (alias s):
+// rows matching cond are bad, reported under column with value and reason
+// (SQL expressions).
+type check struct {
+	column, value, reason, cond string
+}
+
+// format is one file kind: its columns, the checks Go and SQL make, and how
+// its rows merge into the schema.
+type format struct {
+	kind  string
+	table string // target table
+	cols  []column
+	// rowCheck checks rules across cells of one row, on parsed values indexed
+	// like cols; it names the column at fault.
+	rowCheck func(v []any) (col string, err error)
+	// sirenCol names the column that ties a row to a company, for
+	// Options.OnlySiren (its first 9 characters); "" refuses the kind to a
+	// company-scoped caller.
+	sirenCol string
+	checks   []check
+	// merge is INSERT … SELECT … FROM {stage} s … ON CONFLICT … DO UPDATE …
+	// WHERE … IS DISTINCT FROM …, without RETURNING.
+	merge string
+}
+
+func (f *format) colNames() []string {
+	n := make([]string, len(f.cols))
+	for i, c := range f.cols {
+		n[i] = c.name
+	}
+	return n
+}
+
+func (f *format) required() []string {
+	var n []string
+	for _, c := range f.cols {
+		if c.required {
+			n = append(n, c.name)
+		}
+	}
+	return n
+}
+
+func (f *format) keys() []string {
+	var n []string
+	for _, c := range f.cols {
+		if c.key {
+			n = append(n, c.name)
+		}
+	}
+	return n
+}
+
+func (f *format) index(name string) int {
+	for i, c := range f.cols {
+		if c.name == name {
+			return i
+		}
+	}
+	panic("importer: no column " + name + " in " + f.kind)
+}
+
+// Cell parsers: each receives a non-empty, cleaned cell.
+
+func text(s string) (any, error) { return s, nil }
+
+func code(s string) (any, error) { return s, ident.Code(s) }
+
+func with(check func(string) error) func(string) (any, error) {
+	return func(s string) (any, error) { return s, check(s) }
+}
+
+func intIn(lo, hi int64, reason string) func(string) (any, error) {
+	return func(s string) (any, error) {
+		v, err := csvio.ParseInt(s)
+		if err != nil {
+			return nil, err
+		}
+		if v < lo || v > hi {
+			return nil, errors.New(reason)
+		}
+		return v, nil
+	}
+}
+
+func level(check func(int) error) func(string) (any, error) {
+	return func(s string) (any, error) {
+		v, err := csvio.ParseInt(s)
+		if err != nil {
+			return nil, err
+		}
+		if v < -1<<31 || v > 1<<31-1 {
+			return nil, check(-1)
+		}
+		return v, check(int(v))
+	}
+}
+
+func date(s string) (any, error) {
+	if _, err := csvio.ParseDate(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func boolean(s string) (any, error) { return csvio.ParseBool(s) }
+
+func decimal(intDigits, scale int, positive bool) func(string) (any, error) {
+	return func(s string) (any, error) {
+		v, err := csvio.ParseDecimal(s, intDigits, scale)
+		if err == nil && positive && strings.Trim(v, "0.") == "" {
+			err = errors.New("must be greater than 0")
+		}
+		return v, err
+	}
+}
+
+func nonEmptyText(max int) func(string) (any, error) {
+	return func(s string) (any, error) {
+		if utf8.RuneCountInString(s) > max {
+			return nil, errors.New("too long")
+		}
+		return s, nil
+	}
+}
+
+func themes(s string) (any, error) {
+	var out []string
+	for _, t := range strings.Split(s, "|") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return strings.Join(out, "|"), nil
+}
+
+func siretOf(siretCol, sirenCol string, f func() *format) func(v []any) (string, error) {
+	return func(v []any) (string, error) {
+		ff := f()
+		siret, _ := v[ff.index(siretCol)].(string)
+		siren, _ := v[ff.index(sirenCol)].(string)
+		if siret != "" && siren != "" {
+			if err := ident.SiretOf(siret, siren); err != nil {
+				return siretCol, errors.New("the site belongs to another company: its SIRET does not start with the SIREN " + siren)
+			}
+		}
+		return "", nil
+	}
+}
+
+const maxText = 1000
+
+// parentLevel is the level a staged territory's parent_code names.
+const parentLevel = `(CASE s.level WHEN 'department' THEN 'region' ELSE 'department' END)`
+
+// Reasons of the SQL checks; a literal SQL string each.
+const (
+	unknownCompany = `'unknown company (SIREN not in the database nor in this import)'`
+	unknownSite    = `'unknown site (SIRET not in the database nor in this import)'`
+	unknownRole    = `'unknown role code'`
+	unknownSkill   = `'unknown skill code'`
+)
+
+var (
+	companyExists = check{"siren", "s.siren", unknownCompany,
+		`NOT EXISTS (SELECT 1 FROM companies c WHERE c.siren = s.siren)`}
+	siteExists = check{"siret", "s.siret", unknownSite,
+		`NOT EXISTS (SELECT 1 FROM sites t WHERE t.siret = s.siret)`}
+	roleExists = check{"role_code", "s.role_code", unknownRole,
+		`NOT EXISTS (SELECT 1 FROM roles r WHERE r.code = s.role_code)`}
+	skillExists = check{"skill_code", "s.skill_code", unknownSkill,
+		`NOT EXISTS (SELECT 1 FROM skills k WHERE k.code = s.skill_code)`}
+	placeExists = check{"territory_code", "s.territory_code", `'unknown territory (department or commune not in the database nor in this import)'`,
+		`NOT EXISTS (SELECT 1 FROM territories t WHERE t.code = s.territory_code
+		   AND t.level = CASE WHEN length(s.territory_code) = 5 THEN 'commune' ELSE 'department' END)`}
+)
+
+var formats []*format
+
+// byKind finds a format by its kind name.
+var byKind = map[string]*format{}
+
+func init() {
+	var territories, sites, employees, memberships, roleFamilies *format
+	territories = &format{
+		kind: "territories", table: "territories",
+		cols: []column{
+			{name: "level", sqlType: "text", required: true, key: true, parse: with(ident.TerritoryLevel)},
+			{name: "code", sqlType: "text", required: true, key: true, parse: text},
+			{name: "name", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
+			{name: "parent_code", sqlType: "text", parse: text},
+		},
+		rowCheck: func(v []any) (string, error) {
+			lvl, _ := v[0].(string)
+			if lvl == "" {
+				return "", nil
+			}
+			if c, ok := v[1].(string); ok {
+				if err := ident.TerritoryCode(lvl, c); err != nil {
+					return "code", err
+				}
+			}
+			p, _ := v[3].(string)
+			pl := ident.ParentLevel(lvl)
+			switch {
+			case pl == "" && p != "":
+				return "parent_code", errors.New("a region has no parent")
+			case pl != "" && p == "":
+				return "parent_code", errors.New("a " + lvl + " needs its parent " + pl + " code")
+			case pl != "":
+				if err := ident.TerritoryCode(pl, p); err != nil {
+					return "parent_code", err
+				}
+			}
+			return "", nil
+		},
+		checks: []check{{"parent_code", "s.parent_code", `'unknown parent ' || ` + parentLevel,
+			`s.parent_code IS NOT NULL
+			 AND NOT EXISTS (SELECT 1 FROM territories t WHERE t.level = ` + parentLevel + ` AND t.code = s.parent_code)
+			 AND NOT EXISTS (SELECT 1 FROM {stage} p WHERE NOT p.bad AND p.level = ` + parentLevel + ` AND p.code = s.parent_code)`}},
+		merge: `INSERT INTO territories (level, code, name, parent_code)
+			SELECT s.level, s.code, s.name, s.parent_code FROM {stage} s WHERE NOT s.bad
+			ON CONFLICT (level, code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code
+			WHERE (territories.name, territories.parent_code) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_code)`,
+	}
+	roleFamilies = &format{
+		kind: "role_families", table: "role_families",
+		cols: []column{
+			{name: "code", sqlType: "text", required: true, key: true, parse: code},
+			{name: "title", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
+			{name: "parent_code", sqlType: "text", parse: code},
+		},
+		rowCheck: func(v []any) (string, error) {
+			if c, _ := v[0].(string); c != "" && v[2] == c {
+				return "parent_code", errors.New("a family cannot be its own parent")
+			}
+			return "", nil
+		},
+		checks: []check{{"parent_code", "s.parent_code", `'unknown parent family'`,
+			`s.parent_code IS NOT NULL
+			 AND NOT EXISTS (SELECT 1 FROM role_families f WHERE f.code = s.parent_code)
+			 AND NOT EXISTS (SELECT 1 FROM {stage} p WHERE NOT p.bad AND p.code = s.parent_code)`}},
+		merge: `INSERT INTO role_families (code, title, parent_code)
+			SELECT s.code, s.title, s.parent_code FROM {stage} s WHERE NOT s.bad
+			ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, parent_code = EXCLUDED.parent_code
+			WHERE (role_families.title, role_families.parent_code) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.parent_code)`,
+	}
+	roles := &format{
+		kind: "roles", table: "roles",
+		cols: []column{
+			{name: "code", sqlType: "text", required: true, key: true, parse: code},
+			{name: "title", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
+			{name: "family", sqlType: "text", parse: nonEmptyText(maxText)},
+		},
+		merge: `INSERT INTO roles (code, title, family)
+			SELECT s.code, s.title, s.family FROM {stage} s WHERE NOT s.bad
+			ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, family = EXCLUDED.family
+			WHERE (roles.title, roles.family) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.family)`,
+	}
+	skills := &format{
+		kind: "skills", table: "skills",
+		cols: []column{
+			{name: "code", sqlType: "text", required: true, key: true, parse: code},
+			{name: "name", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
+			{name: "kind", sqlType: "text", required: true, parse: with(ident.SkillKind)},
+			{name: "category", sqlType: "text", parse: nonEmptyText(maxText)},
+		},
+		merge: `INSERT INTO skills (code, name, kind, category)
+			SELECT s.code, s.name, s.kind, s.category FROM {stage} s WHERE NOT s.bad
+			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, category = EXCLUDED.category
+			WHERE (skills.name, skills.kind, skills.category) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.category)`,
+	}
+	roleSkills := &format{
+		kind: "role_skills", table: "role_skills",
+		cols: []column{
+			{name: "role_code", sqlType: "text", required: true, key: true, parse: code},
+			{name: "skill_code", sqlType: "text", required: true, key: true, parse: code},
+			{name: "level", sqlType: "bigint", required: true, parse: level(ident.RequiredLevel)},
+			{name: "essential", sqlType: "boolean", required: true, parse: boolean},
+		},
+		checks: []check{roleExists, skillExists},
+		merge: `INSERT INTO role_skills (role_id, skill_id, level, essential)
+			SELECT r.id, k.id, s.level, s.essential FROM {stage} s
+			JOIN roles r ON r.code = s.role_code JOIN skills k ON k.code = s.skill_code WHERE NOT s.bad
+			ON CONFLICT (role_id, skill_id) DO UPDATE SET level = EXCLUDED.level, essential = EXCLUDED.essential
+			WHERE (role_skills.level, role_skills.essential) IS DISTINCT FROM (EXCLUDED.level, EXCLUDED.essential)`,
+	}
+	poles := &format{
+		kind: "poles", table: "poles",
+		cols: []column{
+			{name: "id", sqlType: "text", required: true, key: true, parse: with(ident.PoleID)},
+			{name: "name", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
+			{name: "kind", sqlType: "text", required: true, parse: with(ident.PoleKind)},
+			{name: "region_code", sqlType: "text", required: true, parse: with(func(s string) error { return ident.TerritoryCode(ident.LevelRegion, s) })},
+			{name: "themes", sqlType: "text", parse: themes},
+			{name: "website", sqlType: "text", parse: nonEmptyText(maxText)},
+		},
+		checks: []check{{"region_code", "s.region_code", `'unknown region'`,
+			`NOT EXISTS (SELECT 1 FROM territories t WHERE t.level = 'region' AND t.code = s.region_code)`}},
+		merge: `INSERT INTO poles (id, name, kind, region_code, themes, website)
+			SELECT s.id, s.name, s.kind, s.region_code, COALESCE(string_to_array(s.themes, '|'), '{}'), s.website
+			FROM {stage} s WHERE NOT s.bad
+			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, region_code = EXCLUDED.region_code,
+			  themes = EXCLUDED.themes, website = EXCLUDED.website
+			WHERE (poles.name, poles.kind, poles.region_code, poles.themes, poles.website)
+			  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.region_code, EXCLUDED.themes, EXCLUDED.website)`,
+	}
+	companies := &format{
+		kind: "companies", table: "companies", sirenCol: "siren",
+		cols: []column{
+			{name: "siren", sqlType: "text", required: true, key: true, parse: with(ident.Siren)},
+			{name: "name", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
+			{name: "naf", sqlType: "text", parse: with(ident.NAF)},
+			{name: "founded_year", sqlType: "bigint", parse: intIn(1600, 2200, "a founding year is between 1600 and 2200")},
+		},
+		merge: `INSERT INTO companies (siren, name, naf, founded_year)
+			SELECT s.siren, s.name, s.naf, s.founded_year FROM {stage} s WHERE NOT s.bad
+			ON CONFLICT (siren) DO UPDATE SET name = EXCLUDED.name, naf = EXCLUDED.naf, founded_year = EXCLUDED.founded_year
+			WHERE (companies.name, companies.naf, companies.founded_year)
+			  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.naf, EXCLUDED.founded_year)`,
+	}
+	memberships = &format{
+		kind: "memberships", table: "memberships",
+		cols: []column{
+			{name: "pole_id", sqlType: "text", required: true, key: true, parse: with(ident.PoleID)},
+			{name: "siren", sqlType: "text", required: true, key: true, parse: with(ident.Siren)},
+			{name: "since", sqlType: "date", required: true, key: true, parse: date},
+			{name: "until", sqlType: "date", parse: date},
+		},
+		rowCheck: func(v []any) (string, error) {
+			since, _ := v[2].(string)
+			until, _ := v[3].(string)
+			if since != "" && until != "" && until <= since {
+				return "until", errors.New("until must be after since")
+			}
+			return "", nil
+		},
+		checks: []check{
+			{"pole_id", "s.pole_id", `'unknown pole'`, `NOT EXISTS (SELECT 1 FROM poles p WHERE p.id = s.pole_id)`},
+			companyExists,
+		},
+		merge: `INSERT INTO memberships (pole_id, siren, since, until)
+			SELECT s.pole_id, s.siren, s.since, s.until FROM {stage} s WHERE NOT s.bad
+			ON CONFLICT (pole_id, siren, since) DO UPDATE SET until = EXCLUDED.until
+			WHERE memberships.until IS DISTINCT FROM EXCLUDED.until`,
+	}
+	sites = &format{
+		kind: "sites", table: "sites", sirenCol: "siren",
+		cols: []column{
+			{name: "siret", sqlType: "text", required: true, key: true, parse: with(ident.Siret)},
+			{name: "siren", sqlType: "text", required: true, parse: with(ident.Siren)},
+			{name: "name", sqlType: "text", parse: nonEmptyText(maxText)},
+			{name: "territory_code", sqlType: "text", required: true, parse: with(func(s string) error { _, err := ident.PlaceLevel(s); return err })},
+		},
+		rowCheck: siretOf("siret", "siren", func() *format { return sites }),
+		checks:   []check{companyExists, placeExists},
+		merge: `INSERT INTO sites (siret, siren, name, territory_code)
+			SELECT s.siret, s.siren, s.name, s.territory_code FROM {stage} s WHERE NOT s.bad
+			ON CONFLICT (siret) DO UPDATE SET siren = EXCLUDED.siren, name = EXCLUDED.name, territory_code = EXCLUDED.territory_code
+			WHERE (sites.siren, sites.name, sites.territory_code) IS DISTINCT FROM (EXCLUDED.siren, EXCLUDED.name, EXCLUDED.territory_code)`,
+	}
+	employees = &format{
+		kind: "employees", table: "employees", sirenCol: "siren",
+		cols: []column{
+			{name: "siren", sqlType: "text", required: true, key: true, parse: with(ident.Siren)},
+			{name: "employee_ref", sqlType: "text", required: true, key: true, parse: code},
+			{name: "siret", sqlType: "text", required: true, parse: with(ident.Siret)},
+			{name: "role_code", sqlType: "text", required: true, parse: code},
+			{name: "birth_year", sqlType: "bigint", required: true, parse: intIn(1900, 2100, "a birth year is between 1900 and 2100")},
+			{name: "entry_date", sqlType: "date", required: true, parse: date},
+			{name: "exit_date", sqlType: "date", parse: date},
+		},
+		rowCheck: func(v []any) (string, error) {
+			if col, err := siretOf("siret", "siren", func() *format { return employees })(v); err != nil {
+				return col, err
+			}
+			entry, _ := v[5].(string)
+			exit, _ := v[6].(string)
+			if entry != "" && exit != "" && exit < entry {
+				return "exit_date", errors.New("exit_date is before entry_date")
+			}
+			return "", nil
+		},
+		checks: []check{companyExists, siteExists, roleExists},
+		merge: `INSERT INTO employees (siren, employee_ref, siret, role_id, birth_year, entry_date, exit_date)
+			SELECT s.siren, s.employee_ref, s.siret, r.id, s.birth_year, s.entry_date, s.exit_date
+			FROM {stage} s JOIN roles r ON r.code = s.role_code WHERE NOT s.bad
+			ON CONFLICT (siren, employee_ref) DO UPDATE SET siret = EXCLUDED.siret, role_id = EXCLUDED.role_id,
+			  birth_year = EXCLUDED.birth_year, entry_date = EXCLUDED.entry_date, exit_date = EXCLUDED.exit_date
+			WHERE (employees.siret, employees.role_id, employees.birth_year, employees.entry_date, employees.exit_date)
+			  IS DISTINCT FROM (EXCLUDED.siret, EXCLUDED.role_id, EXCLUDED.birth_year, EXCLUDED.entry_date, EXCLUDED.exit_date)`,
+	}
+	employeeSkills := &format{
+		kind: "employee_skills", table: "employee_skills", sirenCol: "siren",
+		cols: []column{
+			{name: "siren", sqlType: "text", required: true, key: true, parse: with(ident.Siren)},
+			{name: "employee_ref", sqlType: "text", required: true, key: true, parse: code},
+			{name: "skill_code", sqlType: "text", required: true, key: true, parse: code},
+			{name: "level", sqlType: "bigint", required: true, parse: level(ident.Proficiency)},
+		},
+		checks: []check{
+			{"employee_ref", "s.employee_ref", `'unknown employee of company ' || s.siren`,
+				`NOT EXISTS (SELECT 1 FROM employees e WHERE e.siren = s.siren AND e.employee_ref = s.employee_ref)`},
+			skillExists,
+		},
+		merge: `INSERT INTO employee_skills (employee_id, skill_id, level)
+			SELECT e.id, k.id, s.level FROM {stage} s
+			JOIN employees e ON e.siren = s.siren AND e.employee_ref = s.employee_ref
+			JOIN skills k ON k.code = s.skill_code WHERE NOT s.bad
+			ON CONFLICT (employee_id, skill_id) DO UPDATE SET level = EXCLUDED.level
+			WHERE employee_skills.level IS DISTINCT FROM EXCLUDED.level`,
+	}
+	needs := &format{
+		kind: "needs", table: "needs", sirenCol: "siret",
+		cols: []column{
+			{name: "siret", sqlType: "text", required: true, key: true, parse: with(ident.Siret)},
+			{name: "role_code", sqlType: "text", required: true, key: true, parse: code},
+			{name: "horizon_year", sqlType: "bigint", required: true, key: true, parse: intIn(1900, 2200, "a horizon year is between 1900 and 2200")},
+			{name: "headcount", sqlType: "bigint", required: true, parse: intIn(0, math.MaxInt32, "a headcount is a whole number, 0 or more")},
+		},
+		checks: []check{siteExists, roleExists},
+		merge: `INSERT INTO needs (siret, role_id, horizon_year, headcount)
+			SELECT s.siret, r.id, s.horizon_year, s.headcount FROM {stage} s
+			JOIN roles r ON r.code = s.role_code WHERE NOT s.bad
+			ON CONFLICT (siret, role_id, horizon_year) DO UPDATE SET headcount = EXCLUDED.headcount
+			WHERE needs.headcount IS DISTINCT FROM EXCLUDED.headcount`,
+	}
+	trainings := &format{
+		kind: "trainings", table: "trainings",
+		cols: []column{
+			{name: "id", sqlType: "text", required: true, key: true, parse: code},
+			{name: "provider", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
+			{name: "title", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
+			{name: "territory_code", sqlType: "text", required: true, parse: with(func(s string) error { _, err := ident.PlaceLevel(s); return err })},
+			{name: "modality", sqlType: "text", required: true, parse: with(ident.Modality)},
+			{name: "duration_hours", sqlType: "numeric", parse: decimal(7, 1, true)},
+			{name: "cost_eur", sqlType: "numeric", parse: decimal(10, 2, false)},
+		},
+		checks: []check{placeExists},
+		merge: `INSERT INTO trainings (id, provider, title, territory_code, modality, duration_hours, cost_eur)
+			SELECT s.id, s.provider, s.title, s.territory_code, s.modality, s.duration_hours, s.cost_eur FROM {stage} s WHERE NOT s.bad
+			ON CONFLICT (id) DO UPDATE SET provider = EXCLUDED.provider, title = EXCLUDED.title,
+			  territory_code = EXCLUDED.territory_code, modality = EXCLUDED.modality,
+			  duration_hours = EXCLUDED.duration_hours, cost_eur = EXCLUDED.cost_eur
+			WHERE (trainings.provider, trainings.title, trainings.territory_code, trainings.modality, trainings.duration_hours, trainings.cost_eur)
+			  IS DISTINCT FROM (EXCLUDED.provider, EXCLUDED.title, EXCLUDED.territory_code, EXCLUDED.modality, EXCLUDED.duration_hours, EXCLUDED.cost_eur)`,
+	}
+	trainingSkills := &format{
+		kind: "training_skills", table: "training_skills",
+		cols: []column{
+			{name: "training_id", sqlType: "text", required: true, key: true, parse: code},
+			{name: "skill_code", sqlType: "text", required: true, key: true, parse: code},
+			{name: "level", sqlType: "bigint", required: true, parse: level(ident.RequiredLevel)},
+		},
+		checks: []check{
+			{"training_id", "s.training_id", `'unknown training'`, `NOT EXISTS (SELECT 1 FROM trainings t WHERE t.id = s.training_id)`},
+			skillExists,
+		},
+		merge: `INSERT INTO training_skills (training_id, skill_id, level)
+			SELECT s.training_id, k.id, s.level FROM {stage} s
+			JOIN skills k ON k.code = s.skill_code WHERE NOT s.bad
+			ON CONFLICT (training_id, skill_id) DO UPDATE SET level = EXCLUDED.level
+			WHERE training_skills.level IS DISTINCT FROM EXCLUDED.level`,
+	}
+	// Dependency order: a kind comes after every kind its rows name.
+	formats = []*format{territories, roleFamilies, roles, skills, roleSkills, poles, companies,
+		memberships, sites, employees, employeeSkills, needs, trainings, trainingSkills}
+	for _, f := range formats {
+		byKind[f.kind] = f
+	}
+}
+
+// Kinds lists the file kinds in dependency order (the order an import
+// merges them, and the order of an export).
+func Kinds() []string {
+	k := make([]string, len(formats))
+	for i, f := range formats {
+		k[i] = f.kind
+	}
+	return k
+}
+
+// Columns lists a kind's columns in the order of DESIGN.md; nil for an
+// unknown kind. Export writes them in this order.
+func Columns(kind string) []string {
+	f, ok := byKind[kind]
+	if !ok {
+		return nil
+	}
+	return f.colNames()
+}
