@@ -1,0 +1,41 @@
+package auth
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gpec-project/gpec/internal/domain"
+)
+
+// Errors are *domain.Error, the project's one user-facing error type, so
+// that the GraphQL edge shows their message and code as it does any
+// other's. The codes used here: domain.CodeUnauthenticated (missing when
+// required, malformed, unknown, expired or revoked token),
+// domain.CodeForbidden (the role or scope does not allow it),
+// domain.CodeInvalid (a token cannot be created as asked),
+// domain.CodeNotFound (no token with that id), and CodeRateLimited.
+
+// CodeRateLimited: too many requests for this token or client address
+// (HTTP 429 with Retry-After; only the middleware sends it).
+const CodeRateLimited = "RATE_LIMITED"
+
+func errorf(code, msg string) *domain.Error { return &domain.Error{Code: code, Message: msg} }
+
+// WriteError writes a GraphQL-shaped error body, so that clients parse one
+// format whether the request was refused before or by the GraphQL layer.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	type ext struct {
+		Code string `json:"code"`
+	}
+	type item struct {
+		Message    string `json:"message"`
+		Extensions ext    `json:"extensions"`
+	}
+	body, _ := json.Marshal(struct {
+		Errors []item `json:"errors"`
+	}{[]item{{message, ext{code}}}})
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
