@@ -12,6 +12,7 @@ import (
 
 	"github.com/gpec-project/gpec/graph/generated"
 	"github.com/gpec-project/gpec/graph/model"
+	"github.com/gpec-project/gpec/internal/access"
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/page"
 	"github.com/gpec-project/gpec/internal/store"
@@ -19,11 +20,17 @@ import (
 
 // Sites is the resolver for the sites field.
 func (r *companyResolver) Sites(ctx context.Context, obj *domain.Company) ([]*domain.Site, error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
 	return store.LoadersFrom(ctx).SitesOfCompany.Load(ctx, obj.Siren)
 }
 
 // Memberships is the resolver for the memberships field.
 func (r *companyResolver) Memberships(ctx context.Context, obj *domain.Company) ([]*domain.Membership, error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
 	return store.LoadersFrom(ctx).MembershipsOfCompany.Load(ctx, obj.Siren)
 }
 
@@ -49,6 +56,9 @@ func (r *poleResolver) Region(ctx context.Context, obj *domain.Pole) (*domain.Te
 
 // Members is the resolver for the members field.
 func (r *poleResolver) Members(ctx context.Context, obj *domain.Pole, asOf *time.Time, search *string, first *int, after *string) (*page.Connection[*domain.Company], error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
 	a, err := page.Parse(first, after)
 	if err != nil {
 		return nil, err
@@ -82,6 +92,9 @@ func (r *queryResolver) Companies(ctx context.Context, filter *model.CompanyFilt
 		return nil, err
 	}
 	f := store.CompanyFilter{AsOf: domain.Today()}
+	if err := access.CompanyScope(ctx, &f); err != nil {
+		return nil, err
+	}
 	if filter != nil {
 		f.PoleID, f.NAF, f.Search = str(filter.Pole), str(filter.Naf), str(filter.Search)
 		f.AsOf = dateOr(filter.AsOf, f.AsOf)
@@ -101,12 +114,18 @@ func (r *queryResolver) Company(ctx context.Context, siren string) (*domain.Comp
 	if err := checkSiren("siren", siren); err != nil {
 		return nil, err
 	}
+	if err := access.Company(ctx, siren); err != nil {
+		return nil, err
+	}
 	return store.LoadersFrom(ctx).Company.Load(ctx, siren)
 }
 
 // Site is the resolver for the site field.
 func (r *queryResolver) Site(ctx context.Context, siret string) (*domain.Site, error) {
 	if err := checkSiret("siret", siret); err != nil {
+		return nil, err
+	}
+	if err := access.Company(ctx, siret[:9]); err != nil {
 		return nil, err
 	}
 	return store.LoadersFrom(ctx).Site.Load(ctx, siret)

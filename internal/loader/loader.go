@@ -6,10 +6,15 @@ import (
 	"time"
 )
 
-// DefaultWait is how long a batch stays open after its first key. gqlgen
-// resolves a list's elements in concurrent goroutines, which all ask within
-// microseconds; a couple of milliseconds gathers them even on a busy machine.
+// DefaultWait is how long a batch stays open after its latest key. gqlgen
+// resolves a list's elements in concurrent goroutines, which ask one after
+// the other within microseconds: the batch closes once they stop coming
+// (a debounce, not a fixed window, so a long list on a busy machine still
+// lands in one batch), and at the latest after maxOpen waits.
 const DefaultWait = 2 * time.Millisecond
+
+// maxOpen bounds how many waits a batch may stay open while keys keep coming.
+const maxOpen = 20
 
 // Fetch loads many keys at once. Keys absent from the map load as V's zero value.
 type Fetch[K comparable, V any] func(ctx context.Context, keys []K) (map[K]V, error)
@@ -36,6 +41,8 @@ type batch[K comparable, V any] struct {
 	keys    []K
 	results map[K]*result[V]
 	closed  bool
+	opened  time.Time
+	last    time.Time
 }
 
 // New returns a loader; wait <= 0 means DefaultWait, maxBatch <= 0 no cap.
@@ -53,11 +60,13 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
 	if !ok {
 		r = &result[V]{ready: make(chan struct{})}
 		l.done[key] = r
+		now := time.Now()
 		if l.pending == nil {
-			l.pending = &batch[K, V]{results: map[K]*result[V]{}}
+			l.pending = &batch[K, V]{results: map[K]*result[V]{}, opened: now}
 			go l.dispatchAfter(ctx, l.pending)
 		}
 		b := l.pending
+		b.last = now
 		b.keys = append(b.keys, key)
 		b.results[key] = r
 		if l.maxBatch > 0 && len(b.keys) >= l.maxBatch {
@@ -77,11 +86,20 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
 }
 
 func (l *Loader[K, V]) dispatchAfter(ctx context.Context, b *batch[K, V]) {
-	time.Sleep(l.wait)
-	l.mu.Lock()
-	if b.closed {
+	sleep := l.wait
+	for {
+		time.Sleep(sleep)
+		l.mu.Lock()
+		if b.closed {
+			l.mu.Unlock()
+			return
+		}
+		idle := time.Since(b.last)
+		if idle >= l.wait || time.Since(b.opened) >= maxOpen*l.wait {
+			break
+		}
+		sleep = l.wait - idle
 		l.mu.Unlock()
-		return
 	}
 	b.closed = true
 	if l.pending == b {

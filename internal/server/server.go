@@ -16,15 +16,18 @@ import (
 
 	"github.com/gpec-project/gpec/graph"
 	"github.com/gpec-project/gpec/graph/generated"
+	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/graphiql"
+	"github.com/gpec-project/gpec/internal/limits"
 	"github.com/gpec-project/gpec/internal/migrate"
 	"github.com/gpec-project/gpec/internal/store"
 )
 
 // Config tunes the service.
 type Config struct {
-	// Introspection lets clients read the schema (GraphiQL needs it).
-	Introspection bool
+	// Production turns introspection off for everyone but admins and hides
+	// field suggestions ("did you mean") in validation errors.
+	Production bool
 	// GraphiQL serves the IDE at "/".
 	GraphiQL bool
 	// GraphiQLHeaders pre-fills GraphiQL's headers editor (JSON), e.g. a demo token.
@@ -33,7 +36,11 @@ type Config struct {
 	GraphiQLQuery string
 	// LoaderWait is how long a batch of nested look-ups stays open.
 	LoaderWait time.Duration
-	Log        *slog.Logger
+	// Limits bound every request; zero value: limits.Defaults().
+	Limits *limits.Config
+	// Auth configures bearer tokens and rate limits; zero value: auth.DefaultConfig().
+	Auth *auth.Config
+	Log  *slog.Logger
 }
 
 // Server is gpec's HTTP service.
@@ -42,12 +49,21 @@ type Server struct {
 	Store *store.Store
 	cfg   Config
 	ready func() bool
+	auth  *auth.Middleware
 }
 
 // New assembles the service over db.
 func New(db *sqlx.DB, cfg Config) *Server {
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()
+	}
+	if cfg.Limits == nil {
+		l := limits.Defaults()
+		cfg.Limits = &l
+	}
+	if cfg.Auth == nil {
+		a := auth.DefaultConfig()
+		cfg.Auth = &a
 	}
 	return &Server{DB: db, Store: store.New(db), cfg: cfg}
 }
@@ -64,11 +80,12 @@ func (s *Server) GraphQL() http.Handler {
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: 512 << 20, MaxMemory: 32 << 20})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	// Persisted queries first: the limits must see the query they stand for.
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-	if s.cfg.Introspection {
-		srv.Use(extension.Introspection{})
-	}
-	srv.SetErrorPresenter(presentError(s.cfg.Log))
+	limits.Apply(srv, *s.cfg.Limits)
+	srv.Use(introspection{production: s.cfg.Production})
+	srv.SetDisableSuggestion(s.cfg.Production)
+	srv.SetErrorPresenter(limits.ErrorPresenter(presentError(s.cfg.Log)))
 	srv.SetRecoverFunc(recoverPanic(s.cfg.Log))
 	return srv
 }
@@ -77,7 +94,9 @@ func (s *Server) GraphQL() http.Handler {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	gql := s.GraphQL()
-	mux.Handle("/graphql", s.withRequest(gql))
+	s.auth = auth.NewMiddleware(s.DB, *s.cfg.Auth)
+	// Outermost the body and time limits, so that they also bound the token look-up.
+	mux.Handle("/graphql", limits.HTTPMiddleware(*s.cfg.Limits, s.withRequest(s.auth.Handler(gql))))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})

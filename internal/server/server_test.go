@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/server"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
@@ -87,11 +89,40 @@ type gqlResponse struct {
 	} `json:"errors"`
 }
 
-func post(t *testing.T, h http.Handler, query string) gqlResponse {
+// token creates a token for role and scope.
+func token(t *testing.T, d *sqlx.DB, role auth.Role, scope auth.Scope) string {
+	t.Helper()
+	tok, _, err := auth.Create(context.Background(), d, role, scope, time.Time{}, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// handler serves d's GraphQL API; post sends queries with an admin token
+// unless postAs names another.
+type client struct {
+	h     http.Handler
+	token string
+}
+
+func newClient(t *testing.T, d *sqlx.DB, cfg server.Config) *client {
+	return &client{h: server.New(d, cfg).Handler(), token: token(t, d, auth.RoleAdmin, auth.Scope{})}
+}
+
+func post(t *testing.T, c *client, query string) gqlResponse {
+	t.Helper()
+	return postAs(t, c.h, c.token, query)
+}
+
+func postAs(t *testing.T, h http.Handler, tok, query string) gqlResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query})
 	req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	var out gqlResponse
@@ -118,18 +149,21 @@ const nested = `{
 // A nested query's statement count depends on its shape, not its rows.
 func TestNestedQueryStatementsDoNotGrow(t *testing.T) {
 	counts := map[int]int64{}
+	logs := map[int][]string{}
 	for _, n := range []int{5, 200} {
 		_, dsn := testdb.New(t)
 		d, st := testdb.OpenCounting(t, dsn)
 		fixture(t, d, n)
 		// A long batch window makes batching deterministic on a loaded test machine.
-		h := server.New(d, server.Config{LoaderWait: 50 * time.Millisecond}).Handler()
+		h := newClient(t, d, server.Config{LoaderWait: 50 * time.Millisecond})
 		st.Reset()
 		res := post(t, h, nested)
 		if len(res.Errors) > 0 {
 			t.Fatalf("errors: %+v", res.Errors)
 		}
+		// One statement authenticates the token.
 		counts[n] = st.Count()
+		logs[n] = st.Log()
 		var data struct {
 			Pole struct {
 				Members struct {
@@ -162,7 +196,8 @@ func TestNestedQueryStatementsDoNotGrow(t *testing.T) {
 	}
 	t.Logf("statements: %v", counts)
 	if counts[200] != counts[5] {
-		t.Fatalf("statements grew with rows: 5 members → %d, 200 members → %d", counts[5], counts[200])
+		t.Fatalf("statements grew with rows: 5 members → %d, 200 members → %d\n%s\n---\n%s", counts[5], counts[200],
+			strings.Join(logs[5], "\n"), strings.Join(logs[200], "\n"))
 	}
 	if counts[5] > 15 {
 		t.Fatalf("%d statements for one nested query; expected one per level", counts[5])
@@ -172,7 +207,7 @@ func TestNestedQueryStatementsDoNotGrow(t *testing.T) {
 func TestCoreGraphResults(t *testing.T) {
 	d, _ := testdb.New(t)
 	fixture(t, d, 3)
-	h := server.New(d, server.Config{}).Handler()
+	h := newClient(t, d, server.Config{})
 
 	t.Run("PoleAndRegion", func(t *testing.T) {
 		res := post(t, h, `{ pole(id: "aerospace-valley") { name kind themes region { level code name children { totalCount edges { node { code } } } } } }`)
@@ -257,7 +292,7 @@ func TestCoreGraphResults(t *testing.T) {
 		// Dropping a table the resolvers read makes the store fail: the
 		// response must show a request id, not the SQL error.
 		d2, _ := testdb.New(t)
-		h2 := server.New(d2, server.Config{}).Handler()
+		h2 := newClient(t, d2, server.Config{})
 		if _, err := d2.Exec(`DROP VIEW site_places CASCADE`); err != nil {
 			t.Fatal(err)
 		}
@@ -267,4 +302,84 @@ func TestCoreGraphResults(t *testing.T) {
 			t.Fatalf("got %+v", res.Errors)
 		}
 	})
+}
+
+func TestAccessControl(t *testing.T) {
+	d, _ := testdb.New(t)
+	fixture(t, d, 2)
+	if _, err := d.Exec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('other-pole','Other','cluster','84')`); err != nil {
+		t.Fatal(err)
+	}
+	member := luhnComplete("40000000")  // member of aerospace-valley
+	member2 := luhnComplete("40000001") // the other member
+	outsider := luhnComplete("40100000")
+	if _, err := d.Exec(`INSERT INTO companies (siren, name) VALUES ($1, 'Outsider')`, outsider); err != nil {
+		t.Fatal(err)
+	}
+	h := server.New(d, server.Config{}).Handler()
+	manager := token(t, d, auth.RolePoleManager, auth.Scope{PoleID: "aerospace-valley"})
+	company := token(t, d, auth.RoleCompany, auth.Scope{Siren: member})
+	observatory := token(t, d, auth.RoleObservatory, auth.Scope{Territory: &auth.Territory{Level: "region", Code: "76"}})
+
+	code := func(res gqlResponse) string {
+		if len(res.Errors) == 0 {
+			return ""
+		}
+		c, _ := res.Errors[0].Extensions["code"].(string)
+		return c
+	}
+	cases := []struct {
+		name, token, query, wantCode string
+	}{
+		{"ManagerReadsMember", manager, fmt.Sprintf(`{ company(siren: %q) { name sites { siret } } }`, member), ""},
+		{"ManagerOutsider", manager, fmt.Sprintf(`{ company(siren: %q) { name } }`, outsider), "FORBIDDEN"},
+		{"ManagerOtherPoleMembers", manager, `{ pole(id: "other-pole") { members { totalCount } } }`, "FORBIDDEN"},
+		{"ManagerOwnPoleMembers", manager, `{ pole(id: "aerospace-valley") { members { totalCount } } }`, ""},
+		{"CompanyItself", company, fmt.Sprintf(`{ company(siren: %q) { name memberships { since } } }`, member), ""},
+		{"CompanyOther", company, fmt.Sprintf(`{ company(siren: %q) { name } }`, member2), "FORBIDDEN"},
+		{"CompanyOtherSite", company, fmt.Sprintf(`{ site(siret: %q) { name } }`, luhnComplete(member2+"0001")), "FORBIDDEN"},
+		{"CompanyPoleMembers", company, `{ pole(id: "aerospace-valley") { members { totalCount } } }`, "FORBIDDEN"},
+		{"ObservatoryCompany", observatory, fmt.Sprintf(`{ company(siren: %q) { name } }`, member), "FORBIDDEN"},
+		{"ObservatoryCompanies", observatory, `{ companies { totalCount } }`, "FORBIDDEN"},
+		{"ObservatoryNestedMembers", observatory, `{ poles { edges { node { members { edges { node { name } } } } } } }`, "FORBIDDEN"},
+		{"ObservatoryReferentials", observatory, `{ poles { totalCount } roles(first: 1) { totalCount } }`, ""},
+		{"Anonymous", "", `{ poles { totalCount } }`, "UNAUTHENTICATED"},
+		{"BadToken", "gpec_nonsense", `{ poles { totalCount } }`, "UNAUTHENTICATED"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := postAs(t, h, c.token, c.query)
+			if got := code(res); got != c.wantCode {
+				t.Fatalf("code %q, want %q: %s %+v", got, c.wantCode, res.Data, res.Errors)
+			}
+		})
+	}
+	t.Run("ListsAreScoped", func(t *testing.T) {
+		res := postAs(t, h, manager, `{ companies { totalCount } }`)
+		if string(res.Data) != `{"companies":{"totalCount":2}}` {
+			t.Fatalf("manager sees %s", res.Data)
+		}
+		res = postAs(t, h, company, `{ companies { totalCount edges { node { siren } } } }`)
+		if string(res.Data) != fmt.Sprintf(`{"companies":{"totalCount":1,"edges":[{"node":{"siren":%q}}]}}`, member) {
+			t.Fatalf("company sees %s", res.Data)
+		}
+	})
+}
+
+func TestIntrospectionInProduction(t *testing.T) {
+	d, _ := testdb.New(t)
+	h := server.New(d, server.Config{Production: true}).Handler()
+	admin := token(t, d, auth.RoleAdmin, auth.Scope{})
+	company := token(t, d, auth.RoleCompany, auth.Scope{Siren: "732829320"})
+	q := `{ __schema { queryType { name } } }`
+	if res := postAs(t, h, admin, q); len(res.Errors) > 0 {
+		t.Fatalf("admin: %+v", res.Errors)
+	}
+	if res := postAs(t, h, company, q); len(res.Errors) == 0 {
+		t.Fatalf("company read the schema in production: %s", res.Data)
+	}
+	res := postAs(t, h, company, `{ polez { totalCount } }`)
+	if len(res.Errors) == 0 || strings.Contains(res.Errors[0].Message, "Did you mean") {
+		t.Fatalf("suggestion shown in production: %+v", res.Errors)
+	}
 }

@@ -23,8 +23,10 @@ type CompanyFilter struct {
 	NAF string
 	// Search matches the name (case-insensitive) or a SIREN prefix.
 	Search string
-	// Sirens, when not nil, restricts the list (a caller's access scope).
-	Sirens []string
+	// OnlySiren and OnlyMembersOf carry the caller's access scope: one
+	// company, or the members of one pole with an active membership today.
+	OnlySiren     string
+	OnlyMembersOf string
 }
 
 type companyRow struct {
@@ -64,8 +66,13 @@ func (s *Store) Companies(ctx context.Context, f CompanyFilter, a page.Args) ([]
 		ph := w.next(likePattern(f.Search))
 		w.addRaw("(c.name ILIKE " + ph + " OR c.siren LIKE " + w.next(f.Search+"%") + ")")
 	}
-	if f.Sirens != nil {
-		w.add("c.siren = ANY(?)", pq.Array(f.Sirens))
+	if f.OnlySiren != "" {
+		w.add("c.siren = ?", f.OnlySiren)
+	}
+	if f.OnlyMembersOf != "" {
+		pole := w.next(f.OnlyMembersOf)
+		w.addRaw(`EXISTS (SELECT 1 FROM memberships m WHERE m.siren = c.siren AND m.pole_id = ` + pole +
+			` AND m.since <= current_date AND (m.until IS NULL OR current_date < m.until))`)
 	}
 	rows, total, err := listPage(ctx, s, `SELECT `+companyCols+`, count(*) OVER () AS total_count FROM companies c`, w, "c.name, c.siren", a,
 		func(r *companyRow) int { return r.Total })

@@ -17,6 +17,7 @@ type Loaders struct {
 	Site                 *loader.Loader[string, *domain.Site]
 	SitesOfCompany       *loader.Loader[string, []*domain.Site]
 	MembershipsOfCompany *loader.Loader[string, []*domain.Membership]
+	ActiveMember         *loader.Loader[MemberKey, bool]
 	Members              *loader.Loader[MembersKey, *page.Connection[*domain.Company]]
 	Territory            *loader.Loader[domain.TerritoryKey, *domain.Territory]
 	Children             *loader.Loader[ChildrenKey, *page.Connection[*domain.Territory]]
@@ -43,6 +44,7 @@ func (s *Store) NewLoaders(wait time.Duration) *Loaders {
 		Site:                 loader.New(s.SitesBySiret, wait, maxBatch),
 		SitesOfCompany:       loader.New(s.SitesOfCompanies, wait, maxBatch),
 		MembershipsOfCompany: loader.New(s.MembershipsOfCompanies, wait, maxBatch),
+		ActiveMember:         loader.New(s.ActiveMembers, wait, maxBatch),
 		Members:              loader.New(s.MembersOfPoles, wait, maxBatch),
 		Territory:            loader.New(s.TerritoriesByKey, wait, maxBatch),
 		Children:             loader.New(s.ChildrenOf, wait, maxBatch),

@@ -154,3 +154,29 @@ func (s *Store) MembersOfPoles(ctx context.Context, keys []MembersKey) (map[Memb
 	}
 	return out, nil
 }
+
+// MemberKey names a (pole, company) pair.
+type MemberKey struct {
+	PoleID string
+	Siren  string
+}
+
+// ActiveMembers tells which pairs are active memberships today.
+func (s *Store) ActiveMembers(ctx context.Context, keys []MemberKey) (map[MemberKey]bool, error) {
+	poles := make([]string, len(keys))
+	sirens := make([]string, len(keys))
+	for i, k := range keys {
+		poles[i], sirens[i] = k.PoleID, k.Siren
+	}
+	var rows []MemberKey
+	if err := s.DB.SelectContext(ctx, &rows, `SELECT DISTINCT m.pole_id AS "poleid", m.siren AS "siren"
+		FROM memberships m JOIN unnest($1::text[], $2::text[]) AS k(pole_id, siren) ON k.pole_id = m.pole_id AND k.siren = m.siren
+		WHERE m.since <= current_date AND (m.until IS NULL OR current_date < m.until)`, pq.Array(poles), pq.Array(sirens)); err != nil {
+		return nil, err
+	}
+	out := make(map[MemberKey]bool, len(rows))
+	for _, r := range rows {
+		out[r] = true
+	}
+	return out, nil
+}

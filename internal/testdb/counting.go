@@ -15,13 +15,39 @@ import (
 )
 
 // Statements counts the SQL statements sent through a counting pool.
-type Statements struct{ n atomic.Int64 }
+type Statements struct {
+	n   atomic.Int64
+	mu  sync.Mutex
+	log []string
+}
+
+func (s *Statements) add(q string) {
+	s.n.Add(1)
+	s.mu.Lock()
+	if len(q) > 80 {
+		q = q[:80]
+	}
+	s.log = append(s.log, q)
+	s.mu.Unlock()
+}
+
+// Log returns the start of each statement sent since the last Reset.
+func (s *Statements) Log() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.log...)
+}
 
 // Count returns the statements sent so far.
 func (s *Statements) Count() int64 { return s.n.Load() }
 
 // Reset sets the count back to zero.
-func (s *Statements) Reset() { s.n.Store(0) }
+func (s *Statements) Reset() {
+	s.n.Store(0)
+	s.mu.Lock()
+	s.log = nil
+	s.mu.Unlock()
+}
 
 var (
 	registerOnce sync.Once
@@ -65,17 +91,17 @@ type countingConn struct {
 }
 
 func (c *countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	c.st.n.Add(1)
+	c.st.add(q)
 	return c.Conn.(driver.QueryerContext).QueryContext(ctx, q, args)
 }
 
 func (c *countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	c.st.n.Add(1)
+	c.st.add(q)
 	return c.Conn.(driver.ExecerContext).ExecContext(ctx, q, args)
 }
 
 func (c *countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	c.st.n.Add(1)
+	c.st.add(q)
 	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, q)
 }
 

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/gpec-project/gpec/internal/db"
+	"github.com/gpec-project/gpec/internal/pgserver"
+)
+
+// envOr returns the environment variable or a default.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v := os.Getenv(name); v != "" {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
+}
+
+// dataDir is where gpec keeps its private PostgreSQL and demo files.
+func dataDir() string { return envOr("GPEC_DATA_DIR", ".gpec") }
+
+// database opens DATABASE_URL, or starts the private PostgreSQL under the
+// data directory when it is unset. The returned stop function closes the
+// pool and stops a private server.
+func database(ctx context.Context, o db.Options) (*sqlx.DB, bool, func(), error) {
+	url := os.Getenv("DATABASE_URL")
+	private := url == ""
+	var srv *pgserver.Server
+	if private {
+		var err error
+		srv, err = pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(dataDir(), "pg")})
+		if err != nil {
+			return nil, false, nil, fmt.Errorf("starting the private PostgreSQL (set DATABASE_URL to use your own): %w", err)
+		}
+		url = srv.URL(pgserver.AppDatabase)
+	}
+	d, err := db.Open(ctx, url, o)
+	if err != nil {
+		if srv != nil {
+			_ = srv.Stop()
+		}
+		return nil, false, nil, err
+	}
+	stop := func() {
+		d.Close()
+		if srv != nil {
+			if err := srv.Stop(); err != nil {
+				fmt.Fprintln(os.Stderr, "stopping the private PostgreSQL:", err)
+			}
+		}
+	}
+	return d, private, stop, nil
+}
+
+// poolOptions reads the pool and session limits from the environment.
+func poolOptions() db.Options {
+	return db.Options{
+		MaxOpen:          envInt("GPEC_DB_MAX_CONNS", 16),
+		StatementTimeout: envDuration("GPEC_STATEMENT_TIMEOUT", 30*time.Second),
+		LockTimeout:      envDuration("GPEC_LOCK_TIMEOUT", 5*time.Second),
+		IdleInTxTimeout:  envDuration("GPEC_IDLE_IN_TX_TIMEOUT", 60*time.Second),
+	}
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gpec-project/gpec/internal/server"
+)
+
+func init() {
+	register("serve", "run the GraphQL service (GraphiQL at /, API at /graphql)", runServe)
+}
+
+const exampleQuery = `# Welcome to gpec. Press the run button (or Ctrl-Enter).
+{
+  pole(id: "aerospace-valley") {
+    name
+    region { name }
+    members(first: 5) {
+      totalCount
+      edges { node { name naf
+        sites { siret territory { name parent { name } } } } }
+    }
+  }
+  role(code: "H1206") {
+    title
+    requiredSkills(essentialOnly: true) {
+      level
+      skill { name trainings(first: 3) { edges { node { level training { title provider } } } } }
+    }
+  }
+}
+`
+
+func runServe(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	addr := fs.String("addr", envOr("GPEC_ADDR", "127.0.0.1:8080"), "listen address (env GPEC_ADDR)")
+	demoDefault := os.Getenv("DATABASE_URL") == ""
+	demo := fs.Bool("demo", demoDefault, "load the small demo dataset when the database has no company (default: true without DATABASE_URL)")
+	graphiqlOn := fs.Bool("graphiql", envOr("GPEC_GRAPHIQL", "true") == "true", "serve GraphiQL at / (env GPEC_GRAPHIQL)")
+	production := fs.Bool("production", envOr("GPEC_MODE", "development") == "production",
+		"production mode: introspection for admins only, no field suggestions (env GPEC_MODE=production)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := slog.Default()
+	d, private, stop, err := database(ctx, poolOptions())
+	if err != nil {
+		return err
+	}
+	defer stop()
+	if private {
+		log.Info("using the private PostgreSQL", "dir", dataDir())
+	}
+	if err := bootstrap(ctx, d, *demo); err != nil {
+		return err
+	}
+	headers := ""
+	var tokens map[string]string
+	if *demo {
+		if tokens, err = demoTokens(ctx, d); err != nil {
+			return err
+		}
+		headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens["admin"])
+	}
+	srv := server.New(d, server.Config{
+		Production:      *production,
+		GraphiQL:        *graphiqlOn,
+		GraphiQLQuery:   exampleQuery,
+		GraphiQLHeaders: headers,
+		Log:             log,
+	})
+	var shuttingDown atomic.Bool
+	srv.SetReady(func() bool { return !shuttingDown.Load() })
+	hs := &http.Server{Addr: *addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "\ngpec is serving on http://%s/  (GraphiQL at /, API at /graphql; Ctrl-C stops it)\n", ln.Addr())
+	if tokens != nil {
+		fmt.Fprintln(os.Stderr, "\nDemo tokens (send as `Authorization: Bearer …`; GraphiQL starts with the admin one in its Headers tab):")
+		for _, name := range []string{"admin", "pole_manager (aerospace-valley)", "observatory (region 76, Occitanie)"} {
+			fmt.Fprintf(os.Stderr, "  %-36s %s\n", name, tokens[name])
+		}
+		for name, tok := range tokens {
+			if strings.HasPrefix(name, "company") {
+				fmt.Fprintf(os.Stderr, "  %-36s %s\n", name, tok)
+			}
+		}
+	}
+	fmt.Fprintln(os.Stderr)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Readiness turns false first so a load balancer stops sending traffic,
+	// then in-flight requests get time to finish.
+	shuttingDown.Store(true)
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
