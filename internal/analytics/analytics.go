@@ -1,0 +1,168 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Engine answers the gap analyses of DESIGN.md from PostgreSQL. Every method
+// takes a batch of parents (scopes, requests, pole ids) and answers all of
+// them with a fixed number of SQL statements, so that a GraphQL list of 50
+// companies costs what a list of 5 costs.
+type Engine struct {
+	DB *sqlx.DB
+}
+
+// Territory levels, as DESIGN.md names them.
+const (
+	LevelRegion     = "region"
+	LevelDepartment = "department"
+	LevelCommune    = "commune"
+)
+
+// DefaultRetirementAge is DESIGN.md's default retirement age A.
+const DefaultRetirementAge = 64
+
+// DefaultMinCompanies is DESIGN.md's default k for shared training
+// opportunities.
+const DefaultMinCompanies = 3
+
+// Scope is a set of sites: the intersection of the sets its non-empty fields
+// name. Siren alone is a company's sites; PoleID alone is the sites of the
+// pole's members with an active membership at asOf; TerritoryLevel and
+// TerritoryCode alone are the sites in that territory's whole subtree; PoleID
+// with a territory is DESIGN.md's intersection of a pole and a territory.
+// Other combinations (a company within a territory) follow the same rule.
+// Scope is comparable so that it can key the answers of a batch.
+type Scope struct {
+	Siren          string
+	PoleID         string
+	TerritoryLevel string
+	TerritoryCode  string
+}
+
+// Params are DESIGN.md's analytics parameters.
+type Params struct {
+	// AsOf is the reference date; the zero time means today (UTC).
+	AsOf time.Time
+	// Horizon is the horizon year H; it must be >= the year of AsOf.
+	Horizon int
+	// RetirementAge is A; 0 means DefaultRetirementAge.
+	RetirementAge int
+	// IncludeOptional makes optional role–skill links count as "requires".
+	IncludeOptional bool
+}
+
+// InvalidError reports a bad argument: the GraphQL layer maps it to
+// BAD_USER_INPUT, its message is safe to show.
+type InvalidError struct {
+	Field   string
+	Message string
+}
+
+func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
+
+func invalid(field, format string, args ...any) error {
+	return &InvalidError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// normalize applies the defaults and checks the parameters.
+func (p Params) normalize() (Params, error) {
+	if p.AsOf.IsZero() {
+		p.AsOf = time.Now().UTC()
+	}
+	y, m, d := p.AsOf.Date()
+	p.AsOf = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if p.RetirementAge == 0 {
+		p.RetirementAge = DefaultRetirementAge
+	}
+	if p.RetirementAge < 1 || p.RetirementAge > 120 {
+		return p, invalid("retirementAge", "must be between 1 and 120, got %d", p.RetirementAge)
+	}
+	if p.Horizon < y {
+		return p, invalid("horizon", "must be a year >= the year of asOf (%d), got %d", y, p.Horizon)
+	}
+	if p.Horizon > 2200 {
+		return p, invalid("horizon", "must be a year <= 2200, got %d", p.Horizon)
+	}
+	return p, nil
+}
+
+// date is how the reference date travels to SQL: a plain calendar date, so
+// that no time zone shifts it.
+func (p Params) date() string { return p.AsOf.Format("2006-01-02") }
+
+func (s Scope) validate() error {
+	if s.Siren == "" && s.PoleID == "" && s.TerritoryLevel == "" && s.TerritoryCode == "" {
+		return invalid("scope", "names no company, pole or territory")
+	}
+	if (s.TerritoryLevel == "") != (s.TerritoryCode == "") {
+		return invalid("scope", "a territory needs both its level and its code")
+	}
+	switch s.TerritoryLevel {
+	case "", LevelRegion, LevelDepartment, LevelCommune:
+	default:
+		return invalid("scope", "unknown territory level %q", s.TerritoryLevel)
+	}
+	return nil
+}
+
+func validateFirst(first int) error {
+	if first < 0 {
+		return invalid("first", "must be >= 0, got %d", first)
+	}
+	return nil
+}
+
+// limit turns `first` into the SQL row_number bound: 0 means every row.
+func limit(first int) int64 {
+	if first == 0 {
+		return 1 << 62
+	}
+	return int64(first)
+}
+
+// distinctScopes validates scopes and returns them without duplicates, in
+// order, as the parallel arrays the SQL unnests.
+func distinctScopes(scopes []Scope) ([]Scope, scopeArrays, error) {
+	seen := make(map[Scope]bool, len(scopes))
+	var out []Scope
+	var a scopeArrays
+	for _, s := range scopes {
+		if err := s.validate(); err != nil {
+			return nil, a, err
+		}
+		if seen[s] {
+			continue
+		}
+		seen[s] = true
+		out = append(out, s)
+		a.sirens = append(a.sirens, s.Siren)
+		a.poles = append(a.poles, s.PoleID)
+		a.levels = append(a.levels, s.TerritoryLevel)
+		a.codes = append(a.codes, s.TerritoryCode)
+	}
+	return out, a, nil
+}
+
+type scopeArrays struct{ sirens, poles, levels, codes []string }
+
+func distinctStrings(in []string) []string {
+	seen := make(map[string]bool, len(in))
+	var out []string
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// queryx runs one statement; every statement of the package goes through it.
+func (e *Engine) queryx(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	return e.DB.QueryxContext(ctx, query, args...)
+}

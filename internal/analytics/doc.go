@@ -1,0 +1,66 @@
+// Package analytics owns the gap engine of DESIGN.md ("Analytics — exact
+// definitions"): role and skill figures of scopes, trainings near a
+// territory, and a pole's strategy (critical skills, shared training
+// opportunities, mobility paths, employment indicators).
+//
+// Every figure is computed in PostgreSQL by set-based SQL, batched across
+// parents: each method takes a slice of scopes, requests or pole ids and
+// answers all of them with a fixed number of statements (one; two for
+// SharedTrainingOpportunities, whose trainings are a second batch), arrays
+// passed with pq.Array and unnested, each parent's list ordered and cut with
+// row_number() so that a top-10 ships ten rows, with its total.
+//
+// Where each figure is computed:
+//
+//   - scopes (a company's sites, a pole's active members' sites, a
+//     territory's subtree, their intersections): scopeUnitsCTE in
+//     figures_sql.go; a pole's member companies and their departments:
+//     poleMembersCTE, companyUnitsCTE, departmentUnitsCTE.
+//   - active employee, stayer at H (decided once per query, in emp),
+//     headcount, stayers, departures, target, roleGap: figuresCTE (emp,
+//     site_role, site_need, role_fig); RoleGaps in roles.go.
+//   - required and the level needed for trainings (demand), qualified and
+//     upskillable (assessed, held, unassessed), internalPool (top_level,
+//     pool): figuresCTE;
+//     SkillGaps in skills.go, which derives gap and coverage in Go from the
+//     two integers.
+//   - trainings near a territory and their distance: TrainingsNear in
+//     trainings.go.
+//   - critical skills, shared training opportunities, mobility paths and
+//     similarity: strategy.go.
+//   - employment indicators: employment.go.
+//
+// Where DESIGN.md leaves room, this package decides:
+//
+//   - A Scope is the intersection of the sets its set fields name, so a
+//     company within a department is a scope too (shared opportunities are
+//     computed on such units).
+//   - Roles whose figures are all zero are left out (headcount = target = 0),
+//     and so are skills whose required, qualified, upskillable and
+//     internalPool are all zero.
+//   - "The roles requiring s in the scope", for the level needed, are the
+//     roles with a headcount or a target in the scope; LevelNeeded is 0 when
+//     none requires s (a skill shown only for its internal pool).
+//   - internalPool: a role "does not require" s when it has no counting link
+//     (an optional link does not count unless includeOptional); a skill that
+//     no role requires has no internal pool.
+//   - Orders break ties by code in byte order (COLLATE "C"); a null coverage
+//     sorts after every number.
+//   - Critical skills rank every skill of the pole's figures, not only those
+//     with a positive gap; a member's own gap is over all its sites.
+//   - Trainings: T of a company scope is the set of its sites' departments,
+//     a training's distance the smallest over them; a remote training is at
+//     distance 0 wherever it is registered; a department-level training is not
+//     "inside" a commune; an unknown duration ranks last.
+//   - Shared opportunities: LevelNeeded is the highest level needed by the
+//     counted companies' sites in the department; ordered by learners, then
+//     companies (both descending), then department code, then skill code.
+//   - Mobility: two roles without a common required skill have similarity 0;
+//     ties after similarity and people go by from siren, from role code, to
+//     siren, to role code.
+//   - Employment: a member with no employees at either date maintains its
+//     jobs (0 >= 0).
+//
+// Package reference holds a naive, in-memory implementation of the same
+// definitions that the tests compare this package with.
+package analytics

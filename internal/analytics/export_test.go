@@ -1,0 +1,36 @@
+package analytics
+
+import (
+	"context"
+	"strings"
+)
+
+// ExplainSkillGaps returns the plan PostgreSQL runs for SkillGaps, executed
+// (EXPLAIN ANALYZE, BUFFERS), for the benchmark's log.
+func (e *Engine) ExplainSkillGaps(ctx context.Context, scopes []Scope, p Params, order SkillOrder, first int) (string, error) {
+	_, q, args, err := skillGapsQuery(scopes, p, order, first)
+	if err != nil {
+		return "", err
+	}
+	var lines []string
+	if err := e.DB.SelectContext(ctx, &lines, `EXPLAIN (ANALYZE, BUFFERS) `+q, args...); err != nil {
+		return "", err
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// Statements of the engine, for the benchmark's plans.
+var (
+	CriticalSkillsSQL      = criticalSkillsSQL
+	SharedOpportunitiesSQL = sharedOpportunitiesSQL
+	MobilityPathsSQL       = mobilityPathsSQL
+)
+
+// Explain returns the executed plan of one of the statements above.
+func (e *Engine) Explain(ctx context.Context, q string, args ...any) (string, error) {
+	var lines []string
+	if err := e.DB.SelectContext(ctx, &lines, `EXPLAIN (ANALYZE, BUFFERS) `+q, args...); err != nil {
+		return "", err
+	}
+	return strings.Join(lines, "\n"), nil
+}

@@ -1,0 +1,206 @@
+package analytics
+
+// The SQL of the package is built from the fragments below. Every query
+// starts by naming its "units" — sets of sites numbered unit_no: a caller's
+// scopes, or a pole's member companies, or a pole's members within one
+// department — as the CTE unit_sites(unit_no, siret), then appends
+// figuresCTE, which computes DESIGN.md's role and skill figures of every unit
+// at once. The parameters $1..$4 are the same in every query:
+//
+//	$1 asOf (date, as 'YYYY-MM-DD'), $2 horizon year H, $3 retirement age A,
+//	$4 includeOptional.
+//
+// Role and skill figures are additive over disjoint site sets (targets are
+// summed per site, the other figures count stayers), so that pole figures can
+// be rolled up from company units, and company-by-department figures from
+// their units, with sums.
+
+// activeMembership is DESIGN.md's "active membership at asOf" for alias m.
+const activeMembership = `m.since <= $1::date AND (m.until IS NULL OR $1::date < m.until)`
+
+// scopeUnitsCTE numbers the scopes passed as four parallel arrays ($5 siren,
+// $6 pole id, $7 territory level, $8 territory code; the empty string
+// means not set) and lists
+// their sites. The candidate sites come from the most selective field (the
+// company, else the pole's active members, else the territory), then every
+// set field filters them, which gives the intersection.
+const scopeUnitsCTE = `
+scope_in AS (
+  SELECT (u.ord - 1)::int AS unit_no, u.siren, u.pole_id, u.tlevel, u.tcode
+  FROM unnest($5::text[], $6::text[], $7::text[], $8::text[])
+       WITH ORDINALITY AS u(siren, pole_id, tlevel, tcode, ord)
+),
+unit_sites AS (
+  SELECT si.unit_no, sp.siret
+  FROM scope_in si
+  CROSS JOIN LATERAL (
+    SELECT s.siret FROM sites s
+    WHERE si.siren <> '' AND s.siren = si.siren
+    UNION ALL
+    SELECT s.siret
+    FROM (SELECT DISTINCT m.siren FROM memberships m
+          WHERE si.siren = '' AND si.pole_id <> '' AND m.pole_id = si.pole_id AND ` + activeMembership + `) mm
+    JOIN sites s ON s.siren = mm.siren
+    UNION ALL
+    SELECT p.siret FROM site_places p
+    WHERE si.siren = '' AND si.pole_id = '' AND (
+         (si.tlevel = 'region' AND p.region_code = si.tcode)
+      OR (si.tlevel = 'department' AND p.department_code = si.tcode)
+      OR (si.tlevel = 'commune' AND p.territory_level = 'commune' AND p.territory_code = si.tcode))
+  ) c
+  JOIN site_places sp ON sp.siret = c.siret
+  WHERE (si.pole_id = '' OR EXISTS (
+           SELECT 1 FROM memberships m
+           WHERE m.pole_id = si.pole_id AND m.siren = sp.siren AND ` + activeMembership + `))
+    AND (si.tlevel = ''
+      OR (si.tlevel = 'region' AND sp.region_code = si.tcode)
+      OR (si.tlevel = 'department' AND sp.department_code = si.tcode)
+      OR (si.tlevel = 'commune' AND sp.territory_level = 'commune' AND sp.territory_code = si.tcode))
+)`
+
+// poleMembersCTE lists, for the pole ids in $5, the member companies with an
+// active membership at asOf: member(pole_no, siren), pole_no indexing $5.
+const poleMembersCTE = `
+pole_in AS (
+  SELECT (u.ord - 1)::int AS pole_no, u.id
+  FROM unnest($5::text[]) WITH ORDINALITY AS u(id, ord)
+),
+member AS (
+  SELECT DISTINCT pi.pole_no, m.siren
+  FROM pole_in pi JOIN memberships m ON m.pole_id = pi.id AND ` + activeMembership + `
+)`
+
+// companyUnitsCTE follows poleMembersCTE: one unit per (pole, member
+// company), with all the company's sites: unit(unit_no, pole_no, siren).
+const companyUnitsCTE = `
+unit AS (
+  SELECT row_number() OVER (ORDER BY pole_no, siren) AS unit_no, pole_no, siren FROM member
+),
+unit_sites AS (
+  SELECT u.unit_no, s.siret FROM unit u JOIN sites s ON s.siren = u.siren
+)`
+
+// departmentUnitsCTE follows poleMembersCTE: one unit per (pole, member
+// company, department where it has sites), with the company's sites in that
+// department: unit(unit_no, pole_no, siren, department_code).
+const departmentUnitsCTE = `
+unit AS (
+  SELECT row_number() OVER (ORDER BY x.pole_no, x.siren, x.department_code) AS unit_no,
+         x.pole_no, x.siren, x.department_code
+  FROM (SELECT DISTINCT mb.pole_no, mb.siren, sp.department_code
+        FROM member mb JOIN site_places sp ON sp.siren = mb.siren) x
+),
+unit_sites AS (
+  SELECT u.unit_no, sp.siret
+  FROM unit u JOIN site_places sp ON sp.siren = u.siren AND sp.department_code = u.department_code
+)`
+
+// figuresCTE computes, from unit_sites, the role figures role_fig(unit_no,
+// role_id, headcount, stayers, target) and the skill figures
+// skill_fig(unit_no, skill_id, required, qualified, upskillable,
+// internal_pool, level_needed). Roles whose figures are all zero are left
+// out; skills too, by skillShown.
+const figuresCTE = `
+req AS NOT MATERIALIZED (
+  -- "requires": an essential link, or any link with includeOptional. Not
+  -- materialized, so that joins reach role_skills' indexes instead of
+  -- scanning a CTE once per outer row when estimates are off.
+  SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential OR $4::boolean
+),
+emp AS (
+  -- Active employees at asOf; stayers at H are decided here, once per query.
+  SELECT us.unit_no, e.siret, e.id, e.role_id, (e.birth_year + $3::int > $2::int) AS stayer
+  FROM unit_sites us
+  JOIN employees e ON e.siret = us.siret
+  WHERE e.entry_date <= $1::date AND (e.exit_date IS NULL OR e.exit_date > $1::date)
+),
+site_role AS (
+  SELECT unit_no, siret, role_id, count(*) AS headcount, count(*) FILTER (WHERE stayer) AS stayers
+  FROM emp GROUP BY unit_no, siret, role_id
+),
+site_need AS (
+  SELECT us.unit_no, n.siret, n.role_id, n.headcount
+  FROM unit_sites us JOIN needs n ON n.siret = us.siret AND n.horizon_year = $2::int
+),
+role_fig AS (
+  -- target: per site, the declared need when there is one, else the site's
+  -- headcount of the role; a need at a site without such employees counts.
+  SELECT coalesce(h.unit_no, n.unit_no) AS unit_no, coalesce(h.role_id, n.role_id) AS role_id,
+         coalesce(sum(h.headcount), 0)::int AS headcount,
+         coalesce(sum(h.stayers), 0)::int AS stayers,
+         coalesce(sum(coalesce(n.headcount, h.headcount)), 0)::int AS target
+  FROM site_role h
+  FULL JOIN site_need n ON n.unit_no = h.unit_no AND n.siret = h.siret AND n.role_id = h.role_id
+  GROUP BY 1, 2
+  HAVING coalesce(sum(h.headcount), 0) > 0 OR coalesce(sum(coalesce(n.headcount, h.headcount)), 0) > 0
+),
+stayer AS (
+  SELECT unit_no, id, role_id FROM emp WHERE stayer
+),
+demand AS (
+  -- required(s) and the level the roles of the unit need of s.
+  SELECT rf.unit_no, r.skill_id, sum(rf.target) AS required, max(r.level) AS level_needed
+  FROM role_fig rf JOIN req r ON r.role_id = rf.role_id
+  GROUP BY rf.unit_no, r.skill_id
+),
+assessed AS (
+  -- Every assessment of every stayer, read once for held and pool: the
+  -- per-scope scan of the largest table.
+  SELECT st.unit_no, st.id, st.role_id, es.skill_id, es.level
+  FROM stayer st JOIN employee_skills es ON es.employee_id = st.id
+),
+held AS (
+  -- qualified(s), upskillable(s) among assessed stayers whose role requires
+  -- s. A required level is >= 1, so qualifying needs an assessment; being one
+  -- below needs one too, except below level 1, which unassessed adds.
+  -- at_one counts the assessed pairs of level-1 links, which unassessed
+  -- subtracts.
+  SELECT a.unit_no, r.skill_id,
+         count(*) FILTER (WHERE a.level >= r.level) AS qualified,
+         count(*) FILTER (WHERE a.level = r.level - 1) AS upskillable,
+         count(*) FILTER (WHERE r.level = 1) AS at_one
+  FROM assessed a
+  JOIN req r ON r.role_id = a.role_id AND r.skill_id = a.skill_id
+  GROUP BY a.unit_no, r.skill_id
+),
+unassessed AS (
+  -- Stayers whose role requires s at level 1, counted per role rather than
+  -- per employee: those without an assessment of s are at level 0, one below.
+  SELECT sr.unit_no, r.skill_id, sum(sr.stayers) AS at_one
+  FROM (SELECT unit_no, role_id, count(*) AS stayers FROM stayer GROUP BY unit_no, role_id) sr
+  JOIN req r ON r.role_id = sr.role_id AND r.level = 1
+  GROUP BY sr.unit_no, r.skill_id
+),
+top_level AS (
+  -- The highest level any role of the referential requires of s.
+  SELECT skill_id, max(level) AS level FROM req GROUP BY skill_id
+),
+pool AS (
+  -- internalPool(s): stayers whose role does not require s but who hold it at
+  -- top_level; a level >= 1 needs an assessment, so only assessed pairs count.
+  SELECT a.unit_no, a.skill_id, count(*) AS internal_pool
+  FROM assessed a
+  JOIN top_level t ON t.skill_id = a.skill_id AND a.level >= t.level
+  WHERE NOT EXISTS (SELECT 1 FROM role_skills r
+                    WHERE r.role_id = a.role_id AND r.skill_id = a.skill_id AND (r.essential OR $4::boolean))
+  GROUP BY a.unit_no, a.skill_id
+),
+skill_fig AS (
+  SELECT unit_no, skill_id,
+         sum(required)::int AS required, sum(qualified)::int AS qualified,
+         sum(upskillable)::int AS upskillable, sum(internal_pool)::int AS internal_pool,
+         max(level_needed)::int AS level_needed
+  FROM (SELECT unit_no, skill_id, required, 0 AS qualified, 0 AS upskillable, 0 AS internal_pool, level_needed FROM demand
+        UNION ALL
+        SELECT unit_no, skill_id, 0, qualified, upskillable - at_one, 0, 0 FROM held
+        UNION ALL
+        SELECT unit_no, skill_id, 0, 0, at_one, 0, 0 FROM unassessed
+        UNION ALL
+        SELECT unit_no, skill_id, 0, 0, 0, internal_pool, 0 FROM pool) x
+  GROUP BY unit_no, skill_id
+)`
+
+// skillShown keeps the skill_fig rows sf with a non-zero figure. It is applied
+// when rows are shown, not in skill_fig, so that a unit's level_needed
+// survives the roll-up of units whose figures are all zero.
+const skillShown = `(sf.required > 0 OR sf.qualified > 0 OR sf.upskillable > 0 OR sf.internal_pool > 0)`

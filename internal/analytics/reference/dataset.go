@@ -1,0 +1,417 @@
+package reference
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// Territory is a row of territories.
+type Territory struct{ Level, Code, Name, Parent string }
+
+// Pole is a row of poles.
+type Pole struct{ ID, Name, Kind, Region string }
+
+// Company is a row of companies.
+type Company struct{ Siren, Name string }
+
+// Site is a row of sites.
+type Site struct{ Siret, Siren, TerritoryCode string }
+
+// Membership is a row of memberships; Until is nil when open.
+type Membership struct {
+	PoleID, Siren string
+	Since         time.Time
+	Until         *time.Time
+}
+
+// Role is a row of roles.
+type Role struct {
+	ID          int
+	Code, Title string
+}
+
+// Skill is a row of skills.
+type Skill struct {
+	ID               int
+	Code, Name, Kind string
+}
+
+// RoleSkill is a row of role_skills.
+type RoleSkill struct {
+	RoleID, SkillID, Level int
+	Essential              bool
+}
+
+// Employee is a row of employees; Exit is nil when still employed.
+type Employee struct {
+	ID                int64
+	Siren, Ref, Siret string
+	RoleID, BirthYear int
+	Entry             time.Time
+	Exit              *time.Time
+}
+
+// EmployeeSkill is a row of employee_skills.
+type EmployeeSkill struct {
+	EmployeeID     int64
+	SkillID, Level int
+}
+
+// Need is a row of needs.
+type Need struct {
+	Siret                      string
+	RoleID, Horizon, Headcount int
+}
+
+// Training is a row of trainings; Duration and Cost are nil when unknown.
+type Training struct {
+	ID, Provider, Title, TerritoryCode, Modality string
+	Duration, Cost                               *float64
+}
+
+// TrainingSkill is a row of training_skills.
+type TrainingSkill struct {
+	TrainingID     string
+	SkillID, Level int
+}
+
+// Dataset is a whole (small) database in memory.
+type Dataset struct {
+	Territories    []Territory
+	Poles          []Pole
+	Companies      []Company
+	Sites          []Site
+	Memberships    []Membership
+	Roles          []Role
+	Skills         []Skill
+	RoleSkills     []RoleSkill
+	Employees      []Employee
+	EmployeeSkills []EmployeeSkill
+	Needs          []Need
+	Trainings      []Training
+	TrainingSkills []TrainingSkill
+
+	levels map[[2]int64]int // index of EmployeeSkills, built on first use
+}
+
+// Load reads every table the analytics read.
+func Load(ctx context.Context, db *sqlx.DB) (*Dataset, error) {
+	d := &Dataset{}
+	type load struct {
+		q    string
+		scan func(*sqlx.Rows) error
+	}
+	var nullTime = func(t sql.NullTime) *time.Time {
+		if !t.Valid {
+			return nil
+		}
+		v := t.Time.UTC()
+		return &v
+	}
+	loads := []load{
+		{`SELECT level, code, name, coalesce(parent_code, '') FROM territories`, func(r *sqlx.Rows) error {
+			var t Territory
+			err := r.Scan(&t.Level, &t.Code, &t.Name, &t.Parent)
+			d.Territories = append(d.Territories, t)
+			return err
+		}},
+		{`SELECT id, name, kind, region_code FROM poles`, func(r *sqlx.Rows) error {
+			var p Pole
+			err := r.Scan(&p.ID, &p.Name, &p.Kind, &p.Region)
+			d.Poles = append(d.Poles, p)
+			return err
+		}},
+		{`SELECT siren, name FROM companies`, func(r *sqlx.Rows) error {
+			var c Company
+			err := r.Scan(&c.Siren, &c.Name)
+			d.Companies = append(d.Companies, c)
+			return err
+		}},
+		{`SELECT siret, siren, territory_code FROM sites`, func(r *sqlx.Rows) error {
+			var s Site
+			err := r.Scan(&s.Siret, &s.Siren, &s.TerritoryCode)
+			d.Sites = append(d.Sites, s)
+			return err
+		}},
+		{`SELECT pole_id, siren, since, until FROM memberships`, func(r *sqlx.Rows) error {
+			var m Membership
+			var until sql.NullTime
+			err := r.Scan(&m.PoleID, &m.Siren, &m.Since, &until)
+			m.Since = m.Since.UTC()
+			m.Until = nullTime(until)
+			d.Memberships = append(d.Memberships, m)
+			return err
+		}},
+		{`SELECT id, code, title FROM roles`, func(r *sqlx.Rows) error {
+			var x Role
+			err := r.Scan(&x.ID, &x.Code, &x.Title)
+			d.Roles = append(d.Roles, x)
+			return err
+		}},
+		{`SELECT id, code, name, kind FROM skills`, func(r *sqlx.Rows) error {
+			var x Skill
+			err := r.Scan(&x.ID, &x.Code, &x.Name, &x.Kind)
+			d.Skills = append(d.Skills, x)
+			return err
+		}},
+		{`SELECT role_id, skill_id, level, essential FROM role_skills`, func(r *sqlx.Rows) error {
+			var x RoleSkill
+			err := r.Scan(&x.RoleID, &x.SkillID, &x.Level, &x.Essential)
+			d.RoleSkills = append(d.RoleSkills, x)
+			return err
+		}},
+		{`SELECT id, siren, employee_ref, siret, role_id, birth_year, entry_date, exit_date FROM employees`, func(r *sqlx.Rows) error {
+			var x Employee
+			var exit sql.NullTime
+			err := r.Scan(&x.ID, &x.Siren, &x.Ref, &x.Siret, &x.RoleID, &x.BirthYear, &x.Entry, &exit)
+			x.Entry = x.Entry.UTC()
+			x.Exit = nullTime(exit)
+			d.Employees = append(d.Employees, x)
+			return err
+		}},
+		{`SELECT employee_id, skill_id, level FROM employee_skills`, func(r *sqlx.Rows) error {
+			var x EmployeeSkill
+			err := r.Scan(&x.EmployeeID, &x.SkillID, &x.Level)
+			d.EmployeeSkills = append(d.EmployeeSkills, x)
+			return err
+		}},
+		{`SELECT siret, role_id, horizon_year, headcount FROM needs`, func(r *sqlx.Rows) error {
+			var x Need
+			err := r.Scan(&x.Siret, &x.RoleID, &x.Horizon, &x.Headcount)
+			d.Needs = append(d.Needs, x)
+			return err
+		}},
+		{`SELECT id, provider, title, territory_code, modality, duration_hours::float8, cost_eur::float8 FROM trainings`, func(r *sqlx.Rows) error {
+			var x Training
+			var dur, cost sql.NullFloat64
+			err := r.Scan(&x.ID, &x.Provider, &x.Title, &x.TerritoryCode, &x.Modality, &dur, &cost)
+			if dur.Valid {
+				x.Duration = &dur.Float64
+			}
+			if cost.Valid {
+				x.Cost = &cost.Float64
+			}
+			d.Trainings = append(d.Trainings, x)
+			return err
+		}},
+		{`SELECT training_id, skill_id, level FROM training_skills`, func(r *sqlx.Rows) error {
+			var x TrainingSkill
+			err := r.Scan(&x.TrainingID, &x.SkillID, &x.Level)
+			d.TrainingSkills = append(d.TrainingSkills, x)
+			return err
+		}},
+	}
+	for _, l := range loads {
+		rows, err := db.QueryxContext(ctx, l.q)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", l.q, err)
+		}
+		for rows.Next() {
+			if err := l.scan(rows); err != nil {
+				rows.Close()
+				return nil, err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+func dates(ts []time.Time) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Format("2006-01-02")
+	}
+	return out
+}
+
+func nullDates(ts []*time.Time) []sql.NullString {
+	out := make([]sql.NullString, len(ts))
+	for i, t := range ts {
+		if t != nil {
+			out[i] = sql.NullString{String: t.Format("2006-01-02"), Valid: true}
+		}
+	}
+	return out
+}
+
+// nullableStrings is a text[] with NULL elements.
+type nullableStrings []sql.NullString
+
+func (a nullableStrings) array() any { return pq.Array([]sql.NullString(a)) }
+
+// Insert writes d into an empty, migrated database with one multi-row
+// INSERT per table (unnest of arrays), keeping d's ids.
+func Insert(ctx context.Context, db *sqlx.DB, d *Dataset) error {
+	var stmts []struct {
+		q    string
+		args []any
+	}
+	add := func(q string, args ...any) {
+		stmts = append(stmts, struct {
+			q    string
+			args []any
+		}{q, args})
+	}
+	// Territories: regions first, so that the self-reference holds row by row.
+	for _, level := range []string{"region", "department", "commune"} {
+		var codes, names, parents []string
+		for _, t := range d.Territories {
+			if t.Level == level {
+				codes, names, parents = append(codes, t.Code), append(names, t.Name), append(parents, t.Parent)
+			}
+		}
+		add(`INSERT INTO territories (level, code, name, parent_code)
+		     SELECT $1, c, n, nullif(p, '') FROM unnest($2::text[], $3::text[], $4::text[]) AS u(c, n, p)`,
+			level, pq.Array(codes), pq.Array(names), pq.Array(parents))
+	}
+	{
+		var a, b, c, r []string
+		for _, p := range d.Poles {
+			a, b, c, r = append(a, p.ID), append(b, p.Name), append(c, p.Kind), append(r, p.Region)
+		}
+		add(`INSERT INTO poles (id, name, kind, region_code) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])`,
+			pq.Array(a), pq.Array(b), pq.Array(c), pq.Array(r))
+	}
+	{
+		var a, b []string
+		for _, c := range d.Companies {
+			a, b = append(a, c.Siren), append(b, c.Name)
+		}
+		add(`INSERT INTO companies (siren, name) SELECT * FROM unnest($1::text[], $2::text[])`, pq.Array(a), pq.Array(b))
+	}
+	{
+		var a, b, c []string
+		for _, s := range d.Sites {
+			a, b, c = append(a, s.Siret), append(b, s.Siren), append(c, s.TerritoryCode)
+		}
+		add(`INSERT INTO sites (siret, siren, territory_code) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+			pq.Array(a), pq.Array(b), pq.Array(c))
+	}
+	{
+		var a, b []string
+		var since []time.Time
+		var until []*time.Time
+		for _, m := range d.Memberships {
+			a, b, since, until = append(a, m.PoleID), append(b, m.Siren), append(since, m.Since), append(until, m.Until)
+		}
+		add(`INSERT INTO memberships (pole_id, siren, since, until)
+		     SELECT p, s, a::date, b::date FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(p, s, a, b)`,
+			pq.Array(a), pq.Array(b), pq.Array(dates(since)), nullableStrings(nullDates(until)).array())
+	}
+	{
+		var id []int64
+		var code, title []string
+		for _, r := range d.Roles {
+			id, code, title = append(id, int64(r.ID)), append(code, r.Code), append(title, r.Title)
+		}
+		add(`INSERT INTO roles (id, code, title) OVERRIDING SYSTEM VALUE
+		     SELECT * FROM unnest($1::int[], $2::text[], $3::text[])`, pq.Array(id), pq.Array(code), pq.Array(title))
+	}
+	{
+		var id []int64
+		var code, name, kind []string
+		for _, s := range d.Skills {
+			id, code, name, kind = append(id, int64(s.ID)), append(code, s.Code), append(name, s.Name), append(kind, s.Kind)
+		}
+		add(`INSERT INTO skills (id, code, name, kind) OVERRIDING SYSTEM VALUE
+		     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[])`,
+			pq.Array(id), pq.Array(code), pq.Array(name), pq.Array(kind))
+	}
+	{
+		var r, s, l []int64
+		var e []bool
+		for _, x := range d.RoleSkills {
+			r, s, l, e = append(r, int64(x.RoleID)), append(s, int64(x.SkillID)), append(l, int64(x.Level)), append(e, x.Essential)
+		}
+		add(`INSERT INTO role_skills (role_id, skill_id, level, essential)
+		     SELECT * FROM unnest($1::int[], $2::int[], $3::smallint[], $4::boolean[])`,
+			pq.Array(r), pq.Array(s), pq.Array(l), pq.Array(e))
+	}
+	{
+		var id, role, birth []int64
+		var siren, ref, siret []string
+		var entry []time.Time
+		var exit []*time.Time
+		for _, x := range d.Employees {
+			id, role, birth = append(id, x.ID), append(role, int64(x.RoleID)), append(birth, int64(x.BirthYear))
+			siren, ref, siret = append(siren, x.Siren), append(ref, x.Ref), append(siret, x.Siret)
+			entry, exit = append(entry, x.Entry), append(exit, x.Exit)
+		}
+		add(`INSERT INTO employees (id, siren, employee_ref, siret, role_id, birth_year, entry_date, exit_date) OVERRIDING SYSTEM VALUE
+		     SELECT i, s, r, t, ro, b, en::date, ex::date
+		     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[])
+		          AS u(i, s, r, t, ro, b, en, ex)`,
+			pq.Array(id), pq.Array(siren), pq.Array(ref), pq.Array(siret), pq.Array(role), pq.Array(birth),
+			pq.Array(dates(entry)), nullableStrings(nullDates(exit)).array())
+	}
+	{
+		var e, s, l []int64
+		for _, x := range d.EmployeeSkills {
+			e, s, l = append(e, x.EmployeeID), append(s, int64(x.SkillID)), append(l, int64(x.Level))
+		}
+		add(`INSERT INTO employee_skills (employee_id, skill_id, level)
+		     SELECT * FROM unnest($1::bigint[], $2::int[], $3::smallint[])`, pq.Array(e), pq.Array(s), pq.Array(l))
+	}
+	{
+		var siret []string
+		var r, h, n []int64
+		for _, x := range d.Needs {
+			siret, r, h, n = append(siret, x.Siret), append(r, int64(x.RoleID)), append(h, int64(x.Horizon)), append(n, int64(x.Headcount))
+		}
+		add(`INSERT INTO needs (siret, role_id, horizon_year, headcount)
+		     SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[])`,
+			pq.Array(siret), pq.Array(r), pq.Array(h), pq.Array(n))
+	}
+	{
+		var id, prov, title, terr, mod []string
+		var dur, cost []*float64
+		for _, t := range d.Trainings {
+			id, prov, title, terr, mod = append(id, t.ID), append(prov, t.Provider), append(title, t.Title), append(terr, t.TerritoryCode), append(mod, t.Modality)
+			dur, cost = append(dur, t.Duration), append(cost, t.Cost)
+		}
+		add(`INSERT INTO trainings (id, provider, title, territory_code, modality, duration_hours, cost_eur)
+		     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[])`,
+			pq.Array(id), pq.Array(prov), pq.Array(title), pq.Array(terr), pq.Array(mod), floatArray(dur), floatArray(cost))
+	}
+	{
+		var t []string
+		var s, l []int64
+		for _, x := range d.TrainingSkills {
+			t, s, l = append(t, x.TrainingID), append(s, int64(x.SkillID)), append(l, int64(x.Level))
+		}
+		add(`INSERT INTO training_skills (training_id, skill_id, level)
+		     SELECT * FROM unnest($1::text[], $2::int[], $3::smallint[])`, pq.Array(t), pq.Array(s), pq.Array(l))
+	}
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s.q, s.args...); err != nil {
+			return fmt.Errorf("%s: %w", s.q, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// floatArray is a numeric[] with NULL elements, as text.
+func floatArray(fs []*float64) any {
+	out := make([]*string, len(fs))
+	for i, f := range fs {
+		if f != nil {
+			s := fmt.Sprintf("%g", *f)
+			out[i] = &s
+		}
+	}
+	return pq.Array(out)
+}

@@ -1,0 +1,275 @@
+package reference
+
+import (
+	"fmt"
+	"math/rand"
+	"time"
+)
+
+// Size says how big a generated dataset is.
+type Size struct {
+	Companies        int
+	MaxSitesPerCo    int
+	MaxEmployeesSite int
+	Roles, Skills    int
+	Trainings        int
+}
+
+// Small is the size of the property tests' datasets.
+var Small = Size{Companies: 7, MaxSitesPerCo: 3, MaxEmployeesSite: 12, Roles: 6, Skills: 9, Trainings: 10}
+
+// GenAsOf is the reference date the generator draws dates around.
+var GenAsOf = time.Date(2026, time.June, 30, 0, 0, 0, 0, time.UTC)
+
+// GenTerritories is the territory tree of generated datasets: three regions,
+// two departments each, some communes. Region 11 (Île-de-France) and
+// department 11 (Aude, in region 76) share a code on purpose.
+var GenTerritories = []Territory{
+	{"region", "84", "Auvergne-Rhône-Alpes", ""},
+	{"region", "11", "Île-de-France", ""},
+	{"region", "76", "Occitanie", ""},
+	{"department", "01", "Ain", "84"},
+	{"department", "69", "Rhône", "84"},
+	{"department", "75", "Paris", "11"},
+	{"department", "92", "Hauts-de-Seine", "11"},
+	{"department", "11", "Aude", "76"},
+	{"department", "34", "Hérault", "76"},
+	{"commune", "01053", "Bourg-en-Bresse", "01"},
+	{"commune", "69123", "Lyon", "69"},
+	{"commune", "69266", "Villeurbanne", "69"},
+	{"commune", "75056", "Paris", "75"},
+	{"commune", "92050", "Nanterre", "92"},
+	{"commune", "11069", "Carcassonne", "11"},
+	{"commune", "34172", "Montpellier", "34"},
+}
+
+// places where sites and trainings lie: every department and commune.
+func places() []string {
+	var out []string
+	for _, t := range GenTerritories {
+		if t.Level != "region" {
+			out = append(out, t.Code)
+		}
+	}
+	return out
+}
+
+// luhnComplete appends the digit that makes digits Luhn-valid.
+func luhnComplete(digits string) string {
+	for c := 0; c <= 9; c++ {
+		s := digits + string(rune('0'+c))
+		if luhnOK(s) {
+			return s
+		}
+	}
+	panic("unreachable")
+}
+
+func luhnOK(s string) bool {
+	sum := 0
+	for i := 0; i < len(s); i++ {
+		d := int(s[len(s)-1-i] - '0')
+		if i%2 == 1 {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
+}
+
+func digits(r *rand.Rand, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte('0' + r.Intn(10))
+	}
+	return string(b)
+}
+
+// Generate draws a random dataset around GenAsOf: memberships starting and
+// ending around it, birth years around the retirement boundary of horizons
+// 2026–2031 with ages 62 and 64, entries and exits around it, assessments
+// with gaps, needs at several horizons, trainings everywhere.
+func Generate(seed int64, size Size) *Dataset {
+	r := rand.New(rand.NewSource(seed))
+	d := &Dataset{Territories: GenTerritories}
+	pl := places()
+	day := func(offset int) time.Time { return GenAsOf.AddDate(0, 0, offset) }
+	around := func() time.Time {
+		// Half exactly on a boundary day (asOf, asOf±1, 31 Dec), half anywhere in ±3 years.
+		switch r.Intn(6) {
+		case 0:
+			return GenAsOf
+		case 1:
+			return day(1)
+		case 2:
+			return day(-1)
+		case 3:
+			return time.Date(2025+r.Intn(2), time.December, 31-r.Intn(2), 0, 0, 0, 0, time.UTC)
+		}
+		return day(r.Intn(6*365) - 3*365)
+	}
+
+	d.Poles = []Pole{
+		{ID: "aero-84", Name: "Aéro Rhône-Alpes", Kind: "competitiveness_pole", Region: "84"},
+		{ID: "tech-11", Name: "Tech Île-de-France", Kind: "cluster", Region: "11"},
+		{ID: "empty-76", Name: "Sans membres", Kind: "cluster", Region: "76"},
+	}
+	for i := 0; i < size.Companies; i++ {
+		siren := luhnComplete(fmt.Sprintf("%d", 1+r.Intn(9)) + digits(r, 7))
+		if siren == "356000000" {
+			siren = luhnComplete("12345678")
+		}
+		d.Companies = append(d.Companies, Company{Siren: siren, Name: fmt.Sprintf("Company %d", i)})
+		nSites := 1 + r.Intn(size.MaxSitesPerCo)
+		for j := 0; j < nSites; j++ {
+			siret := luhnComplete(siren + fmt.Sprintf("%04d", j+1))
+			d.Sites = append(d.Sites, Site{Siret: siret, Siren: siren, TerritoryCode: pl[r.Intn(len(pl))]})
+		}
+		for _, p := range d.Poles[:2] {
+			if r.Intn(4) == 0 {
+				continue
+			}
+			since := around()
+			m := Membership{PoleID: p.ID, Siren: siren, Since: since}
+			if r.Intn(2) == 0 {
+				until := around()
+				if !until.After(since) {
+					until = since.AddDate(0, 0, 1+r.Intn(3))
+				}
+				m.Until = &until
+				if r.Intn(2) == 0 {
+					// A second membership of the same pole, later or overlapping.
+					d.Memberships = append(d.Memberships, Membership{PoleID: p.ID, Siren: siren, Since: until.AddDate(0, 0, -r.Intn(3)-1+r.Intn(5))})
+				}
+			}
+			d.Memberships = append(d.Memberships, m)
+		}
+	}
+	// Memberships' (pole, siren, since) must be unique.
+	seenM := map[string]bool{}
+	ms := d.Memberships[:0]
+	for _, m := range d.Memberships {
+		k := m.PoleID + m.Siren + m.Since.Format("2006-01-02")
+		if !seenM[k] {
+			seenM[k] = true
+			ms = append(ms, m)
+		}
+	}
+	d.Memberships = ms
+
+	for i := 1; i <= size.Roles; i++ {
+		d.Roles = append(d.Roles, Role{ID: i, Code: fmt.Sprintf("R%02d", 100-i), Title: fmt.Sprintf("Role %d", i)})
+	}
+	kinds := []string{"know_how", "knowledge", "soft"}
+	for i := 1; i <= size.Skills; i++ {
+		d.Skills = append(d.Skills, Skill{ID: i, Code: fmt.Sprintf("S%02d", (i*7)%97), Name: fmt.Sprintf("Skill %d", i), Kind: kinds[i%3]})
+	}
+	for i, role := range d.Roles {
+		if i%2 == 1 {
+			// Every second role is a near copy of the previous one, so that
+			// mobility paths (similarity >= 0.5) exist.
+			for _, rs := range d.RoleSkills {
+				if rs.RoleID != d.Roles[i-1].ID || r.Intn(5) == 0 {
+					continue
+				}
+				rs.RoleID = role.ID
+				rs.Level = min(4, max(1, rs.Level+r.Intn(3)-1))
+				rs.Essential = rs.Essential != (r.Intn(5) == 0)
+				d.RoleSkills = append(d.RoleSkills, rs)
+			}
+			continue
+		}
+		for _, s := range d.Skills {
+			if r.Intn(5) < 2 {
+				d.RoleSkills = append(d.RoleSkills, RoleSkill{RoleID: role.ID, SkillID: s.ID, Level: 1 + r.Intn(4), Essential: r.Intn(3) > 0})
+			}
+		}
+	}
+	roleLinks := map[int]map[int]bool{}
+	for _, rs := range d.RoleSkills {
+		if roleLinks[rs.RoleID] == nil {
+			roleLinks[rs.RoleID] = map[int]bool{}
+		}
+		roleLinks[rs.RoleID][rs.SkillID] = true
+	}
+
+	var id int64
+	for _, site := range d.Sites {
+		n := r.Intn(size.MaxEmployeesSite + 1)
+		for j := 0; j < n; j++ {
+			id++
+			role := d.Roles[r.Intn(len(d.Roles))].ID
+			birth := 1958 + r.Intn(15) // the boundary of 2026–2031 with ages 62 and 64
+			if r.Intn(3) == 0 {
+				birth = 1970 + r.Intn(33)
+			}
+			entry := around()
+			e := Employee{ID: id, Siren: site.Siren, Ref: fmt.Sprintf("E%d", id), Siret: site.Siret,
+				RoleID: role, BirthYear: birth, Entry: entry}
+			if r.Intn(5) < 2 {
+				exit := around()
+				if exit.Before(entry) {
+					exit = entry.AddDate(0, 0, r.Intn(2))
+				}
+				e.Exit = &exit
+			}
+			d.Employees = append(d.Employees, e)
+			for _, s := range d.Skills {
+				missing := 4
+				if roleLinks[role][s.ID] {
+					missing = 1
+				}
+				if r.Intn(6) < missing {
+					continue
+				}
+				d.EmployeeSkills = append(d.EmployeeSkills, EmployeeSkill{EmployeeID: id, SkillID: s.ID, Level: r.Intn(5)})
+			}
+		}
+	}
+	horizons := []int{2026, 2028, 2029, 2031}
+	seenN := map[string]bool{}
+	for _, site := range d.Sites {
+		// Needs below the present headcount, for surpluses.
+		present := map[int]bool{}
+		for _, e := range d.Employees {
+			if e.Siret == site.Siret && !present[e.RoleID] && r.Intn(2) == 0 {
+				present[e.RoleID] = true
+				n := Need{Siret: site.Siret, RoleID: e.RoleID, Horizon: horizons[r.Intn(len(horizons))], Headcount: r.Intn(2)}
+				seenN[fmt.Sprint(n.Siret, n.RoleID, n.Horizon)] = true
+				d.Needs = append(d.Needs, n)
+			}
+		}
+		for k := r.Intn(6); k > 0; k-- {
+			n := Need{Siret: site.Siret, RoleID: d.Roles[r.Intn(len(d.Roles))].ID, Horizon: horizons[r.Intn(len(horizons))], Headcount: r.Intn(9)}
+			key := fmt.Sprint(n.Siret, n.RoleID, n.Horizon)
+			if !seenN[key] {
+				seenN[key] = true
+				d.Needs = append(d.Needs, n)
+			}
+		}
+	}
+	modalities := []string{"onsite", "onsite", "remote", "blended"}
+	durations := []float64{14, 21, 35, 35, 70}
+	for i := 0; i < size.Trainings; i++ {
+		t := Training{ID: fmt.Sprintf("T%03d", (i*37)%1000), Provider: fmt.Sprintf("Provider %d", i%3), Title: fmt.Sprintf("Training %d", i),
+			TerritoryCode: pl[r.Intn(len(pl))], Modality: modalities[r.Intn(len(modalities))]}
+		if r.Intn(5) > 0 {
+			dur := durations[r.Intn(len(durations))]
+			t.Duration = &dur
+		}
+		if r.Intn(2) == 0 {
+			cost := float64(100 * (1 + r.Intn(30)))
+			t.Cost = &cost
+		}
+		d.Trainings = append(d.Trainings, t)
+		for _, s := range d.Skills {
+			if r.Intn(3) == 0 {
+				d.TrainingSkills = append(d.TrainingSkills, TrainingSkill{TrainingID: t.ID, SkillID: s.ID, Level: 1 + r.Intn(4)})
+			}
+		}
+	}
+	return d
+}

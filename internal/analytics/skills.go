@@ -1,0 +1,156 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lib/pq"
+)
+
+// SkillGap is DESIGN.md's skill figures of one skill in one scope.
+type SkillGap struct {
+	SkillID   int
+	SkillCode string
+	SkillName string
+	// Required is the sum of target(r) over the roles r that require the skill.
+	Required int
+	// Qualified counts stayers whose role requires the skill at a level they hold.
+	Qualified int
+	// Gap = Required − Qualified.
+	Gap int
+	// Coverage = Qualified / Required; nil when Required = 0.
+	Coverage *float64
+	// Upskillable counts stayers whose role requires the skill one level above theirs.
+	Upskillable int
+	// InternalPool counts stayers whose role does not require the skill but
+	// who hold it at the highest level any role of the referential requires.
+	InternalPool int
+	// LevelNeeded is the highest level that the roles of the scope (those
+	// with a headcount or a target) require of the skill: the level a
+	// training must teach. 0 when no role of the scope requires it.
+	LevelNeeded int
+}
+
+// SkillPage is one scope's skill figures: Total skills with a non-zero
+// figure, Items the first of them in the requested order.
+type SkillPage struct {
+	Total int
+	Items []SkillGap
+}
+
+// SkillOrder orders skill figures; ties are always broken by skill code
+// (byte order). A null coverage sorts after every number.
+type SkillOrder string
+
+// Skill orders.
+const (
+	SkillByGap      SkillOrder = "GAP"      // gap desc, coverage asc, code: DESIGN.md's critical order
+	SkillByCoverage SkillOrder = "COVERAGE" // coverage asc, gap desc
+	SkillByRequired SkillOrder = "REQUIRED" // required desc
+	SkillByCode     SkillOrder = "CODE"     // code asc
+)
+
+// coverageSQL is qualified/required as an exact numeric, for ordering only;
+// the value returned is computed in Go from the two integers.
+const coverageSQL = `(sf.qualified::numeric / nullif(sf.required, 0))`
+
+// criticalOrder is DESIGN.md's order of critical skills, over skill_fig sf
+// and skills sk.
+const criticalOrder = `sf.required - sf.qualified DESC, ` + coverageSQL + ` ASC NULLS LAST, sk.code COLLATE "C"`
+
+func (o SkillOrder) sql() (string, error) {
+	switch o {
+	case SkillByGap, "":
+		return criticalOrder, nil
+	case SkillByCoverage:
+		return coverageSQL + ` ASC NULLS LAST, sf.required - sf.qualified DESC, sk.code COLLATE "C"`, nil
+	case SkillByRequired:
+		return `sf.required DESC, sk.code COLLATE "C"`, nil
+	case SkillByCode:
+		return `sk.code COLLATE "C"`, nil
+	}
+	return "", invalid("order", "unknown skill order %q", string(o))
+}
+
+// skillColumns are the columns scanSkill reads, from skill_fig sf and skills sk.
+const skillColumns = `sk.id, sk.code, sk.name, sf.required, sf.qualified, sf.upskillable, sf.internal_pool, sf.level_needed`
+
+func (g *SkillGap) targets() []any {
+	return []any{&g.SkillID, &g.SkillCode, &g.SkillName, &g.Required, &g.Qualified, &g.Upskillable, &g.InternalPool, &g.LevelNeeded}
+}
+
+// derive fills the figures defined from the scanned ones.
+func (g *SkillGap) derive() {
+	g.Gap = g.Required - g.Qualified
+	g.Coverage = nil
+	if g.Required != 0 {
+		c := float64(g.Qualified) / float64(g.Required)
+		g.Coverage = &c
+	}
+}
+
+// SkillGaps returns the skill figures of every scope, in one statement.
+// Skills whose figures are all zero are left out. first > 0 keeps the first
+// skills of each scope; 0 keeps them all. Every scope asked for has an entry.
+func (e *Engine) SkillGaps(ctx context.Context, scopes []Scope, p Params, order SkillOrder, first int) (map[Scope]SkillPage, error) {
+	list, q, args, err := skillGapsQuery(scopes, p, order, first)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[Scope]SkillPage, len(list))
+	for _, s := range list {
+		out[s] = SkillPage{Items: []SkillGap{}}
+	}
+	if len(list) == 0 {
+		return out, nil
+	}
+	rows, err := e.queryx(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("skill gaps: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var unit, total, rn int
+		var g SkillGap
+		if err := rows.Scan(append(append([]any{&unit}, g.targets()...), &total, &rn)...); err != nil {
+			return nil, err
+		}
+		g.derive()
+		page := out[list[unit]]
+		page.Total = total
+		page.Items = append(page.Items, g)
+		out[list[unit]] = page
+	}
+	return out, rows.Err()
+}
+
+// skillGapsQuery validates the arguments of SkillGaps and builds its statement.
+func skillGapsQuery(scopes []Scope, p Params, order SkillOrder, first int) ([]Scope, string, []any, error) {
+	p, err := p.normalize()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	orderBy, err := order.sql()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if err := validateFirst(first); err != nil {
+		return nil, "", nil, err
+	}
+	list, arr, err := distinctScopes(scopes)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	q := `WITH ` + scopeUnitsCTE + `,` + figuresCTE + `
+SELECT *
+FROM (SELECT sf.unit_no, ` + skillColumns + `,
+             count(*) OVER (PARTITION BY sf.unit_no) AS total,
+             row_number() OVER (PARTITION BY sf.unit_no ORDER BY ` + orderBy + `) AS rn
+      FROM skill_fig sf JOIN skills sk ON sk.id = sf.skill_id
+      WHERE ` + skillShown + `) x
+WHERE rn <= $9
+ORDER BY unit_no, rn`
+	args := []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
+		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes), limit(first)}
+	return list, q, args, nil
+}

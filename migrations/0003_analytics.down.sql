@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS employee_skills_employee_analytics;
+DROP INDEX IF EXISTS employees_site_analytics;
