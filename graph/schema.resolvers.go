@@ -7,13 +7,16 @@ package graph
 
 import (
 	"context"
-
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/gpec-project/gpec/graph/generated"
 	"github.com/gpec-project/gpec/graph/model"
 	"github.com/gpec-project/gpec/internal/access"
+	"github.com/gpec-project/gpec/internal/aggregates"
+	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/page"
 	"github.com/gpec-project/gpec/internal/store"
 )
@@ -34,6 +37,27 @@ func (r *companyResolver) Memberships(ctx context.Context, obj *domain.Company) 
 	return store.LoadersFrom(ctx).MembershipsOfCompany.Load(ctx, obj.Siren)
 }
 
+// RoleGaps is the resolver for the roleGaps field.
+func (r *companyResolver) RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
+	return roleGaps(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+}
+
+// SkillGaps is the resolver for the skillGaps field.
+func (r *companyResolver) SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
+	return skillGaps(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+}
+
+// Skill is the resolver for the skill field.
+func (r *criticalSkillResolver) Skill(ctx context.Context, obj *analytics.CriticalSkill) (*domain.Skill, error) {
+	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
+}
+
 // Pole is the resolver for the pole field.
 func (r *membershipResolver) Pole(ctx context.Context, obj *domain.Membership) (*domain.Pole, error) {
 	return store.LoadersFrom(ctx).Pole.Load(ctx, obj.PoleID)
@@ -47,6 +71,39 @@ func (r *membershipResolver) Company(ctx context.Context, obj *domain.Membership
 // Active is the resolver for the active field.
 func (r *membershipResolver) Active(ctx context.Context, obj *domain.Membership, asOf *time.Time) (bool, error) {
 	return obj.ActiveAt(dateOr(asOf, domain.Today())), nil
+}
+
+// Company is the resolver for the company field.
+func (r *mobilityEndResolver) Company(ctx context.Context, obj *model.MobilityEnd) (*domain.Company, error) {
+	return store.LoadersFrom(ctx).Company.Load(ctx, obj.Siren)
+}
+
+// Role is the resolver for the role field.
+func (r *mobilityEndResolver) Role(ctx context.Context, obj *model.MobilityEnd) (*domain.Role, error) {
+	return store.LoadersFrom(ctx).Role.Load(ctx, obj.RoleID)
+}
+
+// From is the resolver for the from field.
+func (r *mobilityPathResolver) From(ctx context.Context, obj *analytics.MobilityPath) (*model.MobilityEnd, error) {
+	return &model.MobilityEnd{Siren: obj.FromSiren, RoleID: obj.FromRoleID}, nil
+}
+
+// To is the resolver for the to field.
+func (r *mobilityPathResolver) To(ctx context.Context, obj *analytics.MobilityPath) (*model.MobilityEnd, error) {
+	return &model.MobilityEnd{Siren: obj.ToSiren, RoleID: obj.ToRoleID}, nil
+}
+
+// ImportFiles is the resolver for the importFiles field.
+func (r *mutationResolver) ImportFiles(ctx context.Context, files []*graphql.Upload, dryRun *bool) (*importer.Report, error) {
+	onlySiren, err := access.Import(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sources := make([]importer.Source, len(files))
+	for i, f := range files {
+		sources[i] = importer.UploadSource(f.Filename, f.Size, f.File)
+	}
+	return importer.Import(ctx, r.Store.DB, sources, importer.Options{OnlySiren: onlySiren, DryRun: dryRun != nil && *dryRun})
 }
 
 // Region is the resolver for the region field.
@@ -65,6 +122,83 @@ func (r *poleResolver) Members(ctx context.Context, obj *domain.Pole, asOf *time
 	}
 	key := store.MembersKey{PoleID: obj.ID, Args: a, Filter: store.MemberFilter{AsOf: dateOr(asOf, domain.Today()), Search: str(search)}}
 	return store.LoadersFrom(ctx).Members.Load(ctx, key)
+}
+
+// RoleGaps is the resolver for the roleGaps field.
+func (r *poleResolver) RoleGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	t, err := territoryKey("territory", territory)
+	if err != nil {
+		return nil, err
+	}
+	return roleGaps(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+}
+
+// SkillGaps is the resolver for the skillGaps field.
+func (r *poleResolver) SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	t, err := territoryKey("territory", territory)
+	if err != nil {
+		return nil, err
+	}
+	return skillGaps(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+}
+
+// Strategy is the resolver for the strategy field.
+func (r *poleResolver) Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) (*model.PoleStrategy, error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return &model.PoleStrategy{PoleID: obj.ID, Params: gapParams(asOf, horizon, retirementAge, includeOptional)}, nil
+}
+
+// Employment is the resolver for the employment field.
+func (r *poleResolver) Employment(ctx context.Context, obj *domain.Pole, year int) (*analytics.Employment, error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	e, err := analytics.LoadersFrom(ctx).Employment.Load(ctx, analytics.EmploymentKey{PoleID: obj.ID, Year: year})
+	return &e, err
+}
+
+// CriticalSkills is the resolver for the criticalSkills field.
+func (r *poleStrategyResolver) CriticalSkills(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.CriticalSkill, error) {
+	n, err := limit("first", first, 20, 500)
+	if err != nil {
+		return nil, err
+	}
+	page, err := analytics.LoadersFrom(ctx).Critical.Load(ctx, analytics.PoleKey{PoleID: obj.PoleID, Params: obj.Params, First: n})
+	return items(page.Items), err
+}
+
+// SharedTrainingOpportunities is the resolver for the sharedTrainingOpportunities field.
+func (r *poleStrategyResolver) SharedTrainingOpportunities(ctx context.Context, obj *model.PoleStrategy, minCompanies *int, first *int) ([]*analytics.SharedTrainingOpportunity, error) {
+	n, err := limit("first", first, 20, 500)
+	if err != nil {
+		return nil, err
+	}
+	// Trainings are asked per opportunity by its own field, through the batch loader.
+	opt := analytics.SharedOptions{Trainings: -1}
+	if minCompanies != nil {
+		opt.MinCompanies = *minCompanies
+	}
+	key := analytics.SharedKey{PoleKey: analytics.PoleKey{PoleID: obj.PoleID, Params: obj.Params, First: n}, Options: opt}
+	page, err := analytics.LoadersFrom(ctx).Shared.Load(ctx, key)
+	return items(page.Items), err
+}
+
+// MobilityPaths is the resolver for the mobilityPaths field.
+func (r *poleStrategyResolver) MobilityPaths(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.MobilityPath, error) {
+	n, err := limit("first", first, 20, 500)
+	if err != nil {
+		return nil, err
+	}
+	page, err := analytics.LoadersFrom(ctx).Mobility.Load(ctx, analytics.PoleKey{PoleID: obj.PoleID, Params: obj.Params, First: n})
+	return items(page.Items), err
 }
 
 // Poles is the resolver for the poles field.
@@ -236,9 +370,44 @@ func (r *queryResolver) Training(ctx context.Context, id string) (*domain.Traini
 	return store.LoadersFrom(ctx).Training.Load(ctx, id)
 }
 
-// FamilyCode is the resolver for the familyCode field.
-func (r *roleResolver) FamilyCode(ctx context.Context, obj *domain.Role) (*string, error) {
-	return obj.FamilyCode, nil
+// TerritorialAggregates is the resolver for the territorialAggregates field.
+func (r *queryResolver) TerritorialAggregates(ctx context.Context, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *aggregates.Measure, descending *bool, first *int) (*aggregates.Result, error) {
+	q := aggregates.Query{Level: level, AsOf: dateOr(asOf, domain.Today()), Horizon: horizon, IncludeOptional: includeOptional != nil && *includeOptional}
+	var err error
+	if q.Parent, err = territoryKey("parent", parent); err != nil {
+		return nil, err
+	}
+	if err := access.Aggregates(ctx, &q.Parent, &q.Scope.PoleID, &q.Enforce); err != nil {
+		return nil, err
+	}
+	if dimension != nil {
+		q.Dimension = *dimension
+	}
+	if retirementAge != nil {
+		q.RetirementAge = *retirementAge
+	}
+	if orderBy != nil {
+		q.OrderBy, q.Descending = *orderBy, descending == nil || *descending
+	}
+	if first != nil {
+		if q.First, err = limit("first", first, 0, 500); err != nil {
+			return nil, err
+		}
+	}
+	return aggregates.Compute(ctx, r.Store.DB, q)
+}
+
+// TerritorialEmployment is the resolver for the territorialEmployment field.
+func (r *queryResolver) TerritorialEmployment(ctx context.Context, level string, parent *model.TerritoryInput, year int) (*aggregates.EmploymentResult, error) {
+	q := aggregates.EmploymentQuery{Level: level, Year: year}
+	var err error
+	if q.Parent, err = territoryKey("parent", parent); err != nil {
+		return nil, err
+	}
+	if err := access.Aggregates(ctx, &q.Parent, &q.Scope.PoleID, &q.Enforce); err != nil {
+		return nil, err
+	}
+	return aggregates.Employment(ctx, r.Store.DB, q)
 }
 
 // Family is the resolver for the family field.
@@ -273,6 +442,11 @@ func (r *roleFamilyResolver) Parent(ctx context.Context, obj *domain.RoleFamily)
 }
 
 // Role is the resolver for the role field.
+func (r *roleGapResolver) Role(ctx context.Context, obj *analytics.RoleGap) (*domain.Role, error) {
+	return store.LoadersFrom(ctx).Role.Load(ctx, obj.RoleID)
+}
+
+// Role is the resolver for the role field.
 func (r *roleSkillResolver) Role(ctx context.Context, obj *domain.RoleSkill) (*domain.Role, error) {
 	return store.LoadersFrom(ctx).Role.Load(ctx, obj.RoleID)
 }
@@ -280,6 +454,21 @@ func (r *roleSkillResolver) Role(ctx context.Context, obj *domain.RoleSkill) (*d
 // Skill is the resolver for the skill field.
 func (r *roleSkillResolver) Skill(ctx context.Context, obj *domain.RoleSkill) (*domain.Skill, error) {
 	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
+}
+
+// Department is the resolver for the department field.
+func (r *sharedTrainingOpportunityResolver) Department(ctx context.Context, obj *analytics.SharedTrainingOpportunity) (*domain.Territory, error) {
+	return store.LoadersFrom(ctx).Territory.Load(ctx, domain.TerritoryKey{Level: domain.LevelDepartment, Code: obj.DepartmentCode})
+}
+
+// Skill is the resolver for the skill field.
+func (r *sharedTrainingOpportunityResolver) Skill(ctx context.Context, obj *analytics.SharedTrainingOpportunity) (*domain.Skill, error) {
+	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
+}
+
+// Trainings is the resolver for the trainings field.
+func (r *sharedTrainingOpportunityResolver) Trainings(ctx context.Context, obj *analytics.SharedTrainingOpportunity, first *int) ([]*analytics.TrainingMatch, error) {
+	return trainingsNear(ctx, obj.Near(), first)
 }
 
 // Company is the resolver for the company field.
@@ -328,6 +517,26 @@ func (r *skillResolver) Trainings(ctx context.Context, obj *domain.Skill, minLev
 	return store.LoadersFrom(ctx).TrainingsOfSkill.Load(ctx, key)
 }
 
+// Skill is the resolver for the skill field.
+func (r *skillGapResolver) Skill(ctx context.Context, obj *model.SkillGap) (*domain.Skill, error) {
+	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
+}
+
+// TrainingsNear is the resolver for the trainingsNear field.
+func (r *skillGapResolver) TrainingsNear(ctx context.Context, obj *model.SkillGap, first *int) ([]*analytics.TrainingMatch, error) {
+	return trainingsNear(ctx, analytics.NearRequest{Scope: obj.Scope, SkillID: obj.SkillID, MinLevel: obj.LevelNeeded}, first)
+}
+
+// TerritoryTotals is the resolver for the territoryTotals field.
+func (r *territorialAggregatesResolver) TerritoryTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error) {
+	return items(obj.RowTotals), nil
+}
+
+// DimensionTotals is the resolver for the dimensionTotals field.
+func (r *territorialAggregatesResolver) DimensionTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error) {
+	return items(obj.ColumnTotals), nil
+}
+
 // Parent is the resolver for the parent field.
 func (r *territoryResolver) Parent(ctx context.Context, obj *domain.Territory) (*domain.Territory, error) {
 	if obj.ParentCode == nil || obj.ParentLevel == nil {
@@ -345,6 +554,24 @@ func (r *territoryResolver) Children(ctx context.Context, obj *domain.Territory,
 	return store.LoadersFrom(ctx).Children.Load(ctx, store.ChildrenKey{Parent: obj.Key(), Args: a})
 }
 
+// RoleGaps is the resolver for the roleGaps field.
+func (r *territoryResolver) RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
+	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
+	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
+		return nil, err
+	}
+	return roleGaps(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+}
+
+// SkillGaps is the resolver for the skillGaps field.
+func (r *territoryResolver) SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
+	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
+	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
+		return nil, err
+	}
+	return skillGaps(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+}
+
 // Territory is the resolver for the territory field.
 func (r *trainingResolver) Territory(ctx context.Context, obj *domain.Training) (*domain.Territory, error) {
 	return store.LoadersFrom(ctx).Territory.Load(ctx, domain.TerritoryKey{Level: obj.TerritoryLevel, Code: obj.TerritoryCode})
@@ -353,6 +580,11 @@ func (r *trainingResolver) Territory(ctx context.Context, obj *domain.Training) 
 // Skills is the resolver for the skills field.
 func (r *trainingResolver) Skills(ctx context.Context, obj *domain.Training) ([]*domain.TrainingSkill, error) {
 	return store.LoadersFrom(ctx).SkillsOfTraining.Load(ctx, obj.ID)
+}
+
+// Training is the resolver for the training field.
+func (r *trainingNearResolver) Training(ctx context.Context, obj *analytics.TrainingMatch) (*domain.Training, error) {
+	return store.LoadersFrom(ctx).Training.Load(ctx, obj.TrainingID)
 }
 
 // Training is the resolver for the training field.
@@ -368,11 +600,26 @@ func (r *trainingSkillResolver) Skill(ctx context.Context, obj *domain.TrainingS
 // Company returns generated.CompanyResolver implementation.
 func (r *Resolver) Company() generated.CompanyResolver { return &companyResolver{r} }
 
+// CriticalSkill returns generated.CriticalSkillResolver implementation.
+func (r *Resolver) CriticalSkill() generated.CriticalSkillResolver { return &criticalSkillResolver{r} }
+
 // Membership returns generated.MembershipResolver implementation.
 func (r *Resolver) Membership() generated.MembershipResolver { return &membershipResolver{r} }
 
+// MobilityEnd returns generated.MobilityEndResolver implementation.
+func (r *Resolver) MobilityEnd() generated.MobilityEndResolver { return &mobilityEndResolver{r} }
+
+// MobilityPath returns generated.MobilityPathResolver implementation.
+func (r *Resolver) MobilityPath() generated.MobilityPathResolver { return &mobilityPathResolver{r} }
+
+// Mutation returns generated.MutationResolver implementation.
+func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
+
 // Pole returns generated.PoleResolver implementation.
 func (r *Resolver) Pole() generated.PoleResolver { return &poleResolver{r} }
+
+// PoleStrategy returns generated.PoleStrategyResolver implementation.
+func (r *Resolver) PoleStrategy() generated.PoleStrategyResolver { return &poleStrategyResolver{r} }
 
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
@@ -383,8 +630,16 @@ func (r *Resolver) Role() generated.RoleResolver { return &roleResolver{r} }
 // RoleFamily returns generated.RoleFamilyResolver implementation.
 func (r *Resolver) RoleFamily() generated.RoleFamilyResolver { return &roleFamilyResolver{r} }
 
+// RoleGap returns generated.RoleGapResolver implementation.
+func (r *Resolver) RoleGap() generated.RoleGapResolver { return &roleGapResolver{r} }
+
 // RoleSkill returns generated.RoleSkillResolver implementation.
 func (r *Resolver) RoleSkill() generated.RoleSkillResolver { return &roleSkillResolver{r} }
+
+// SharedTrainingOpportunity returns generated.SharedTrainingOpportunityResolver implementation.
+func (r *Resolver) SharedTrainingOpportunity() generated.SharedTrainingOpportunityResolver {
+	return &sharedTrainingOpportunityResolver{r}
+}
 
 // Site returns generated.SiteResolver implementation.
 func (r *Resolver) Site() generated.SiteResolver { return &siteResolver{r} }
@@ -392,26 +647,59 @@ func (r *Resolver) Site() generated.SiteResolver { return &siteResolver{r} }
 // Skill returns generated.SkillResolver implementation.
 func (r *Resolver) Skill() generated.SkillResolver { return &skillResolver{r} }
 
+// SkillGap returns generated.SkillGapResolver implementation.
+func (r *Resolver) SkillGap() generated.SkillGapResolver { return &skillGapResolver{r} }
+
+// TerritorialAggregates returns generated.TerritorialAggregatesResolver implementation.
+func (r *Resolver) TerritorialAggregates() generated.TerritorialAggregatesResolver {
+	return &territorialAggregatesResolver{r}
+}
+
 // Territory returns generated.TerritoryResolver implementation.
 func (r *Resolver) Territory() generated.TerritoryResolver { return &territoryResolver{r} }
 
 // Training returns generated.TrainingResolver implementation.
 func (r *Resolver) Training() generated.TrainingResolver { return &trainingResolver{r} }
 
+// TrainingNear returns generated.TrainingNearResolver implementation.
+func (r *Resolver) TrainingNear() generated.TrainingNearResolver { return &trainingNearResolver{r} }
+
 // TrainingSkill returns generated.TrainingSkillResolver implementation.
 func (r *Resolver) TrainingSkill() generated.TrainingSkillResolver { return &trainingSkillResolver{r} }
 
 type (
-	companyResolver       struct{ *Resolver }
-	membershipResolver    struct{ *Resolver }
-	poleResolver          struct{ *Resolver }
-	queryResolver         struct{ *Resolver }
-	roleResolver          struct{ *Resolver }
-	roleFamilyResolver    struct{ *Resolver }
-	roleSkillResolver     struct{ *Resolver }
-	siteResolver          struct{ *Resolver }
-	skillResolver         struct{ *Resolver }
-	territoryResolver     struct{ *Resolver }
-	trainingResolver      struct{ *Resolver }
-	trainingSkillResolver struct{ *Resolver }
+	companyResolver                   struct{ *Resolver }
+	criticalSkillResolver             struct{ *Resolver }
+	membershipResolver                struct{ *Resolver }
+	mobilityEndResolver               struct{ *Resolver }
+	mobilityPathResolver              struct{ *Resolver }
+	mutationResolver                  struct{ *Resolver }
+	poleResolver                      struct{ *Resolver }
+	poleStrategyResolver              struct{ *Resolver }
+	queryResolver                     struct{ *Resolver }
+	roleResolver                      struct{ *Resolver }
+	roleFamilyResolver                struct{ *Resolver }
+	roleGapResolver                   struct{ *Resolver }
+	roleSkillResolver                 struct{ *Resolver }
+	sharedTrainingOpportunityResolver struct{ *Resolver }
+	siteResolver                      struct{ *Resolver }
+	skillResolver                     struct{ *Resolver }
+	skillGapResolver                  struct{ *Resolver }
+	territorialAggregatesResolver     struct{ *Resolver }
+	territoryResolver                 struct{ *Resolver }
+	trainingResolver                  struct{ *Resolver }
+	trainingNearResolver              struct{ *Resolver }
+	trainingSkillResolver             struct{ *Resolver }
 )
+
+// !!! WARNING !!!
+// The code below was going to be deleted when updating resolvers. It has been copied here so you have
+// one last chance to move it out of harms way if you want. There are two reasons this happens:
+//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
+//    it when you're done.
+//  - You have helper methods in this file. Move them out to keep these resolver files clean.
+/*
+	func (r *roleResolver) FamilyCode(ctx context.Context, obj *domain.Role) (*string, error) {
+	return obj.FamilyCode, nil
+}
+*/

@@ -16,7 +16,11 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/gpec-project/gpec/graph/model"
 	"github.com/gpec-project/gpec/graph/scalars"
+	"github.com/gpec-project/gpec/internal/aggregates"
+	"github.com/gpec-project/gpec/internal/analytics"
+	"github.com/gpec-project/gpec/internal/csvio"
 	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/page"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -33,16 +37,26 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Company() CompanyResolver
+	CriticalSkill() CriticalSkillResolver
 	Membership() MembershipResolver
+	MobilityEnd() MobilityEndResolver
+	MobilityPath() MobilityPathResolver
+	Mutation() MutationResolver
 	Pole() PoleResolver
+	PoleStrategy() PoleStrategyResolver
 	Query() QueryResolver
 	Role() RoleResolver
 	RoleFamily() RoleFamilyResolver
+	RoleGap() RoleGapResolver
 	RoleSkill() RoleSkillResolver
+	SharedTrainingOpportunity() SharedTrainingOpportunityResolver
 	Site() SiteResolver
 	Skill() SkillResolver
+	SkillGap() SkillGapResolver
+	TerritorialAggregates() TerritorialAggregatesResolver
 	Territory() TerritoryResolver
 	Training() TrainingResolver
+	TrainingNear() TrainingNearResolver
 	TrainingSkill() TrainingSkillResolver
 }
 
@@ -50,13 +64,34 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AggregateCell struct {
+		Companies      func(childComplexity int) int
+		Coverage       func(childComplexity int) int
+		Departures     func(childComplexity int) int
+		DimensionCode  func(childComplexity int) int
+		DimensionLabel func(childComplexity int) int
+		Gap            func(childComplexity int) int
+		Headcount      func(childComplexity int) int
+		Qualified      func(childComplexity int) int
+		Reason         func(childComplexity int) int
+		Required       func(childComplexity int) int
+		RoleGap        func(childComplexity int) int
+		Suppressed     func(childComplexity int) int
+		Target         func(childComplexity int) int
+		TerritoryCode  func(childComplexity int) int
+		TerritoryLevel func(childComplexity int) int
+		TerritoryName  func(childComplexity int) int
+	}
+
 	Company struct {
 		FoundedYear func(childComplexity int) int
 		Memberships func(childComplexity int) int
 		Naf         func(childComplexity int) int
 		Name        func(childComplexity int) int
+		RoleGaps    func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
 		Siren       func(childComplexity int) int
 		Sites       func(childComplexity int) int
+		SkillGaps   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
 	}
 
 	CompanyConnection struct {
@@ -70,12 +105,97 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CriticalSkill struct {
+		CompaniesWithGap func(childComplexity int) int
+		Coverage         func(childComplexity int) int
+		Gap              func(childComplexity int) int
+		Qualified        func(childComplexity int) int
+		Required         func(childComplexity int) int
+		Skill            func(childComplexity int) int
+	}
+
+	EmploymentCell struct {
+		Companies       func(childComplexity int) int
+		Created         func(childComplexity int) int
+		CreatedShare    func(childComplexity int) int
+		Maintained      func(childComplexity int) int
+		MaintainedShare func(childComplexity int) int
+		Reason          func(childComplexity int) int
+		Suppressed      func(childComplexity int) int
+		TerritoryCode   func(childComplexity int) int
+		TerritoryLevel  func(childComplexity int) int
+		TerritoryName   func(childComplexity int) int
+	}
+
+	EmploymentIndicators struct {
+		Companies       func(childComplexity int) int
+		Created         func(childComplexity int) int
+		CreatedShare    func(childComplexity int) int
+		Maintained      func(childComplexity int) int
+		MaintainedShare func(childComplexity int) int
+		Year            func(childComplexity int) int
+	}
+
+	ImportError struct {
+		Column func(childComplexity int) int
+		File   func(childComplexity int) int
+		Line   func(childComplexity int) int
+		Reason func(childComplexity int) int
+		Value  func(childComplexity int) int
+	}
+
+	ImportFile struct {
+		Delimiter func(childComplexity int) int
+		Encoding  func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Rows      func(childComplexity int) int
+	}
+
+	ImportKind struct {
+		Inserted  func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Rejected  func(childComplexity int) int
+		Rows      func(childComplexity int) int
+		Unchanged func(childComplexity int) int
+		Updated   func(childComplexity int) int
+	}
+
+	ImportReport struct {
+		Committed       func(childComplexity int) int
+		DryRun          func(childComplexity int) int
+		ErrorCount      func(childComplexity int) int
+		Errors          func(childComplexity int) int
+		ErrorsTruncated func(childComplexity int) int
+		Files           func(childComplexity int) int
+		Kinds           func(childComplexity int) int
+		Seconds         func(childComplexity int) int
+	}
+
 	Membership struct {
 		Active  func(childComplexity int, asOf *time.Time) int
 		Company func(childComplexity int) int
 		Pole    func(childComplexity int) int
 		Since   func(childComplexity int) int
 		Until   func(childComplexity int) int
+	}
+
+	MobilityEnd struct {
+		Company func(childComplexity int) int
+		Role    func(childComplexity int) int
+	}
+
+	MobilityPath struct {
+		From       func(childComplexity int) int
+		Need       func(childComplexity int) int
+		People     func(childComplexity int) int
+		Similarity func(childComplexity int) int
+		Surplus    func(childComplexity int) int
+		To         func(childComplexity int) int
+	}
+
+	Mutation struct {
+		ImportFiles func(childComplexity int, files []*graphql.Upload, dryRun *bool) int
 	}
 
 	PageInfo struct {
@@ -86,13 +206,17 @@ type ComplexityRoot struct {
 	}
 
 	Pole struct {
-		ID      func(childComplexity int) int
-		Kind    func(childComplexity int) int
-		Members func(childComplexity int, asOf *time.Time, search *string, first *int, after *string) int
-		Name    func(childComplexity int) int
-		Region  func(childComplexity int) int
-		Themes  func(childComplexity int) int
-		Website func(childComplexity int) int
+		Employment func(childComplexity int, year int) int
+		ID         func(childComplexity int) int
+		Kind       func(childComplexity int) int
+		Members    func(childComplexity int, asOf *time.Time, search *string, first *int, after *string) int
+		Name       func(childComplexity int) int
+		Region     func(childComplexity int) int
+		RoleGaps   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
+		SkillGaps  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
+		Strategy   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) int
+		Themes     func(childComplexity int) int
+		Website    func(childComplexity int) int
 	}
 
 	PoleConnection struct {
@@ -106,21 +230,29 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PoleStrategy struct {
+		CriticalSkills              func(childComplexity int, first *int) int
+		MobilityPaths               func(childComplexity int, first *int) int
+		SharedTrainingOpportunities func(childComplexity int, minCompanies *int, first *int) int
+	}
+
 	Query struct {
-		Companies    func(childComplexity int, filter *model.CompanyFilter, first *int, after *string) int
-		Company      func(childComplexity int, siren string) int
-		Pole         func(childComplexity int, id string) int
-		Poles        func(childComplexity int, kind *string, regionCode *string, search *string, first *int, after *string) int
-		Role         func(childComplexity int, code string) int
-		RoleFamilies func(childComplexity int, parent *string) int
-		Roles        func(childComplexity int, family *string, search *string, first *int, after *string) int
-		Site         func(childComplexity int, siret string) int
-		Skill        func(childComplexity int, code string) int
-		Skills       func(childComplexity int, kind *string, category *string, search *string, first *int, after *string) int
-		Territories  func(childComplexity int, level string, parent *model.TerritoryInput, search *string, first *int, after *string) int
-		Territory    func(childComplexity int, level string, code string) int
-		Training     func(childComplexity int, id string) int
-		Trainings    func(childComplexity int, skill *string, minLevel *int, territory *model.TerritoryInput, modality *string, search *string, first *int, after *string) int
+		Companies             func(childComplexity int, filter *model.CompanyFilter, first *int, after *string) int
+		Company               func(childComplexity int, siren string) int
+		Pole                  func(childComplexity int, id string) int
+		Poles                 func(childComplexity int, kind *string, regionCode *string, search *string, first *int, after *string) int
+		Role                  func(childComplexity int, code string) int
+		RoleFamilies          func(childComplexity int, parent *string) int
+		Roles                 func(childComplexity int, family *string, search *string, first *int, after *string) int
+		Site                  func(childComplexity int, siret string) int
+		Skill                 func(childComplexity int, code string) int
+		Skills                func(childComplexity int, kind *string, category *string, search *string, first *int, after *string) int
+		TerritorialAggregates func(childComplexity int, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *aggregates.Measure, descending *bool, first *int) int
+		TerritorialEmployment func(childComplexity int, level string, parent *model.TerritoryInput, year int) int
+		Territories           func(childComplexity int, level string, parent *model.TerritoryInput, search *string, first *int, after *string) int
+		Territory             func(childComplexity int, level string, code string) int
+		Training              func(childComplexity int, id string) int
+		Trainings             func(childComplexity int, skill *string, minLevel *int, territory *model.TerritoryInput, modality *string, search *string, first *int, after *string) int
 	}
 
 	Role struct {
@@ -148,6 +280,15 @@ type ComplexityRoot struct {
 		Title  func(childComplexity int) int
 	}
 
+	RoleGap struct {
+		Departures func(childComplexity int) int
+		Gap        func(childComplexity int) int
+		Headcount  func(childComplexity int) int
+		Role       func(childComplexity int) int
+		Stayers    func(childComplexity int) int
+		Target     func(childComplexity int) int
+	}
+
 	RoleSkill struct {
 		Essential func(childComplexity int) int
 		Level     func(childComplexity int) int
@@ -164,6 +305,15 @@ type ComplexityRoot struct {
 	RoleSkillEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SharedTrainingOpportunity struct {
+		Companies   func(childComplexity int) int
+		Department  func(childComplexity int) int
+		Learners    func(childComplexity int) int
+		LevelNeeded func(childComplexity int) int
+		Skill       func(childComplexity int) int
+		Trainings   func(childComplexity int, first *int) int
 	}
 
 	Site struct {
@@ -195,12 +345,39 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SkillGap struct {
+		Coverage      func(childComplexity int) int
+		Gap           func(childComplexity int) int
+		InternalPool  func(childComplexity int) int
+		LevelNeeded   func(childComplexity int) int
+		Qualified     func(childComplexity int) int
+		Required      func(childComplexity int) int
+		Skill         func(childComplexity int) int
+		TrainingsNear func(childComplexity int, first *int) int
+		Upskillable   func(childComplexity int) int
+	}
+
+	TerritorialAggregates struct {
+		Cells           func(childComplexity int) int
+		DimensionTotals func(childComplexity int) int
+		TerritoryTotals func(childComplexity int) int
+		Total           func(childComplexity int) int
+	}
+
+	TerritorialEmployment struct {
+		Territories func(childComplexity int) int
+		Total       func(childComplexity int) int
+		Year        func(childComplexity int) int
+	}
+
 	Territory struct {
-		Children func(childComplexity int, first *int, after *string) int
-		Code     func(childComplexity int) int
-		Level    func(childComplexity int) int
-		Name     func(childComplexity int) int
-		Parent   func(childComplexity int) int
+		Children  func(childComplexity int, first *int, after *string) int
+		Code      func(childComplexity int) int
+		Level     func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Parent    func(childComplexity int) int
+		RoleGaps  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
+		SkillGaps func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
 	}
 
 	TerritoryConnection struct {
@@ -236,6 +413,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TrainingNear struct {
+		Distance func(childComplexity int) int
+		Level    func(childComplexity int) int
+		Training func(childComplexity int) int
+	}
+
 	TrainingSkill struct {
 		Level    func(childComplexity int) int
 		Skill    func(childComplexity int) int
@@ -261,6 +444,11 @@ type ComplexityRoot struct {
 type CompanyResolver interface {
 	Sites(ctx context.Context, obj *domain.Company) ([]*domain.Site, error)
 	Memberships(ctx context.Context, obj *domain.Company) ([]*domain.Membership, error)
+	RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
+	SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
+}
+type CriticalSkillResolver interface {
+	Skill(ctx context.Context, obj *analytics.CriticalSkill) (*domain.Skill, error)
 }
 type MembershipResolver interface {
 	Pole(ctx context.Context, obj *domain.Membership) (*domain.Pole, error)
@@ -268,10 +456,30 @@ type MembershipResolver interface {
 
 	Active(ctx context.Context, obj *domain.Membership, asOf *time.Time) (bool, error)
 }
+type MobilityEndResolver interface {
+	Company(ctx context.Context, obj *model.MobilityEnd) (*domain.Company, error)
+	Role(ctx context.Context, obj *model.MobilityEnd) (*domain.Role, error)
+}
+type MobilityPathResolver interface {
+	From(ctx context.Context, obj *analytics.MobilityPath) (*model.MobilityEnd, error)
+	To(ctx context.Context, obj *analytics.MobilityPath) (*model.MobilityEnd, error)
+}
+type MutationResolver interface {
+	ImportFiles(ctx context.Context, files []*graphql.Upload, dryRun *bool) (*importer.Report, error)
+}
 type PoleResolver interface {
 	Region(ctx context.Context, obj *domain.Pole) (*domain.Territory, error)
 
 	Members(ctx context.Context, obj *domain.Pole, asOf *time.Time, search *string, first *int, after *string) (*page.Connection[*domain.Company], error)
+	RoleGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*analytics.RoleGap, error)
+	SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error)
+	Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) (*model.PoleStrategy, error)
+	Employment(ctx context.Context, obj *domain.Pole, year int) (*analytics.Employment, error)
+}
+type PoleStrategyResolver interface {
+	CriticalSkills(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.CriticalSkill, error)
+	SharedTrainingOpportunities(ctx context.Context, obj *model.PoleStrategy, minCompanies *int, first *int) ([]*analytics.SharedTrainingOpportunity, error)
+	MobilityPaths(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.MobilityPath, error)
 }
 type QueryResolver interface {
 	Poles(ctx context.Context, kind *string, regionCode *string, search *string, first *int, after *string) (*page.Connection[*domain.Pole], error)
@@ -288,18 +496,28 @@ type QueryResolver interface {
 	Skill(ctx context.Context, code string) (*domain.Skill, error)
 	Trainings(ctx context.Context, skill *string, minLevel *int, territory *model.TerritoryInput, modality *string, search *string, first *int, after *string) (*page.Connection[*domain.Training], error)
 	Training(ctx context.Context, id string) (*domain.Training, error)
+	TerritorialAggregates(ctx context.Context, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *aggregates.Measure, descending *bool, first *int) (*aggregates.Result, error)
+	TerritorialEmployment(ctx context.Context, level string, parent *model.TerritoryInput, year int) (*aggregates.EmploymentResult, error)
 }
 type RoleResolver interface {
-	FamilyCode(ctx context.Context, obj *domain.Role) (*string, error)
 	Family(ctx context.Context, obj *domain.Role) (*domain.RoleFamily, error)
 	RequiredSkills(ctx context.Context, obj *domain.Role, essentialOnly *bool) ([]*domain.RoleSkill, error)
 }
 type RoleFamilyResolver interface {
 	Parent(ctx context.Context, obj *domain.RoleFamily) (*domain.RoleFamily, error)
 }
+type RoleGapResolver interface {
+	Role(ctx context.Context, obj *analytics.RoleGap) (*domain.Role, error)
+}
 type RoleSkillResolver interface {
 	Role(ctx context.Context, obj *domain.RoleSkill) (*domain.Role, error)
 	Skill(ctx context.Context, obj *domain.RoleSkill) (*domain.Skill, error)
+}
+type SharedTrainingOpportunityResolver interface {
+	Department(ctx context.Context, obj *analytics.SharedTrainingOpportunity) (*domain.Territory, error)
+	Skill(ctx context.Context, obj *analytics.SharedTrainingOpportunity) (*domain.Skill, error)
+
+	Trainings(ctx context.Context, obj *analytics.SharedTrainingOpportunity, first *int) ([]*analytics.TrainingMatch, error)
 }
 type SiteResolver interface {
 	Company(ctx context.Context, obj *domain.Site) (*domain.Company, error)
@@ -311,14 +529,28 @@ type SkillResolver interface {
 	RequiredBy(ctx context.Context, obj *domain.Skill, essentialOnly *bool, first *int, after *string) (*page.Connection[*domain.RoleSkill], error)
 	Trainings(ctx context.Context, obj *domain.Skill, minLevel *int, first *int, after *string) (*page.Connection[*domain.TrainingSkill], error)
 }
+type SkillGapResolver interface {
+	Skill(ctx context.Context, obj *model.SkillGap) (*domain.Skill, error)
+
+	TrainingsNear(ctx context.Context, obj *model.SkillGap, first *int) ([]*analytics.TrainingMatch, error)
+}
+type TerritorialAggregatesResolver interface {
+	TerritoryTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error)
+	DimensionTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error)
+}
 type TerritoryResolver interface {
 	Parent(ctx context.Context, obj *domain.Territory) (*domain.Territory, error)
 	Children(ctx context.Context, obj *domain.Territory, first *int, after *string) (*page.Connection[*domain.Territory], error)
+	RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
+	SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
 }
 type TrainingResolver interface {
 	Territory(ctx context.Context, obj *domain.Training) (*domain.Territory, error)
 
 	Skills(ctx context.Context, obj *domain.Training) ([]*domain.TrainingSkill, error)
+}
+type TrainingNearResolver interface {
+	Training(ctx context.Context, obj *analytics.TrainingMatch) (*domain.Training, error)
 }
 type TrainingSkillResolver interface {
 	Training(ctx context.Context, obj *domain.TrainingSkill) (*domain.Training, error)
@@ -342,6 +574,103 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AggregateCell.companies":
+		if e.ComplexityRoot.AggregateCell.Companies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Companies(childComplexity), true
+	case "AggregateCell.coverage":
+		if e.ComplexityRoot.AggregateCell.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Coverage(childComplexity), true
+	case "AggregateCell.departures":
+		if e.ComplexityRoot.AggregateCell.Departures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Departures(childComplexity), true
+	case "AggregateCell.dimensionCode":
+		if e.ComplexityRoot.AggregateCell.DimensionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.DimensionCode(childComplexity), true
+	case "AggregateCell.dimensionLabel":
+		if e.ComplexityRoot.AggregateCell.DimensionLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.DimensionLabel(childComplexity), true
+	case "AggregateCell.gap":
+		if e.ComplexityRoot.AggregateCell.Gap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Gap(childComplexity), true
+	case "AggregateCell.headcount":
+		if e.ComplexityRoot.AggregateCell.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Headcount(childComplexity), true
+	case "AggregateCell.qualified":
+		if e.ComplexityRoot.AggregateCell.Qualified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Qualified(childComplexity), true
+	case "AggregateCell.reason":
+		if e.ComplexityRoot.AggregateCell.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Reason(childComplexity), true
+	case "AggregateCell.required":
+		if e.ComplexityRoot.AggregateCell.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Required(childComplexity), true
+	case "AggregateCell.roleGap":
+		if e.ComplexityRoot.AggregateCell.RoleGap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.RoleGap(childComplexity), true
+	case "AggregateCell.suppressed":
+		if e.ComplexityRoot.AggregateCell.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Suppressed(childComplexity), true
+	case "AggregateCell.target":
+		if e.ComplexityRoot.AggregateCell.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.Target(childComplexity), true
+	case "AggregateCell.territoryCode":
+		if e.ComplexityRoot.AggregateCell.TerritoryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.TerritoryCode(childComplexity), true
+	case "AggregateCell.territoryLevel":
+		if e.ComplexityRoot.AggregateCell.TerritoryLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.TerritoryLevel(childComplexity), true
+	case "AggregateCell.territoryName":
+		if e.ComplexityRoot.AggregateCell.TerritoryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AggregateCell.TerritoryName(childComplexity), true
 
 	case "Company.foundedYear":
 		if e.ComplexityRoot.Company.FoundedYear == nil {
@@ -367,6 +696,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Name(childComplexity), true
+	case "Company.roleGaps":
+		if e.ComplexityRoot.Company.RoleGaps == nil {
+			break
+		}
+
+		args, err := ec.field_Company_roleGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Company.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Company.siren":
 		if e.ComplexityRoot.Company.Siren == nil {
 			break
@@ -379,6 +719,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Sites(childComplexity), true
+	case "Company.skillGaps":
+		if e.ComplexityRoot.Company.SkillGaps == nil {
+			break
+		}
+
+		args, err := ec.field_Company_skillGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Company.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
 
 	case "CompanyConnection.edges":
 		if e.ComplexityRoot.CompanyConnection.Edges == nil {
@@ -411,6 +762,289 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CompanyEdge.Node(childComplexity), true
+
+	case "CriticalSkill.companiesWithGap":
+		if e.ComplexityRoot.CriticalSkill.CompaniesWithGap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkill.CompaniesWithGap(childComplexity), true
+	case "CriticalSkill.coverage":
+		if e.ComplexityRoot.CriticalSkill.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkill.Coverage(childComplexity), true
+	case "CriticalSkill.gap":
+		if e.ComplexityRoot.CriticalSkill.Gap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkill.Gap(childComplexity), true
+	case "CriticalSkill.qualified":
+		if e.ComplexityRoot.CriticalSkill.Qualified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkill.Qualified(childComplexity), true
+	case "CriticalSkill.required":
+		if e.ComplexityRoot.CriticalSkill.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkill.Required(childComplexity), true
+	case "CriticalSkill.skill":
+		if e.ComplexityRoot.CriticalSkill.Skill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkill.Skill(childComplexity), true
+
+	case "EmploymentCell.companies":
+		if e.ComplexityRoot.EmploymentCell.Companies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.Companies(childComplexity), true
+	case "EmploymentCell.created":
+		if e.ComplexityRoot.EmploymentCell.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.Created(childComplexity), true
+	case "EmploymentCell.createdShare":
+		if e.ComplexityRoot.EmploymentCell.CreatedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.CreatedShare(childComplexity), true
+	case "EmploymentCell.maintained":
+		if e.ComplexityRoot.EmploymentCell.Maintained == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.Maintained(childComplexity), true
+	case "EmploymentCell.maintainedShare":
+		if e.ComplexityRoot.EmploymentCell.MaintainedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.MaintainedShare(childComplexity), true
+	case "EmploymentCell.reason":
+		if e.ComplexityRoot.EmploymentCell.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.Reason(childComplexity), true
+	case "EmploymentCell.suppressed":
+		if e.ComplexityRoot.EmploymentCell.Suppressed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.Suppressed(childComplexity), true
+	case "EmploymentCell.territoryCode":
+		if e.ComplexityRoot.EmploymentCell.TerritoryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.TerritoryCode(childComplexity), true
+	case "EmploymentCell.territoryLevel":
+		if e.ComplexityRoot.EmploymentCell.TerritoryLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.TerritoryLevel(childComplexity), true
+	case "EmploymentCell.territoryName":
+		if e.ComplexityRoot.EmploymentCell.TerritoryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentCell.TerritoryName(childComplexity), true
+
+	case "EmploymentIndicators.companies":
+		if e.ComplexityRoot.EmploymentIndicators.Companies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentIndicators.Companies(childComplexity), true
+	case "EmploymentIndicators.createdJobs":
+		if e.ComplexityRoot.EmploymentIndicators.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentIndicators.Created(childComplexity), true
+	case "EmploymentIndicators.createdJobsShare":
+		if e.ComplexityRoot.EmploymentIndicators.CreatedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentIndicators.CreatedShare(childComplexity), true
+	case "EmploymentIndicators.maintainedJobs":
+		if e.ComplexityRoot.EmploymentIndicators.Maintained == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentIndicators.Maintained(childComplexity), true
+	case "EmploymentIndicators.maintainedJobsShare":
+		if e.ComplexityRoot.EmploymentIndicators.MaintainedShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentIndicators.MaintainedShare(childComplexity), true
+	case "EmploymentIndicators.year":
+		if e.ComplexityRoot.EmploymentIndicators.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EmploymentIndicators.Year(childComplexity), true
+
+	case "ImportError.column":
+		if e.ComplexityRoot.ImportError.Column == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportError.Column(childComplexity), true
+	case "ImportError.file":
+		if e.ComplexityRoot.ImportError.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportError.File(childComplexity), true
+	case "ImportError.line":
+		if e.ComplexityRoot.ImportError.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportError.Line(childComplexity), true
+	case "ImportError.reason":
+		if e.ComplexityRoot.ImportError.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportError.Reason(childComplexity), true
+	case "ImportError.value":
+		if e.ComplexityRoot.ImportError.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportError.Value(childComplexity), true
+
+	case "ImportFile.delimiter":
+		if e.ComplexityRoot.ImportFile.Delimiter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportFile.Delimiter(childComplexity), true
+	case "ImportFile.encoding":
+		if e.ComplexityRoot.ImportFile.Encoding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportFile.Encoding(childComplexity), true
+	case "ImportFile.kind":
+		if e.ComplexityRoot.ImportFile.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportFile.Kind(childComplexity), true
+	case "ImportFile.name":
+		if e.ComplexityRoot.ImportFile.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportFile.Name(childComplexity), true
+	case "ImportFile.rows":
+		if e.ComplexityRoot.ImportFile.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportFile.Rows(childComplexity), true
+
+	case "ImportKind.inserted":
+		if e.ComplexityRoot.ImportKind.Inserted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportKind.Inserted(childComplexity), true
+	case "ImportKind.kind":
+		if e.ComplexityRoot.ImportKind.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportKind.Kind(childComplexity), true
+	case "ImportKind.rejected":
+		if e.ComplexityRoot.ImportKind.Rejected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportKind.Rejected(childComplexity), true
+	case "ImportKind.rows":
+		if e.ComplexityRoot.ImportKind.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportKind.Rows(childComplexity), true
+	case "ImportKind.unchanged":
+		if e.ComplexityRoot.ImportKind.Unchanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportKind.Unchanged(childComplexity), true
+	case "ImportKind.updated":
+		if e.ComplexityRoot.ImportKind.Updated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportKind.Updated(childComplexity), true
+
+	case "ImportReport.committed":
+		if e.ComplexityRoot.ImportReport.Committed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Committed(childComplexity), true
+	case "ImportReport.dryRun":
+		if e.ComplexityRoot.ImportReport.DryRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.DryRun(childComplexity), true
+	case "ImportReport.errorCount":
+		if e.ComplexityRoot.ImportReport.ErrorCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.ErrorCount(childComplexity), true
+	case "ImportReport.errors":
+		if e.ComplexityRoot.ImportReport.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Errors(childComplexity), true
+	case "ImportReport.errorsTruncated":
+		if e.ComplexityRoot.ImportReport.ErrorsTruncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.ErrorsTruncated(childComplexity), true
+	case "ImportReport.files":
+		if e.ComplexityRoot.ImportReport.Files == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Files(childComplexity), true
+	case "ImportReport.kinds":
+		if e.ComplexityRoot.ImportReport.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Kinds(childComplexity), true
+	case "ImportReport.seconds":
+		if e.ComplexityRoot.ImportReport.Seconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportReport.Seconds(childComplexity), true
 
 	case "Membership.active":
 		if e.ComplexityRoot.Membership.Active == nil {
@@ -448,6 +1082,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Membership.Until(childComplexity), true
 
+	case "MobilityEnd.company":
+		if e.ComplexityRoot.MobilityEnd.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityEnd.Company(childComplexity), true
+	case "MobilityEnd.role":
+		if e.ComplexityRoot.MobilityEnd.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityEnd.Role(childComplexity), true
+
+	case "MobilityPath.from":
+		if e.ComplexityRoot.MobilityPath.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPath.From(childComplexity), true
+	case "MobilityPath.need":
+		if e.ComplexityRoot.MobilityPath.Need == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPath.Need(childComplexity), true
+	case "MobilityPath.people":
+		if e.ComplexityRoot.MobilityPath.People == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPath.People(childComplexity), true
+	case "MobilityPath.similarity":
+		if e.ComplexityRoot.MobilityPath.Similarity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPath.Similarity(childComplexity), true
+	case "MobilityPath.surplus":
+		if e.ComplexityRoot.MobilityPath.Surplus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPath.Surplus(childComplexity), true
+	case "MobilityPath.to":
+		if e.ComplexityRoot.MobilityPath.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPath.To(childComplexity), true
+
+	case "Mutation.importFiles":
+		if e.ComplexityRoot.Mutation.ImportFiles == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importFiles_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportFiles(childComplexity, args["files"].([]*graphql.Upload), args["dryRun"].(*bool)), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -473,6 +1169,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Pole.employment":
+		if e.ComplexityRoot.Pole.Employment == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_employment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.Employment(childComplexity, args["year"].(int)), true
 	case "Pole.id":
 		if e.ComplexityRoot.Pole.ID == nil {
 			break
@@ -508,6 +1215,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pole.Region(childComplexity), true
+	case "Pole.roleGaps":
+		if e.ComplexityRoot.Pole.RoleGaps == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_roleGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Pole.skillGaps":
+		if e.ComplexityRoot.Pole.SkillGaps == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_skillGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Pole.strategy":
+		if e.ComplexityRoot.Pole.Strategy == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_strategy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.Strategy(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool)), true
 	case "Pole.themes":
 		if e.ComplexityRoot.Pole.Themes == nil {
 			break
@@ -552,6 +1292,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PoleEdge.Node(childComplexity), true
+
+	case "PoleStrategy.criticalSkills":
+		if e.ComplexityRoot.PoleStrategy.CriticalSkills == nil {
+			break
+		}
+
+		args, err := ec.field_PoleStrategy_criticalSkills_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PoleStrategy.CriticalSkills(childComplexity, args["first"].(*int)), true
+	case "PoleStrategy.mobilityPaths":
+		if e.ComplexityRoot.PoleStrategy.MobilityPaths == nil {
+			break
+		}
+
+		args, err := ec.field_PoleStrategy_mobilityPaths_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PoleStrategy.MobilityPaths(childComplexity, args["first"].(*int)), true
+	case "PoleStrategy.sharedTrainingOpportunities":
+		if e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunities == nil {
+			break
+		}
+
+		args, err := ec.field_PoleStrategy_sharedTrainingOpportunities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunities(childComplexity, args["minCompanies"].(*int), args["first"].(*int)), true
 
 	case "Query.companies":
 		if e.ComplexityRoot.Query.Companies == nil {
@@ -664,6 +1438,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Skills(childComplexity, args["kind"].(*string), args["category"].(*string), args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.territorialAggregates":
+		if e.ComplexityRoot.Query.TerritorialAggregates == nil {
+			break
+		}
+
+		args, err := ec.field_Query_territorialAggregates_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TerritorialAggregates(childComplexity, args["level"].(string), args["parent"].(*model.TerritoryInput), args["dimension"].(*aggregates.Dimension), args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*aggregates.Measure), args["descending"].(*bool), args["first"].(*int)), true
+	case "Query.territorialEmployment":
+		if e.ComplexityRoot.Query.TerritorialEmployment == nil {
+			break
+		}
+
+		args, err := ec.field_Query_territorialEmployment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TerritorialEmployment(childComplexity, args["level"].(string), args["parent"].(*model.TerritoryInput), args["year"].(int)), true
 	case "Query.territories":
 		if e.ComplexityRoot.Query.Territories == nil {
 			break
@@ -796,6 +1592,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleFamily.Title(childComplexity), true
 
+	case "RoleGap.departures":
+		if e.ComplexityRoot.RoleGap.Departures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGap.Departures(childComplexity), true
+	case "RoleGap.roleGap":
+		if e.ComplexityRoot.RoleGap.Gap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGap.Gap(childComplexity), true
+	case "RoleGap.headcount":
+		if e.ComplexityRoot.RoleGap.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGap.Headcount(childComplexity), true
+	case "RoleGap.role":
+		if e.ComplexityRoot.RoleGap.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGap.Role(childComplexity), true
+	case "RoleGap.stayers":
+		if e.ComplexityRoot.RoleGap.Stayers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGap.Stayers(childComplexity), true
+	case "RoleGap.target":
+		if e.ComplexityRoot.RoleGap.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGap.Target(childComplexity), true
+
 	case "RoleSkill.essential":
 		if e.ComplexityRoot.RoleSkill.Essential == nil {
 			break
@@ -852,6 +1685,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoleSkillEdge.Node(childComplexity), true
+
+	case "SharedTrainingOpportunity.companies":
+		if e.ComplexityRoot.SharedTrainingOpportunity.Companies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunity.Companies(childComplexity), true
+	case "SharedTrainingOpportunity.department":
+		if e.ComplexityRoot.SharedTrainingOpportunity.Department == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunity.Department(childComplexity), true
+	case "SharedTrainingOpportunity.learners":
+		if e.ComplexityRoot.SharedTrainingOpportunity.Learners == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunity.Learners(childComplexity), true
+	case "SharedTrainingOpportunity.levelNeeded":
+		if e.ComplexityRoot.SharedTrainingOpportunity.LevelNeeded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunity.LevelNeeded(childComplexity), true
+	case "SharedTrainingOpportunity.skill":
+		if e.ComplexityRoot.SharedTrainingOpportunity.Skill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunity.Skill(childComplexity), true
+	case "SharedTrainingOpportunity.trainings":
+		if e.ComplexityRoot.SharedTrainingOpportunity.Trainings == nil {
+			break
+		}
+
+		args, err := ec.field_SharedTrainingOpportunity_trainings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunity.Trainings(childComplexity, args["first"].(*int)), true
 
 	case "Site.company":
 		if e.ComplexityRoot.Site.Company == nil {
@@ -969,6 +1844,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SkillEdge.Node(childComplexity), true
 
+	case "SkillGap.coverage":
+		if e.ComplexityRoot.SkillGap.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.Coverage(childComplexity), true
+	case "SkillGap.gap":
+		if e.ComplexityRoot.SkillGap.Gap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.Gap(childComplexity), true
+	case "SkillGap.internalPool":
+		if e.ComplexityRoot.SkillGap.InternalPool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.InternalPool(childComplexity), true
+	case "SkillGap.levelNeeded":
+		if e.ComplexityRoot.SkillGap.LevelNeeded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.LevelNeeded(childComplexity), true
+	case "SkillGap.qualified":
+		if e.ComplexityRoot.SkillGap.Qualified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.Qualified(childComplexity), true
+	case "SkillGap.required":
+		if e.ComplexityRoot.SkillGap.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.Required(childComplexity), true
+	case "SkillGap.skill":
+		if e.ComplexityRoot.SkillGap.Skill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.Skill(childComplexity), true
+	case "SkillGap.trainingsNear":
+		if e.ComplexityRoot.SkillGap.TrainingsNear == nil {
+			break
+		}
+
+		args, err := ec.field_SkillGap_trainingsNear_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SkillGap.TrainingsNear(childComplexity, args["first"].(*int)), true
+	case "SkillGap.upskillable":
+		if e.ComplexityRoot.SkillGap.Upskillable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.Upskillable(childComplexity), true
+
+	case "TerritorialAggregates.cells":
+		if e.ComplexityRoot.TerritorialAggregates.Cells == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TerritorialAggregates.Cells(childComplexity), true
+	case "TerritorialAggregates.dimensionTotals":
+		if e.ComplexityRoot.TerritorialAggregates.DimensionTotals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TerritorialAggregates.DimensionTotals(childComplexity), true
+	case "TerritorialAggregates.territoryTotals":
+		if e.ComplexityRoot.TerritorialAggregates.TerritoryTotals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TerritorialAggregates.TerritoryTotals(childComplexity), true
+	case "TerritorialAggregates.total":
+		if e.ComplexityRoot.TerritorialAggregates.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TerritorialAggregates.Total(childComplexity), true
+
+	case "TerritorialEmployment.territories":
+		if e.ComplexityRoot.TerritorialEmployment.Territories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TerritorialEmployment.Territories(childComplexity), true
+	case "TerritorialEmployment.total":
+		if e.ComplexityRoot.TerritorialEmployment.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TerritorialEmployment.Total(childComplexity), true
+	case "TerritorialEmployment.year":
+		if e.ComplexityRoot.TerritorialEmployment.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TerritorialEmployment.Year(childComplexity), true
+
 	case "Territory.children":
 		if e.ComplexityRoot.Territory.Children == nil {
 			break
@@ -1004,6 +1983,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Territory.Parent(childComplexity), true
+	case "Territory.roleGaps":
+		if e.ComplexityRoot.Territory.RoleGaps == nil {
+			break
+		}
+
+		args, err := ec.field_Territory_roleGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Territory.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Territory.skillGaps":
+		if e.ComplexityRoot.Territory.SkillGaps == nil {
+			break
+		}
+
+		args, err := ec.field_Territory_skillGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Territory.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
 
 	case "TerritoryConnection.edges":
 		if e.ComplexityRoot.TerritoryConnection.Edges == nil {
@@ -1118,6 +2119,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrainingEdge.Node(childComplexity), true
 
+	case "TrainingNear.distance":
+		if e.ComplexityRoot.TrainingNear.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNear.Distance(childComplexity), true
+	case "TrainingNear.level":
+		if e.ComplexityRoot.TrainingNear.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNear.Level(childComplexity), true
+	case "TrainingNear.training":
+		if e.ComplexityRoot.TrainingNear.Training == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNear.Training(childComplexity), true
+
 	case "TrainingSkill.level":
 		if e.ComplexityRoot.TrainingSkill.Level == nil {
 			break
@@ -1215,6 +2235,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 
 			return &response
 		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1251,7 +2286,11 @@ a region and a department. Enumerations use the names of the CSV formats
 """
 schema {
   query: Query
+  mutation: Mutation
 }
+
+"A file sent in a multipart request (GraphQL multipart request spec)."
+scalar Upload
 
 "A calendar date, ` + "`" + `YYYY-MM-DD` + "`" + `."
 scalar Date
@@ -1350,6 +2389,50 @@ type Query {
   ): TrainingConnection!
   "One training by id, or null when there is none."
   training("The training's id." id: ID!): Training
+  """
+  GPEC territoriale: figures by territory (rows: regions or departments under
+  an optional parent), crossed with at most one dimension, with each
+  territory's total, each dimension value's total and the grand total.
+  Observatory tokens get them under statistical secrecy, within their own
+  territory; a pole manager gets its pole's members only, unsuppressed.
+  Also as CSV: ` + "`" + `GET /aggregates.csv` + "`" + ` with the same arguments as query parameters.
+  """
+  territorialAggregates(
+    "Rows are territories of this level: region or department."
+    level: TerritoryLevel!
+    "Only the territories under this one (default: all of France, or the observatory's territory)."
+    parent: TerritoryInput
+    "The dimension crossed with the territories."
+    dimension: AggregateDimension = none
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H of stayers, departures and targets."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (skill figures)."
+    includeOptional: Boolean = false
+    "Order the territories by this measure of their total (default: by code)."
+    orderBy: AggregateMeasure
+    "With orderBy: largest first."
+    descending: Boolean = true
+    "Keep only the first territories after ordering (1–500)."
+    first: Int
+  ): TerritorialAggregates!
+  """
+  Employment indicators by territory for a year Y: among member companies
+  (active membership on 31 December Y) with a site in the territory, the share
+  whose headcount in the territory on 31 December Y is greater than (created
+  jobs) or at least (maintained jobs) that on 31 December Y−1.
+  """
+  territorialEmployment(
+    "Rows are territories of this level: region or department."
+    level: TerritoryLevel!
+    "Only the territories under this one."
+    parent: TerritoryInput
+    "The year Y."
+    year: Int!
+  ): TerritorialEmployment!
 }
 
 "Filters on companies."
@@ -1449,6 +2532,53 @@ type Pole {
     "Cursor of the last edge already read."
     after: String
   ): CompanyConnection!
+  "Role figures of the sites of the active members (optionally within a territory) at the horizon, by roleGap descending unless ordered otherwise."
+  roleGaps(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Only the members' sites in this territory (a pole within a territory)."
+    territory: TerritoryInput
+    "Order of the roles."
+    orderBy: RoleGapOrder = GAP
+    "How many roles, 1–500."
+    first: Int = 20
+  ): [RoleGap!]!
+  "Skill figures of the sites of the active members (optionally within a territory) at the horizon, by gap descending then coverage ascending unless ordered otherwise."
+  skillGaps(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Only the members' sites in this territory (a pole within a territory)."
+    territory: TerritoryInput
+    "Order of the skills."
+    orderBy: SkillGapOrder = GAP
+    "How many skills, 1–500."
+    first: Int = 20
+  ): [SkillGap!]!
+  "The pole's skills strategy at a horizon: critical skills, shared trainings, mobility."
+  strategy(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+  ): PoleStrategy!
+  "Employment indicators of the members for a year (the figures poles publish)."
+  employment("The year Y." year: Int!): EmploymentIndicators!
 }
 
 "A page of poles."
@@ -1483,6 +2613,36 @@ type Company {
   sites: [Site!]!
   "The company's memberships of poles, latest first, active or not."
   memberships: [Membership!]!
+  "The company's role figures (all its sites) at the horizon, by roleGap descending unless ordered otherwise."
+  roleGaps(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Order of the roles."
+    orderBy: RoleGapOrder = GAP
+    "How many roles, 1–500."
+    first: Int = 20
+  ): [RoleGap!]!
+  "The company's skill figures (all its sites) at the horizon, by gap descending then coverage ascending unless ordered otherwise."
+  skillGaps(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Order of the skills."
+    orderBy: SkillGapOrder = GAP
+    "How many skills, 1–500."
+    first: Int = 20
+  ): [SkillGap!]!
 }
 
 "A page of companies."
@@ -1550,6 +2710,36 @@ type Territory {
     "Cursor of the last edge already read."
     after: String
   ): TerritoryConnection!
+  "Role figures of the sites in the territory (row level: admins; a pole manager sees its members' sites, a company its own) at the horizon, by roleGap descending unless ordered otherwise."
+  roleGaps(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Order of the roles."
+    orderBy: RoleGapOrder = GAP
+    "How many roles, 1–500."
+    first: Int = 20
+  ): [RoleGap!]!
+  "Skill figures of the sites in the territory (row level: admins; a pole manager sees its members' sites, a company its own) at the horizon, by gap descending then coverage ascending unless ordered otherwise."
+  skillGaps(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Order of the skills."
+    orderBy: SkillGapOrder = GAP
+    "How many skills, 1–500."
+    first: Int = 20
+  ): [SkillGap!]!
 }
 
 "A page of territories."
@@ -1755,6 +2945,375 @@ type TrainingSkillEdge {
   "The link."
   node: TrainingSkill!
 }
+
+"The root of every write."
+type Mutation {
+  """
+  Imports CSV files of the formats of the import guide, all-or-nothing: when
+  any row is bad nothing is written and the report lists every bad row.
+  Send them as a multipart request. An admin may import every kind; a company
+  token only its own companies, sites, employees, employee_skills and needs rows.
+  """
+  importFiles(
+    "The CSV files; their kinds come from their names (e.g. ` + "`" + `employees.csv` + "`" + `) or headers."
+    files: [Upload!]!
+    "Check and report only, writing nothing."
+    dryRun: Boolean = false
+  ): ImportReport!
+}
+
+"The outcome of an import."
+type ImportReport {
+  "Whether the rows were written (false when any row is bad, or on a dry run)."
+  committed: Boolean!
+  "Whether this was a dry run."
+  dryRun: Boolean!
+  "The files as read."
+  files: [ImportFile!]!
+  "Rows per kind, and what the import did (or would do) with them."
+  kinds: [ImportKind!]!
+  "How many errors in all."
+  errorCount: Int!
+  "The first errors (up to 1,000), by file and line."
+  errors: [ImportError!]!
+  "Whether errors lists fewer than errorCount."
+  errorsTruncated: Boolean!
+  "How long the import took."
+  seconds: Float!
+}
+
+"One imported file."
+type ImportFile {
+  "The file's name."
+  name: String!
+  "The kind of rows it holds, e.g. ` + "`" + `employees` + "`" + `."
+  kind: String
+  "The encoding detected: ` + "`" + `UTF-8` + "`" + `, ` + "`" + `UTF-8 BOM` + "`" + ` or ` + "`" + `Windows-1252` + "`" + `."
+  encoding: String
+  "The delimiter detected."
+  delimiter: String
+  "Data rows read."
+  rows: Int!
+}
+
+"What an import did with one kind of rows."
+type ImportKind {
+  "The kind, e.g. ` + "`" + `sites` + "`" + `."
+  kind: String!
+  "Rows read."
+  rows: Int!
+  "Rows new to the database."
+  inserted: Int!
+  "Rows whose values changed."
+  updated: Int!
+  "Rows already stored as they are."
+  unchanged: Int!
+  "Rows refused."
+  rejected: Int!
+}
+
+"A bad row of an import."
+type ImportError {
+  "The file."
+  file: String!
+  "The line where the row starts (the header is line 1)."
+  line: Int!
+  "The column at fault, when one is."
+  column: String
+  "The value at fault."
+  value: String
+  "What is wrong."
+  reason: String!
+}
+
+"Dimensions a territorial aggregate can be crossed with."
+enum AggregateDimension {
+  "No dimension: one figure set per territory."
+  none
+  "The role's family (ROME domaine professionnel)."
+  role_family
+  "The role's grand domaine (ROME first level)."
+  grand_domain
+  "The category of the skills roles require (skill figures)."
+  skill_category
+  "The pole the company is an active member of (a company in two poles counts in both)."
+  pole
+  "The company's NAF section (A–U)."
+  naf_section
+}
+
+"Measures a territorial aggregate can be ordered by."
+enum AggregateMeasure {
+  "Distinct companies."
+  companies
+  "Active employees at asOf."
+  headcount
+  "Active employees leaving by the horizon."
+  departures
+  "Target headcount at the horizon."
+  target
+  "Target minus stayers."
+  role_gap
+  "Required (skill dimension)."
+  required
+  "Qualified (skill dimension)."
+  qualified
+  "Skill gap (skill dimension)."
+  gap
+  "Coverage (skill dimension)."
+  coverage
+}
+
+"Why a figure is not published."
+enum SuppressionReason {
+  "Fewer than 3 companies behind the cell."
+  FREQUENCY
+  "One company holds more than 85 % of the cell's headcount."
+  DOMINANCE
+  "Suppressed so that another suppressed figure cannot be recovered by subtraction."
+  SECONDARY
+}
+
+"A territorial aggregate: cells, their margins and the grand total."
+type TerritorialAggregates {
+  "One cell per (territory, dimension value) with data; empty without a dimension."
+  cells: [AggregateCell!]!
+  "Each territory's total over the dimension, in the requested order."
+  territoryTotals: [AggregateCell!]!
+  "Each dimension value's total over the territories; empty without a dimension."
+  dimensionTotals: [AggregateCell!]!
+  "The grand total, located at the parent territory (or France)."
+  total: AggregateCell!
+}
+
+"One published figure set. Under secrecy a suppressed cell has every figure null and a reason."
+type AggregateCell {
+  "Level of the cell's territory (` + "`" + `country` + "`" + ` for France)."
+  territoryLevel: String!
+  "Code of the cell's territory."
+  territoryCode: String!
+  "Name of the cell's territory."
+  territoryName: String!
+  "Code of the dimension value; null on territory totals and without a dimension; empty for 'not given'."
+  dimensionCode: String
+  "Label of the dimension value."
+  dimensionLabel: String
+  "Distinct companies with an active employee or a declared need in the cell."
+  companies: Int
+  "Active employees at asOf."
+  headcount: Int
+  "Active employees leaving by the horizon (retirement)."
+  departures: Int
+  "Target headcount at the horizon: declared needs, else status quo."
+  target: Int
+  "target − stayers: positive to recruit or train."
+  roleGap: Int
+  "Required headcount of the category's skills (skill_category only)."
+  required: Int
+  "Qualified stayers (skill_category only)."
+  qualified: Int
+  "required − qualified (skill_category only)."
+  gap: Int
+  "qualified / required (skill_category only; null when required is 0)."
+  coverage: Float
+  "Whether the figures are withheld."
+  suppressed: Boolean!
+  "Why they are withheld."
+  reason: SuppressionReason
+}
+
+"Employment indicators by territory."
+type TerritorialEmployment {
+  "The year Y."
+  year: Int!
+  "One row per territory."
+  territories: [EmploymentCell!]!
+  "All the territories together."
+  total: EmploymentCell!
+}
+
+"Employment indicators of one territory."
+type EmploymentCell {
+  "Level of the territory."
+  territoryLevel: String!
+  "Code of the territory."
+  territoryCode: String!
+  "Name of the territory."
+  territoryName: String!
+  "Member companies counted."
+  companies: Int
+  "Companies whose headcount grew."
+  created: Int
+  "Companies whose headcount did not fall."
+  maintained: Int
+  "created / companies."
+  createdShare: Float
+  "maintained / companies."
+  maintainedShare: Float
+  "Whether the figures are withheld."
+  suppressed: Boolean!
+  "Why they are withheld."
+  reason: SuppressionReason
+}
+
+"Orders of role figures."
+enum RoleGapOrder {
+  "roleGap descending, then code."
+  GAP
+  "Headcount descending, then code."
+  HEADCOUNT
+  "Departures descending, then code."
+  DEPARTURES
+  "Role code."
+  CODE
+}
+
+"Orders of skill figures."
+enum SkillGapOrder {
+  "gap descending, then coverage ascending, then code."
+  GAP
+  "Coverage ascending (unknown last), then code."
+  COVERAGE
+  "Required descending, then code."
+  REQUIRED
+  "Skill code."
+  CODE
+}
+
+"A role's figures in a scope at a horizon."
+type RoleGap {
+  "The role."
+  role: Role!
+  "Active employees in the scope with the role at asOf."
+  headcount: Int!
+  "Active employees still there at the horizon (birth year + retirement age > H)."
+  stayers: Int!
+  "headcount − stayers."
+  departures: Int!
+  "Per site: the declared need at H when there is one, else the site's headcount; summed."
+  target: Int!
+  "target − stayers: positive to recruit or train, negative a surplus."
+  roleGap: Int!
+}
+
+"A skill's figures in a scope at a horizon."
+type SkillGap {
+  "The skill."
+  skill: Skill!
+  "Sum of the targets of the roles requiring the skill."
+  required: Int!
+  "Stayers whose role requires the skill and whose level reaches the role's."
+  qualified: Int!
+  "required − qualified."
+  gap: Int!
+  "qualified / required, null when required is 0."
+  coverage: Float
+  "Stayers one level below what their role requires: the first to train."
+  upskillable: Int!
+  "Stayers whose role does not require the skill but who master it at the highest level any role requires."
+  internalPool: Int!
+  "Highest level the scope's roles require: what a training must reach."
+  levelNeeded: Int!
+  "Trainings teaching the skill at levelNeeded or more, nearest first (distance, then duration, then id)."
+  trainingsNear("How many, 1–100." first: Int = 5): [TrainingNear!]!
+}
+
+"A training and how near it is."
+type TrainingNear {
+  "The training."
+  training: Training!
+  "The level it teaches the skill to."
+  level: Int!
+  "0 inside the territory (or remote), 1 in the same region, 2 elsewhere."
+  distance: Int!
+}
+
+"A pole's skills strategy at a horizon."
+type PoleStrategy {
+  "Skills by gap descending, then coverage ascending, then code."
+  criticalSkills("How many, 1–500." first: Int = 20): [CriticalSkill!]!
+  "(department, skill) pairs where at least minCompanies members with sites there lack the skill."
+  sharedTrainingOpportunities(
+    "Members needed for an opportunity (k)."
+    minCompanies: Int = 3
+    "How many, 1–500."
+    first: Int = 20
+  ): [SharedTrainingOpportunity!]!
+  "Moves from a member's surplus role to a member's role in need, between similar roles."
+  mobilityPaths("How many, 1–500." first: Int = 20): [MobilityPath!]!
+}
+
+"A skill of the pole's strategy."
+type CriticalSkill {
+  "The skill."
+  skill: Skill!
+  "Required over the pole."
+  required: Int!
+  "Qualified over the pole."
+  qualified: Int!
+  "required − qualified."
+  gap: Int!
+  "qualified / required, null when required is 0."
+  coverage: Float
+  "Member companies whose own gap of the skill is positive."
+  companiesWithGap: Int!
+}
+
+"A training to organise together."
+type SharedTrainingOpportunity {
+  "The department."
+  department: Territory!
+  "The skill."
+  skill: Skill!
+  "Members with a positive gap of the skill over their sites in the department."
+  companies: Int!
+  "Sum of those gaps."
+  learners: Int!
+  "Highest level those members' roles require."
+  levelNeeded: Int!
+  "Matching trainings near the department."
+  trainings("How many, 1–100." first: Int = 5): [TrainingNear!]!
+}
+
+"A possible move of people between roles of members."
+type MobilityPath {
+  "Where people are in surplus."
+  from: MobilityEnd!
+  "Where people are needed."
+  to: MobilityEnd!
+  "Σ min(levels) / Σ max(levels) over both roles' required skills (≥ 0.5)."
+  similarity: Float!
+  "The surplus (−roleGap) of the origin."
+  surplus: Int!
+  "The need (roleGap) of the destination."
+  need: Int!
+  "min(surplus, need)."
+  people: Int!
+}
+
+"A company and one of its roles."
+type MobilityEnd {
+  "The member company."
+  company: Company!
+  "The role."
+  role: Role!
+}
+
+"Employment indicators of a pole's members for a year."
+type EmploymentIndicators {
+  "The year Y."
+  year: Int!
+  "Members with an active membership on 31 December Y."
+  companies: Int!
+  "Members whose headcount on 31 December Y is greater than on 31 December Y−1."
+  createdJobs: Int!
+  "Members whose headcount did not fall."
+  maintainedJobs: Int!
+  "createdJobs / companies (null without members)."
+  createdJobsShare: Float
+  "maintainedJobs / companies (null without members)."
+  maintainedJobsShare: Float
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1762,6 +3321,44 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AggregateCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "territoryLevel":
+		return ec.fieldContext_AggregateCell_territoryLevel(ctx, field)
+	case "territoryCode":
+		return ec.fieldContext_AggregateCell_territoryCode(ctx, field)
+	case "territoryName":
+		return ec.fieldContext_AggregateCell_territoryName(ctx, field)
+	case "dimensionCode":
+		return ec.fieldContext_AggregateCell_dimensionCode(ctx, field)
+	case "dimensionLabel":
+		return ec.fieldContext_AggregateCell_dimensionLabel(ctx, field)
+	case "companies":
+		return ec.fieldContext_AggregateCell_companies(ctx, field)
+	case "headcount":
+		return ec.fieldContext_AggregateCell_headcount(ctx, field)
+	case "departures":
+		return ec.fieldContext_AggregateCell_departures(ctx, field)
+	case "target":
+		return ec.fieldContext_AggregateCell_target(ctx, field)
+	case "roleGap":
+		return ec.fieldContext_AggregateCell_roleGap(ctx, field)
+	case "required":
+		return ec.fieldContext_AggregateCell_required(ctx, field)
+	case "qualified":
+		return ec.fieldContext_AggregateCell_qualified(ctx, field)
+	case "gap":
+		return ec.fieldContext_AggregateCell_gap(ctx, field)
+	case "coverage":
+		return ec.fieldContext_AggregateCell_coverage(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_AggregateCell_suppressed(ctx, field)
+	case "reason":
+		return ec.fieldContext_AggregateCell_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AggregateCell", field.Name)
+}
 
 func (ec *executionContext) childFields_Company(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1777,6 +3374,10 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_sites(ctx, field)
 	case "memberships":
 		return ec.fieldContext_Company_memberships(ctx, field)
+	case "roleGaps":
+		return ec.fieldContext_Company_roleGaps(ctx, field)
+	case "skillGaps":
+		return ec.fieldContext_Company_skillGaps(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
@@ -1803,6 +3404,140 @@ func (ec *executionContext) childFields_CompanyEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type CompanyEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CriticalSkill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "skill":
+		return ec.fieldContext_CriticalSkill_skill(ctx, field)
+	case "required":
+		return ec.fieldContext_CriticalSkill_required(ctx, field)
+	case "qualified":
+		return ec.fieldContext_CriticalSkill_qualified(ctx, field)
+	case "gap":
+		return ec.fieldContext_CriticalSkill_gap(ctx, field)
+	case "coverage":
+		return ec.fieldContext_CriticalSkill_coverage(ctx, field)
+	case "companiesWithGap":
+		return ec.fieldContext_CriticalSkill_companiesWithGap(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CriticalSkill", field.Name)
+}
+
+func (ec *executionContext) childFields_EmploymentCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "territoryLevel":
+		return ec.fieldContext_EmploymentCell_territoryLevel(ctx, field)
+	case "territoryCode":
+		return ec.fieldContext_EmploymentCell_territoryCode(ctx, field)
+	case "territoryName":
+		return ec.fieldContext_EmploymentCell_territoryName(ctx, field)
+	case "companies":
+		return ec.fieldContext_EmploymentCell_companies(ctx, field)
+	case "created":
+		return ec.fieldContext_EmploymentCell_created(ctx, field)
+	case "maintained":
+		return ec.fieldContext_EmploymentCell_maintained(ctx, field)
+	case "createdShare":
+		return ec.fieldContext_EmploymentCell_createdShare(ctx, field)
+	case "maintainedShare":
+		return ec.fieldContext_EmploymentCell_maintainedShare(ctx, field)
+	case "suppressed":
+		return ec.fieldContext_EmploymentCell_suppressed(ctx, field)
+	case "reason":
+		return ec.fieldContext_EmploymentCell_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmploymentCell", field.Name)
+}
+
+func (ec *executionContext) childFields_EmploymentIndicators(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_EmploymentIndicators_year(ctx, field)
+	case "companies":
+		return ec.fieldContext_EmploymentIndicators_companies(ctx, field)
+	case "createdJobs":
+		return ec.fieldContext_EmploymentIndicators_createdJobs(ctx, field)
+	case "maintainedJobs":
+		return ec.fieldContext_EmploymentIndicators_maintainedJobs(ctx, field)
+	case "createdJobsShare":
+		return ec.fieldContext_EmploymentIndicators_createdJobsShare(ctx, field)
+	case "maintainedJobsShare":
+		return ec.fieldContext_EmploymentIndicators_maintainedJobsShare(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EmploymentIndicators", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "file":
+		return ec.fieldContext_ImportError_file(ctx, field)
+	case "line":
+		return ec.fieldContext_ImportError_line(ctx, field)
+	case "column":
+		return ec.fieldContext_ImportError_column(ctx, field)
+	case "value":
+		return ec.fieldContext_ImportError_value(ctx, field)
+	case "reason":
+		return ec.fieldContext_ImportError_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportError", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ImportFile_name(ctx, field)
+	case "kind":
+		return ec.fieldContext_ImportFile_kind(ctx, field)
+	case "encoding":
+		return ec.fieldContext_ImportFile_encoding(ctx, field)
+	case "delimiter":
+		return ec.fieldContext_ImportFile_delimiter(ctx, field)
+	case "rows":
+		return ec.fieldContext_ImportFile_rows(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportFile", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportKind(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_ImportKind_kind(ctx, field)
+	case "rows":
+		return ec.fieldContext_ImportKind_rows(ctx, field)
+	case "inserted":
+		return ec.fieldContext_ImportKind_inserted(ctx, field)
+	case "updated":
+		return ec.fieldContext_ImportKind_updated(ctx, field)
+	case "unchanged":
+		return ec.fieldContext_ImportKind_unchanged(ctx, field)
+	case "rejected":
+		return ec.fieldContext_ImportKind_rejected(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportKind", field.Name)
+}
+
+func (ec *executionContext) childFields_ImportReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "committed":
+		return ec.fieldContext_ImportReport_committed(ctx, field)
+	case "dryRun":
+		return ec.fieldContext_ImportReport_dryRun(ctx, field)
+	case "files":
+		return ec.fieldContext_ImportReport_files(ctx, field)
+	case "kinds":
+		return ec.fieldContext_ImportReport_kinds(ctx, field)
+	case "errorCount":
+		return ec.fieldContext_ImportReport_errorCount(ctx, field)
+	case "errors":
+		return ec.fieldContext_ImportReport_errors(ctx, field)
+	case "errorsTruncated":
+		return ec.fieldContext_ImportReport_errorsTruncated(ctx, field)
+	case "seconds":
+		return ec.fieldContext_ImportReport_seconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImportReport", field.Name)
+}
+
 func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "pole":
@@ -1817,6 +3552,34 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 		return ec.fieldContext_Membership_active(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
+}
+
+func (ec *executionContext) childFields_MobilityEnd(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "company":
+		return ec.fieldContext_MobilityEnd_company(ctx, field)
+	case "role":
+		return ec.fieldContext_MobilityEnd_role(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MobilityEnd", field.Name)
+}
+
+func (ec *executionContext) childFields_MobilityPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_MobilityPath_from(ctx, field)
+	case "to":
+		return ec.fieldContext_MobilityPath_to(ctx, field)
+	case "similarity":
+		return ec.fieldContext_MobilityPath_similarity(ctx, field)
+	case "surplus":
+		return ec.fieldContext_MobilityPath_surplus(ctx, field)
+	case "need":
+		return ec.fieldContext_MobilityPath_need(ctx, field)
+	case "people":
+		return ec.fieldContext_MobilityPath_people(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MobilityPath", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1849,6 +3612,14 @@ func (ec *executionContext) childFields_Pole(ctx context.Context, field graphql.
 		return ec.fieldContext_Pole_website(ctx, field)
 	case "members":
 		return ec.fieldContext_Pole_members(ctx, field)
+	case "roleGaps":
+		return ec.fieldContext_Pole_roleGaps(ctx, field)
+	case "skillGaps":
+		return ec.fieldContext_Pole_skillGaps(ctx, field)
+	case "strategy":
+		return ec.fieldContext_Pole_strategy(ctx, field)
+	case "employment":
+		return ec.fieldContext_Pole_employment(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Pole", field.Name)
 }
@@ -1873,6 +3644,18 @@ func (ec *executionContext) childFields_PoleEdge(ctx context.Context, field grap
 		return ec.fieldContext_PoleEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PoleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PoleStrategy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "criticalSkills":
+		return ec.fieldContext_PoleStrategy_criticalSkills(ctx, field)
+	case "sharedTrainingOpportunities":
+		return ec.fieldContext_PoleStrategy_sharedTrainingOpportunities(ctx, field)
+	case "mobilityPaths":
+		return ec.fieldContext_PoleStrategy_mobilityPaths(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PoleStrategy", field.Name)
 }
 
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1925,6 +3708,24 @@ func (ec *executionContext) childFields_RoleFamily(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type RoleFamily", field.Name)
 }
 
+func (ec *executionContext) childFields_RoleGap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_RoleGap_role(ctx, field)
+	case "headcount":
+		return ec.fieldContext_RoleGap_headcount(ctx, field)
+	case "stayers":
+		return ec.fieldContext_RoleGap_stayers(ctx, field)
+	case "departures":
+		return ec.fieldContext_RoleGap_departures(ctx, field)
+	case "target":
+		return ec.fieldContext_RoleGap_target(ctx, field)
+	case "roleGap":
+		return ec.fieldContext_RoleGap_roleGap(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleGap", field.Name)
+}
+
 func (ec *executionContext) childFields_RoleSkill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "role":
@@ -1959,6 +3760,24 @@ func (ec *executionContext) childFields_RoleSkillEdge(ctx context.Context, field
 		return ec.fieldContext_RoleSkillEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoleSkillEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SharedTrainingOpportunity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "department":
+		return ec.fieldContext_SharedTrainingOpportunity_department(ctx, field)
+	case "skill":
+		return ec.fieldContext_SharedTrainingOpportunity_skill(ctx, field)
+	case "companies":
+		return ec.fieldContext_SharedTrainingOpportunity_companies(ctx, field)
+	case "learners":
+		return ec.fieldContext_SharedTrainingOpportunity_learners(ctx, field)
+	case "levelNeeded":
+		return ec.fieldContext_SharedTrainingOpportunity_levelNeeded(ctx, field)
+	case "trainings":
+		return ec.fieldContext_SharedTrainingOpportunity_trainings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SharedTrainingOpportunity", field.Name)
 }
 
 func (ec *executionContext) childFields_Site(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2019,6 +3838,56 @@ func (ec *executionContext) childFields_SkillEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type SkillEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SkillGap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "skill":
+		return ec.fieldContext_SkillGap_skill(ctx, field)
+	case "required":
+		return ec.fieldContext_SkillGap_required(ctx, field)
+	case "qualified":
+		return ec.fieldContext_SkillGap_qualified(ctx, field)
+	case "gap":
+		return ec.fieldContext_SkillGap_gap(ctx, field)
+	case "coverage":
+		return ec.fieldContext_SkillGap_coverage(ctx, field)
+	case "upskillable":
+		return ec.fieldContext_SkillGap_upskillable(ctx, field)
+	case "internalPool":
+		return ec.fieldContext_SkillGap_internalPool(ctx, field)
+	case "levelNeeded":
+		return ec.fieldContext_SkillGap_levelNeeded(ctx, field)
+	case "trainingsNear":
+		return ec.fieldContext_SkillGap_trainingsNear(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkillGap", field.Name)
+}
+
+func (ec *executionContext) childFields_TerritorialAggregates(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cells":
+		return ec.fieldContext_TerritorialAggregates_cells(ctx, field)
+	case "territoryTotals":
+		return ec.fieldContext_TerritorialAggregates_territoryTotals(ctx, field)
+	case "dimensionTotals":
+		return ec.fieldContext_TerritorialAggregates_dimensionTotals(ctx, field)
+	case "total":
+		return ec.fieldContext_TerritorialAggregates_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TerritorialAggregates", field.Name)
+}
+
+func (ec *executionContext) childFields_TerritorialEmployment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_TerritorialEmployment_year(ctx, field)
+	case "territories":
+		return ec.fieldContext_TerritorialEmployment_territories(ctx, field)
+	case "total":
+		return ec.fieldContext_TerritorialEmployment_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TerritorialEmployment", field.Name)
+}
+
 func (ec *executionContext) childFields_Territory(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "level":
@@ -2031,6 +3900,10 @@ func (ec *executionContext) childFields_Territory(ctx context.Context, field gra
 		return ec.fieldContext_Territory_parent(ctx, field)
 	case "children":
 		return ec.fieldContext_Territory_children(ctx, field)
+	case "roleGaps":
+		return ec.fieldContext_Territory_roleGaps(ctx, field)
+	case "skillGaps":
+		return ec.fieldContext_Territory_skillGaps(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Territory", field.Name)
 }
@@ -2099,6 +3972,18 @@ func (ec *executionContext) childFields_TrainingEdge(ctx context.Context, field 
 		return ec.fieldContext_TrainingEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrainingEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TrainingNear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "training":
+		return ec.fieldContext_TrainingNear_training(ctx, field)
+	case "level":
+		return ec.fieldContext_TrainingNear_level(ctx, field)
+	case "distance":
+		return ec.fieldContext_TrainingNear_distance(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrainingNear", field.Name)
 }
 
 func (ec *executionContext) childFields_TrainingSkill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2251,6 +4136,114 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Company_roleGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Company_skillGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Membership_active_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2262,6 +4255,92 @@ func (ec *executionContext) field_Membership_active_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importFiles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "files",
+		func(ctx context.Context, v any) ([]*graphql.Upload, error) {
+			return ec.unmarshalNUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["files"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "dryRun",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dryRun"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_PoleStrategy_criticalSkills_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PoleStrategy_mobilityPaths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PoleStrategy_sharedTrainingOpportunities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "minCompanies",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minCompanies"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Pole_employment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg0
 	return args, nil
 }
 
@@ -2300,6 +4379,168 @@ func (ec *executionContext) field_Pole_members_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Pole_roleGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
+			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["territory"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Pole_skillGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
+			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["territory"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Pole_strategy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
 	return args, nil
 }
 
@@ -2561,6 +4802,122 @@ func (ec *executionContext) field_Query_skills_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_territorialAggregates_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNTerritoryLevel2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "parent",
+		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
+			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parent"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (*aggregates.Dimension, error) {
+			return ec.unmarshalOAggregateDimension2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*aggregates.Measure, error) {
+			return ec.unmarshalOAggregateMeasure2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐMeasure(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "descending",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["descending"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg9
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_territorialEmployment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNTerritoryLevel2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "parent",
+		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
+			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parent"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "year",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["year"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_territories_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2719,6 +5076,34 @@ func (ec *executionContext) field_Role_requiredSkills_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_SharedTrainingOpportunity_trainings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_SkillGap_trainingsNear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Skill_requiredBy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2801,6 +5186,114 @@ func (ec *executionContext) field_Territory_children_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Territory_roleGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Territory_skillGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2874,6 +5367,374 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AggregateCell_territoryLevel(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_territoryLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TerritoryLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_territoryLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _AggregateCell_territoryCode(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_territoryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TerritoryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_territoryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _AggregateCell_territoryName(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_territoryName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TerritoryName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_territoryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _AggregateCell_dimensionCode(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_dimensionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DimensionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_dimensionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _AggregateCell_dimensionLabel(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_dimensionLabel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DimensionLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_dimensionLabel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _AggregateCell_companies(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_companies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Companies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AggregateCell_headcount(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AggregateCell_departures(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_departures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Departures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_departures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AggregateCell_target(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AggregateCell_roleGap(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_roleGap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoleGap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_roleGap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AggregateCell_required(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AggregateCell_qualified(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_qualified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Qualified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_qualified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AggregateCell_gap(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_gap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_gap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AggregateCell_coverage(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Float")
+}
+
+func (ec *executionContext) _AggregateCell_suppressed(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AggregateCell_reason(ctx context.Context, field graphql.CollectedField, obj *aggregates.Cell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AggregateCell_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AggregateCell_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "SuppressionReason")
+}
 
 func (ec *executionContext) _Company_siren(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3031,6 +5892,94 @@ func (ec *executionContext) fieldContext_Company_memberships(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Company_roleGaps(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_roleGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Company().RoleGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
+			return ec.marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_roleGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Company_roleGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Company_skillGaps(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_skillGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Company().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
+			return ec.marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_skillGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Company_skillGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CompanyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*domain.Company]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3171,6 +6120,1100 @@ func (ec *executionContext) fieldContext_CompanyEdge_node(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CriticalSkill_skill(ctx context.Context, field graphql.CollectedField, obj *analytics.CriticalSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkill_skill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CriticalSkill().Skill(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Skill) graphql.Marshaler {
+			return ec.marshalNSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSkill(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkill_skill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CriticalSkill",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Skill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CriticalSkill_required(ctx context.Context, field graphql.CollectedField, obj *analytics.CriticalSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkill_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkill_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkill", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CriticalSkill_qualified(ctx context.Context, field graphql.CollectedField, obj *analytics.CriticalSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkill_qualified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Qualified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkill_qualified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkill", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CriticalSkill_gap(ctx context.Context, field graphql.CollectedField, obj *analytics.CriticalSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkill_gap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkill_gap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkill", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CriticalSkill_coverage(ctx context.Context, field graphql.CollectedField, obj *analytics.CriticalSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkill_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkill_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkill", field, false, false, "Float")
+}
+
+func (ec *executionContext) _CriticalSkill_companiesWithGap(ctx context.Context, field graphql.CollectedField, obj *analytics.CriticalSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkill_companiesWithGap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompaniesWithGap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkill_companiesWithGap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkill", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmploymentCell_territoryLevel(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_territoryLevel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TerritoryLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_territoryLevel(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmploymentCell_territoryCode(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_territoryCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TerritoryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_territoryCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmploymentCell_territoryName(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_territoryName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TerritoryName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_territoryName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _EmploymentCell_companies(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_companies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Companies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmploymentCell_created(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmploymentCell_maintained(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_maintained(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Maintained, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_maintained(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmploymentCell_createdShare(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_createdShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_createdShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmploymentCell_maintainedShare(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_maintainedShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaintainedShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_maintainedShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmploymentCell_suppressed(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_suppressed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suppressed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_suppressed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _EmploymentCell_reason(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentCell_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOSuppressionReason2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentCell_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentCell", field, false, false, "SuppressionReason")
+}
+
+func (ec *executionContext) _EmploymentIndicators_year(ctx context.Context, field graphql.CollectedField, obj *analytics.Employment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentIndicators_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentIndicators_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentIndicators", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmploymentIndicators_companies(ctx context.Context, field graphql.CollectedField, obj *analytics.Employment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentIndicators_companies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Companies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentIndicators_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentIndicators", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmploymentIndicators_createdJobs(ctx context.Context, field graphql.CollectedField, obj *analytics.Employment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentIndicators_createdJobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentIndicators_createdJobs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentIndicators", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmploymentIndicators_maintainedJobs(ctx context.Context, field graphql.CollectedField, obj *analytics.Employment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentIndicators_maintainedJobs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Maintained, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentIndicators_maintainedJobs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentIndicators", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EmploymentIndicators_createdJobsShare(ctx context.Context, field graphql.CollectedField, obj *analytics.Employment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentIndicators_createdJobsShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentIndicators_createdJobsShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentIndicators", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EmploymentIndicators_maintainedJobsShare(ctx context.Context, field graphql.CollectedField, obj *analytics.Employment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EmploymentIndicators_maintainedJobsShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaintainedShare, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EmploymentIndicators_maintainedJobsShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EmploymentIndicators", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ImportError_file(ctx context.Context, field graphql.CollectedField, obj *csvio.Error) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportError_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.File, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportError_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportError_line(ctx context.Context, field graphql.CollectedField, obj *csvio.Error) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportError_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportError_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportError", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportError_column(ctx context.Context, field graphql.CollectedField, obj *csvio.Error) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportError_column(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Column, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportError_column(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportError_value(ctx context.Context, field graphql.CollectedField, obj *csvio.Error) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportError_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportError_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportError_reason(ctx context.Context, field graphql.CollectedField, obj *csvio.Error) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportError_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportError_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportError", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportFile_name(ctx context.Context, field graphql.CollectedField, obj *importer.FileReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportFile_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportFile_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportFile_kind(ctx context.Context, field graphql.CollectedField, obj *importer.FileReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportFile_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportFile_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportFile_encoding(ctx context.Context, field graphql.CollectedField, obj *importer.FileReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportFile_encoding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Encoding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportFile_encoding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportFile_delimiter(ctx context.Context, field graphql.CollectedField, obj *importer.FileReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportFile_delimiter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Delimiter, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImportFile_delimiter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportFile_rows(ctx context.Context, field graphql.CollectedField, obj *importer.FileReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportFile_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportFile_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportFile", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportKind_kind(ctx context.Context, field graphql.CollectedField, obj *importer.KindReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportKind_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportKind_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportKind", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImportKind_rows(ctx context.Context, field graphql.CollectedField, obj *importer.KindReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportKind_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportKind_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportKind", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportKind_inserted(ctx context.Context, field graphql.CollectedField, obj *importer.KindReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportKind_inserted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Inserted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportKind_inserted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportKind", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportKind_updated(ctx context.Context, field graphql.CollectedField, obj *importer.KindReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportKind_updated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Updated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportKind_updated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportKind", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportKind_unchanged(ctx context.Context, field graphql.CollectedField, obj *importer.KindReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportKind_unchanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unchanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportKind_unchanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportKind", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportKind_rejected(ctx context.Context, field graphql.CollectedField, obj *importer.KindReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportKind_rejected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rejected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportKind_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportKind", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_committed(ctx context.Context, field graphql.CollectedField, obj *importer.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_committed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Committed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_committed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImportReport_dryRun(ctx context.Context, field graphql.CollectedField, obj *importer.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_dryRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DryRun, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_dryRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImportReport_files(ctx context.Context, field graphql.CollectedField, obj *importer.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Files, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []importer.FileReport) graphql.Marshaler {
+			return ec.marshalNImportFile2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐFileReportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_files(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportFile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportReport_kinds(ctx context.Context, field graphql.CollectedField, obj *importer.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []importer.KindReport) graphql.Marshaler {
+			return ec.marshalNImportKind2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐKindReportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportKind(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportReport_errorCount(ctx context.Context, field graphql.CollectedField, obj *importer.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_errorCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_errorCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportReport_errors(ctx context.Context, field graphql.CollectedField, obj *importer.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []importer.RowError) graphql.Marshaler {
+			return ec.marshalNImportError2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcsvioᚐErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImportReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportError(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ImportReport_errorsTruncated(ctx context.Context, field graphql.CollectedField, obj *importer.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_errorsTruncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErrorsTruncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_errorsTruncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ImportReport_seconds(ctx context.Context, field graphql.CollectedField, obj *importer.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportReport_seconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportReport_seconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportReport", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Membership_pole(ctx context.Context, field graphql.CollectedField, obj *domain.Membership) (ret graphql.Marshaler) {
@@ -3321,6 +7364,270 @@ func (ec *executionContext) fieldContext_Membership_active(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Membership_active_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MobilityEnd_company(ctx context.Context, field graphql.CollectedField, obj *model.MobilityEnd) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityEnd_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MobilityEnd().Company(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Company) graphql.Marshaler {
+			return ec.marshalNCompany2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐCompany(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityEnd_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MobilityEnd",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MobilityEnd_role(ctx context.Context, field graphql.CollectedField, obj *model.MobilityEnd) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityEnd_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MobilityEnd().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityEnd_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MobilityEnd",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MobilityPath_from(ctx context.Context, field graphql.CollectedField, obj *analytics.MobilityPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPath_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MobilityPath().From(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MobilityEnd) graphql.Marshaler {
+			return ec.marshalNMobilityEnd2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐMobilityEnd(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPath_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MobilityPath",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MobilityEnd(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MobilityPath_to(ctx context.Context, field graphql.CollectedField, obj *analytics.MobilityPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPath_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MobilityPath().To(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MobilityEnd) graphql.Marshaler {
+			return ec.marshalNMobilityEnd2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐMobilityEnd(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPath_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MobilityPath",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MobilityEnd(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MobilityPath_similarity(ctx context.Context, field graphql.CollectedField, obj *analytics.MobilityPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPath_similarity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Similarity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPath_similarity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MobilityPath", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MobilityPath_surplus(ctx context.Context, field graphql.CollectedField, obj *analytics.MobilityPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPath_surplus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Surplus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPath_surplus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MobilityPath", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MobilityPath_need(ctx context.Context, field graphql.CollectedField, obj *analytics.MobilityPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPath_need(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Need, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPath_need(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MobilityPath", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MobilityPath_people(ctx context.Context, field graphql.CollectedField, obj *analytics.MobilityPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPath_people(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.People, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPath_people(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MobilityPath", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Mutation_importFiles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importFiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportFiles(ctx, fc.Args["files"].([]*graphql.Upload), fc.Args["dryRun"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *importer.Report) graphql.Marshaler {
+			return ec.marshalNImportReport2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importFiles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importFiles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -3610,6 +7917,182 @@ func (ec *executionContext) fieldContext_Pole_members(ctx context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Pole_roleGaps(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_roleGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().RoleGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
+			return ec.marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_roleGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_roleGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_skillGaps(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_skillGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
+			return ec.marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_skillGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_skillGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_strategy(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_strategy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().Strategy(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PoleStrategy) graphql.Marshaler {
+			return ec.marshalNPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐPoleStrategy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_strategy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PoleStrategy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_strategy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_employment(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_employment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().Employment(ctx, obj, fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.Employment) graphql.Marshaler {
+			return ec.marshalNEmploymentIndicators2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐEmployment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_employment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmploymentIndicators(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_employment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PoleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*domain.Pole]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3748,6 +8231,138 @@ func (ec *executionContext) fieldContext_PoleEdge_node(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Pole(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PoleStrategy_criticalSkills(ctx context.Context, field graphql.CollectedField, obj *model.PoleStrategy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoleStrategy_criticalSkills(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PoleStrategy().CriticalSkills(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.CriticalSkill) graphql.Marshaler {
+			return ec.marshalNCriticalSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐCriticalSkillᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoleStrategy_criticalSkills(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PoleStrategy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CriticalSkill(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PoleStrategy_criticalSkills_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PoleStrategy_sharedTrainingOpportunities(ctx context.Context, field graphql.CollectedField, obj *model.PoleStrategy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoleStrategy_sharedTrainingOpportunities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PoleStrategy().SharedTrainingOpportunities(ctx, obj, fc.Args["minCompanies"].(*int), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.SharedTrainingOpportunity) graphql.Marshaler {
+			return ec.marshalNSharedTrainingOpportunity2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐSharedTrainingOpportunityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoleStrategy_sharedTrainingOpportunities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PoleStrategy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharedTrainingOpportunity(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PoleStrategy_sharedTrainingOpportunities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PoleStrategy_mobilityPaths(ctx context.Context, field graphql.CollectedField, obj *model.PoleStrategy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoleStrategy_mobilityPaths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PoleStrategy().MobilityPaths(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.MobilityPath) graphql.Marshaler {
+			return ec.marshalNMobilityPath2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐMobilityPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoleStrategy_mobilityPaths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PoleStrategy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MobilityPath(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PoleStrategy_mobilityPaths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -4368,6 +8983,94 @@ func (ec *executionContext) fieldContext_Query_training(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_territorialAggregates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_territorialAggregates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TerritorialAggregates(ctx, fc.Args["level"].(string), fc.Args["parent"].(*model.TerritoryInput), fc.Args["dimension"].(*aggregates.Dimension), fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*aggregates.Measure), fc.Args["descending"].(*bool), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aggregates.Result) graphql.Marshaler {
+			return ec.marshalNTerritorialAggregates2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_territorialAggregates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TerritorialAggregates(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_territorialAggregates_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_territorialEmployment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_territorialEmployment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TerritorialEmployment(ctx, fc.Args["level"].(string), fc.Args["parent"].(*model.TerritoryInput), fc.Args["year"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aggregates.EmploymentResult) graphql.Marshaler {
+			return ec.marshalNTerritorialEmployment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_territorialEmployment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TerritorialEmployment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_territorialEmployment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4499,7 +9202,7 @@ func (ec *executionContext) _Role_familyCode(ctx context.Context, field graphql.
 			return ec.fieldContext_Role_familyCode(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Role().FamilyCode(ctx, obj)
+			return obj.FamilyCode, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
@@ -4510,7 +9213,7 @@ func (ec *executionContext) _Role_familyCode(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Role_familyCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Role", field, true, true, "String")
+	return graphql.NewScalarFieldContext("Role", field, false, false, "String")
 }
 
 func (ec *executionContext) _Role_family(ctx context.Context, field graphql.CollectedField, obj *domain.Role) (ret graphql.Marshaler) {
@@ -4809,6 +9512,153 @@ func (ec *executionContext) fieldContext_RoleFamily_parent(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _RoleGap_role(ctx context.Context, field graphql.CollectedField, obj *analytics.RoleGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGap_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoleGap().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGap_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleGap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleGap_headcount(ctx context.Context, field graphql.CollectedField, obj *analytics.RoleGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGap_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGap_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoleGap_stayers(ctx context.Context, field graphql.CollectedField, obj *analytics.RoleGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGap_stayers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stayers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGap_stayers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoleGap_departures(ctx context.Context, field graphql.CollectedField, obj *analytics.RoleGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGap_departures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Departures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGap_departures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoleGap_target(ctx context.Context, field graphql.CollectedField, obj *analytics.RoleGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGap_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGap_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoleGap_roleGap(ctx context.Context, field graphql.CollectedField, obj *analytics.RoleGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGap_roleGap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGap_roleGap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleGap", field, false, false, "Int")
+}
+
 func (ec *executionContext) _RoleSkill_role(ctx context.Context, field graphql.CollectedField, obj *domain.RoleSkill) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5057,6 +9907,183 @@ func (ec *executionContext) fieldContext_RoleSkillEdge_node(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RoleSkill(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SharedTrainingOpportunity_department(ctx context.Context, field graphql.CollectedField, obj *analytics.SharedTrainingOpportunity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunity_department(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SharedTrainingOpportunity().Department(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Territory) graphql.Marshaler {
+			return ec.marshalNTerritory2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTerritory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunity_department(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Territory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SharedTrainingOpportunity_skill(ctx context.Context, field graphql.CollectedField, obj *analytics.SharedTrainingOpportunity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunity_skill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SharedTrainingOpportunity().Skill(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Skill) graphql.Marshaler {
+			return ec.marshalNSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSkill(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunity_skill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Skill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SharedTrainingOpportunity_companies(ctx context.Context, field graphql.CollectedField, obj *analytics.SharedTrainingOpportunity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunity_companies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Companies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunity_companies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedTrainingOpportunity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SharedTrainingOpportunity_learners(ctx context.Context, field graphql.CollectedField, obj *analytics.SharedTrainingOpportunity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunity_learners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Learners, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunity_learners(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedTrainingOpportunity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SharedTrainingOpportunity_levelNeeded(ctx context.Context, field graphql.CollectedField, obj *analytics.SharedTrainingOpportunity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunity_levelNeeded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LevelNeeded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunity_levelNeeded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedTrainingOpportunity", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SharedTrainingOpportunity_trainings(ctx context.Context, field graphql.CollectedField, obj *analytics.SharedTrainingOpportunity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunity_trainings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SharedTrainingOpportunity().Trainings(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.TrainingMatch) graphql.Marshaler {
+			return ec.marshalNTrainingNear2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐTrainingMatchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunity_trainings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrainingNear(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SharedTrainingOpportunity_trainings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -5557,6 +10584,458 @@ func (ec *executionContext) fieldContext_SkillEdge_node(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _SkillGap_skill(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_skill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SkillGap().Skill(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Skill) graphql.Marshaler {
+			return ec.marshalNSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSkill(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_skill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillGap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Skill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillGap_required(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkillGap_qualified(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_qualified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Qualified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_qualified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkillGap_gap(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_gap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_gap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkillGap_coverage(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SkillGap_upskillable(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_upskillable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upskillable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_upskillable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkillGap_internalPool(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_internalPool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InternalPool, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_internalPool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkillGap_levelNeeded(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_levelNeeded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LevelNeeded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_levelNeeded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkillGap_trainingsNear(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_trainingsNear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SkillGap().TrainingsNear(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.TrainingMatch) graphql.Marshaler {
+			return ec.marshalNTrainingNear2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐTrainingMatchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_trainingsNear(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillGap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrainingNear(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SkillGap_trainingsNear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TerritorialAggregates_cells(ctx context.Context, field graphql.CollectedField, obj *aggregates.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TerritorialAggregates_cells(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cells, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []aggregates.Cell) graphql.Marshaler {
+			return ec.marshalNAggregateCell2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TerritorialAggregates_cells(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TerritorialAggregates",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AggregateCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TerritorialAggregates_territoryTotals(ctx context.Context, field graphql.CollectedField, obj *aggregates.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TerritorialAggregates_territoryTotals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TerritorialAggregates().TerritoryTotals(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*aggregates.Cell) graphql.Marshaler {
+			return ec.marshalNAggregateCell2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TerritorialAggregates_territoryTotals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TerritorialAggregates",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AggregateCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TerritorialAggregates_dimensionTotals(ctx context.Context, field graphql.CollectedField, obj *aggregates.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TerritorialAggregates_dimensionTotals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TerritorialAggregates().DimensionTotals(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*aggregates.Cell) graphql.Marshaler {
+			return ec.marshalNAggregateCell2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TerritorialAggregates_dimensionTotals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TerritorialAggregates",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AggregateCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TerritorialAggregates_total(ctx context.Context, field graphql.CollectedField, obj *aggregates.Result) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TerritorialAggregates_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aggregates.Cell) graphql.Marshaler {
+			return ec.marshalNAggregateCell2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCell(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TerritorialAggregates_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TerritorialAggregates",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AggregateCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TerritorialEmployment_year(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TerritorialEmployment_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TerritorialEmployment_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TerritorialEmployment", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TerritorialEmployment_territories(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TerritorialEmployment_territories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Territories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []aggregates.EmploymentCell) graphql.Marshaler {
+			return ec.marshalNEmploymentCell2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentCellᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TerritorialEmployment_territories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TerritorialEmployment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmploymentCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TerritorialEmployment_total(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TerritorialEmployment_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v aggregates.EmploymentCell) graphql.Marshaler {
+			return ec.marshalNEmploymentCell2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentCell(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TerritorialEmployment_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TerritorialEmployment",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EmploymentCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Territory_level(ctx context.Context, field graphql.CollectedField, obj *domain.Territory) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5696,6 +11175,94 @@ func (ec *executionContext) fieldContext_Territory_children(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Territory_children_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Territory_roleGaps(ctx context.Context, field graphql.CollectedField, obj *domain.Territory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Territory_roleGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Territory().RoleGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
+			return ec.marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Territory_roleGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Territory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Territory_roleGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Territory_skillGaps(ctx context.Context, field graphql.CollectedField, obj *domain.Territory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Territory_skillGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Territory().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
+			return ec.marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Territory_skillGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Territory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Territory_skillGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6186,6 +11753,84 @@ func (ec *executionContext) fieldContext_TrainingEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TrainingNear_training(ctx context.Context, field graphql.CollectedField, obj *analytics.TrainingMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNear_training(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrainingNear().Training(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Training) graphql.Marshaler {
+			return ec.marshalNTraining2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTraining(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNear_training(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingNear",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Training(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrainingNear_level(ctx context.Context, field graphql.CollectedField, obj *analytics.TrainingMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNear_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNear_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingNear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrainingNear_distance(ctx context.Context, field graphql.CollectedField, obj *analytics.TrainingMatch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNear_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNear_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingNear", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TrainingSkill_training(ctx context.Context, field graphql.CollectedField, obj *domain.TrainingSkill) (ret graphql.Marshaler) {
@@ -7617,6 +13262,114 @@ func UnmarshalTerritoryInput(ctx context.Context, raw any) (model.TerritoryInput
 
 // region    **************************** object.gotpl ****************************
 
+var aggregateCellImplementors = []string{"AggregateCell"}
+
+func (ec *executionContext) _AggregateCell(ctx context.Context, sel ast.SelectionSet, obj *aggregates.Cell) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, aggregateCellImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AggregateCell")
+		case "territoryLevel":
+			out.Values[i] = ec._AggregateCell_territoryLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "territoryCode":
+			out.Values[i] = ec._AggregateCell_territoryCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "territoryName":
+			out.Values[i] = ec._AggregateCell_territoryName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dimensionCode":
+			out.Values[i] = ec._AggregateCell_dimensionCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dimensionLabel":
+			out.Values[i] = ec._AggregateCell_dimensionLabel(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "companies":
+			out.Values[i] = ec._AggregateCell_companies(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "headcount":
+			out.Values[i] = ec._AggregateCell_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "departures":
+			out.Values[i] = ec._AggregateCell_departures(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._AggregateCell_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "roleGap":
+			out.Values[i] = ec._AggregateCell_roleGap(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "required":
+			out.Values[i] = ec._AggregateCell_required(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "qualified":
+			out.Values[i] = ec._AggregateCell_qualified(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "gap":
+			out.Values[i] = ec._AggregateCell_gap(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._AggregateCell_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._AggregateCell_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._AggregateCell_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var companyImplementors = []string{"Company"}
 
 func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, obj *domain.Company) graphql.Marshaler {
@@ -7659,6 +13412,18 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_memberships(ctx, field, obj)
+				})
+		case "roleGaps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_roleGaps(ctx, field, obj)
+				})
+		case "skillGaps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_skillGaps(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -7758,6 +13523,433 @@ func (ec *executionContext) _CompanyEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var criticalSkillImplementors = []string{"CriticalSkill"}
+
+func (ec *executionContext) _CriticalSkill(ctx context.Context, sel ast.SelectionSet, obj *analytics.CriticalSkill) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, criticalSkillImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CriticalSkill")
+		case "skill":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CriticalSkill_skill(ctx, field, obj)
+				})
+		case "required":
+			out.Values[i] = ec._CriticalSkill_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "qualified":
+			out.Values[i] = ec._CriticalSkill_qualified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gap":
+			out.Values[i] = ec._CriticalSkill_gap(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "coverage":
+			out.Values[i] = ec._CriticalSkill_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "companiesWithGap":
+			out.Values[i] = ec._CriticalSkill_companiesWithGap(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var employmentCellImplementors = []string{"EmploymentCell"}
+
+func (ec *executionContext) _EmploymentCell(ctx context.Context, sel ast.SelectionSet, obj *aggregates.EmploymentCell) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, employmentCellImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmploymentCell")
+		case "territoryLevel":
+			out.Values[i] = ec._EmploymentCell_territoryLevel(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "territoryCode":
+			out.Values[i] = ec._EmploymentCell_territoryCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "territoryName":
+			out.Values[i] = ec._EmploymentCell_territoryName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "companies":
+			out.Values[i] = ec._EmploymentCell_companies(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._EmploymentCell_created(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maintained":
+			out.Values[i] = ec._EmploymentCell_maintained(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdShare":
+			out.Values[i] = ec._EmploymentCell_createdShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maintainedShare":
+			out.Values[i] = ec._EmploymentCell_maintainedShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "suppressed":
+			out.Values[i] = ec._EmploymentCell_suppressed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._EmploymentCell_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var employmentIndicatorsImplementors = []string{"EmploymentIndicators"}
+
+func (ec *executionContext) _EmploymentIndicators(ctx context.Context, sel ast.SelectionSet, obj *analytics.Employment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, employmentIndicatorsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EmploymentIndicators")
+		case "year":
+			out.Values[i] = ec._EmploymentIndicators_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "companies":
+			out.Values[i] = ec._EmploymentIndicators_companies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdJobs":
+			out.Values[i] = ec._EmploymentIndicators_createdJobs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maintainedJobs":
+			out.Values[i] = ec._EmploymentIndicators_maintainedJobs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdJobsShare":
+			out.Values[i] = ec._EmploymentIndicators_createdJobsShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maintainedJobsShare":
+			out.Values[i] = ec._EmploymentIndicators_maintainedJobsShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importErrorImplementors = []string{"ImportError"}
+
+func (ec *executionContext) _ImportError(ctx context.Context, sel ast.SelectionSet, obj *csvio.Error) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importErrorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportError")
+		case "file":
+			out.Values[i] = ec._ImportError_file(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "line":
+			out.Values[i] = ec._ImportError_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "column":
+			out.Values[i] = ec._ImportError_column(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ImportError_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._ImportError_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importFileImplementors = []string{"ImportFile"}
+
+func (ec *executionContext) _ImportFile(ctx context.Context, sel ast.SelectionSet, obj *importer.FileReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importFileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportFile")
+		case "name":
+			out.Values[i] = ec._ImportFile_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._ImportFile_kind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "encoding":
+			out.Values[i] = ec._ImportFile_encoding(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "delimiter":
+			out.Values[i] = ec._ImportFile_delimiter(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ImportFile_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importKindImplementors = []string{"ImportKind"}
+
+func (ec *executionContext) _ImportKind(ctx context.Context, sel ast.SelectionSet, obj *importer.KindReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importKindImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportKind")
+		case "kind":
+			out.Values[i] = ec._ImportKind_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ImportKind_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inserted":
+			out.Values[i] = ec._ImportKind_inserted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updated":
+			out.Values[i] = ec._ImportKind_updated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unchanged":
+			out.Values[i] = ec._ImportKind_unchanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejected":
+			out.Values[i] = ec._ImportKind_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var importReportImplementors = []string{"ImportReport"}
+
+func (ec *executionContext) _ImportReport(ctx context.Context, sel ast.SelectionSet, obj *importer.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, importReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImportReport")
+		case "committed":
+			out.Values[i] = ec._ImportReport_committed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dryRun":
+			out.Values[i] = ec._ImportReport_dryRun(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "files":
+			out.Values[i] = ec._ImportReport_files(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kinds":
+			out.Values[i] = ec._ImportReport_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errorCount":
+			out.Values[i] = ec._ImportReport_errorCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ImportReport_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errorsTruncated":
+			out.Values[i] = ec._ImportReport_errorsTruncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seconds":
+			out.Values[i] = ec._ImportReport_seconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var membershipImplementors = []string{"Membership"}
 
 func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSet, obj *domain.Membership) graphql.Marshaler {
@@ -7797,6 +13989,149 @@ func (ec *executionContext) _Membership(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Membership_active(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mobilityEndImplementors = []string{"MobilityEnd"}
+
+func (ec *executionContext) _MobilityEnd(ctx context.Context, sel ast.SelectionSet, obj *model.MobilityEnd) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mobilityEndImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MobilityEnd")
+		case "company":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MobilityEnd_company(ctx, field, obj)
+				})
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MobilityEnd_role(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mobilityPathImplementors = []string{"MobilityPath"}
+
+func (ec *executionContext) _MobilityPath(ctx context.Context, sel ast.SelectionSet, obj *analytics.MobilityPath) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mobilityPathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MobilityPath")
+		case "from":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MobilityPath_from(ctx, field, obj)
+				})
+		case "to":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MobilityPath_to(ctx, field, obj)
+				})
+		case "similarity":
+			out.Values[i] = ec._MobilityPath_similarity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "surplus":
+			out.Values[i] = ec._MobilityPath_surplus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "need":
+			out.Values[i] = ec._MobilityPath_need(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "people":
+			out.Values[i] = ec._MobilityPath_people(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "importFiles":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importFiles(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7910,6 +14245,30 @@ func (ec *executionContext) _Pole(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pole_members(ctx, field, obj)
 				})
+		case "roleGaps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_roleGaps(ctx, field, obj)
+				})
+		case "skillGaps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_skillGaps(ctx, field, obj)
+				})
+		case "strategy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_strategy(ctx, field, obj)
+				})
+		case "employment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_employment(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -7991,6 +14350,52 @@ func (ec *executionContext) _PoleEdge(ctx context.Context, sel ast.SelectionSet,
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var poleStrategyImplementors = []string{"PoleStrategy"}
+
+func (ec *executionContext) _PoleStrategy(ctx context.Context, sel ast.SelectionSet, obj *model.PoleStrategy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, poleStrategyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PoleStrategy")
+		case "criticalSkills":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PoleStrategy_criticalSkills(ctx, field, obj)
+				})
+		case "sharedTrainingOpportunities":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PoleStrategy_sharedTrainingOpportunities(ctx, field, obj)
+				})
+		case "mobilityPaths":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PoleStrategy_mobilityPaths(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8111,6 +14516,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_training(ctx, field)
 				})
+		case "territorialAggregates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_territorialAggregates(ctx, field)
+				})
+		case "territorialEmployment":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_territorialEmployment(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -8164,11 +14581,10 @@ func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "familyCode":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Role_familyCode(ctx, field, obj)
-				})
+			out.Values[i] = ec._Role_familyCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "family":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -8323,6 +14739,65 @@ func (ec *executionContext) _RoleFamily(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var roleGapImplementors = []string{"RoleGap"}
+
+func (ec *executionContext) _RoleGap(ctx context.Context, sel ast.SelectionSet, obj *analytics.RoleGap) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleGapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoleGap")
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoleGap_role(ctx, field, obj)
+				})
+		case "headcount":
+			out.Values[i] = ec._RoleGap_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "stayers":
+			out.Values[i] = ec._RoleGap_stayers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "departures":
+			out.Values[i] = ec._RoleGap_departures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "target":
+			out.Values[i] = ec._RoleGap_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "roleGap":
+			out.Values[i] = ec._RoleGap_roleGap(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roleSkillImplementors = []string{"RoleSkill"}
 
 func (ec *executionContext) _RoleSkill(ctx context.Context, sel ast.SelectionSet, obj *domain.RoleSkill) graphql.Marshaler {
@@ -8437,6 +14912,67 @@ func (ec *executionContext) _RoleSkillEdge(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sharedTrainingOpportunityImplementors = []string{"SharedTrainingOpportunity"}
+
+func (ec *executionContext) _SharedTrainingOpportunity(ctx context.Context, sel ast.SelectionSet, obj *analytics.SharedTrainingOpportunity) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTrainingOpportunityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SharedTrainingOpportunity")
+		case "department":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SharedTrainingOpportunity_department(ctx, field, obj)
+				})
+		case "skill":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SharedTrainingOpportunity_skill(ctx, field, obj)
+				})
+		case "companies":
+			out.Values[i] = ec._SharedTrainingOpportunity_companies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "learners":
+			out.Values[i] = ec._SharedTrainingOpportunity_learners(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "levelNeeded":
+			out.Values[i] = ec._SharedTrainingOpportunity_levelNeeded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trainings":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SharedTrainingOpportunity_trainings(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8657,6 +15193,174 @@ func (ec *executionContext) _SkillEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var skillGapImplementors = []string{"SkillGap"}
+
+func (ec *executionContext) _SkillGap(ctx context.Context, sel ast.SelectionSet, obj *model.SkillGap) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skillGapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkillGap")
+		case "skill":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkillGap_skill(ctx, field, obj)
+				})
+		case "required":
+			out.Values[i] = ec._SkillGap_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "qualified":
+			out.Values[i] = ec._SkillGap_qualified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "gap":
+			out.Values[i] = ec._SkillGap_gap(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "coverage":
+			out.Values[i] = ec._SkillGap_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "upskillable":
+			out.Values[i] = ec._SkillGap_upskillable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "internalPool":
+			out.Values[i] = ec._SkillGap_internalPool(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "levelNeeded":
+			out.Values[i] = ec._SkillGap_levelNeeded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trainingsNear":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkillGap_trainingsNear(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var territorialAggregatesImplementors = []string{"TerritorialAggregates"}
+
+func (ec *executionContext) _TerritorialAggregates(ctx context.Context, sel ast.SelectionSet, obj *aggregates.Result) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, territorialAggregatesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TerritorialAggregates")
+		case "cells":
+			out.Values[i] = ec._TerritorialAggregates_cells(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "territoryTotals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TerritorialAggregates_territoryTotals(ctx, field, obj)
+				})
+		case "dimensionTotals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TerritorialAggregates_dimensionTotals(ctx, field, obj)
+				})
+		case "total":
+			out.Values[i] = ec._TerritorialAggregates_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var territorialEmploymentImplementors = []string{"TerritorialEmployment"}
+
+func (ec *executionContext) _TerritorialEmployment(ctx context.Context, sel ast.SelectionSet, obj *aggregates.EmploymentResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, territorialEmploymentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TerritorialEmployment")
+		case "year":
+			out.Values[i] = ec._TerritorialEmployment_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "territories":
+			out.Values[i] = ec._TerritorialEmployment_territories(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._TerritorialEmployment_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var territoryImplementors = []string{"Territory"}
 
 func (ec *executionContext) _Territory(ctx context.Context, sel ast.SelectionSet, obj *domain.Territory) graphql.Marshaler {
@@ -8694,6 +15398,18 @@ func (ec *executionContext) _Territory(ctx context.Context, sel ast.SelectionSet
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Territory_children(ctx, field, obj)
+				})
+		case "roleGaps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Territory_roleGaps(ctx, field, obj)
+				})
+		case "skillGaps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Territory_skillGaps(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -8926,6 +15642,50 @@ func (ec *executionContext) _TrainingEdge(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._TrainingEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trainingNearImplementors = []string{"TrainingNear"}
+
+func (ec *executionContext) _TrainingNear(ctx context.Context, sel ast.SelectionSet, obj *analytics.TrainingMatch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trainingNearImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrainingNear")
+		case "training":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrainingNear_training(ctx, field, obj)
+				})
+		case "level":
+			out.Values[i] = ec._TrainingNear_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "distance":
+			out.Values[i] = ec._TrainingNear_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9432,6 +16192,50 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAggregateCell2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCell(ctx context.Context, sel ast.SelectionSet, v aggregates.Cell) graphql.Marshaler {
+	return ec._AggregateCell(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAggregateCell2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCellᚄ(ctx context.Context, sel ast.SelectionSet, v []aggregates.Cell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAggregateCell2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCell(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAggregateCell2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCellᚄ(ctx context.Context, sel ast.SelectionSet, v []*aggregates.Cell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAggregateCell2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCell(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAggregateCell2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐCell(ctx context.Context, sel ast.SelectionSet, v *aggregates.Cell) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AggregateCell!")
+		return graphql.Null
+	}
+	return ec._AggregateCell(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9486,6 +16290,30 @@ func (ec *executionContext) marshalNCompanyEdge2ᚖgithubᚗcomᚋgpecᚑproject
 	return ec._CompanyEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCriticalSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐCriticalSkillᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.CriticalSkill) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCriticalSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐCriticalSkill(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCriticalSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐCriticalSkill(ctx context.Context, sel ast.SelectionSet, v *analytics.CriticalSkill) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CriticalSkill!")
+		return graphql.Null
+	}
+	return ec._CriticalSkill(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := scalars.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9498,6 +16326,48 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNEmploymentCell2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentCell(ctx context.Context, sel ast.SelectionSet, v aggregates.EmploymentCell) graphql.Marshaler {
+	return ec._EmploymentCell(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNEmploymentCell2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentCellᚄ(ctx context.Context, sel ast.SelectionSet, v []aggregates.EmploymentCell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEmploymentCell2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentCell(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEmploymentIndicators2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐEmployment(ctx context.Context, sel ast.SelectionSet, v *analytics.Employment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EmploymentIndicators!")
+		return graphql.Null
+	}
+	return ec._EmploymentIndicators(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -9514,6 +16384,74 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) marshalNImportError2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcsvioᚐError(ctx context.Context, sel ast.SelectionSet, v importer.RowError) graphql.Marshaler {
+	return ec._ImportError(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNImportError2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcsvioᚐErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []importer.RowError) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportError2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcsvioᚐError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportFile2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐFileReport(ctx context.Context, sel ast.SelectionSet, v importer.FileReport) graphql.Marshaler {
+	return ec._ImportFile(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNImportFile2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐFileReportᚄ(ctx context.Context, sel ast.SelectionSet, v []importer.FileReport) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportFile2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐFileReport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportKind2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐKindReport(ctx context.Context, sel ast.SelectionSet, v importer.KindReport) graphql.Marshaler {
+	return ec._ImportKind(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNImportKind2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐKindReportᚄ(ctx context.Context, sel ast.SelectionSet, v []importer.KindReport) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNImportKind2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐKindReport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNImportReport2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐReport(ctx context.Context, sel ast.SelectionSet, v *importer.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportReport!")
+		return graphql.Null
+	}
+	return ec._ImportReport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9522,6 +16460,20 @@ func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -9550,6 +16502,38 @@ func (ec *executionContext) marshalNMembership2ᚖgithubᚗcomᚋgpecᚑproject�
 		return graphql.Null
 	}
 	return ec._Membership(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMobilityEnd2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐMobilityEnd(ctx context.Context, sel ast.SelectionSet, v *model.MobilityEnd) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MobilityEnd!")
+		return graphql.Null
+	}
+	return ec._MobilityEnd(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMobilityPath2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐMobilityPathᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.MobilityPath) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMobilityPath2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐMobilityPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMobilityPath2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐMobilityPath(ctx context.Context, sel ast.SelectionSet, v *analytics.MobilityPath) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MobilityPath!")
+		return graphql.Null
+	}
+	return ec._MobilityPath(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNModality2string(ctx context.Context, v any) (string, error) {
@@ -9628,6 +16612,14 @@ func (ec *executionContext) marshalNPoleKind2string(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalNPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐPoleStrategy(ctx context.Context, sel ast.SelectionSet, v *model.PoleStrategy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PoleStrategy!")
+		return graphql.Null
+	}
+	return ec._PoleStrategy(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx context.Context, sel ast.SelectionSet, v *domain.Role) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Role!")
@@ -9692,6 +16684,30 @@ func (ec *executionContext) marshalNRoleFamily2ᚖgithubᚗcomᚋgpecᚑproject�
 	return ec._RoleFamily(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoleGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGap(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoleGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGap(ctx context.Context, sel ast.SelectionSet, v *analytics.RoleGap) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoleGap!")
+		return graphql.Null
+	}
+	return ec._RoleGap(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRoleSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRoleSkillᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.RoleSkill) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -9746,6 +16762,30 @@ func (ec *executionContext) marshalNRoleSkillEdge2ᚖgithubᚗcomᚋgpecᚑproje
 		return graphql.Null
 	}
 	return ec._RoleSkillEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSharedTrainingOpportunity2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐSharedTrainingOpportunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.SharedTrainingOpportunity) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSharedTrainingOpportunity2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐSharedTrainingOpportunity(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSharedTrainingOpportunity2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐSharedTrainingOpportunity(ctx context.Context, sel ast.SelectionSet, v *analytics.SharedTrainingOpportunity) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SharedTrainingOpportunity!")
+		return graphql.Null
+	}
+	return ec._SharedTrainingOpportunity(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNSite2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSiteᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Site) graphql.Marshaler {
@@ -9812,6 +16852,30 @@ func (ec *executionContext) marshalNSkillEdge2ᚖgithubᚗcomᚋgpecᚑproject�
 	return ec._SkillEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkillGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGap(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSkillGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGap(ctx context.Context, sel ast.SelectionSet, v *model.SkillGap) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SkillGap!")
+		return graphql.Null
+	}
+	return ec._SkillGap(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSkillKind2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9867,6 +16931,22 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNTerritorialAggregates2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐResult(ctx context.Context, sel ast.SelectionSet, v *aggregates.Result) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TerritorialAggregates!")
+		return graphql.Null
+	}
+	return ec._TerritorialAggregates(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTerritorialEmployment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentResult(ctx context.Context, sel ast.SelectionSet, v *aggregates.EmploymentResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TerritorialEmployment!")
+		return graphql.Null
+	}
+	return ec._TerritorialEmployment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTerritory2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTerritory(ctx context.Context, sel ast.SelectionSet, v *domain.Territory) graphql.Marshaler {
@@ -9963,6 +17043,30 @@ func (ec *executionContext) marshalNTrainingEdge2ᚖgithubᚗcomᚋgpecᚑprojec
 	return ec._TrainingEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTrainingNear2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐTrainingMatchᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.TrainingMatch) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrainingNear2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐTrainingMatch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrainingNear2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐTrainingMatch(ctx context.Context, sel ast.SelectionSet, v *analytics.TrainingMatch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrainingNear!")
+		return graphql.Null
+	}
+	return ec._TrainingNear(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTrainingSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTrainingSkillᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.TrainingSkill) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -10017,6 +17121,53 @@ func (ec *executionContext) marshalNTrainingSkillEdge2ᚖgithubᚗcomᚋgpecᚑp
 		return graphql.Null
 	}
 	return ec._TrainingSkillEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, v any) ([]*graphql.Upload, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*graphql.Upload, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, sel ast.SelectionSet, v []*graphql.Upload) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (*graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v *graphql.Upload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Upload!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalUpload(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -10158,6 +17309,44 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "__TypeKind!")
 	}
+	return res
+}
+
+func (ec *executionContext) unmarshalOAggregateDimension2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimension(ctx context.Context, v any) (*aggregates.Dimension, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := aggregates.Dimension(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAggregateDimension2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimension(ctx context.Context, sel ast.SelectionSet, v *aggregates.Dimension) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
+func (ec *executionContext) unmarshalOAggregateMeasure2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐMeasure(ctx context.Context, v any) (*aggregates.Measure, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := aggregates.Measure(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAggregateMeasure2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐMeasure(ctx context.Context, sel ast.SelectionSet, v *aggregates.Measure) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
 	return res
 }
 
@@ -10334,6 +17523,24 @@ func (ec *executionContext) marshalORoleFamily2ᚖgithubᚗcomᚋgpecᚑproject�
 	return ec._RoleFamily(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalORoleGapOrder2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORoleGapOrder2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
 func (ec *executionContext) marshalOSite2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSite(ctx context.Context, sel ast.SelectionSet, v *domain.Site) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -10346,6 +17553,24 @@ func (ec *executionContext) marshalOSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpe
 		return graphql.Null
 	}
 	return ec._Skill(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSkillGapOrder2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSkillGapOrder2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOSkillKind2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -10366,6 +17591,18 @@ func (ec *executionContext) marshalOSkillKind2ᚖstring(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {
 	if v == nil {
 		return nil, nil
@@ -10375,6 +17612,24 @@ func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v an
 }
 
 func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOSuppressionReason2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalString(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSuppressionReason2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -20,6 +20,10 @@ type CompanyFilter struct {
 	Search *string `json:"search,omitempty"`
 }
 
+// The root of every write.
+type Mutation struct {
+}
+
 // The root of every read.
 type Query struct {
 }

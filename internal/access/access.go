@@ -78,3 +78,92 @@ func CompanyScope(ctx context.Context, f *store.CompanyFilter) error {
 	}
 	return nil
 }
+
+// Aggregates fits a territorial aggregate request to the caller: an
+// observatory gets secrecy, within its territory (the default parent); a
+// pole manager its pole's members, unsuppressed; an admin everything; a
+// company nothing, since aggregates over other companies are not its to read.
+func Aggregates(ctx context.Context, parent **domain.TerritoryKey, scopePole *string, enforce *bool) error {
+	p := auth.FromContext(ctx)
+	if err := p.RequireAuthenticated(); err != nil {
+		return err
+	}
+	switch p.Role {
+	case auth.RoleAdmin:
+		return nil
+	case auth.RolePoleManager:
+		*scopePole = p.Scope.PoleID
+		return nil
+	case auth.RoleObservatory:
+		*enforce = true
+		t := p.Scope.Territory
+		if t == nil {
+			return nil // the whole country
+		}
+		own := domain.TerritoryKey{Level: t.Level, Code: t.Code}
+		if *parent == nil {
+			*parent = &own
+			return nil
+		}
+		within, err := Within(ctx, **parent, own)
+		if err != nil {
+			return err
+		}
+		if !within {
+			return forbidden("your token reads aggregates of %s %s only", own.Level, own.Code)
+		}
+		return nil
+	}
+	return forbidden("your token may not read territorial aggregates")
+}
+
+// Within tells whether territory t lies in ancestor's subtree (or is it).
+func Within(ctx context.Context, t, ancestor domain.TerritoryKey) (bool, error) {
+	l := store.LoadersFrom(ctx).Territory
+	for i := 0; i < 3; i++ {
+		if t == ancestor {
+			return true, nil
+		}
+		node, err := l.Load(ctx, t)
+		if err != nil || node == nil || node.ParentCode == nil || node.ParentLevel == nil {
+			return false, err
+		}
+		t = domain.TerritoryKey{Level: *node.ParentLevel, Code: *node.ParentCode}
+	}
+	return t == ancestor, nil
+}
+
+// GapScope narrows a territory's row-level gap analysis to what the caller
+// may read: a pole manager its members' sites there, a company its own.
+func GapScope(ctx context.Context, siren, poleID *string) error {
+	p := auth.FromContext(ctx)
+	if err := p.RequireRowLevel(); err != nil {
+		return err
+	}
+	switch p.Role {
+	case auth.RoleAdmin:
+	case auth.RolePoleManager:
+		*poleID = p.Scope.PoleID
+	case auth.RoleCompany:
+		*siren = p.Scope.Siren
+	default:
+		return forbidden("your token may not read gap analyses")
+	}
+	return nil
+}
+
+// Import returns the SIREN an import is restricted to ("" for everything):
+// an admin imports anything, a company its own rows, others nothing.
+func Import(ctx context.Context) (string, error) {
+	p := auth.FromContext(ctx)
+	if err := p.RequireAuthenticated(); err != nil {
+		return "", err
+	}
+	switch p.Role {
+	case auth.RoleAdmin:
+		return "", nil
+	case auth.RoleCompany:
+		return p.Scope.Siren, nil
+	}
+	return "", forbidden("your token may not import data")
+}

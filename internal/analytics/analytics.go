@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/gpec-project/gpec/internal/domain"
 )
 
 // Engine answers the gap analyses of DESIGN.md from PostgreSQL. Every method
@@ -56,17 +58,10 @@ type Params struct {
 	IncludeOptional bool
 }
 
-// InvalidError reports a bad argument: the GraphQL layer maps it to
-// BAD_USER_INPUT, its message is safe to show.
-type InvalidError struct {
-	Field   string
-	Message string
-}
-
-func (e *InvalidError) Error() string { return e.Field + ": " + e.Message }
-
+// invalid reports a bad argument as the domain's BAD_USER_INPUT error,
+// naming the argument; its message is safe to show.
 func invalid(field, format string, args ...any) error {
-	return &InvalidError{Field: field, Message: fmt.Sprintf(format, args...)}
+	return domain.Invalid(field, "%s: %s", field, fmt.Sprintf(format, args...))
 }
 
 // normalize applies the defaults and checks the parameters.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gpec-project/gpec/internal/analytics"
+	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
 
@@ -501,9 +502,9 @@ func TestInvalidArguments(t *testing.T) {
 	ctx := context.Background()
 	isInvalid := func(name string, err error) {
 		t.Helper()
-		var inv *analytics.InvalidError
-		if !errors.As(err, &inv) {
-			t.Errorf("%s: got %v, want an InvalidError", name, err)
+		var inv *domain.Error
+		if !errors.As(err, &inv) || inv.Code != domain.CodeInvalid {
+			t.Errorf("%s: got %v, want a BAD_USER_INPUT error", name, err)
 		}
 	}
 	a := []analytics.Scope{{Siren: sirenA}}

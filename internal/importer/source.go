@@ -138,3 +138,14 @@ func sniff(src Source) (string, *csvio.Error) {
 	}
 	return "", &csvio.Error{File: src.Name, Line: 1, Reason: reason}
 }
+
+// UploadSource makes a source of an uploaded file held by the HTTP layer;
+// each Open rewinds it, since the kind is sniffed before the rows are read.
+func UploadSource(name string, size int64, f io.ReadSeeker) Source {
+	return Source{Name: name, Size: size, Open: func() (io.ReadCloser, error) {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, err
+		}
+		return io.NopCloser(f), nil
+	}}
+}

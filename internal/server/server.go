@@ -16,6 +16,7 @@ import (
 
 	"github.com/gpec-project/gpec/graph"
 	"github.com/gpec-project/gpec/graph/generated"
+	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/graphiql"
 	"github.com/gpec-project/gpec/internal/limits"
@@ -45,11 +46,12 @@ type Config struct {
 
 // Server is gpec's HTTP service.
 type Server struct {
-	DB    *sqlx.DB
-	Store *store.Store
-	cfg   Config
-	ready func() bool
-	auth  *auth.Middleware
+	DB     *sqlx.DB
+	Store  *store.Store
+	engine *analytics.Engine
+	cfg    Config
+	ready  func() bool
+	auth   *auth.Middleware
 }
 
 // New assembles the service over db.
@@ -65,7 +67,7 @@ func New(db *sqlx.DB, cfg Config) *Server {
 		a := auth.DefaultConfig()
 		cfg.Auth = &a
 	}
-	return &Server{DB: db, Store: store.New(db), cfg: cfg}
+	return &Server{DB: db, Store: store.New(db), engine: &analytics.Engine{DB: db}, cfg: cfg}
 }
 
 // SetReady installs an extra readiness condition (false while shutting down).
@@ -97,6 +99,8 @@ func (s *Server) Handler() http.Handler {
 	s.auth = auth.NewMiddleware(s.DB, *s.cfg.Auth)
 	// Outermost the body and time limits, so that they also bound the token look-up.
 	mux.Handle("/graphql", limits.HTTPMiddleware(*s.cfg.Limits, s.withRequest(s.auth.Handler(gql))))
+	mux.Handle("/export/", s.withRequest(s.auth.Handler(http.HandlerFunc(s.exportKind))))
+	mux.Handle("/aggregates.csv", limits.HTTPMiddleware(*s.cfg.Limits, s.withRequest(s.auth.Handler(http.HandlerFunc(s.aggregatesCSV)))))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
@@ -119,6 +123,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		w.Header().Set("X-Request-Id", id)
 		ctx := withRequestID(r.Context(), id)
 		ctx = store.WithLoaders(ctx, s.Store.NewLoaders(s.cfg.LoaderWait))
+		ctx = analytics.WithLoaders(ctx, s.engine.NewLoaders(s.cfg.LoaderWait))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -195,7 +195,9 @@ func TestNestedQueryStatementsDoNotGrow(t *testing.T) {
 		}
 	}
 	t.Logf("statements: %v", counts)
-	if counts[200] != counts[5] {
+	// Territories are asked at five depths of this query: whether two depths
+	// share a batch depends on timing, so allow that, never growth with rows.
+	if counts[200] > counts[5]+2 {
 		t.Fatalf("statements grew with rows: 5 members → %d, 200 members → %d\n%s\n---\n%s", counts[5], counts[200],
 			strings.Join(logs[5], "\n"), strings.Join(logs[200], "\n"))
 	}
@@ -382,4 +384,15 @@ func TestIntrospectionInProduction(t *testing.T) {
 	if len(res.Errors) == 0 || strings.Contains(res.Errors[0].Message, "Did you mean") {
 		t.Fatalf("suggestion shown in production: %+v", res.Errors)
 	}
+}
+
+func get(t *testing.T, h http.Handler, tok, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, path, nil)
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gpec-project/gpec/internal/access"
+	"github.com/gpec-project/gpec/internal/aggregates"
+	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/ident"
+)
+
+// aggregatesCSV serves GET /aggregates.csv: the territorialAggregates query
+// as a spreadsheet, same cells, same suppression, same access rules.
+// Parameters: level, parent (level:code), dimension, asOf, horizon,
+// retirementAge, includeOptional, orderBy, descending, first.
+func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSONError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET")
+		return
+	}
+	q, err := aggregatesQuery(r)
+	if err == nil {
+		err = access.Aggregates(r.Context(), &q.Parent, &q.Scope.PoleID, &q.Enforce)
+	}
+	var res *aggregates.Result
+	if err == nil {
+		res, err = aggregates.Compute(r.Context(), s.DB, q)
+	}
+	if err != nil {
+		s.writeDomainError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", aggregates.ContentDisposition(q))
+	if err := aggregates.WriteCSV(w, q.Dimension, res); err != nil {
+		s.cfg.Log.ErrorContext(r.Context(), "aggregates csv", "request_id", RequestID(r.Context()), "err", err.Error())
+	}
+}
+
+func aggregatesQuery(r *http.Request) (aggregates.Query, error) {
+	v := r.URL.Query()
+	q := aggregates.Query{Level: v.Get("level"), Dimension: aggregates.Dimension(v.Get("dimension")), AsOf: domain.Today()}
+	var err error
+	if p := v.Get("parent"); p != "" {
+		level, code, ok := strings.Cut(p, ":")
+		if !ok || ident.TerritoryCode(level, code) != nil {
+			return q, domain.Invalid("parent", "parent is level:code, e.g. region:76")
+		}
+		q.Parent = &domain.TerritoryKey{Level: level, Code: code}
+	}
+	if a := v.Get("asOf"); a != "" {
+		if q.AsOf, err = time.Parse("2006-01-02", a); err != nil {
+			return q, domain.Invalid("asOf", "asOf is a date YYYY-MM-DD")
+		}
+	}
+	ints := map[string]*int{"horizon": &q.Horizon, "retirementAge": &q.RetirementAge, "first": &q.First}
+	for name, dst := range ints {
+		if s := v.Get(name); s != "" {
+			if *dst, err = strconv.Atoi(s); err != nil {
+				return q, domain.Invalid(name, "%s must be a whole number", name)
+			}
+		}
+	}
+	if q.Horizon == 0 {
+		return q, domain.Invalid("horizon", "horizon (a year) is required")
+	}
+	q.IncludeOptional = v.Get("includeOptional") == "true"
+	q.OrderBy = aggregates.Measure(v.Get("orderBy"))
+	q.Descending = v.Get("descending") != "false"
+	return q, nil
+}
+
+// writeDomainError answers a non-GraphQL endpoint's error with the same codes.
+func (s *Server) writeDomainError(w http.ResponseWriter, r *http.Request, err error) {
+	code := domain.ErrorCode(err)
+	status := map[string]int{domain.CodeInvalid: 400, domain.CodeUnauthenticated: 401, domain.CodeForbidden: 403, domain.CodeNotFound: 404}[code]
+	msg := err.Error()
+	if status == 0 {
+		status, msg = 500, "internal error (request "+RequestID(r.Context())+")"
+		s.cfg.Log.ErrorContext(r.Context(), "internal error", "request_id", RequestID(r.Context()), "err", err.Error())
+	}
+	writeJSONError(w, status, code, msg)
+}

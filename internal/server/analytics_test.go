@@ -1,0 +1,222 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/gpec-project/gpec/internal/auth"
+	"github.com/gpec-project/gpec/internal/importer"
+	"github.com/gpec-project/gpec/internal/refdata"
+	"github.com/gpec-project/gpec/internal/seed"
+	"github.com/gpec-project/gpec/internal/server"
+	"github.com/gpec-project/gpec/internal/testdb"
+)
+
+// demo loads the reference data and the small seeded dataset, as `gpec serve` does.
+func demo(t *testing.T, d *sqlx.DB) {
+	t.Helper()
+	ctx := context.Background()
+	var src []importer.Source
+	fsys := refdata.Files()
+	entries, _ := fs.ReadDir(fsys, ".")
+	for _, e := range entries {
+		name := e.Name()
+		src = append(src, importer.Source{Name: name, Open: func() (io.ReadCloser, error) { return fsys.Open(name) }})
+	}
+	dir := t.TempDir()
+	if _, err := seed.Generate(ctx, dir, seed.Small, 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	more, err := importer.SourcesFromPaths(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := importer.Import(ctx, d, append(src, more...), importer.Options{})
+	if err != nil || !rep.Committed {
+		t.Fatalf("demo import: %v %v", err, rep)
+	}
+}
+
+// The issue's example: a pole's gaps, its members' gaps and its strategy in one request.
+const poleExample = `{ pole(id: "aerospace-valley") {
+    name
+    skillGaps(horizon: 2029, first: 10) { skill { name } required qualified gap coverage
+      trainingsNear { training { title provider } distance } }
+    members(first: %d) { edges { node { name
+      roleGaps(horizon: 2029, first: 5) { role { title } stayers target roleGap }
+      skillGaps(horizon: 2029, first: 3) { skill { code } gap trainingsNear(first: 2) { distance training { id } } } } } }
+    strategy(horizon: 2029) { criticalSkills(first: 5) { skill { name } gap companiesWithGap }
+      sharedTrainingOpportunities { department { name } skill { name } companies learners trainings { distance } }
+      mobilityPaths(first: 10) { from { company { name } role { title } }
+        to { company { name } role { title } } similarity people } }
+    employment(year: 2025) { createdJobsShare maintainedJobsShare companies } } }`
+
+func TestAnalyticsOverGraphQL(t *testing.T) {
+	_, dsn := testdb.New(t)
+	d, st := testdb.OpenCounting(t, dsn)
+	demo(t, d)
+	c := newClient(t, d, server.Config{LoaderWait: 20 * time.Millisecond})
+
+	post(t, c, `{ __typename }`) // authenticates the token once: later requests hit the cache
+	counts := map[int]int64{}
+	for _, n := range []int{5, 20} {
+		st.Reset()
+		res := post(t, c, fmt.Sprintf(poleExample, n))
+		if len(res.Errors) > 0 {
+			t.Fatalf("errors: %+v", res.Errors)
+		}
+		counts[n] = st.Count()
+		var data struct {
+			Pole struct {
+				SkillGaps []struct {
+					Required, Qualified, Gap int
+					TrainingsNear            []struct{ Distance int }
+				}
+				Members struct {
+					Edges []struct {
+						Node struct {
+							RoleGaps []struct{ Stayers, Target, RoleGap int }
+						}
+					}
+				}
+				Employment struct{ Companies int }
+			}
+		}
+		if err := json.Unmarshal(res.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		p := data.Pole
+		if len(p.SkillGaps) != 10 || p.SkillGaps[0].Gap <= 0 || p.SkillGaps[0].Gap != p.SkillGaps[0].Required-p.SkillGaps[0].Qualified {
+			t.Fatalf("pole skill gaps at 2029 should lead with a positive gap: %+v", p.SkillGaps)
+		}
+		if len(p.Members.Edges) != n {
+			t.Fatalf("%d members, want %d", len(p.Members.Edges), n)
+		}
+		for _, e := range p.Members.Edges {
+			for _, g := range e.Node.RoleGaps {
+				if g.RoleGap != g.Target-g.Stayers {
+					t.Fatalf("roleGap %+v", g)
+				}
+			}
+		}
+		if p.Employment.Companies == 0 {
+			t.Fatal("no member counted in employment indicators")
+		}
+	}
+	t.Logf("statements: %v", counts)
+	// The query names a loader-backed field about 24 times; fields at
+	// different depths that ask the same loader (skills, here in four
+	// places) share a batch or not depending on timing, so the count may
+	// move by a statement or two, never with the number of members.
+	if d := counts[20] - counts[5]; d > 2 || d < -2 || counts[20] > 24 {
+		t.Fatalf("statements grew with members: %v", counts)
+	}
+
+	t.Run("Access", func(t *testing.T) {
+		h := c.h
+		var member, outsider string
+		if err := d.Get(&member, `SELECT siren FROM memberships WHERE pole_id = 'aerospace-valley' AND until IS NULL ORDER BY siren LIMIT 1`); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Get(&outsider, `SELECT siren FROM companies WHERE siren NOT IN (SELECT siren FROM memberships WHERE pole_id = 'aerospace-valley') ORDER BY siren LIMIT 1`); err != nil {
+			t.Fatal(err)
+		}
+		manager := token(t, d, auth.RolePoleManager, auth.Scope{PoleID: "aerospace-valley"})
+		company := token(t, d, auth.RoleCompany, auth.Scope{Siren: member})
+		observatory := token(t, d, auth.RoleObservatory, auth.Scope{Territory: &auth.Territory{Level: "region", Code: "76"}})
+		for _, c := range []struct{ name, token, query, want string }{
+			{"ManagerPoleGaps", manager, `{ pole(id: "aerospace-valley") { skillGaps(horizon: 2029) { gap } } }`, ""},
+			{"ManagerOutsiderGaps", manager, fmt.Sprintf(`{ company(siren: %q) { roleGaps(horizon: 2029) { roleGap } } }`, outsider), "FORBIDDEN"},
+			{"CompanyPoleStrategy", company, `{ pole(id: "aerospace-valley") { strategy(horizon: 2029) { criticalSkills { gap } } } }`, "FORBIDDEN"},
+			{"CompanyOwnGaps", company, fmt.Sprintf(`{ company(siren: %q) { skillGaps(horizon: 2029) { gap } } }`, member), ""},
+			{"ObservatoryPoleGaps", observatory, `{ pole(id: "aerospace-valley") { skillGaps(horizon: 2029) { gap } } }`, "FORBIDDEN"},
+			{"ObservatoryTerritoryGaps", observatory, `{ territory(level: region, code: "76") { roleGaps(horizon: 2029) { roleGap } } }`, "FORBIDDEN"},
+			{"ObservatoryAggregates", observatory, `{ territorialAggregates(level: department, horizon: 2029, dimension: role_family) { total { headcount suppressed } } }`, ""},
+			{"ObservatoryOtherRegion", observatory, `{ territorialAggregates(level: department, parent: {level: region, code: "84"}, horizon: 2029) { total { headcount } } }`, "FORBIDDEN"},
+			{"CompanyAggregates", company, `{ territorialAggregates(level: region, horizon: 2029) { total { headcount } } }`, "FORBIDDEN"},
+			{"BadHorizon", manager, `{ pole(id: "aerospace-valley") { skillGaps(horizon: 1999) { gap } } }`, "BAD_USER_INPUT"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				res := postAs(t, h, c.token, c.query)
+				got := ""
+				if len(res.Errors) > 0 {
+					got, _ = res.Errors[0].Extensions["code"].(string)
+				}
+				if got != c.want {
+					t.Fatalf("code %q, want %q: %s %+v", got, c.want, res.Data, res.Errors)
+				}
+			})
+		}
+	})
+
+	t.Run("ObservatorySeesSecrecy", func(t *testing.T) {
+		observatory := token(t, d, auth.RoleObservatory, auth.Scope{})
+		q := `{ territorialAggregates(level: department, horizon: 2029, dimension: role_family) {
+			cells { territoryCode dimensionCode headcount companies suppressed reason } total { headcount } } }`
+		res := postAs(t, c.h, observatory, q)
+		if len(res.Errors) > 0 {
+			t.Fatal(res.Errors)
+		}
+		var data struct {
+			TerritorialAggregates struct {
+				Cells []struct {
+					Headcount, Companies *int
+					Suppressed           bool
+					Reason               *string
+				}
+			}
+		}
+		_ = json.Unmarshal(res.Data, &data)
+		suppressed := 0
+		for _, cell := range data.TerritorialAggregates.Cells {
+			if cell.Suppressed {
+				suppressed++
+				if cell.Headcount != nil || cell.Reason == nil {
+					t.Fatalf("a suppressed cell shows figures: %+v", cell)
+				}
+			} else if *cell.Companies < 3 {
+				t.Fatalf("a published cell has %d companies", *cell.Companies)
+			}
+		}
+		if suppressed == 0 {
+			t.Fatal("no cell suppressed on the small demo by department × family: secrecy not applied")
+		}
+		// The admin sees the same cells unsuppressed.
+		res = post(t, c, q)
+		if strings.Contains(string(res.Data), `"suppressed":true`) {
+			t.Fatal("admin sees suppressed cells")
+		}
+	})
+
+	t.Run("AggregatesCSV", func(t *testing.T) {
+		observatory := token(t, d, auth.RoleObservatory, auth.Scope{Territory: &auth.Territory{Level: "region", Code: "76"}})
+		rec := get(t, c.h, observatory, "/aggregates.csv?level=department&dimension=role_family&horizon=2029&asOf=2026-06-30")
+		if rec.Code != 200 || !strings.Contains(rec.Header().Get("Content-Disposition"), "region-76") ||
+			!strings.HasPrefix(rec.Body.String(), "kind,territory_level") || !strings.Contains(rec.Body.String(), "FREQUENCY") {
+			t.Fatalf("%d %v\n%.400s", rec.Code, rec.Header(), rec.Body.String())
+		}
+		rec = get(t, c.h, observatory, "/aggregates.csv?level=department&parent=region:84&horizon=2029")
+		if rec.Code != 403 {
+			t.Fatalf("other region: %d %s", rec.Code, rec.Body.String())
+		}
+	})
+
+	t.Run("ExportEndpoint", func(t *testing.T) {
+		rec := get(t, c.h, c.token, "/export/sites.csv")
+		if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), "siret,siren,name,territory_code") {
+			t.Fatalf("%d %.200s", rec.Code, rec.Body.String())
+		}
+		manager := token(t, d, auth.RolePoleManager, auth.Scope{PoleID: "aerospace-valley"})
+		if rec := get(t, c.h, manager, "/export/sites.csv"); rec.Code != 403 {
+			t.Fatalf("manager export: %d", rec.Code)
+		}
+	})
+}

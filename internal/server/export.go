@@ -1,0 +1,47 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gpec-project/gpec/internal/access"
+	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/export"
+)
+
+// exportKind serves GET /export/{kind}.csv: one kind in its import format,
+// for administrators (a company's or a pole's extract is a GraphQL query).
+func (s *Server) exportKind(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeJSONError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET")
+		return
+	}
+	if err := access.Admin(r.Context()); err != nil {
+		s.writeDomainError(w, r, err)
+		return
+	}
+	kind := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/export/"), ".csv")
+	known := false
+	for _, k := range export.Kinds() {
+		known = known || k == kind
+	}
+	if !known {
+		writeJSONError(w, http.StatusNotFound, domain.CodeNotFound, fmt.Sprintf("no export kind %q; kinds: %s", kind, strings.Join(export.Kinds(), ", ")))
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="gpec-%s-%s.csv"`, kind, time.Now().UTC().Format("2006-01-02")))
+	if err := export.ExportKind(r.Context(), s.DB, kind, w); err != nil && !errors.Is(err, r.Context().Err()) {
+		// Headers are gone already: log, and cut the body so the client sees a failure.
+		s.cfg.Log.ErrorContext(r.Context(), "export failed", "request_id", RequestID(r.Context()), "kind", kind, "err", err.Error())
+		panic(http.ErrAbortHandler)
+	}
+}
+
+func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}}})
+}
