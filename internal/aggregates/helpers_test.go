@@ -8,32 +8,11 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/gpec-project/gpec/internal/aggregates"
+	"github.com/gpec-project/gpec/internal/ident"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
-
-// luhnComplete appends the check digit that makes prefix Luhn-valid.
-func luhnComplete(prefix string) string {
-	for d := '0'; d <= '9'; d++ {
-		s := prefix + string(d)
-		sum := 0
-		for i := range len(s) {
-			n := int(s[len(s)-1-i] - '0')
-			if i%2 == 1 {
-				n *= 2
-				if n > 9 {
-					n -= 9
-				}
-			}
-			sum += n
-		}
-		if sum%10 == 0 {
-			return s
-		}
-	}
-	panic("unreachable")
-}
 
 // fixture inserts test data with plain SQL.
 type fixture struct {
@@ -74,7 +53,7 @@ func (f *fixture) geography() {
 // company inserts a company and returns its SIREN; naf "" is null.
 func (f *fixture) company(name, naf string) string {
 	f.companies++
-	siren := luhnComplete(fmt.Sprintf("4%07d", f.companies))
+	siren := ident.CompleteLuhn(fmt.Sprintf("4%07d", f.companies))
 	var n any
 	if naf != "" {
 		n = naf
@@ -86,7 +65,7 @@ func (f *fixture) company(name, naf string) string {
 // site inserts a site of the company in a department or commune.
 func (f *fixture) site(siren, territory string) string {
 	f.sites[siren]++
-	siret := luhnComplete(fmt.Sprintf("%s%04d", siren, f.sites[siren]))
+	siret := ident.CompleteLuhn(fmt.Sprintf("%s%04d", siren, f.sites[siren]))
 	f.exec(`INSERT INTO sites (siret, siren, name, territory_code) VALUES ($1, $2, $3, $4)`, siret, siren, "site "+siret, territory)
 	return siret
 }

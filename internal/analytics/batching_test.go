@@ -2,76 +2,18 @@ package analytics_test
 
 import (
 	"context"
-	"database/sql"
-	"database/sql/driver"
-	"sync"
-	"sync/atomic"
 	"testing"
-
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/analytics/reference"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
 
-// statements counts the statements sent through the "countingpq" driver.
-var statements atomic.Int64
-
-// countingDriver wraps lib/pq and counts every query, exec and prepare at
-// the driver level, below anything the engine could batch or hide.
-type countingDriver struct{ pq.Driver }
-
-func (d countingDriver) Open(name string) (driver.Conn, error) {
-	c, err := d.Driver.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	return countingConn{c}, nil
-}
-
-type countingConn struct{ driver.Conn }
-
-type fullConn interface {
-	driver.Conn
-	driver.QueryerContext
-	driver.ExecerContext
-	driver.ConnPrepareContext
-	driver.NamedValueChecker
-}
-
-func (c countingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	statements.Add(1)
-	return c.Conn.(fullConn).QueryContext(ctx, q, args)
-}
-
-func (c countingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	statements.Add(1)
-	return c.Conn.(fullConn).ExecContext(ctx, q, args)
-}
-
-func (c countingConn) PrepareContext(ctx context.Context, q string) (driver.Stmt, error) {
-	statements.Add(1)
-	return c.Conn.(fullConn).PrepareContext(ctx, q)
-}
-
-func (c countingConn) CheckNamedValue(v *driver.NamedValue) error {
-	return c.Conn.(fullConn).CheckNamedValue(v)
-}
-
-var registerOnce sync.Once
-
-// countingEngine opens a second pool on the test database through the
-// counting driver.
-func countingEngine(t *testing.T, dsn string) *analytics.Engine {
-	registerOnce.Do(func() { sql.Register("countingpq", countingDriver{}) })
-	db, err := sqlx.Open("countingpq", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return &analytics.Engine{DB: db}
+// countingEngine opens a second pool on the test database whose statements
+// are counted at the driver level, below anything the engine could hide.
+func countingEngine(t *testing.T, dsn string) (*analytics.Engine, *testdb.Statements) {
+	db, st := testdb.OpenCounting(t, dsn)
+	return &analytics.Engine{DB: db}, st
 }
 
 // TestStatementsPerBatch checks that answering 50 parents costs the same
@@ -86,7 +28,7 @@ func TestStatementsPerBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := countingEngine(t, dsn)
+	e, statements := countingEngine(t, dsn)
 	all := scopesOf(d)
 	if len(all) < 50 {
 		t.Fatalf("only %d scopes", len(all))
@@ -138,11 +80,11 @@ func TestStatementsPerBatch(t *testing.T) {
 	}
 	for name, call := range calls {
 		count := func(n int) int64 {
-			before := statements.Load()
+			before := statements.Count()
 			if err := call(n); err != nil {
 				t.Fatalf("%s(%d): %v", name, n, err)
 			}
-			return statements.Load() - before
+			return statements.Count() - before
 		}
 		five, fifty := count(5), count(50)
 		t.Logf("%s: %d statements for 5 parents, %d for 50", name, five, fifty)

@@ -144,3 +144,15 @@ func TestCodesAndEnums(t *testing.T) {
 		t.Error("NAF")
 	}
 }
+
+func TestCompleteLuhn(t *testing.T) {
+	for _, prefix := range []string{"73282932", "00000000", "99999999", "5420221200001"} {
+		s := CompleteLuhn(prefix)
+		if len(s) != len(prefix)+1 || !luhn(s) || s[:len(prefix)] != prefix {
+			t.Errorf("CompleteLuhn(%q) = %q", prefix, s)
+		}
+	}
+	if CompleteLuhn("73282932") != "732829320" {
+		t.Errorf("Danone's SIREN is 732829320")
+	}
+}

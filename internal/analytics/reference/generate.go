@@ -2,6 +2,7 @@ package reference
 
 import (
 	"fmt"
+	"github.com/gpec-project/gpec/internal/ident"
 	"math/rand"
 	"time"
 )
@@ -54,32 +55,6 @@ func places() []string {
 	return out
 }
 
-// luhnComplete appends the digit that makes digits Luhn-valid.
-func luhnComplete(digits string) string {
-	for c := 0; c <= 9; c++ {
-		s := digits + string(rune('0'+c))
-		if luhnOK(s) {
-			return s
-		}
-	}
-	panic("unreachable")
-}
-
-func luhnOK(s string) bool {
-	sum := 0
-	for i := 0; i < len(s); i++ {
-		d := int(s[len(s)-1-i] - '0')
-		if i%2 == 1 {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-	}
-	return sum%10 == 0
-}
-
 func digits(r *rand.Rand, n int) string {
 	b := make([]byte, n)
 	for i := range b {
@@ -118,14 +93,14 @@ func Generate(seed int64, size Size) *Dataset {
 		{ID: "empty-76", Name: "Sans membres", Kind: "cluster", Region: "76"},
 	}
 	for i := 0; i < size.Companies; i++ {
-		siren := luhnComplete(fmt.Sprintf("%d", 1+r.Intn(9)) + digits(r, 7))
+		siren := ident.CompleteLuhn(fmt.Sprintf("%d", 1+r.Intn(9)) + digits(r, 7))
 		if siren == "356000000" {
-			siren = luhnComplete("12345678")
+			siren = ident.CompleteLuhn("12345678")
 		}
 		d.Companies = append(d.Companies, Company{Siren: siren, Name: fmt.Sprintf("Company %d", i)})
 		nSites := 1 + r.Intn(size.MaxSitesPerCo)
 		for j := 0; j < nSites; j++ {
-			siret := luhnComplete(siren + fmt.Sprintf("%04d", j+1))
+			siret := ident.CompleteLuhn(siren + fmt.Sprintf("%04d", j+1))
 			d.Sites = append(d.Sites, Site{Siret: siret, Siren: siren, TerritoryCode: pl[r.Intn(len(pl))]})
 		}
 		for _, p := range d.Poles[:2] {
