@@ -73,6 +73,11 @@ func Generate(ctx context.Context, dir string, scale Scale, seed int64, progress
 			return nil, err
 		}
 	}
+	g.featured = make([]bool, len(ref.poles))
+	g.featured[ref.poleByID["aerospace-valley"]] = true
+	for _, f := range sz.featured {
+		g.featured[ref.poleByID[f.id]] = true
+	}
 	g.planCompanies()
 	progress(fmt.Sprintf("companies: %d, sites: %d", len(g.companies), g.files["sites"].rows))
 	g.roleHeadcount = make([][]int, len(ref.regions))
@@ -90,6 +95,9 @@ func Generate(ctx context.Context, dir string, scale Scale, seed int64, progress
 		default:
 			g.trends[i] = 0.02*trend.Float64() - 0.01
 		}
+	}
+	for _, m := range mobilityTrends {
+		g.trends[ref.roleIndex[m.code]] = m.trend
 	}
 	step := max(1, len(g.companies)/10)
 	for i := range g.companies {
@@ -148,6 +156,7 @@ type generator struct {
 	// trainings towards the skills that the employed roles require.
 	roleHeadcount [][]int
 	trends        []float64 // yearly headcount trend per role
+	featured      []bool    // per pole: Aerospace Valley and sz.featured
 	sitesByRegion []int
 }
 
@@ -191,9 +200,18 @@ func (g *generator) planCompanies() {
 			others = append(others, p)
 		}
 	}
+	fixed := make([]int, 0, sz.aeroMembers)
+	for range sz.aeroMembers {
+		fixed = append(fixed, aero)
+	}
+	for _, f := range sz.featured {
+		for range f.members {
+			fixed = append(fixed, ref.poleByID[f.id])
+		}
+	}
 	for i := range mainPoles {
-		if i < sz.aeroMembers {
-			mainPoles[i] = aero
+		if i < len(fixed) {
+			mainPoles[i] = fixed[i]
 		} else {
 			mainPoles[i] = others[rng.IntN(len(others))]
 		}
@@ -563,7 +581,7 @@ func (g *generator) employCompany(ci int) {
 	// a target that follows the role's trend with some noise; a few plan a
 	// role they do not employ yet.
 	declares := 0.65
-	if c.poles[0] == ref.poleByID["aerospace-valley"] {
+	if g.featured[c.poles[0]] {
 		declares = 0.9
 	}
 	if rng.Float64() >= declares {
@@ -603,19 +621,25 @@ var (
 )
 
 // pickRoles chooses the roles a company employs, most frequent first: the
-// core roles of its NAF code, then other roles of its NAF division.
+// lead roles of its NAF code, its core roles, then other roles of its NAF
+// division.
 func (g *generator) pickRoles(rng *rand.Rand, c *company) []int {
 	div := g.ref.divisions[c.naf[:2]]
 	k := min(len(div), max(2, 2+int(math.Sqrt(float64(c.size))/1.3)))
+	roles := make([]int, 0, k)
+	for _, code := range leadRoles[c.naf] {
+		if len(roles) < k {
+			roles = append(roles, g.ref.roleIndex[code])
+		}
+	}
 	var core []int
 	for _, code := range coreRoles[c.naf] {
 		core = append(core, g.ref.roleIndex[code])
 	}
 	rng.Shuffle(len(core), func(i, j int) { core[i], core[j] = core[j], core[i] })
-	roles := core[:min(len(core), k)]
 	rest := slices.Clone(div)
 	rng.Shuffle(len(rest), func(i, j int) { rest[i], rest[j] = rest[j], rest[i] })
-	for _, r := range rest {
+	for _, r := range slices.Concat(core, rest) {
 		if len(roles) >= k {
 			break
 		}

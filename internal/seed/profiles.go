@@ -24,13 +24,16 @@ var profiles = map[string][]nafWeight{
 		{"22.21Z", 1}},
 	"digital": {{"62.01Z", 5}, {"62.02A", 3}, {"58.29C", 2}, {"63.11Z", 1}, {"62.09Z", 1}, {"73.11Z", 1},
 		{"59.11B", 1}},
-	"telecom":       {{"26.11Z", 2}, {"26.30Z", 2}, {"61.20Z", 1}, {"62.01Z", 3}, {"62.02A", 1}},
-	"finance":       {{"64.19Z", 3}, {"66.19B", 2}, {"62.01Z", 2}, {"70.22Z", 1}},
-	"energy":        {{"35.11Z", 3}, {"71.12B", 3}, {"43.21A", 2}, {"27.11Z", 1}, {"27.12Z", 1}, {"33.20C", 1}},
-	"nuclear":       {{"35.11Z", 3}, {"71.12B", 3}, {"25.62B", 2}, {"33.20C", 1}, {"25.29Z", 1}},
-	"geoenergy":     {{"09.10Z", 2}, {"06.20Z", 1}, {"71.12B", 3}, {"72.19Z", 1}},
-	"automotive":    {{"29.32Z", 4}, {"29.10Z", 1}, {"22.29A", 2}, {"25.50B", 2}, {"71.12B", 2}, {"45.20A", 1}},
-	"rail":          {{"30.20Z", 4}, {"33.17Z", 2}, {"71.12B", 2}, {"27.12Z", 1}},
+	"telecom":    {{"26.11Z", 2}, {"26.30Z", 2}, {"61.20Z", 1}, {"62.01Z", 3}, {"62.02A", 1}},
+	"finance":    {{"64.19Z", 3}, {"66.19B", 2}, {"62.01Z", 2}, {"70.22Z", 1}},
+	"energy":     {{"35.11Z", 3}, {"71.12B", 3}, {"43.21A", 2}, {"27.11Z", 1}, {"27.12Z", 1}, {"33.20C", 1}},
+	"nuclear":    {{"35.11Z", 3}, {"71.12B", 3}, {"25.62B", 2}, {"33.20C", 1}, {"25.29Z", 1}},
+	"geoenergy":  {{"09.10Z", 2}, {"06.20Z", 1}, {"71.12B", 3}, {"72.19Z", 1}},
+	"automotive": {{"29.32Z", 4}, {"29.10Z", 1}, {"22.29A", 2}, {"25.50B", 2}, {"71.12B", 2}, {"45.20A", 1}},
+	// i-Trans: rail, land transport and logistics; its road hauliers and
+	// logisticians employ heavy-goods drivers (leadRoles).
+	"transport": {{"49.41A", 3}, {"30.20Z", 3}, {"49.41B", 2}, {"52.29A", 2}, {"33.17Z", 2}, {"52.10B", 1},
+		{"71.12B", 1}, {"27.12Z", 1}},
 	"manufacturing": {{"25.62B", 4}, {"28.41Z", 2}, {"25.73B", 2}, {"25.61Z", 2}, {"28.29B", 1}, {"33.12Z", 1}, {"24.51Z", 1}, {"25.11Z", 1}},
 	"materials":     {{"24.10Z", 1}, {"24.42Z", 1}, {"25.61Z", 2}, {"22.21Z", 1}, {"13.96Z", 1}, {"72.19Z", 1}, {"71.20B", 1}},
 	"microtech":     {{"26.52Z", 2}, {"32.50A", 2}, {"25.62B", 3}, {"28.41Z", 1}, {"26.51B", 1}},
@@ -43,9 +46,12 @@ var profiles = map[string][]nafWeight{
 	"polymers":      {{"22.19Z", 3}, {"22.29A", 3}, {"20.16Z", 1}, {"22.21Z", 1}, {"22.22Z", 1}},
 	"construction":  {{"41.20B", 2}, {"42.99Z", 2}, {"43.21A", 2}, {"43.22B", 2}, {"71.12B", 2}, {"16.23Z", 1}},
 	"fibres":        {{"13.96Z", 2}, {"16.23Z", 2}, {"43.22B", 2}, {"41.20B", 1}, {"71.12B", 1}},
-	"textile":       {{"13.96Z", 3}, {"13.20Z", 2}, {"22.21Z", 1}, {"20.16Z", 1}, {"14.13Z", 1}},
-	"recycling":     {{"38.32Z", 3}, {"38.21Z", 2}, {"38.11Z", 2}, {"46.77Z", 1}, {"71.20B", 1}},
-	"generic":       {{"25.62B", 2}, {"62.01Z", 2}, {"71.12B", 2}, {"46.69B", 1}, {"70.22Z", 1}, {"43.21A", 1}},
+	// EuraMaterials (Hauts-de-France): technical textiles, and the region's
+	// clothing trade, whose shops and wholesalers employ salespeople.
+	"textile": {{"13.96Z", 3}, {"47.71Z", 2}, {"13.20Z", 2}, {"46.42Z", 1}, {"14.13Z", 1}, {"22.21Z", 1},
+		{"20.16Z", 1}},
+	"recycling": {{"38.32Z", 3}, {"38.21Z", 2}, {"38.11Z", 2}, {"46.77Z", 1}, {"71.20B", 1}},
+	"generic":   {{"25.62B", 2}, {"62.01Z", 2}, {"71.12B", 2}, {"46.69B", 1}, {"70.22Z", 1}, {"43.21A", 1}},
 }
 
 // poleProfiles gives each pole's theme; a pole not listed draws "generic".
@@ -60,7 +66,7 @@ var poleProfiles = map[string]string{
 	"finance-innovation": "finance", "capenergies": "energy", "derbi": "energy",
 	"nuclear-valley": "nuclear", "pole-avenia": "geoenergy",
 	"cara": "automotive", "id4car": "automotive", "nextmove": "automotive", "pole-vehicule-du-futur": "automotive",
-	"i-trans": "rail", "cimes": "manufacturing", "emc2": "manufacturing", "materalia": "materials",
+	"i-trans": "transport", "cimes": "manufacturing", "emc2": "manufacturing", "materalia": "materials",
 	"pmt": "microtech", "cosmetic-valley": "cosmetics", "innov-alliance": "naturalness",
 	"hippolia": "equine", "minalogic": "microelec",
 	"pole-mer-bretagne-atlantique": "maritime", "pole-mer-mediterranee": "maritime",
@@ -88,6 +94,46 @@ var coreRoles = map[string][]string{
 	"26.51A": {"H1209", "H1239", "H2605", "H2604", "H1504", "H1520", "H1228"},
 	"26.51B": {"H1209", "H1239", "H2605", "H2604", "H1504", "H1520"},
 	"72.19Z": {"H1206", "H1210", "H1218", "H1224", "K2402", "M1889"},
+	// After their leadRoles:
+	"49.41A": {"N4113", "N4116", "N4203", "N1106", "I1613", "N4201"},
+	"49.41B": {"N4120", "N4203", "N1106", "I1613"},
+	"52.29A": {"N4105", "N1116", "N1103", "N1201", "N4203", "N1302"},
+	"52.10A": {"N1101", "N1103", "N1110", "N1115", "N1302"},
+	"52.10B": {"N1101", "N1103", "N1110", "N1115", "N1302"},
+	"47.71Z": {"D1302", "D1506", "D1505", "D1501"},
+	"14.13Z": {"H2409", "H2412", "H1205", "B1812"},
+}
+
+// leadRoles: for some NAF codes, the roles a company of that activity
+// employs most, in this order, before its shuffled core roles. They put
+// pairs of similar ROME roles (mobilityTrends) side by side in companies.
+var leadRoles = map[string][]string{
+	"49.41A": {"N4101", "N4115"},
+	"49.41B": {"N4101", "N4105", "N4115"},
+	"52.29A": {"N4101", "N4115"},
+	"52.10A": {"N4101", "N4115"},
+	"52.10B": {"N4101", "N4115"},
+	"47.71Z": {"D1214", "D1211", "D1212"},
+	"46.42Z": {"D1214", "D1212", "D1211"},
+	"14.13Z": {"H2402", "D1214"},
+}
+
+// mobilityTrends fixes the yearly headcount trend of a few roles, after
+// the random draw of every role's trend. Mobility paths (DESIGN.md) need
+// a role in surplus and a similar role in need (similarity >= 0.5 on
+// essential skills), and with the real ROME v460 links only five pairs
+// of roles reach 0.5: N4101~N4115 (0.50), D1211~D1212 (0.95),
+// D1211~D1214 (0.50), D1212~D1214 (0.52) and D1107~D1213 (0.54). The
+// seed's story, an assumption that shapes synthetic data only: hauliers
+// move to high-capacity combinations (fewer heavy-goods driver jobs, more
+// super-heavy ones), and clothing shops shrink while sports and home
+// equipment sales grow.
+var mobilityTrends = []struct {
+	code  string
+	trend float64
+}{
+	{"N4101", -0.08}, {"N4115", 0.06},
+	{"D1214", -0.08}, {"D1211", 0.05}, {"D1212", 0.05},
 }
 
 // deptWeights: departments with large employment areas weigh more when a
@@ -130,5 +176,6 @@ var divisionWords = map[string][]string{
 	"20": {"Chimie", "Formulation"}, "21": {"Pharma", "Laboratoires"}, "10": {"Alimentaire", "Saveurs", "Conserverie"},
 	"01": {"Exploitation", "Cultures", "Élevage"}, "35": {"Énergies", "Énergie"}, "29": {"Auto", "Équipements auto"},
 	"38": {"Recyclage", "Environnement"}, "41": {"Construction", "Bâtiment"}, "43": {"Installations", "Génie climatique"},
-	"13": {"Textiles", "Tissages"}, "23": {"Céramiques", "Matériaux"}, "64": {"Finance", "Capital"},
+	"13": {"Textiles", "Tissages"}, "14": {"Confection", "Mode"}, "46": {"Négoce", "Distribution"},
+	"47": {"Boutiques", "Mode"}, "49": {"Transports", "Logistique"}, "52": {"Logistique", "Entrepôts"}, "23": {"Céramiques", "Matériaux"}, "64": {"Finance", "Capital"},
 }

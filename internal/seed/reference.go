@@ -191,6 +191,26 @@ func (ref *reference) checkProfiles() error {
 			}
 		}
 	}
+	for naf, codes := range leadRoles {
+		for _, code := range codes {
+			ri, ok := ref.roleIndex[code]
+			if !ok || !slices.Contains(ref.divisions[naf[:2]], ri) {
+				return fmt.Errorf("seed: lead role %s of NAF %s is not a role of its division", code, naf)
+			}
+		}
+	}
+	for _, m := range mobilityTrends {
+		if _, ok := ref.roleIndex[m.code]; !ok {
+			return fmt.Errorf("seed: trend for unknown role %s", m.code)
+		}
+	}
+	for _, s := range scaleSizes {
+		for _, f := range s.featured {
+			if _, ok := ref.poleByID[f.id]; !ok {
+				return fmt.Errorf("seed: featured pole %s is unknown", f.id)
+			}
+		}
+	}
 	for id := range poleProfiles {
 		if _, ok := ref.poleByID[id]; !ok {
 			return fmt.Errorf("seed: profile for unknown pole %s", id)

@@ -26,10 +26,21 @@ type sizes struct {
 	// aeroMembers is how many companies have Aerospace Valley as their main
 	// pole: a large share at small scale, so that the demo pole is rich.
 	aeroMembers int
+	// featured: further poles with a fixed number of main members, whose
+	// profiles employ similar roles (leadRoles): the demo's mobility paths.
+	featured []featuredPole
+}
+
+type featuredPole struct {
+	id      string
+	members int
 }
 
 var scaleSizes = map[Scale]sizes{
-	Small:    {companies: 60, employees: 3000, trainings: 400, providersPerRegion: 3, aeroMembers: 24},
-	Medium:   {companies: 1000, employees: 50000, trainings: 2500, providersPerRegion: 6, aeroMembers: 90},
-	National: {companies: 20000, employees: 1000000, trainings: 12000, providersPerRegion: 15, aeroMembers: 1000},
+	Small: {companies: 60, employees: 3000, trainings: 400, providersPerRegion: 3, aeroMembers: 24,
+		featured: []featuredPole{{"i-trans", 8}, {"euramaterials", 6}}},
+	Medium: {companies: 1000, employees: 50000, trainings: 2500, providersPerRegion: 6, aeroMembers: 90,
+		featured: []featuredPole{{"i-trans", 45}, {"euramaterials", 30}}},
+	National: {companies: 20000, employees: 1000000, trainings: 12000, providersPerRegion: 15, aeroMembers: 1000,
+		featured: []featuredPole{{"i-trans", 500}, {"euramaterials", 350}}},
 }

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -424,5 +427,170 @@ func TestAerospaceValleyDemo(t *testing.T) {
 	t.Logf("aerospace-valley: %d members, %d skills with a positive gap at 2029 that retirements widen", len(members), widened)
 	if widened < 10 {
 		t.Errorf("only %d skills lose qualified people to retirement and have a positive gap at 2029", widened)
+	}
+}
+
+// essentialLevels reads the ROME essential links: role → skill → level.
+func essentialLevels(t *testing.T) map[string]map[string]int {
+	t.Helper()
+	tab, err := refdata.ReadTable("role_skills")
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range tab.Header {
+		col[h] = i
+	}
+	out := map[string]map[string]int{}
+	for _, r := range tab.Rows {
+		if r[col["essential"]] != "true" {
+			continue
+		}
+		role := r[col["role_code"]]
+		if out[role] == nil {
+			out[role] = map[string]int{}
+		}
+		out[role][r[col["skill_code"]]] = atoi(r[col["level"]])
+	}
+	return out
+}
+
+// similarity is DESIGN.md's: Σ min / Σ max of the two roles' levels over
+// the union of their required skills.
+func similarity(req map[string]map[string]int, r1, r2 string) float64 {
+	var lo, hi int
+	for s, l1 := range req[r1] {
+		l2 := req[r2][s]
+		lo, hi = lo+min(l1, l2), hi+max(l1, l2)
+	}
+	for s, l2 := range req[r2] {
+		if _, ok := req[r1][s]; !ok {
+			hi += l2
+		}
+	}
+	if hi == 0 {
+		return 0
+	}
+	return float64(lo) / float64(hi)
+}
+
+// TestMobilityPathsDemo recomputes the pole strategy's mobility paths of
+// DESIGN.md (essential links, retirement at 64, asOf the reference date)
+// on the generated files: the ROME pairs of similar roles that the seed
+// puts side by side (leadRoles, mobilityTrends) must give the demo
+// several paths at 2029 in i-Trans (heavy-goods drivers) and
+// EuraMaterials (clothing, sports and home equipment salespeople).
+func TestMobilityPathsDemo(t *testing.T) {
+	const asOf = "2026-01-01"
+	req := essentialLevels(t)
+	for _, p := range []struct {
+		r1, r2 string
+		want   float64
+	}{{"N4101", "N4115", 0.50}, {"D1211", "D1212", 0.95}, {"D1211", "D1214", 0.50}, {"D1212", "D1214", 0.52}, {"D1107", "D1213", 0.54}} {
+		if s := similarity(req, p.r1, p.r2); s < 0.5 || s-p.want > 0.005 || p.want-s > 0.005 {
+			t.Errorf("similarity(%s, %s) = %.3f, want %.2f", p.r1, p.r2, s, p.want)
+		}
+	}
+
+	members := map[string]map[string]bool{} // pole → sirens
+	for _, m := range small.rows["memberships"] {
+		if m["since"] <= asOf && (m["until"] == "" || asOf < m["until"]) {
+			if members[m["pole_id"]] == nil {
+				members[m["pole_id"]] = map[string]bool{}
+			}
+			members[m["pole_id"]][m["siren"]] = true
+		}
+	}
+	var active []map[string]string
+	for _, e := range small.rows["employees"] {
+		if e["entry_date"] <= asOf && (e["exit_date"] == "" || e["exit_date"] > asOf) {
+			active = append(active, e)
+		}
+	}
+	poles := make([]string, 0, len(members))
+	for p := range members {
+		poles = append(poles, p)
+	}
+	slices.Sort(poles)
+
+	type path struct {
+		from, to [2]string // siren, role
+		people   int
+	}
+	paths := func(pole string, h int) []path {
+		ms := members[pole]
+		type siteRole struct{ siret, role string }
+		type companyRole = [2]string
+		target := map[siteRole]int{}
+		gap := map[companyRole]int{}
+		for _, e := range active {
+			if !ms[e["siren"]] {
+				continue
+			}
+			target[siteRole{e["siret"], e["role_code"]}]++
+			if atoi(e["birth_year"])+RetirementAge > h {
+				gap[companyRole{e["siren"], e["role_code"]}]-- // a stayer
+			}
+		}
+		for _, n := range small.rows["needs"] {
+			if ms[n["siret"][:9]] && atoi(n["horizon_year"]) == h {
+				target[siteRole{n["siret"], n["role_code"]}] = atoi(n["headcount"])
+			}
+		}
+		for k, n := range target {
+			gap[companyRole{k.siret[:9], k.role}] += n
+		}
+		keys := slices.SortedFunc(maps.Keys(gap), func(a, b companyRole) int {
+			return strings.Compare(a[0]+a[1], b[0]+b[1])
+		})
+		var out []path
+		for _, a := range keys {
+			for _, b := range keys {
+				if gap[a] < 0 && gap[b] > 0 && a[1] != b[1] && similarity(req, a[1], b[1]) >= 0.5 {
+					out = append(out, path{a, b, min(-gap[a], gap[b])})
+				}
+			}
+		}
+		return out
+	}
+
+	found := map[string]int{} // "pole 2029" → paths
+	for _, pole := range poles {
+		// Every pair of roles employed together in the pole, and its similarity.
+		employed := map[string]bool{}
+		for _, e := range active {
+			if members[pole][e["siren"]] {
+				employed[e["role_code"]] = true
+			}
+		}
+		roles := slices.Sorted(maps.Keys(employed))
+		var similar []string
+		for i, r1 := range roles {
+			for _, r2 := range roles[i+1:] {
+				if s := similarity(req, r1, r2); s >= 0.5 {
+					similar = append(similar, fmt.Sprintf("%s~%s %.2f", r1, r2, s))
+				}
+			}
+		}
+		var counts []int
+		for _, h := range Horizons {
+			n := len(paths(pole, h))
+			found[fmt.Sprintf("%s %d", pole, h)] = n
+			counts = append(counts, n)
+		}
+		if len(similar) > 0 || counts[1] > 0 {
+			t.Logf("%s: %d members, %d roles employed, similar pairs %v, mobility paths at %v: %v",
+				pole, len(members[pole]), len(roles), similar, Horizons, counts)
+		}
+	}
+	for _, pole := range []string{"i-trans", "euramaterials"} {
+		if n := found[pole+" 2029"]; n < 3 {
+			t.Errorf("%s: %d mobility paths at 2029, want at least 3", pole, n)
+		}
+	}
+	for _, p := range paths("i-trans", 2029) {
+		if p.from[1] != "N4101" || p.to[1] != "N4115" || p.people < 1 {
+			t.Errorf("i-trans path %+v: want N4101 in surplus towards N4115 in need", p)
+		}
 	}
 }
