@@ -76,6 +76,21 @@ func database(ctx context.Context, o db.Options) (*sqlx.DB, bool, func(), error)
 	return d, private, stop, nil
 }
 
+// readDatabase opens DATABASE_READ_URL, the read replica, or returns nil
+// (reads then go to the primary) when it is unset.
+func readDatabase(ctx context.Context, o db.Options) (*sqlx.DB, func(), error) {
+	url := os.Getenv("DATABASE_READ_URL")
+	if url == "" {
+		return nil, func() {}, nil
+	}
+	o.ApplicationName = "gpec-read"
+	d, err := db.Open(ctx, url, o)
+	if err != nil {
+		return nil, nil, fmt.Errorf("DATABASE_READ_URL: %w", err)
+	}
+	return d, func() { d.Close() }, nil
+}
+
 // poolOptions reads the pool and session limits from the environment.
 func poolOptions() db.Options {
 	return db.Options{

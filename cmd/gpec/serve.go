@@ -72,19 +72,41 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens["admin"])
 	}
+	read, stopRead, err := readDatabase(ctx, poolOptions())
+	if err != nil {
+		return err
+	}
+	defer stopRead()
+	metricsAddr := os.Getenv("GPEC_METRICS_ADDR")
 	srv := server.New(d, server.Config{
 		Production:      *production,
 		GraphiQL:        *graphiqlOn,
 		GraphiQLQuery:   exampleQuery,
 		GraphiQLHeaders: headers,
 		Log:             log,
+		ReadDB:          read,
+		SeparateMetrics: metricsAddr != "",
 	})
 	var shuttingDown atomic.Bool
 	srv.SetReady(func() bool { return !shuttingDown.Load() })
-	hs := &http.Server{Addr: *addr, Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
+	}
+	if metricsAddr != "" {
+		mln, err := net.Listen("tcp", metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("GPEC_METRICS_ADDR: %w", err)
+		}
+		// Scrapes need no graceful shutdown: the listener dies with the process.
+		go func() {
+			ms := &http.Server{Handler: srv.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+			if err := ms.Serve(mln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener", "err", err.Error())
+			}
+		}()
+		log.Info("serving metrics", "addr", mln.Addr().String())
 	}
 	fmt.Fprintf(os.Stderr, "\ngpec is serving on http://%s/  (GraphiQL at /, API at /graphql; Ctrl-C stops it)\n", ln.Addr())
 	if tokens != nil {
@@ -99,21 +121,10 @@ func runServe(ctx context.Context, args []string) error {
 		}
 	}
 	fmt.Fprintln(os.Stderr)
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	// Readiness turns false first so a load balancer stops sending traffic,
-	// then in-flight requests get time to finish.
-	shuttingDown.Store(true)
-	log.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return server.Run(ctx, ln, srv.Handler(), server.RunOptions{
+		Draining:   func() { shuttingDown.Store(true) },
+		DrainDelay: envDuration("GPEC_DRAIN_DELAY", 0),
+		Grace:      envDuration("GPEC_SHUTDOWN_GRACE", 20*time.Second),
+		Log:        log,
+	})
 }

@@ -2,13 +2,13 @@ package db
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq" // the PostgreSQL driver
 )
 
 // Options tune a pool. Zero values take the defaults.
@@ -53,13 +53,19 @@ func Open(ctx context.Context, dsn string, o Options) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlx.Open("postgres", full)
+	connector, err := newLiveConnector(full)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("database URL %s: %w", Redact(dsn), err)
 	}
+	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
 	db.SetMaxOpenConns(o.MaxOpen)
 	db.SetMaxIdleConns(o.MaxIdle)
+	// Idle connections are closed after a while so that a quiet service
+	// does not hold backends (and a dead connection is found by liveness
+	// anyway); a lifetime bound lets a failover or a changed DNS name
+	// reach every connection eventually.
 	db.SetConnMaxIdleTime(5 * time.Minute)
+	db.SetConnMaxLifetime(time.Hour)
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {

@@ -28,7 +28,7 @@ func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	var res *aggregates.Result
 	if err == nil {
-		res, err = aggregates.Compute(r.Context(), s.DB, q)
+		res, err = aggregates.Compute(r.Context(), s.Read, q)
 	}
 	if err != nil {
 		s.writeDomainError(w, r, err)

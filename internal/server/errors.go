@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -13,24 +11,16 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/observe"
 )
 
-type requestIDKey struct{}
-
-func newRequestID() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// RequestID returns the id of the request ctx belongs to.
+// RequestID returns the id of the request ctx belongs to (also in its
+// X-Request-Id header and its log line).
 func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-func withRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
+	if r := observe.FromContext(ctx); r != nil {
+		return r.ID
+	}
+	return ""
 }
 
 // presentError maps an error once, at the edge: a domain error shows its

@@ -35,7 +35,7 @@ func (s *Server) exportKind(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="gpec-%s-%s.csv"`, kind, time.Now().UTC().Format("2006-01-02")))
-	if err := export.ExportKind(r.Context(), s.DB, kind, w); err != nil && !errors.Is(err, r.Context().Err()) {
+	if err := export.ExportKind(r.Context(), s.Read, kind, w); err != nil && !errors.Is(err, r.Context().Err()) {
 		// Headers are gone already: log, and cut the body so the client sees a failure.
 		s.cfg.Log.ErrorContext(r.Context(), "export failed", "request_id", RequestID(r.Context()), "kind", kind, "err", err.Error())
 		panic(http.ErrAbortHandler)
