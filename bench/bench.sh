@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# make bench: seed or reuse a dataset, measure gpec, the SQL floor and
+# PostGraphile under hey, time the import, and update BENCHMARKS.md.
+# See bench/README.md for the variables.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SCALE=${BENCH_SCALE:-national}
+DIR=${GPEC_BENCH_DIR:-.gpec/bench}
+DURATION=${BENCH_DURATION:-10s}
+CONC=${BENCH_CONCURRENCY:-1,8,32}
+GPEC_ADDR=${BENCH_GPEC_ADDR:-127.0.0.1:8091}
+PEER_PORT=${BENCH_PEER_PORT:-5678}
+PEER=${BENCH_PEER:-1}
+REPORT=${BENCH_REPORT:-BENCHMARKS.md}
+OUT=$DIR/out/$SCALE
+mkdir -p "$OUT"
+DIR=$(cd "$DIR" && pwd)
+OUT=$DIR/out/$SCALE
+export GPEC_DATA_DIR=$DIR
+
+step() { printf '\n== %s (load %s)\n' "$*" "$(cut -d' ' -f1-3 /proc/loadavg)" >&2; }
+as_root() { [ "$(id -u)" = 0 ]; }
+apt_install() {
+  if as_root && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@" >&2
+  else
+    echo "bench: please install $* (Debian packages)" >&2
+    return 1
+  fi
+}
+
+step "tools"
+command -v hey >/dev/null || apt_install hey
+command -v psql >/dev/null || apt_install postgresql-client
+[ -x /usr/bin/time ] || apt_install time
+if [ "$PEER" = 1 ] && ! command -v npm >/dev/null; then
+  apt_install nodejs npm || { echo "bench: no npm, measuring without the peer" >&2; PEER=0; }
+fi
+
+step "build"
+go build -o "$DIR/gpec" ./cmd/gpec
+go build -o "$DIR/runner" ./bench/runner
+GPEC=$DIR/gpec
+
+step "database"
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  DB=$BENCH_DATABASE_URL
+  PGPID=${BENCH_PG_PID:-0}   # the postmaster's pid, for PostgreSQL's CPU; 0 = not measured
+else
+  DB=$("$GPEC" bench pg -db "gpec_bench_$SCALE")
+  PGPID=$("$GPEC" bench pg -pid)
+fi
+employees=$(DATABASE_URL=$DB "$GPEC" bench prepare)
+if [ "$employees" = 0 ]; then
+  SEED=$DIR/seed-$SCALE
+  if [ ! -f "$SEED/employee_skills.csv" ]; then
+    step "seed $SCALE"
+    "$GPEC" seed -scale "$SCALE" -out "$SEED"
+  fi
+  step "import $SCALE: raw COPY, then gpec import"
+  "$DIR/runner" import -dir "$SEED" -gpec "$GPEC" -db "$DB" -out "$OUT/import.json"
+  step "vacuum analyze"
+  psql -X -q -d "$DB" -c "VACUUM (ANALYZE)"
+else
+  echo "bench: reusing the $SCALE dataset ($employees employees) in $DB" >&2
+  [ -f "$OUT/import.json" ] || echo "bench: no import figures kept for it: the report will say so" >&2
+fi
+psql -X -q -d "$DB" -f bench/peer/schema.sql
+DATABASE_URL=$DB "$GPEC" bench vars -out "$OUT/vars.json"
+TOKEN=$(DATABASE_URL=$DB "$GPEC" token create -role admin -label bench -expires 24h 2>/dev/null)
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  if [ -z "${BENCH_DATABASE_URL:-}" ] && [ "${BENCH_KEEP_PG:-0}" != 1 ]; then
+    "$GPEC" bench pg -stop >/dev/null 2>&1 || true
+  fi
+}
+trap cleanup EXIT
+
+step "start gpec"
+DATABASE_URL=$DB "$GPEC" bench serve -addr "$GPEC_ADDR" >"$OUT/gpec.log" 2>&1 &
+GPEC_PID=$!
+pids+=("$GPEC_PID")
+
+PEER_ARGS=()
+if [ "$PEER" = 1 ]; then
+  step "start PostGraphile"
+  PEER_DIR=$DIR/peer
+  if [ ! -x "$PEER_DIR/node_modules/.bin/postgraphile" ]; then
+    mkdir -p "$PEER_DIR"
+    [ -f "$PEER_DIR/package.json" ] || echo '{"name":"gpec-bench-peer","private":true}' >"$PEER_DIR/package.json"
+    (cd "$PEER_DIR" && npm install --no-audit --no-fund postgraphile@4.14.1 @graphile/pg-aggregates@0.1.1 \
+      postgraphile-plugin-connection-filter@2.3.0 >&2)
+  fi
+  # The .bin entry is a node script: exec keeps one process, node, whose pid we measure.
+  "$PEER_DIR/node_modules/.bin/postgraphile" -c "$DB" -s public,bench_peer -n 127.0.0.1 -p "$PEER_PORT" \
+    --append-plugins @graphile/pg-aggregates,postgraphile-plugin-connection-filter \
+    --dynamic-json --disable-query-log >"$OUT/peer.log" 2>&1 &
+  PEER_PID=$!
+  pids+=("$PEER_PID")
+  PEER_ARGS=(-peer "http://127.0.0.1:$PEER_PORT/graphql" -peer-pid "$PEER_PID"
+    -meta "postgraphile=$(node -p "require('$PEER_DIR/node_modules/postgraphile/package.json').version")"
+    -meta "pgAggregates=$(node -p "require('$PEER_DIR/node_modules/@graphile/pg-aggregates/package.json').version")"
+    -meta "connectionFilter=$(node -p "require('$PEER_DIR/node_modules/postgraphile-plugin-connection-filter/package.json').version")"
+    -meta "node=$(node --version)")
+fi
+
+for i in $(seq 1 120); do
+  ok=1
+  curl -fsS "http://$GPEC_ADDR/healthz" >/dev/null 2>&1 || ok=0
+  if [ "$PEER" = 1 ]; then
+    curl -fsS -H 'Content-Type: application/json' -d '{"query":"{__typename}"}' \
+      "http://127.0.0.1:$PEER_PORT/graphql" >/dev/null 2>&1 || ok=0
+  fi
+  [ $ok = 1 ] && break
+  sleep 1
+done
+
+step "load: $CONC × $DURATION per query and target"
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
+command="make bench"
+[ "$SCALE" = national ] || command="BENCH_SCALE=$SCALE make bench"
+"$DIR/runner" load -bench bench -vars "$OUT/vars.json" -gpec "http://$GPEC_ADDR/graphql" -token "$TOKEN" \
+  -db "$DB" -gpec-pid "$GPEC_PID" -pg-pid "$PGPID" -c "$CONC" -d "$DURATION" -out "$OUT/results.json" \
+  -meta "scale=$SCALE" -meta "commit=$commit" -meta "go=$(go env GOVERSION)" -meta "command=$command" \
+  -meta "hey=$(dpkg-query -W -f '${Version}' hey 2>/dev/null || echo '?')" \
+  ${BENCH_ONLY:+-only "$BENCH_ONLY"} "${PEER_ARGS[@]}"
+
+step "report"
+imp=()
+[ -f "$OUT/import.json" ] && imp=(-import "$OUT/import.json")
+"$DIR/runner" report -results "$OUT/results.json" "${imp[@]}" -scale "$SCALE" -out "$REPORT"
+echo "bench: wrote $REPORT (section $SCALE); raw figures in $OUT" >&2
