@@ -53,9 +53,16 @@ type format struct {
 	// company-scoped caller.
 	sirenCol string
 	checks   []check
-	// merge is INSERT … SELECT … FROM {stage} s … ON CONFLICT … DO UPDATE …
-	// WHERE … IS DISTINCT FROM …, without RETURNING.
-	merge string
+	merge    merge
+}
+
+// merge says how good staged rows become rows of the target table: sel
+// computes the target's key columns then its other columns (cols) from the
+// staging table s and the tables of join, which resolve codes to ids. The
+// key is a unique key of the target. See run.merge for the statements.
+type merge struct {
+	key, cols, sel []string
+	join           string
 }
 
 func (f *format) colNames() []string {
@@ -256,10 +263,11 @@ func init() {
 			`s.parent_code IS NOT NULL
 			 AND NOT EXISTS (SELECT 1 FROM territories t WHERE t.level = ` + parentLevel + ` AND t.code = s.parent_code)
 			 AND NOT EXISTS (SELECT 1 FROM {stage} p WHERE NOT p.bad AND p.level = ` + parentLevel + ` AND p.code = s.parent_code)`}},
-		merge: `INSERT INTO territories (level, code, name, parent_code)
-			SELECT s.level, s.code, s.name, s.parent_code FROM {stage} s WHERE NOT s.bad
-			ON CONFLICT (level, code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code
-			WHERE (territories.name, territories.parent_code) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_code)`,
+		merge: merge{
+			key:  []string{"level", "code"},
+			cols: []string{"name", "parent_code"},
+			sel:  []string{"s.level", "s.code", "s.name", "s.parent_code"},
+		},
 	}
 	roleFamilies = &format{
 		kind: "role_families", table: "role_families",
@@ -278,10 +286,11 @@ func init() {
 			`s.parent_code IS NOT NULL
 			 AND NOT EXISTS (SELECT 1 FROM role_families f WHERE f.code = s.parent_code)
 			 AND NOT EXISTS (SELECT 1 FROM {stage} p WHERE NOT p.bad AND p.code = s.parent_code)`}},
-		merge: `INSERT INTO role_families (code, title, parent_code)
-			SELECT s.code, s.title, s.parent_code FROM {stage} s WHERE NOT s.bad
-			ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, parent_code = EXCLUDED.parent_code
-			WHERE (role_families.title, role_families.parent_code) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.parent_code)`,
+		merge: merge{
+			key:  []string{"code"},
+			cols: []string{"title", "parent_code"},
+			sel:  []string{"s.code", "s.title", "s.parent_code"},
+		},
 	}
 	roles := &format{
 		kind: "roles", table: "roles",
@@ -290,10 +299,11 @@ func init() {
 			{name: "title", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
 			{name: "family", sqlType: "text", parse: nonEmptyText(maxText)},
 		},
-		merge: `INSERT INTO roles (code, title, family)
-			SELECT s.code, s.title, s.family FROM {stage} s WHERE NOT s.bad
-			ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, family = EXCLUDED.family
-			WHERE (roles.title, roles.family) IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.family)`,
+		merge: merge{
+			key:  []string{"code"},
+			cols: []string{"title", "family"},
+			sel:  []string{"s.code", "s.title", "s.family"},
+		},
 	}
 	skills := &format{
 		kind: "skills", table: "skills",
@@ -303,10 +313,11 @@ func init() {
 			{name: "kind", sqlType: "text", required: true, parse: with(ident.SkillKind)},
 			{name: "category", sqlType: "text", parse: nonEmptyText(maxText)},
 		},
-		merge: `INSERT INTO skills (code, name, kind, category)
-			SELECT s.code, s.name, s.kind, s.category FROM {stage} s WHERE NOT s.bad
-			ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, category = EXCLUDED.category
-			WHERE (skills.name, skills.kind, skills.category) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.category)`,
+		merge: merge{
+			key:  []string{"code"},
+			cols: []string{"name", "kind", "category"},
+			sel:  []string{"s.code", "s.name", "s.kind", "s.category"},
+		},
 	}
 	roleSkills := &format{
 		kind: "role_skills", table: "role_skills",
@@ -317,11 +328,12 @@ func init() {
 			{name: "essential", sqlType: "boolean", required: true, parse: boolean},
 		},
 		checks: []check{roleExists, skillExists},
-		merge: `INSERT INTO role_skills (role_id, skill_id, level, essential)
-			SELECT r.id, k.id, s.level, s.essential FROM {stage} s
-			JOIN roles r ON r.code = s.role_code JOIN skills k ON k.code = s.skill_code WHERE NOT s.bad
-			ON CONFLICT (role_id, skill_id) DO UPDATE SET level = EXCLUDED.level, essential = EXCLUDED.essential
-			WHERE (role_skills.level, role_skills.essential) IS DISTINCT FROM (EXCLUDED.level, EXCLUDED.essential)`,
+		merge: merge{
+			key:  []string{"role_id", "skill_id"},
+			cols: []string{"level", "essential"},
+			sel:  []string{"r.id", "k.id", "s.level", "s.essential"},
+			join: `JOIN roles r ON r.code = s.role_code JOIN skills k ON k.code = s.skill_code`,
+		},
 	}
 	poles := &format{
 		kind: "poles", table: "poles",
@@ -335,13 +347,11 @@ func init() {
 		},
 		checks: []check{{"region_code", "s.region_code", `'unknown region'`,
 			`NOT EXISTS (SELECT 1 FROM territories t WHERE t.level = 'region' AND t.code = s.region_code)`}},
-		merge: `INSERT INTO poles (id, name, kind, region_code, themes, website)
-			SELECT s.id, s.name, s.kind, s.region_code, COALESCE(string_to_array(s.themes, '|'), '{}'), s.website
-			FROM {stage} s WHERE NOT s.bad
-			ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, region_code = EXCLUDED.region_code,
-			  themes = EXCLUDED.themes, website = EXCLUDED.website
-			WHERE (poles.name, poles.kind, poles.region_code, poles.themes, poles.website)
-			  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.region_code, EXCLUDED.themes, EXCLUDED.website)`,
+		merge: merge{
+			key:  []string{"id"},
+			cols: []string{"name", "kind", "region_code", "themes", "website"},
+			sel:  []string{"s.id", "s.name", "s.kind", "s.region_code", "COALESCE(string_to_array(s.themes, '|'), '{}')", "s.website"},
+		},
 	}
 	companies := &format{
 		kind: "companies", table: "companies", sirenCol: "siren",
@@ -351,11 +361,11 @@ func init() {
 			{name: "naf", sqlType: "text", parse: with(ident.NAF)},
 			{name: "founded_year", sqlType: "bigint", parse: intIn(1600, 2200, "a founding year is between 1600 and 2200")},
 		},
-		merge: `INSERT INTO companies (siren, name, naf, founded_year)
-			SELECT s.siren, s.name, s.naf, s.founded_year FROM {stage} s WHERE NOT s.bad
-			ON CONFLICT (siren) DO UPDATE SET name = EXCLUDED.name, naf = EXCLUDED.naf, founded_year = EXCLUDED.founded_year
-			WHERE (companies.name, companies.naf, companies.founded_year)
-			  IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.naf, EXCLUDED.founded_year)`,
+		merge: merge{
+			key:  []string{"siren"},
+			cols: []string{"name", "naf", "founded_year"},
+			sel:  []string{"s.siren", "s.name", "s.naf", "s.founded_year"},
+		},
 	}
 	memberships = &format{
 		kind: "memberships", table: "memberships",
@@ -377,10 +387,11 @@ func init() {
 			{"pole_id", "s.pole_id", `'unknown pole'`, `NOT EXISTS (SELECT 1 FROM poles p WHERE p.id = s.pole_id)`},
 			companyExists,
 		},
-		merge: `INSERT INTO memberships (pole_id, siren, since, until)
-			SELECT s.pole_id, s.siren, s.since, s.until FROM {stage} s WHERE NOT s.bad
-			ON CONFLICT (pole_id, siren, since) DO UPDATE SET until = EXCLUDED.until
-			WHERE memberships.until IS DISTINCT FROM EXCLUDED.until`,
+		merge: merge{
+			key:  []string{"pole_id", "siren", "since"},
+			cols: []string{"until"},
+			sel:  []string{"s.pole_id", "s.siren", "s.since", "s.until"},
+		},
 	}
 	sites = &format{
 		kind: "sites", table: "sites", sirenCol: "siren",
@@ -392,10 +403,11 @@ func init() {
 		},
 		rowCheck: siretOf("siret", "siren", func() *format { return sites }),
 		checks:   []check{companyExists, placeExists},
-		merge: `INSERT INTO sites (siret, siren, name, territory_code)
-			SELECT s.siret, s.siren, s.name, s.territory_code FROM {stage} s WHERE NOT s.bad
-			ON CONFLICT (siret) DO UPDATE SET siren = EXCLUDED.siren, name = EXCLUDED.name, territory_code = EXCLUDED.territory_code
-			WHERE (sites.siren, sites.name, sites.territory_code) IS DISTINCT FROM (EXCLUDED.siren, EXCLUDED.name, EXCLUDED.territory_code)`,
+		merge: merge{
+			key:  []string{"siret"},
+			cols: []string{"siren", "name", "territory_code"},
+			sel:  []string{"s.siret", "s.siren", "s.name", "s.territory_code"},
+		},
 	}
 	employees = &format{
 		kind: "employees", table: "employees", sirenCol: "siren",
@@ -420,13 +432,12 @@ func init() {
 			return "", nil
 		},
 		checks: []check{companyExists, siteExists, roleExists},
-		merge: `INSERT INTO employees (siren, employee_ref, siret, role_id, birth_year, entry_date, exit_date)
-			SELECT s.siren, s.employee_ref, s.siret, r.id, s.birth_year, s.entry_date, s.exit_date
-			FROM {stage} s JOIN roles r ON r.code = s.role_code WHERE NOT s.bad
-			ON CONFLICT (siren, employee_ref) DO UPDATE SET siret = EXCLUDED.siret, role_id = EXCLUDED.role_id,
-			  birth_year = EXCLUDED.birth_year, entry_date = EXCLUDED.entry_date, exit_date = EXCLUDED.exit_date
-			WHERE (employees.siret, employees.role_id, employees.birth_year, employees.entry_date, employees.exit_date)
-			  IS DISTINCT FROM (EXCLUDED.siret, EXCLUDED.role_id, EXCLUDED.birth_year, EXCLUDED.entry_date, EXCLUDED.exit_date)`,
+		merge: merge{
+			key:  []string{"siren", "employee_ref"},
+			cols: []string{"siret", "role_id", "birth_year", "entry_date", "exit_date"},
+			sel:  []string{"s.siren", "s.employee_ref", "s.siret", "r.id", "s.birth_year", "s.entry_date", "s.exit_date"},
+			join: `JOIN roles r ON r.code = s.role_code`,
+		},
 	}
 	employeeSkills := &format{
 		kind: "employee_skills", table: "employee_skills", sirenCol: "siren",
@@ -441,12 +452,12 @@ func init() {
 				`NOT EXISTS (SELECT 1 FROM employees e WHERE e.siren = s.siren AND e.employee_ref = s.employee_ref)`},
 			skillExists,
 		},
-		merge: `INSERT INTO employee_skills (employee_id, skill_id, level)
-			SELECT e.id, k.id, s.level FROM {stage} s
-			JOIN employees e ON e.siren = s.siren AND e.employee_ref = s.employee_ref
-			JOIN skills k ON k.code = s.skill_code WHERE NOT s.bad
-			ON CONFLICT (employee_id, skill_id) DO UPDATE SET level = EXCLUDED.level
-			WHERE employee_skills.level IS DISTINCT FROM EXCLUDED.level`,
+		merge: merge{
+			key:  []string{"employee_id", "skill_id"},
+			cols: []string{"level"},
+			sel:  []string{"e.id", "k.id", "s.level"},
+			join: `JOIN employees e ON e.siren = s.siren AND e.employee_ref = s.employee_ref JOIN skills k ON k.code = s.skill_code`,
+		},
 	}
 	needs := &format{
 		kind: "needs", table: "needs", sirenCol: "siret",
@@ -457,11 +468,12 @@ func init() {
 			{name: "headcount", sqlType: "bigint", required: true, parse: intIn(0, math.MaxInt32, "a headcount is a whole number, 0 or more")},
 		},
 		checks: []check{siteExists, roleExists},
-		merge: `INSERT INTO needs (siret, role_id, horizon_year, headcount)
-			SELECT s.siret, r.id, s.horizon_year, s.headcount FROM {stage} s
-			JOIN roles r ON r.code = s.role_code WHERE NOT s.bad
-			ON CONFLICT (siret, role_id, horizon_year) DO UPDATE SET headcount = EXCLUDED.headcount
-			WHERE needs.headcount IS DISTINCT FROM EXCLUDED.headcount`,
+		merge: merge{
+			key:  []string{"siret", "role_id", "horizon_year"},
+			cols: []string{"headcount"},
+			sel:  []string{"s.siret", "r.id", "s.horizon_year", "s.headcount"},
+			join: `JOIN roles r ON r.code = s.role_code`,
+		},
 	}
 	trainings := &format{
 		kind: "trainings", table: "trainings",
@@ -475,13 +487,11 @@ func init() {
 			{name: "cost_eur", sqlType: "numeric", parse: decimal(10, 2, false)},
 		},
 		checks: []check{placeExists},
-		merge: `INSERT INTO trainings (id, provider, title, territory_code, modality, duration_hours, cost_eur)
-			SELECT s.id, s.provider, s.title, s.territory_code, s.modality, s.duration_hours, s.cost_eur FROM {stage} s WHERE NOT s.bad
-			ON CONFLICT (id) DO UPDATE SET provider = EXCLUDED.provider, title = EXCLUDED.title,
-			  territory_code = EXCLUDED.territory_code, modality = EXCLUDED.modality,
-			  duration_hours = EXCLUDED.duration_hours, cost_eur = EXCLUDED.cost_eur
-			WHERE (trainings.provider, trainings.title, trainings.territory_code, trainings.modality, trainings.duration_hours, trainings.cost_eur)
-			  IS DISTINCT FROM (EXCLUDED.provider, EXCLUDED.title, EXCLUDED.territory_code, EXCLUDED.modality, EXCLUDED.duration_hours, EXCLUDED.cost_eur)`,
+		merge: merge{
+			key:  []string{"id"},
+			cols: []string{"provider", "title", "territory_code", "modality", "duration_hours", "cost_eur"},
+			sel:  []string{"s.id", "s.provider", "s.title", "s.territory_code", "s.modality", "s.duration_hours", "s.cost_eur"},
+		},
 	}
 	trainingSkills := &format{
 		kind: "training_skills", table: "training_skills",
@@ -494,11 +504,12 @@ func init() {
 			{"training_id", "s.training_id", `'unknown training'`, `NOT EXISTS (SELECT 1 FROM trainings t WHERE t.id = s.training_id)`},
 			skillExists,
 		},
-		merge: `INSERT INTO training_skills (training_id, skill_id, level)
-			SELECT s.training_id, k.id, s.level FROM {stage} s
-			JOIN skills k ON k.code = s.skill_code WHERE NOT s.bad
-			ON CONFLICT (training_id, skill_id) DO UPDATE SET level = EXCLUDED.level
-			WHERE training_skills.level IS DISTINCT FROM EXCLUDED.level`,
+		merge: merge{
+			key:  []string{"training_id", "skill_id"},
+			cols: []string{"level"},
+			sel:  []string{"s.training_id", "k.id", "s.level"},
+			join: `JOIN skills k ON k.code = s.skill_code`,
+		},
 	}
 	// Dependency order: a kind comes after every kind its rows name.
 	formats = []*format{territories, roleFamilies, roles, skills, roleSkills, poles, companies,
