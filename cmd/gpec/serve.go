@@ -47,6 +47,8 @@ func runServe(ctx context.Context, args []string) error {
 	demoDefault := os.Getenv("DATABASE_URL") == ""
 	demo := fs.Bool("demo", demoDefault, "load the small demo dataset when the database has no company (default: true without DATABASE_URL)")
 	graphiqlOn := fs.Bool("graphiql", envOr("GPEC_GRAPHIQL", "true") == "true", "serve GraphiQL at / (env GPEC_GRAPHIQL)")
+	allowDir := fs.String("allow-list", os.Getenv("GPEC_PERSISTED_QUERIES"),
+		"folder of *.graphql files: non-admin callers may run only these (env GPEC_PERSISTED_QUERIES)")
 	production := fs.Bool("production", envOr("GPEC_MODE", "development") == "production",
 		"production mode: introspection for admins only, no field suggestions (env GPEC_MODE=production)")
 	if err := fs.Parse(args); err != nil {
@@ -64,6 +66,13 @@ func runServe(ctx context.Context, args []string) error {
 	if err := bootstrap(ctx, d, *demo); err != nil {
 		return err
 	}
+	var allowList server.AllowList
+	if *allowDir != "" {
+		if allowList, err = server.LoadAllowList(*allowDir); err != nil {
+			return err
+		}
+		log.Info("allow-list mode: non-admin callers run only persisted queries", "queries", len(allowList), "dir", *allowDir)
+	}
 	headers := ""
 	var tokens map[string]string
 	if *demo {
@@ -80,6 +89,7 @@ func runServe(ctx context.Context, args []string) error {
 	metricsAddr := os.Getenv("GPEC_METRICS_ADDR")
 	srv := server.New(d, server.Config{
 		Production:      *production,
+		AllowList:       allowList,
 		GraphiQL:        *graphiqlOn,
 		GraphiQLQuery:   exampleQuery,
 		GraphiQLHeaders: headers,

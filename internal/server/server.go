@@ -27,6 +27,9 @@ import (
 
 // Config tunes the service.
 type Config struct {
+	// AllowList, when set, restricts non-admin callers to these queries
+	// (persisted queries of production dashboards).
+	AllowList AllowList
 	// Production turns introspection off for everyone but admins and hides
 	// field suggestions ("did you mean") in validation errors.
 	Production bool
@@ -122,6 +125,10 @@ func (s *Server) GraphQL() http.Handler {
 	// First, so that it sees every response, refusals included.
 	srv.Use(observe.GraphQL{})
 	// Persisted queries first: the limits must see the query they stand for.
+	if s.cfg.AllowList != nil {
+		// Before the APQ extension: an allow-listed hash needs no prior registration.
+		srv.Use(allowListOnly{list: s.cfg.AllowList})
+	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	limits.Apply(srv, *s.cfg.Limits)
 	srv.Use(introspection{production: s.cfg.Production})

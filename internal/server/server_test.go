@@ -3,10 +3,14 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -374,4 +378,50 @@ func get(t *testing.T, h http.Handler, tok, path string) *httptest.ResponseRecor
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
+}
+
+func TestPersistedQueryAllowList(t *testing.T) {
+	d, _ := testdb.New(t)
+	fixture(t, d, 1)
+	dir := t.TempDir()
+	allowed := `{ poles { totalCount } }`
+	if err := os.WriteFile(filepath.Join(dir, "poles.graphql"), []byte(allowed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	list, err := server.LoadAllowList(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := server.New(d, server.Config{AllowList: list}).Handler()
+	manager := token(t, d, auth.RolePoleManager, auth.Scope{PoleID: "aerospace-valley"})
+	admin := token(t, d, auth.RoleAdmin, auth.Scope{})
+	sum := sha256.Sum256([]byte(allowed))
+	hash := hex.EncodeToString(sum[:])
+
+	byHash := func(tok, hash string) gqlResponse {
+		body, _ := json.Marshal(map[string]any{"extensions": map[string]any{"persistedQuery": map[string]any{"version": 1, "sha256Hash": hash}}})
+		req := httptest.NewRequest(http.MethodPost, "/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		var out gqlResponse
+		_ = json.Unmarshal(rec.Body.Bytes(), &out)
+		return out
+	}
+	if res := byHash(manager, hash); len(res.Errors) > 0 || string(res.Data) != `{"poles":{"totalCount":1}}` {
+		t.Fatalf("allowed hash: %s %+v", res.Data, res.Errors)
+	}
+	if res := postAs(t, h, manager, allowed); len(res.Errors) > 0 {
+		t.Fatalf("allowed text: %+v", res.Errors)
+	}
+	if res := postAs(t, h, manager, `{ roles { totalCount } }`); len(res.Errors) == 0 || res.Errors[0].Extensions["code"] != "PERSISTED_QUERY_NOT_ALLOWED" {
+		t.Fatalf("other text: %s %+v", res.Data, res.Errors)
+	}
+	if res := byHash(manager, strings.Repeat("0", 64)); len(res.Errors) == 0 || res.Errors[0].Extensions["code"] != "PERSISTED_QUERY_NOT_FOUND" {
+		t.Fatalf("unknown hash: %+v", res.Errors)
+	}
+	if res := postAs(t, h, admin, `{ roles { totalCount } }`); len(res.Errors) > 0 {
+		t.Fatalf("admin ad hoc: %+v", res.Errors)
+	}
 }
