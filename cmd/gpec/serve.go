@@ -21,22 +21,26 @@ func init() {
 }
 
 const exampleQuery = `# Welcome to gpec. Press the run button (or Ctrl-Enter).
+# The skills strategy of a pole at 2029; docs/queries.md has many more.
 {
   pole(id: "aerospace-valley") {
     name
     region { name }
+    skillGaps(horizon: 2029, first: 5) {
+      skill { name } required qualified gap coverage upskillable
+      trainingsNear(first: 2) { distance training { title provider territory { name } } }
+    }
     members(first: 5) {
       totalCount
       edges { node { name naf
-        sites { siret territory { name parent { name } } } } }
+        sites { siret territory { name parent { name } } }
+        roleGaps(horizon: 2029, first: 3) { role { title } headcount stayers target roleGap } } }
     }
-  }
-  role(code: "H1206") {
-    title
-    requiredSkills(essentialOnly: true) {
-      level
-      skill { name trainings(first: 3) { edges { node { level training { title provider } } } } }
+    strategy(horizon: 2029) {
+      criticalSkills(first: 5) { skill { name } gap companiesWithGap }
+      sharedTrainingOpportunities(first: 5) { department { name } skill { name } companies learners }
     }
+    employment(year: 2025) { companies createdJobsShare maintainedJobsShare }
   }
 }
 `
