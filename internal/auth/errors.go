@@ -1,10 +1,10 @@
 package auth
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/httpjson"
 )
 
 // Errors are *domain.Error, the project's one user-facing error type, so
@@ -21,21 +21,7 @@ const CodeRateLimited = "RATE_LIMITED"
 
 func errorf(code, msg string) *domain.Error { return &domain.Error{Code: code, Message: msg} }
 
-// WriteError writes a GraphQL-shaped error body, so that clients parse one
-// format whether the request was refused before or by the GraphQL layer.
+// WriteError writes a GraphQL-shaped error body (see internal/httpjson).
 func WriteError(w http.ResponseWriter, status int, code, message string) {
-	type ext struct {
-		Code string `json:"code"`
-	}
-	type item struct {
-		Message    string `json:"message"`
-		Extensions ext    `json:"extensions"`
-	}
-	body, _ := json.Marshal(struct {
-		Errors []item `json:"errors"`
-	}{[]item{{message, ext{code}}}})
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	httpjson.Error(w, status, code, message)
 }

@@ -3,7 +3,6 @@ package limits
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/gpec-project/gpec/internal/httpjson"
 )
 
 // Extensions returns the gqlgen extensions enforcing cfg, in the order to
@@ -58,7 +59,7 @@ func HTTPMiddleware(cfg Config, next http.Handler) http.Handler {
 		switch r.Method {
 		case http.MethodGet:
 			if cfg.MaxBodyBytes > 0 && int64(len(r.URL.RawQuery)) > cfg.MaxBodyBytes {
-				writeError(w, http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+				httpjson.Error(w, http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
 					fmt.Sprintf("the query string is larger than %d bytes; send large queries with POST", cfg.MaxBodyBytes))
 				return
 			}
@@ -69,7 +70,7 @@ func HTTPMiddleware(cfg Config, next http.Handler) http.Handler {
 		case http.MethodOptions:
 		default:
 			w.Header().Set("Allow", "GET, POST, OPTIONS")
-			writeError(w, http.StatusMethodNotAllowed, CodeBadRequest, "use POST (or GET for queries)")
+			httpjson.Error(w, http.StatusMethodNotAllowed, CodeBadRequest, "use POST (or GET for queries)")
 			return
 		}
 		ctx := context.WithValue(r.Context(), methodKey{}, r.Method)
@@ -85,7 +86,7 @@ func HTTPMiddleware(cfg Config, next http.Handler) http.Handler {
 // checkBody applies the POST rules, replacing r.Body with a bounded one.
 func checkBody(cfg Config, w http.ResponseWriter, r *http.Request) bool {
 	tooLarge := func(limit int64) bool {
-		writeError(w, http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+		httpjson.Error(w, http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
 			fmt.Sprintf("the request body is larger than %d bytes", limit))
 		return false
 	}
@@ -107,14 +108,14 @@ func checkBody(cfg Config, w http.ResponseWriter, r *http.Request) bool {
 		}
 		body, err := io.ReadAll(src)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
+			httpjson.Error(w, http.StatusBadRequest, CodeBadRequest, "the request body could not be read")
 			return false
 		}
 		if cfg.MaxBodyBytes > 0 && int64(len(body)) > cfg.MaxBodyBytes {
 			return tooLarge(cfg.MaxBodyBytes)
 		}
 		if first := bytes.TrimLeft(body, " \t\r\n"); len(first) > 0 && first[0] == '[' {
-			writeError(w, http.StatusBadRequest, CodeBadRequest,
+			httpjson.Error(w, http.StatusBadRequest, CodeBadRequest,
 				"batched requests (a JSON array) are not supported: send one operation per request, or alias several fields in one query")
 			return false
 		}
@@ -126,7 +127,7 @@ func checkBody(cfg Config, w http.ResponseWriter, r *http.Request) bool {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 	default:
-		writeError(w, http.StatusUnsupportedMediaType, CodeBadRequest,
+		httpjson.Error(w, http.StatusUnsupportedMediaType, CodeBadRequest,
 			"POST a GraphQL request as application/json (or multipart/form-data for uploads)")
 		return false
 	}
@@ -160,20 +161,4 @@ func ErrorPresenter(next graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc 
 		}
 		return next(ctx, err)
 	}
-}
-
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	type ext struct {
-		Code string `json:"code"`
-	}
-	type item struct {
-		Message    string `json:"message"`
-		Extensions ext    `json:"extensions"`
-	}
-	body, _ := json.Marshal(struct {
-		Errors []item `json:"errors"`
-	}{[]item{{message, ext{code}}}})
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }

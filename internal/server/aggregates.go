@@ -9,6 +9,7 @@ import (
 	"github.com/gpec-project/gpec/internal/access"
 	"github.com/gpec-project/gpec/internal/aggregates"
 	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/ident"
 )
 
@@ -19,7 +20,7 @@ import (
 func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeJSONError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET")
+		httpjson.Error(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET")
 		return
 	}
 	q, err := aggregatesQuery(r)
@@ -83,5 +84,5 @@ func (s *Server) writeDomainError(w http.ResponseWriter, r *http.Request, err er
 		status, msg = 500, "internal error (request "+RequestID(r.Context())+")"
 		s.cfg.Log.ErrorContext(r.Context(), "internal error", "request_id", RequestID(r.Context()), "err", err.Error())
 	}
-	writeJSONError(w, status, code, msg)
+	httpjson.Error(w, status, code, msg)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gpec-project/gpec/internal/access"
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/export"
+	"github.com/gpec-project/gpec/internal/httpjson"
 )
 
 // exportKind serves GET /export/{kind}.csv: one kind in its import format,
@@ -17,7 +18,7 @@ import (
 func (s *Server) exportKind(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeJSONError(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET")
+		httpjson.Error(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET")
 		return
 	}
 	if err := access.Admin(r.Context()); err != nil {
@@ -30,7 +31,7 @@ func (s *Server) exportKind(w http.ResponseWriter, r *http.Request) {
 		known = known || k == kind
 	}
 	if !known {
-		writeJSONError(w, http.StatusNotFound, domain.CodeNotFound, fmt.Sprintf("no export kind %q; kinds: %s", kind, strings.Join(export.Kinds(), ", ")))
+		httpjson.Error(w, http.StatusNotFound, domain.CodeNotFound, fmt.Sprintf("no export kind %q; kinds: %s", kind, strings.Join(export.Kinds(), ", ")))
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -40,8 +41,4 @@ func (s *Server) exportKind(w http.ResponseWriter, r *http.Request) {
 		s.cfg.Log.ErrorContext(r.Context(), "export failed", "request_id", RequestID(r.Context()), "kind", kind, "err", err.Error())
 		panic(http.ErrAbortHandler)
 	}
-}
-
-func writeJSONError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}}})
 }

@@ -57,7 +57,7 @@ var _ interface {
 	graphql.OperationParameterMutator
 } = allowListOnly{}
 
-func (allowListOnly) ExtensionName() string                  { return "GpecAllowList" }
+func (allowListOnly) ExtensionName() string                   { return "GpecAllowList" }
 func (allowListOnly) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (a allowListOnly) MutateOperationParameters(ctx context.Context, raw *graphql.RawParams) *gqlerror.Error {

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -19,6 +18,7 @@ import (
 	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/graphiql"
+	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/limits"
 	"github.com/gpec-project/gpec/internal/migrate"
 	"github.com/gpec-project/gpec/internal/observe"
@@ -162,7 +162,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		mux.Handle("/metrics", s.MetricsHandler())
 	}
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+		httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
 	mux.HandleFunc("/readyz", s.readyz)
 	if s.cfg.GraphiQL {
@@ -201,28 +201,22 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if s.ready != nil && !s.ready() {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting down"})
+		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting down"})
 		return
 	}
 	if err := s.DB.PingContext(ctx); err != nil {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "database unreachable"})
+		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "database unreachable"})
 		return
 	}
 	if s.Read != s.DB {
 		if err := s.Read.PingContext(ctx); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "read replica unreachable"})
+			httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "read replica unreachable"})
 			return
 		}
 	}
 	if n, err := migrate.Pending(ctx, s.DB.DB); err != nil || n > 0 {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "pending": n})
+		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "pending": n})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready"})
-}
-
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+	httpjson.Write(w, http.StatusOK, map[string]any{"status": "ready"})
 }
