@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpec-project/gpec/internal/csvio"
+
 	"github.com/gpec-project/gpec/internal/domain"
 )
 
@@ -79,8 +81,8 @@ func csvRecord(kind string, d Dimension, c *Cell) []string {
 		coverage = strconv.FormatFloat(*f.Coverage, 'f', 4, 64)
 	}
 	return []string{
-		kind, c.TerritoryLevel, neutralise(c.TerritoryCode), neutralise(c.TerritoryName),
-		string(d), neutralise(deref(c.DimensionCode)), neutralise(deref(c.DimensionLabel)),
+		kind, c.TerritoryLevel, csvio.Neutralise(c.TerritoryCode), csvio.Neutralise(c.TerritoryName),
+		string(d), csvio.Neutralise(deref(c.DimensionCode)), csvio.Neutralise(deref(c.DimensionLabel)),
 		number(f.Companies), number(f.Headcount), number(f.Departures), number(f.Target), number(f.RoleGap),
 		number(f.Required), number(f.Qualified), number(f.Gap), coverage,
 		strconv.FormatBool(f.Suppressed), reason,
@@ -99,21 +101,6 @@ func deref(p *string) string {
 		return ""
 	}
 	return *p
-}
-
-// neutralise prefixes a single quote to a text a spreadsheet would run as a
-// formula, and to one already made of quotes before such a character, so
-// that the quote can be told apart (csvio's rule, kept here to depend on no
-// import code).
-func neutralise(s string) string {
-	i := 0
-	for i < len(s) && s[i] == '\'' {
-		i++
-	}
-	if i < len(s) && strings.IndexByte("=+-@", s[i]) >= 0 {
-		return "'" + s
-	}
-	return s
 }
 
 // Filename names the CSV export of a query after what it holds, e.g.

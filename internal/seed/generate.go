@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gpec-project/gpec/internal/ident"
 )
 
 // Kinds lists the files Generate writes, in an import order where every
@@ -238,7 +240,7 @@ func (g *generator) planCompanies() {
 		c.founded = foundedYear(rng)
 		c.name = companyName(rng, c.naf[:2])
 		for {
-			c.siren = luhnComplete(strconv.Itoa(30000000 + rng.IntN(70000000)))
+			c.siren = ident.CompleteLuhn(strconv.Itoa(30000000 + rng.IntN(70000000)))
 			if !used[c.siren] {
 				used[c.siren] = true
 				break
@@ -400,7 +402,7 @@ func (g *generator) placeSites(rng *rand.Rand, c *company) {
 			w = 2.5
 		}
 		c.sites = append(c.sites, site{
-			siret:  luhnComplete(fmt.Sprintf("%s%04d", c.siren, nic)),
+			siret:  ident.CompleteLuhn(fmt.Sprintf("%s%04d", c.siren, nic)),
 			dept:   g.weightedDept(rng, r),
 			weight: w,
 		})

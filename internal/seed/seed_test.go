@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpec-project/gpec/internal/ident"
 	"github.com/gpec-project/gpec/internal/refdata"
 )
 
@@ -100,22 +101,6 @@ func TestParseScale(t *testing.T) {
 	}
 }
 
-func TestLuhn(t *testing.T) {
-	for _, s := range []string{"542051180", "732829320", "73282932000074"} {
-		if !luhnValid(s) {
-			t.Errorf("%s is Luhn-valid", s)
-		}
-	}
-	for _, s := range []string{"542051181", "73282932000075", "", "12a"} {
-		if luhnValid(s) {
-			t.Errorf("%q is not Luhn-valid", s)
-		}
-	}
-	if got := luhnComplete("54205118"); got != "542051180" {
-		t.Errorf("luhnComplete = %s", got)
-	}
-}
-
 func TestDeterminism(t *testing.T) {
 	a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
 	ctx := context.Background()
@@ -167,14 +152,14 @@ func TestIdentifiers(t *testing.T) {
 	sirens := map[string]bool{}
 	for _, c := range small.rows["companies"] {
 		s := c["siren"]
-		if len(s) != 9 || !luhnValid(s) || sirens[s] {
+		if ident.Siren(s) != nil || sirens[s] {
 			t.Errorf("bad or duplicate SIREN %q", s)
 		}
 		sirens[s] = true
 	}
 	sirets := map[string]bool{}
 	for _, s := range small.rows["sites"] {
-		if len(s["siret"]) != 14 || !luhnValid(s["siret"]) || s["siret"][:9] != s["siren"] || !sirens[s["siren"]] || sirets[s["siret"]] {
+		if ident.Siret(s["siret"]) != nil || s["siret"][:9] != s["siren"] || !sirens[s["siren"]] || sirets[s["siret"]] {
 			t.Errorf("bad SIRET %v", s)
 		}
 		sirets[s["siret"]] = true
