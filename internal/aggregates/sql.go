@@ -113,10 +113,14 @@ cell AS (
 		// requires; required and qualified are summed over those skills.
 		cte: `qual AS (
   -- Stayers holding the level their role requires; no assessment is level 0.
+  -- Each stayer's own assessments first, through the employee_id index
+  -- (OFFSET 0 keeps the lateral from being flattened): joined on skill_id
+  -- alone, req × employee_skills would be ~90 million rows at national scale.
   SELECT e.siret, e.role_id, r.skill_id, count(*)::int AS qualified
   FROM emp e
-  JOIN req r ON r.role_id = e.role_id
-  JOIN employee_skills es ON es.employee_id = e.id AND es.skill_id = r.skill_id
+  CROSS JOIN LATERAL (SELECT es.skill_id, es.level FROM employee_skills es
+                      WHERE es.employee_id = e.id OFFSET 0) es
+  JOIN req r ON r.role_id = e.role_id AND r.skill_id = es.skill_id
   WHERE e.stayer AND es.level >= r.level
   GROUP BY e.siret, e.role_id, r.skill_id
 ),
