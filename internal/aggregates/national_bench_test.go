@@ -2,12 +2,11 @@ package aggregates_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/gpec-project/gpec/internal/aggregates"
-	"github.com/gpec-project/gpec/internal/db"
+	"github.com/gpec-project/gpec/internal/testdb"
 )
 
 // BenchmarkNational measures all-regions aggregates on a database holding
@@ -15,16 +14,8 @@ import (
 //
 //	GPEC_BENCH_DATABASE_URL=postgres://… go test ./internal/aggregates/ -run '^$' -bench National -benchtime 5x
 func BenchmarkNational(b *testing.B) {
-	url := os.Getenv("GPEC_BENCH_DATABASE_URL")
-	if url == "" {
-		b.Skip("GPEC_BENCH_DATABASE_URL names no national database")
-	}
 	ctx := context.Background()
-	d, err := db.Open(ctx, url, db.Options{StatementTimeout: 5 * time.Minute})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
+	d := testdb.National(b)
 	for _, c := range []struct {
 		name      string
 		level     string

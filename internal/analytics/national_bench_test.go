@@ -2,13 +2,12 @@ package analytics_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gpec-project/gpec/internal/analytics"
-	"github.com/gpec-project/gpec/internal/db"
+	"github.com/gpec-project/gpec/internal/testdb"
 )
 
 // BenchmarkNational measures the engine on a database holding the national
@@ -18,16 +17,8 @@ import (
 //
 //	GPEC_BENCH_DATABASE_URL=postgres://… go test ./internal/analytics/ -run '^$' -bench National -benchtime 10x
 func BenchmarkNational(b *testing.B) {
-	url := os.Getenv("GPEC_BENCH_DATABASE_URL")
-	if url == "" {
-		b.Skip("GPEC_BENCH_DATABASE_URL names no national database")
-	}
 	ctx := context.Background()
-	d, err := db.Open(ctx, url, db.Options{StatementTimeout: 5 * time.Minute})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
+	d := testdb.National(b)
 	var pole string
 	var members int
 	if err := d.QueryRowContext(ctx, `SELECT pole_id, count(*) FROM memberships WHERE until IS NULL

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -115,4 +116,21 @@ func New(tb testing.TB) (*sqlx.DB, string) {
 		}
 	})
 	return d, dsn
+}
+
+// National opens the database named by GPEC_BENCH_DATABASE_URL, which holds
+// the national dataset (`gpec seed -scale national -import`), for the
+// national benchmarks; it skips the benchmark when the variable is unset.
+func National(b *testing.B) *sqlx.DB {
+	b.Helper()
+	url := os.Getenv("GPEC_BENCH_DATABASE_URL")
+	if url == "" {
+		b.Skip("GPEC_BENCH_DATABASE_URL names no national database")
+	}
+	d, err := db.Open(context.Background(), url, db.Options{StatementTimeout: 5 * time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { d.Close() })
+	return d
 }
