@@ -131,6 +131,7 @@ func benchServe(ctx context.Context, args []string) error {
 	if err := bootstrap(ctx, d, false); err != nil {
 		return err
 	}
+	go refresher(d).Loop(ctx, rollupPoll)
 	a := auth.DefaultConfig()
 	a.Rate = 0
 	srv := server.New(d, server.Config{Auth: &a})

@@ -101,6 +101,9 @@ func runServe(ctx context.Context, args []string) error {
 		ReadDB:          read,
 		SeparateMetrics: metricsAddr != "",
 	})
+	// Rollups are built on the primary (d); requests read them wherever
+	// they read (a replica follows).
+	go refresher(d).Loop(ctx, rollupPoll)
 	var shuttingDown atomic.Bool
 	srv.SetReady(func() bool { return !shuttingDown.Load() })
 	ln, err := net.Listen("tcp", *addr)

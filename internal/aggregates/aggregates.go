@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/rollup"
 	"github.com/gpec-project/gpec/internal/secrecy"
 )
 
@@ -219,7 +220,9 @@ func (s *sums) add(o sums) {
 }
 
 // Compute answers a query: contributions in one statement, then cells,
-// margins, secrecy and ordering in Go.
+// margins, secrecy and ordering in Go. Without a pole scope and with
+// essential links only, a fresh rollup (rollup.go) gives the cells' sums
+// instead of the contributions, with the same result.
 func Compute(ctx context.Context, db *sqlx.DB, q Query) (*Result, error) {
 	q, err := q.normalize()
 	if err != nil {
@@ -228,6 +231,20 @@ func Compute(ctx context.Context, db *sqlx.DB, q Query) (*Result, error) {
 	margin, err := marginTerritory(ctx, db, q.Parent)
 	if err != nil {
 		return nil, err
+	}
+	if q.Scope.PoleID == "" && !q.IncludeOptional {
+		run, ok, err := rollup.Fresh(ctx, db, rollup.Key{AsOf: q.AsOf, Horizon: q.Horizon, RetirementAge: q.RetirementAge})
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			r, err := fromRollup(ctx, db, run, q, margin)
+			if err != nil {
+				return nil, err
+			}
+			order(r, q)
+			return r, nil
+		}
 	}
 	var contribs []contribution
 	args := []any{q.AsOf.Format(time.DateOnly), q.Horizon, q.RetirementAge, q.IncludeOptional,
@@ -286,35 +303,49 @@ func parentCode(p *domain.TerritoryKey) string {
 	return p.Code
 }
 
+// sheet is a result's figure sets before secrecy: every cell's, row total's
+// and column total's sums, the grand total's, and the names of rows and
+// dimension values.
+type sheet struct {
+	cells         map[cellKey]*sums
+	rows, cols    map[string]*sums
+	grand         sums
+	names, labels map[string]string
+}
+
+type cellKey struct{ row, col string }
+
+func newSheet() *sheet {
+	return &sheet{cells: map[cellKey]*sums{}, rows: map[string]*sums{}, cols: map[string]*sums{},
+		names: map[string]string{}, labels: map[string]string{}}
+}
+
 // tabulate sums the contributions into cells and margins and lets secrecy
 // decide about each of them.
 func tabulate(q Query, margin territory, contribs []contribution) *Result {
-	type key struct{ row, col string }
-	cellSums := map[key]*sums{}
-	rowSums := map[string]*sums{}
-	colSums := map[string]*sums{}
-	var grand sums
-	names := map[string]string{}
-	labels := map[string]string{}
+	sh := newSheet()
 	sc := make([]secrecy.Contribution, len(contribs))
 	for i, c := range contribs {
 		sc[i] = secrecy.Contribution{Row: c.TerritoryCode, Col: c.DimensionCode, Company: c.Siren, Headcount: c.Headcount}
-		names[c.TerritoryCode] = c.TerritoryName
-		labels[c.DimensionCode] = c.DimensionLabel
-		at(cellSums, key{c.TerritoryCode, c.DimensionCode}).add(c.sums)
-		at(rowSums, c.TerritoryCode).add(c.sums)
-		at(colSums, c.DimensionCode).add(c.sums)
-		grand.add(c.sums)
+		sh.names[c.TerritoryCode] = c.TerritoryName
+		sh.labels[c.DimensionCode] = c.DimensionLabel
+		at(sh.cells, cellKey{c.TerritoryCode, c.DimensionCode}).add(c.sums)
+		at(sh.rows, c.TerritoryCode).add(c.sums)
+		at(sh.cols, c.DimensionCode).add(c.sums)
+		sh.grand.add(c.sums)
 	}
-	tab := secrecy.Apply(sc, secrecy.Rules{}, q.Enforce)
+	return present(q, margin, secrecy.Apply(sc, secrecy.Rules{}, q.Enforce), sh)
+}
 
+// present turns secrecy's table and the sheet's sums into the result.
+func present(q Query, margin territory, tab *secrecy.Table, sh *sheet) *Result {
 	skills := q.Dimension == DimensionSkillCategory
 	withDim := q.Dimension != DimensionNone
 	dim := func(col string) (*string, *string) {
 		if !withDim {
 			return nil, nil
 		}
-		code, label := col, labels[col]
+		code, label := col, sh.labels[col]
 		return &code, &label
 	}
 	r := &Result{}
@@ -322,9 +353,9 @@ func tabulate(q Query, margin territory, contribs []contribution) *Result {
 		for _, c := range tab.Cells {
 			code, label := dim(c.Col)
 			r.Cells = append(r.Cells, Cell{
-				TerritoryLevel: q.Level, TerritoryCode: c.Row, TerritoryName: names[c.Row],
+				TerritoryLevel: q.Level, TerritoryCode: c.Row, TerritoryName: sh.names[c.Row],
 				DimensionCode: code, DimensionLabel: label,
-				Figures: figures(c, *cellSums[key{c.Row, c.Col}], skills),
+				Figures: figures(c, *sh.cells[cellKey{c.Row, c.Col}], skills),
 			})
 		}
 		for _, c := range tab.ColTotals {
@@ -332,19 +363,19 @@ func tabulate(q Query, margin territory, contribs []contribution) *Result {
 			r.ColumnTotals = append(r.ColumnTotals, Cell{
 				TerritoryLevel: margin.level, TerritoryCode: margin.code, TerritoryName: margin.name,
 				DimensionCode: code, DimensionLabel: label,
-				Figures: figures(c, *colSums[c.Col], skills),
+				Figures: figures(c, *sh.cols[c.Col], skills),
 			})
 		}
 	}
 	for _, c := range tab.RowTotals {
 		r.RowTotals = append(r.RowTotals, Cell{
-			TerritoryLevel: q.Level, TerritoryCode: c.Row, TerritoryName: names[c.Row],
-			Figures: figures(c, *rowSums[c.Row], skills),
+			TerritoryLevel: q.Level, TerritoryCode: c.Row, TerritoryName: sh.names[c.Row],
+			Figures: figures(c, *sh.rows[c.Row], skills),
 		})
 	}
 	r.Total = Cell{
 		TerritoryLevel: margin.level, TerritoryCode: margin.code, TerritoryName: margin.name,
-		Figures: figures(tab.Grand, grand, skills),
+		Figures: figures(tab.Grand, sh.grand, skills),
 	}
 	return r
 }

@@ -10,12 +10,14 @@ import (
 
 	"github.com/gpec-project/gpec/internal/aggregates"
 	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/rollup"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
 
 func TestStatementCount(t *testing.T) {
 	// The statements of a query do not grow with its territories: one for
-	// the contributions, one for the parent territory.
+	// the parent territory, one to look up a fresh rollup, one for the
+	// contributions or the rollup's cells.
 	f := newFixture(t)
 	d, st := testdb.OpenCounting(t, f.dsn)
 	r := f.role("R", "F")
@@ -46,9 +48,15 @@ func TestStatementCount(t *testing.T) {
 		}
 	}
 	large := measure()
+	rb := &rollup.Refresher{DB: f.db, Builders: []rollup.Builder{aggregates.BuildRollup}}
+	if _, err := rb.Build(context.Background(), rollup.Key{AsOf: asOf, Horizon: 2029, RetirementAge: aggregates.DefaultRetirementAge}); err != nil {
+		t.Fatal(err)
+	}
+	rolled := measure()
 	for _, dim := range aggregates.Dimensions() {
-		if small[dim] != (counts{2, 1}) || large[dim] != small[dim] {
-			t.Errorf("%s: statements with 1 territory %+v, with 6 %+v; want {2 1} both", dim, small[dim], large[dim])
+		if small[dim] != (counts{3, 2}) || large[dim] != small[dim] || rolled[dim] != small[dim] {
+			t.Errorf("%s: statements with 1 territory %+v, with 6 %+v, from a rollup %+v; want {3 2} each",
+				dim, small[dim], large[dim], rolled[dim])
 		}
 	}
 	if n := len(compute(t, f.db, france).RowTotals); n != 6 {

@@ -3,8 +3,6 @@ package analytics
 import (
 	"context"
 	"fmt"
-
-	"github.com/lib/pq"
 )
 
 // RoleGap is DESIGN.md's role figures of one role in one scope.
@@ -78,16 +76,20 @@ func (e *Engine) RoleGaps(ctx context.Context, scopes []Scope, p Params, order R
 	if len(list) == 0 {
 		return out, nil
 	}
-	q := `WITH ` + scopeUnitsCTE + `,` + figuresCTE + `
+	cte, args, err := e.unitFigures(ctx, list, arr, p)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, limit(first))
+	q := `WITH ` + cte + `
 SELECT unit_no, id, code, title, headcount, stayers, target, total
 FROM (SELECT rf.unit_no, ro.id, ro.code, ro.title, rf.headcount, rf.stayers, rf.target,
              count(*) OVER (PARTITION BY rf.unit_no) AS total,
              row_number() OVER (PARTITION BY rf.unit_no ORDER BY ` + orderBy + `) AS rn
       FROM role_fig rf JOIN roles ro ON ro.id = rf.role_id) x
-WHERE rn <= $9
+WHERE rn <= $` + fmt.Sprint(len(args)) + `
 ORDER BY unit_no, rn`
-	rows, err := e.queryx(ctx, q, p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
-		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes), limit(first))
+	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("role gaps: %w", err)
 	}

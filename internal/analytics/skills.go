@@ -3,8 +3,6 @@ package analytics
 import (
 	"context"
 	"fmt"
-
-	"github.com/lib/pq"
 )
 
 // SkillGap is DESIGN.md's skill figures of one skill in one scope.
@@ -93,7 +91,7 @@ func (g *SkillGap) derive() {
 // Skills whose figures are all zero are left out. first > 0 keeps the first
 // skills of each scope; 0 keeps them all. Every scope asked for has an entry.
 func (e *Engine) SkillGaps(ctx context.Context, scopes []Scope, p Params, order SkillOrder, first int) (map[Scope]SkillPage, error) {
-	list, q, args, err := skillGapsQuery(scopes, p, order, first)
+	list, q, args, err := e.skillGapsQuery(ctx, scopes, p, order, first)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +122,9 @@ func (e *Engine) SkillGaps(ctx context.Context, scopes []Scope, p Params, order 
 	return out, rows.Err()
 }
 
-// skillGapsQuery validates the arguments of SkillGaps and builds its statement.
-func skillGapsQuery(scopes []Scope, p Params, order SkillOrder, first int) ([]Scope, string, []any, error) {
+// skillGapsQuery validates the arguments of SkillGaps and builds its
+// statement, reading a rollup when one answers (unitFigures).
+func (e *Engine) skillGapsQuery(ctx context.Context, scopes []Scope, p Params, order SkillOrder, first int) ([]Scope, string, []any, error) {
 	p, err := p.normalize()
 	if err != nil {
 		return nil, "", nil, err
@@ -138,19 +137,22 @@ func skillGapsQuery(scopes []Scope, p Params, order SkillOrder, first int) ([]Sc
 		return nil, "", nil, err
 	}
 	list, arr, err := distinctScopes(scopes)
+	if err != nil || len(list) == 0 {
+		return list, "", nil, err
+	}
+	cte, args, err := e.unitFigures(ctx, list, arr, p)
 	if err != nil {
 		return nil, "", nil, err
 	}
-	q := `WITH ` + scopeUnitsCTE + `,` + figuresCTE + `
+	args = append(args, limit(first))
+	q := `WITH ` + cte + `
 SELECT *
 FROM (SELECT sf.unit_no, ` + skillColumns + `,
              count(*) OVER (PARTITION BY sf.unit_no) AS total,
              row_number() OVER (PARTITION BY sf.unit_no ORDER BY ` + orderBy + `) AS rn
       FROM skill_fig sf JOIN skills sk ON sk.id = sf.skill_id
       WHERE ` + skillShown + `) x
-WHERE rn <= $9
+WHERE rn <= $` + fmt.Sprint(len(args)) + `
 ORDER BY unit_no, rn`
-	args := []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
-		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes), limit(first)}
 	return list, q, args, nil
 }

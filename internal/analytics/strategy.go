@@ -45,8 +45,13 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 	if len(poles) == 0 {
 		return out, nil
 	}
-	q := criticalSkillsSQL
-	rows, err := e.queryx(ctx, q, p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first))
+	q, args := criticalSkillsSQL, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
+	if run, ok, err := e.rollupRun(ctx, p); err != nil {
+		return nil, err
+	} else if ok {
+		q, args = criticalSkillsRollupSQL, []any{run, pq.Array(poles), limit(first)}
+	}
+	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("critical skills: %w", err)
 	}
@@ -138,9 +143,14 @@ func (e *Engine) SharedTrainingOpportunities(ctx context.Context, poleIDs []stri
 	if len(poles) == 0 {
 		return out, nil
 	}
-	q := sharedOpportunitiesSQL
-	rows, err := e.queryx(ctx, q, p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles),
-		opt.MinCompanies, limit(first))
+	q, args := sharedOpportunitiesSQL, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles),
+		opt.MinCompanies, limit(first)}
+	if run, ok, err := e.rollupRun(ctx, p); err != nil {
+		return nil, err
+	} else if ok {
+		q, args = sharedOpportunitiesRollupSQL, []any{run, pq.Array(poles), opt.MinCompanies, limit(first)}
+	}
+	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("shared training opportunities: %w", err)
 	}
@@ -228,8 +238,13 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 	if len(poles) == 0 {
 		return out, nil
 	}
-	q := mobilityPathsSQL
-	rows, err := e.queryx(ctx, q, p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first))
+	q, args := mobilityPathsSQL, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
+	if run, ok, err := e.rollupRun(ctx, p); err != nil {
+		return nil, err
+	} else if ok {
+		q, args = mobilityPathsRollupSQL, []any{run, pq.Array(poles), limit(first)}
+	}
+	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("mobility paths: %w", err)
 	}
@@ -251,7 +266,7 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 }
 
 // criticalSkillsSQL: $1..$4 the parameters, $5 pole ids, $6 the row bound.
-const criticalSkillsSQL = `WITH ` + poleMembersCTE + `,` + companyUnitsCTE + `,` + figuresCTE + `,
+var criticalSkillsSQL = `WITH ` + poleMembersCTE + `,` + companyUnitsCTE + `,` + figuresCTE + `,
 pole_skill AS (
   SELECT u.pole_no AS unit_no, sf.skill_id,
          sum(sf.required)::int AS required, sum(sf.qualified)::int AS qualified,
@@ -261,18 +276,32 @@ pole_skill AS (
   FROM skill_fig sf JOIN unit u ON u.unit_no = sf.unit_no
   GROUP BY u.pole_no, sf.skill_id
 )
-SELECT *
-FROM (SELECT sf.unit_no, ` + skillColumns + `, sf.companies,
+` + criticalSkillsSelect(6)
+
+// criticalSkillsRollupSQL reads run $1 for pole ids $2; $3 the row bound.
+var criticalSkillsRollupSQL = `WITH ` + rollupPoles + `,
+pole_skill AS (
+  SELECT pi.pole_no AS unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool,
+         r.level_needed, r.companies_with_gap AS companies
+  FROM pole_in pi JOIN rollup_pole_skills r ON r.run_id = $1 AND r.pole_id = pi.id
+)
+` + criticalSkillsSelect(3)
+
+// criticalSkillsSelect ranks pole_skill, keeping rows up to parameter $n.
+func criticalSkillsSelect(n int) string {
+	return fmt.Sprintf(`SELECT *
+FROM (SELECT sf.unit_no, `+skillColumns+`, sf.companies,
              count(*) OVER (PARTITION BY sf.unit_no) AS total,
-             row_number() OVER (PARTITION BY sf.unit_no ORDER BY ` + criticalOrder + `) AS rn
+             row_number() OVER (PARTITION BY sf.unit_no ORDER BY `+criticalOrder+`) AS rn
       FROM pole_skill sf JOIN skills sk ON sk.id = sf.skill_id
-      WHERE ` + skillShown + `) x
-WHERE rn <= $6
-ORDER BY unit_no, rn`
+      WHERE `+skillShown+`) x
+WHERE rn <= $%d
+ORDER BY unit_no, rn`, n)
+}
 
 // sharedOpportunitiesSQL: $1..$4 the parameters, $5 pole ids, $6 k, $7 the
 // row bound.
-const sharedOpportunitiesSQL = `WITH ` + poleMembersCTE + `,` + departmentUnitsCTE + `,` + figuresCTE + `,
+var sharedOpportunitiesSQL = `WITH ` + poleMembersCTE + `,` + departmentUnitsCTE + `,` + figuresCTE + `,
 opportunity AS (
   SELECT u.pole_no, u.department_code, sf.skill_id,
          count(*)::int AS companies,
@@ -283,22 +312,54 @@ opportunity AS (
   GROUP BY u.pole_no, u.department_code, sf.skill_id
   HAVING count(*) >= $6
 )
-SELECT pole_no, department_code, id, code, name, companies, learners, level_needed, total
+` + sharedOpportunitiesSelect(7)
+
+// sharedOpportunitiesRollupSQL reads run $1 for pole ids $2; $3 k, $4 the
+// row bound.
+var sharedOpportunitiesRollupSQL = `WITH ` + rollupPoles + `,
+opportunity AS (
+  SELECT pi.pole_no, r.department_code, r.skill_id, r.companies, r.learners, r.level_needed
+  FROM pole_in pi JOIN rollup_pole_opportunities r ON r.run_id = $1 AND r.pole_id = pi.id
+  WHERE r.companies >= $3
+)
+` + sharedOpportunitiesSelect(4)
+
+// sharedOpportunitiesSelect ranks opportunity, keeping rows up to parameter $n.
+func sharedOpportunitiesSelect(n int) string {
+	return fmt.Sprintf(`SELECT pole_no, department_code, id, code, name, companies, learners, level_needed, total
 FROM (SELECT o.*, sk.id, sk.code, sk.name,
              count(*) OVER (PARTITION BY o.pole_no) AS total,
              row_number() OVER (PARTITION BY o.pole_no
                ORDER BY o.learners DESC, o.companies DESC, o.department_code COLLATE "C", sk.code COLLATE "C") AS rn
       FROM opportunity o JOIN skills sk ON sk.id = o.skill_id) x
-WHERE rn <= $7
-ORDER BY pole_no, rn`
+WHERE rn <= $%d
+ORDER BY pole_no, rn`, n)
+}
 
 // mobilityPathsSQL: $1..$4 the parameters, $5 pole ids, $6 the row bound.
-const mobilityPathsSQL = `WITH ` + poleMembersCTE + `,` + companyUnitsCTE + `,` + figuresCTE + `,
+var mobilityPathsSQL = `WITH ` + poleMembersCTE + `,` + companyUnitsCTE + `,` + figuresCTE + `,
 company_gap AS (
   SELECT u.pole_no, u.siren, rf.role_id, rf.target - rf.stayers AS gap
   FROM role_fig rf JOIN unit u ON u.unit_no = rf.unit_no
   WHERE rf.target <> rf.stayers
 ),
+` + similarRolesCTE + `,
+` + mobilityPathsSelect(6)
+
+// mobilityPathsRollupSQL reads run $1 for pole ids $2; $3 the row bound.
+var mobilityPathsRollupSQL = `WITH ` + rollupPoles + `,
+company_gap AS (
+  SELECT pi.pole_no, r.siren, r.role_id, r.gap
+  FROM pole_in pi JOIN rollup_pole_company_roles r ON r.run_id = $1 AND r.pole_id = pi.id
+),
+similar_roles AS (
+  SELECT r1, r2, common, union_max FROM rollup_similar_roles WHERE run_id = $1
+),
+` + mobilityPathsSelect(3)
+
+// similarRolesCTE lists the pairs of roles at least 0.5 similar, r1 among
+// the surpluses of company_gap and r2 among its needs.
+const similarRolesCTE = `
 role_total AS (
   SELECT role_id, sum(level) AS total FROM req GROUP BY role_id
 ),
@@ -312,8 +373,12 @@ similar_roles AS (
   JOIN role_total t1 ON t1.role_id = c.r1
   JOIN role_total t2 ON t2.role_id = c.r2
   WHERE 3 * c.common >= t1.total + t2.total
-),
-path AS (
+)`
+
+// mobilityPathsSelect pairs company_gap's surpluses and needs of
+// similar_roles, keeping rows up to parameter $n.
+func mobilityPathsSelect(n int) string {
+	return fmt.Sprintf(`path AS (
   SELECT a.pole_no, a.siren AS from_siren, a.role_id AS from_role, b.siren AS to_siren, b.role_id AS to_role,
          s.common, s.union_max, -a.gap AS surplus, b.gap AS need, least(-a.gap, b.gap) AS people
   FROM company_gap a
@@ -328,5 +393,6 @@ FROM (SELECT pa.*, fr.code AS from_code, tr.code AS to_code,
                ORDER BY pa.common::numeric / pa.union_max DESC, pa.people DESC, pa.from_siren,
                         fr.code COLLATE "C", pa.to_siren, tr.code COLLATE "C") AS rn
       FROM path pa JOIN roles fr ON fr.id = pa.from_role JOIN roles tr ON tr.id = pa.to_role) x
-WHERE rn <= $6
-ORDER BY pole_no, rn`
+WHERE rn <= $%d
+ORDER BY pole_no, rn`, n)
+}

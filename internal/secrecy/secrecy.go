@@ -3,6 +3,7 @@ package secrecy
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -101,7 +102,33 @@ type cellKey struct{ row, col string }
 // every cell is published. It panics on a negative headcount or an empty
 // company, which are the caller's bugs, not data.
 func Apply(contribs []Contribution, rules Rules, enforce bool) *Table {
-	t, largest := tabulate(contribs)
+	return ApplySummaries(summarize(contribs), rules, enforce)
+}
+
+// Summary is what secrecy needs of one figure set, summed from its
+// contributions elsewhere (a pre-aggregated rollup): its distinct companies,
+// headcount, and the largest single company's headcount. Row and Col follow
+// Cell's convention.
+type Summary struct {
+	Row, Col  string
+	Companies int
+	Headcount int
+	Largest   int
+}
+
+// Summaries are a whole table's figure sets: the inner cells, each row's
+// total, each column's total and the grand total. Rows and columns are those
+// of the totals; an inner cell of an unknown row or column is the caller's
+// bug.
+type Summaries struct {
+	Cells, RowTotals, ColTotals []Summary
+	Grand                       Summary
+}
+
+// ApplySummaries is Apply on figure sets already summed: it gives the same
+// table as Apply on the contributions they were summed from.
+func ApplySummaries(s Summaries, rules Rules, enforce bool) *Table {
+	t, largest := build(s)
 	if enforce {
 		t.protect(largest, rules.withDefaults())
 	}
@@ -133,9 +160,8 @@ func (f figures) summary() (companies, headcount, largest int) {
 	return len(f), headcount, largest
 }
 
-// tabulate computes every cell and margin. largest is indexed like
-// t.nodes(): the largest single contribution of each cell, for dominance.
-func tabulate(contribs []Contribution) (*Table, []int) {
+// summarize sums the contributions into every cell and margin.
+func summarize(contribs []Contribution) Summaries {
 	inner := map[cellKey]figures{}
 	rowFig := map[string]figures{}
 	colFig := map[string]figures{}
@@ -152,45 +178,71 @@ func tabulate(contribs []Contribution) (*Table, []int) {
 			f.add(c.Company, c.Headcount)
 		}
 	}
+	summary := func(row, col string, f figures) Summary {
+		n, h, l := f.summary()
+		return Summary{Row: row, Col: col, Companies: n, Headcount: h, Largest: l}
+	}
+	var s Summaries
+	for k, f := range inner {
+		s.Cells = append(s.Cells, summary(k.row, k.col, f))
+	}
+	for r, f := range rowFig {
+		s.RowTotals = append(s.RowTotals, summary(r, "", f))
+	}
+	for c, f := range colFig {
+		s.ColTotals = append(s.ColTotals, summary("", c, f))
+	}
+	s.Grand = summary("", "", grand)
+	return s
+}
 
+// build orders the figure sets into a table. largest is indexed like
+// t.nodes(): the largest single contribution of each cell, for dominance.
+func build(s Summaries) (*Table, []int) {
+	rows := make(map[string]Summary, len(s.RowTotals))
+	for _, r := range s.RowTotals {
+		rows[r.Row] = r
+	}
+	cols := make(map[string]Summary, len(s.ColTotals))
+	for _, c := range s.ColTotals {
+		cols[c.Col] = c
+	}
 	t := &Table{
-		Rows:   sortedKeys(rowFig),
-		Cols:   sortedKeys(colFig),
-		cellAt: make(map[cellKey]int, len(inner)),
-		rowAt:  make(map[string]int, len(rowFig)),
-		colAt:  make(map[string]int, len(colFig)),
+		Rows:   sortedKeys(rows),
+		Cols:   sortedKeys(cols),
+		cellAt: make(map[cellKey]int, len(s.Cells)),
+		rowAt:  make(map[string]int, len(rows)),
+		colAt:  make(map[string]int, len(cols)),
 	}
-	keys := make([]cellKey, 0, len(inner))
-	for k := range inner {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].row != keys[j].row {
-			return keys[i].row < keys[j].row
+	inner := slices.Clone(s.Cells)
+	sort.Slice(inner, func(i, j int) bool {
+		if inner[i].Row != inner[j].Row {
+			return inner[i].Row < inner[j].Row
 		}
-		return keys[i].col < keys[j].col
+		return inner[i].Col < inner[j].Col
 	})
 
-	var largest []int
-	cell := func(row, col string, f figures) Cell {
-		n, h, l := f.summary()
-		largest = append(largest, l)
-		return Cell{Row: row, Col: col, Companies: n, Headcount: h}
+	largest := make([]int, 0, len(inner)+len(rows)+len(cols)+1)
+	cell := func(x Summary) Cell {
+		largest = append(largest, x.Largest)
+		return Cell{Row: x.Row, Col: x.Col, Companies: x.Companies, Headcount: x.Headcount}
 	}
 	// Same order as nodes: inner cells, row totals, column totals, grand total.
-	for i, k := range keys {
-		t.Cells = append(t.Cells, cell(k.row, k.col, inner[k]))
-		t.cellAt[k] = i
+	for i, x := range inner {
+		t.Cells = append(t.Cells, cell(x))
+		t.cellAt[cellKey{x.Row, x.Col}] = i
 	}
 	for i, r := range t.Rows {
-		t.RowTotals = append(t.RowTotals, cell(r, "", rowFig[r]))
+		t.RowTotals = append(t.RowTotals, cell(rows[r]))
 		t.rowAt[r] = i
 	}
 	for j, c := range t.Cols {
-		t.ColTotals = append(t.ColTotals, cell("", c, colFig[c]))
+		t.ColTotals = append(t.ColTotals, cell(cols[c]))
 		t.colAt[c] = j
 	}
-	t.Grand = cell("", "", grand)
+	g := s.Grand
+	g.Row, g.Col = "", ""
+	t.Grand = cell(g)
 	return t, largest
 }
 
@@ -203,7 +255,7 @@ func at[K comparable](m map[K]figures, k K) figures {
 	return f
 }
 
-func sortedKeys(m map[string]figures) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

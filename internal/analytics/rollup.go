@@ -1,0 +1,153 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/gpec-project/gpec/internal/rollup"
+)
+
+// Pole rollups. A pole's figures at national scale read every assessment of
+// its ~1,000 members' stayers: seconds per request. BuildRollup computes
+// them for every pole once per rollup key (package rollup), from the same
+// fragments as the live statements, and the methods below read them instead
+// whenever every scope is a whole pole, includeOptional is false and a fresh
+// rollup of (asOf, H, A) exists. Everything is derived from one pass over
+// (pole, member company, department) units, whose figures are additive:
+// a pole's are their sums, a company's are the sums over its departments.
+
+// rollupRun returns the fresh rollup answering p, if any.
+func (e *Engine) rollupRun(ctx context.Context, p Params) (int64, bool, error) {
+	if p.IncludeOptional {
+		return 0, false, nil
+	}
+	return rollup.Fresh(ctx, e.DB, rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge})
+}
+
+// poleScopes reports whether every scope is a whole pole, which a rollup
+// answers.
+func poleScopes(list []Scope) bool {
+	for _, s := range list {
+		if s.PoleID == "" || s.Siren != "" || s.TerritoryLevel != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// unitFigures returns the CTEs (after WITH) that define skill_fig and
+// role_fig for the scopes, and their arguments: read from the fresh rollup
+// when it can answer, else computed from the data. The caller's own
+// parameters follow the returned ones.
+func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays, p Params) (string, []any, error) {
+	if poleScopes(list) {
+		run, ok, err := e.rollupRun(ctx, p)
+		if err != nil {
+			return "", nil, err
+		}
+		if ok {
+			return rollupFiguresCTE, []any{run, pq.Array(arr.poles)}, nil
+		}
+	}
+	return scopeUnitsCTE + `,` + figuresCTE, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
+		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes)}, nil
+}
+
+// rollupFiguresCTE: $1 the rollup run, $2 the pole ids (unit_no indexes them).
+const rollupFiguresCTE = `
+scope_in AS (
+  SELECT (u.ord - 1)::int AS unit_no, u.pole_id FROM unnest($2::text[]) WITH ORDINALITY AS u(pole_id, ord)
+),
+skill_fig AS (
+  SELECT si.unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool, r.level_needed,
+         r.companies_with_gap
+  FROM scope_in si JOIN rollup_pole_skills r ON r.run_id = $1 AND r.pole_id = si.pole_id
+),
+role_fig AS (
+  SELECT si.unit_no, r.role_id, r.headcount, r.stayers, r.target
+  FROM scope_in si JOIN rollup_pole_roles r ON r.run_id = $1 AND r.pole_id = si.pole_id
+)`
+
+// rollupPoles is pole_in (pole_no, id) over $2, for the strategy statements
+// reading run $1.
+const rollupPoles = `
+pole_in AS (
+  SELECT (u.ord - 1)::int AS pole_no, u.id FROM unnest($2::text[]) WITH ORDINALITY AS u(id, ord)
+)`
+
+// BuildRollup fills the pole rollup tables of run for every pole: it is a
+// rollup.Builder.
+func BuildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key) error {
+	var poles []string
+	if err := tx.SelectContext(ctx, &poles, `SELECT id FROM poles ORDER BY id`); err != nil {
+		return fmt.Errorf("pole rollup: poles: %w", err)
+	}
+	steps := []struct {
+		name string
+		sql  string
+		args []any
+	}{
+		{"units", `CREATE TEMP TABLE rollup_unit_skill (
+  pole_id text, siren text, department_code text, skill_id int,
+  required int, qualified int, upskillable int, internal_pool int, level_needed int) ON COMMIT DROP`, nil},
+		{"units", `CREATE TEMP TABLE rollup_unit_role (
+  pole_id text, siren text, department_code text, role_id int, headcount int, stayers int, target int) ON COMMIT DROP`, nil},
+		{"unit figures", rollupUnitsSQL, []any{k.AsOf.Format("2006-01-02"), k.Horizon, k.RetirementAge, false, pq.Array(poles)}},
+		{"analyze", `ANALYZE rollup_unit_skill`, nil},
+		{"analyze", `ANALYZE rollup_unit_role`, nil},
+		{"pole skills", `
+INSERT INTO rollup_pole_skills
+SELECT $1, pole_id, skill_id, sum(required), sum(qualified), sum(upskillable), sum(internal_pool),
+       max(level_needed), count(*) FILTER (WHERE required > qualified)
+FROM (SELECT pole_id, siren, skill_id, sum(required) AS required, sum(qualified) AS qualified,
+             sum(upskillable) AS upskillable, sum(internal_pool) AS internal_pool, max(level_needed) AS level_needed
+      FROM rollup_unit_skill GROUP BY pole_id, siren, skill_id) company
+GROUP BY pole_id, skill_id`, []any{run}},
+		{"pole roles", `
+INSERT INTO rollup_pole_roles
+SELECT $1, pole_id, role_id, sum(headcount), sum(stayers), sum(target)
+FROM rollup_unit_role GROUP BY pole_id, role_id`, []any{run}},
+		{"opportunities", `
+INSERT INTO rollup_pole_opportunities
+SELECT $1, pole_id, department_code, skill_id, count(*), sum(required - qualified), max(level_needed)
+FROM rollup_unit_skill WHERE required > qualified
+GROUP BY pole_id, department_code, skill_id`, []any{run}},
+		{"company roles", `
+INSERT INTO rollup_pole_company_roles
+SELECT $1, pole_id, siren, role_id, sum(target) - sum(stayers)
+FROM rollup_unit_role GROUP BY pole_id, siren, role_id
+HAVING sum(target) <> sum(stayers)`, []any{run}},
+		{"similar roles", `
+INSERT INTO rollup_similar_roles
+WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
+company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1),
+` + similarRolesCTE + `
+SELECT $1, r1, r2, common, union_max FROM similar_roles`, []any{run}},
+	}
+	for _, s := range steps {
+		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
+			return fmt.Errorf("pole rollup: %s: %w", s.name, err)
+		}
+	}
+	return nil
+}
+
+// rollupUnitsSQL computes the figures of every (pole, member company,
+// department) unit into the temporary tables, in one statement so that the
+// figures are computed once for both: $1..$4 the parameters, $5 the poles.
+const rollupUnitsSQL = `WITH ` + poleMembersCTE + `,` + departmentUnitsCTE + `,` + figuresCTE + `,
+ins_skill AS (
+  INSERT INTO rollup_unit_skill
+  SELECT pi.id, u.siren, u.department_code, sf.skill_id, sf.required, sf.qualified, sf.upskillable,
+         sf.internal_pool, sf.level_needed
+  FROM skill_fig sf JOIN unit u ON u.unit_no = sf.unit_no JOIN pole_in pi ON pi.pole_no = u.pole_no
+),
+ins_role AS (
+  INSERT INTO rollup_unit_role
+  SELECT pi.id, u.siren, u.department_code, rf.role_id, rf.headcount, rf.stayers, rf.target
+  FROM role_fig rf JOIN unit u ON u.unit_no = rf.unit_no JOIN pole_in pi ON pi.pole_no = u.pole_no
+)
+SELECT 1`

@@ -1,0 +1,227 @@
+package rollup
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/gpec-project/gpec/internal/domain"
+)
+
+// DefaultRetirementAge is the retirement age of the rollups built by
+// default: DESIGN.md's default A.
+const DefaultRetirementAge = 64
+
+// Key names a rollup: DESIGN.md's parameters, essential links only.
+type Key struct {
+	AsOf          time.Time // a calendar date (UTC midnight)
+	Horizon       int
+	RetirementAge int
+}
+
+func (k Key) date() string { return k.AsOf.Format(time.DateOnly) }
+
+func (k Key) String() string {
+	return fmt.Sprintf("asOf %s, horizon %d, retirement age %d", k.date(), k.Horizon, k.RetirementAge)
+}
+
+// Run is a built rollup.
+type Run struct {
+	ID          int64
+	Key         Key
+	DataVersion int64
+	BuildTime   time.Duration
+}
+
+// Fresh returns the id of the rollup of k when one was built from the data
+// as it is now; ok is false otherwise, and the caller computes from the data.
+// It is one primary-key lookup.
+func Fresh(ctx context.Context, db sqlx.QueryerContext, k Key) (id int64, ok bool, err error) {
+	err = sqlx.GetContext(ctx, db, &id, `
+SELECT r.id FROM rollup_runs r JOIN data_version d ON d.version = r.data_version
+WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3`, k.date(), k.Horizon, k.RetirementAge)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("rollup: lookup: %w", err)
+	}
+	return id, true, nil
+}
+
+// Builder fills its rollup tables for run, inside the build's transaction
+// (REPEATABLE READ: every builder sees the same snapshot).
+type Builder func(ctx context.Context, tx *sqlx.Tx, run int64, k Key) error
+
+// Refresher builds rollups with its Builders.
+type Refresher struct {
+	DB       *sqlx.DB
+	Builders []Builder
+	Log      *slog.Logger
+	// Today returns the date of the default keys; nil is domain.Today.
+	Today func() time.Time
+}
+
+// lockID is the advisory lock of rollup builds ("gpec rollup" in ASCII).
+const lockID = 0x6770656320726f6c
+
+// ErrBusy means another session was building rollups.
+var ErrBusy = errors.New("rollup: another build is running")
+
+// Build builds the rollup of k from the current data, replacing any older
+// rollup of k, in one transaction. It also drops rollups of earlier dates and
+// of stale data, which no request can use any more.
+func (r *Refresher) Build(ctx context.Context, k Key) (Run, error) {
+	start := time.Now()
+	tx, err := r.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return Run{}, fmt.Errorf("rollup: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	var locked bool
+	if err := tx.GetContext(ctx, &locked, `SELECT pg_try_advisory_xact_lock($1)`, int64(lockID)); err != nil {
+		return Run{}, fmt.Errorf("rollup: lock: %w", err)
+	}
+	if !locked {
+		return Run{}, ErrBusy
+	}
+	// A build is a batch job: the service's statement timeout (meant for
+	// requests) would cut the national skill-category pass, and its sorts
+	// spill to disk at the default work_mem.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = '1h'; SET LOCAL work_mem = '256MB'`); err != nil {
+		return Run{}, fmt.Errorf("rollup: settings: %w", err)
+	}
+	run := Run{Key: k}
+	// The first query fixes the snapshot: the version read is the version of
+	// the data every builder reads.
+	if err := tx.GetContext(ctx, &run.DataVersion, `SELECT version FROM data_version`); err != nil {
+		return Run{}, fmt.Errorf("rollup: data version: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `
+DELETE FROM rollup_runs
+WHERE (as_of = $1::date AND horizon = $2 AND retirement_age = $3) OR as_of < $1::date OR data_version <> $4`,
+		k.date(), k.Horizon, k.RetirementAge, run.DataVersion); err != nil {
+		return Run{}, fmt.Errorf("rollup: drop old rollups: %w", err)
+	}
+	if err := tx.GetContext(ctx, &run.ID, `
+INSERT INTO rollup_runs (as_of, horizon, retirement_age, data_version) VALUES ($1::date, $2, $3, $4) RETURNING id`,
+		k.date(), k.Horizon, k.RetirementAge, run.DataVersion); err != nil {
+		return Run{}, fmt.Errorf("rollup: new run: %w", err)
+	}
+	for _, b := range r.Builders {
+		if err := b(ctx, tx, run.ID, k); err != nil {
+			return Run{}, fmt.Errorf("rollup: %s: %w", k, err)
+		}
+	}
+	run.BuildTime = time.Since(start)
+	if _, err := tx.ExecContext(ctx, `UPDATE rollup_runs SET build_ms = $2 WHERE id = $1`,
+		run.ID, run.BuildTime.Milliseconds()); err != nil {
+		return Run{}, fmt.Errorf("rollup: finish run: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return Run{}, fmt.Errorf("rollup: commit: %w", err)
+	}
+	return run, nil
+}
+
+// maxHorizons bounds the default keys: each costs a build.
+const maxHorizons = 6
+
+// DefaultKeys returns the keys kept fresh: today, the default retirement
+// age, and the horizons of declared needs from this year to ten years on,
+// with this year + 3 (the horizon of DESIGN.md's "3–5 years"), the nearest
+// first, at most maxHorizons.
+func (r *Refresher) DefaultKeys(ctx context.Context) ([]Key, error) {
+	today := r.today()
+	y := today.Year()
+	var years []int
+	if err := r.DB.SelectContext(ctx, &years, `
+SELECT h FROM (SELECT DISTINCT horizon_year AS h FROM needs WHERE horizon_year BETWEEN $1 AND $1 + 10
+               UNION SELECT $1 + 3) x
+ORDER BY h = $1 + 3 DESC, h LIMIT $2`, y, maxHorizons); err != nil {
+		return nil, fmt.Errorf("rollup: horizons: %w", err)
+	}
+	keys := make([]Key, len(years))
+	for i, h := range years {
+		keys[i] = Key{AsOf: today, Horizon: h, RetirementAge: DefaultRetirementAge}
+	}
+	return keys, nil
+}
+
+// Refresh builds every default key that has no fresh rollup, and returns
+// what it built; complete is true when every default key is fresh after it.
+// Another session's build (ErrBusy) is not an error: that session does the
+// work, and complete is false.
+func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, err error) {
+	keys, err := r.DefaultKeys(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	for _, k := range keys {
+		if _, ok, err := Fresh(ctx, r.DB, k); err != nil || ok {
+			if err != nil {
+				return built, false, err
+			}
+			continue
+		}
+		run, err := r.Build(ctx, k)
+		if errors.Is(err, ErrBusy) {
+			return built, false, nil
+		}
+		if err != nil {
+			return built, false, err
+		}
+		r.logger().Info("rollup built", "as_of", k.date(), "horizon", k.Horizon,
+			"retirement_age", k.RetirementAge, "data_version", run.DataVersion, "ms", run.BuildTime.Milliseconds())
+		built = append(built, run)
+	}
+	return built, true, nil
+}
+
+// Loop keeps the default keys fresh until ctx ends: it refreshes at start,
+// then polls every interval. A poll is one read of data_version: a refresh
+// runs only when the version or the date changed since the last complete one
+// (an import, another day).
+func (r *Refresher) Loop(ctx context.Context, interval time.Duration) {
+	var doneVersion int64 = -1
+	var doneDay time.Time
+	for {
+		var version int64
+		err := r.DB.GetContext(ctx, &version, `SELECT version FROM data_version`)
+		day := r.today()
+		if err == nil && (version != doneVersion || !day.Equal(doneDay)) {
+			var complete bool
+			_, complete, err = r.Refresh(ctx)
+			if complete {
+				doneVersion, doneDay = version, day
+			}
+		}
+		if err != nil && ctx.Err() == nil {
+			r.logger().Error("rollup refresh failed; requests compute from the data meanwhile", "err", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}
+
+func (r *Refresher) today() time.Time {
+	if r.Today != nil {
+		return r.Today()
+	}
+	return domain.Today()
+}
+
+func (r *Refresher) logger() *slog.Logger {
+	if r.Log != nil {
+		return r.Log
+	}
+	return slog.Default()
+}
