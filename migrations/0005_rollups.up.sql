@@ -59,8 +59,14 @@ CREATE TABLE rollup_pole_skills (
   internal_pool integer NOT NULL,
   level_needed  integer NOT NULL,
   companies_with_gap integer NOT NULL,
+  -- The skill's place in DESIGN.md's critical order (gap desc, coverage
+  -- asc, code) among the pole's skills with a non-zero figure; null for the
+  -- others. The default order of pole skill gaps and of critical skills:
+  -- their top N is an index range, not a sort of thousands of skills.
+  gap_rank      integer,
   PRIMARY KEY (run_id, pole_id, skill_id)
 );
+CREATE INDEX rollup_pole_skills_rank ON rollup_pole_skills (run_id, pole_id, gap_rank) WHERE gap_rank IS NOT NULL;
 
 -- A pole's role figures.
 CREATE TABLE rollup_pole_roles (
@@ -84,8 +90,13 @@ CREATE TABLE rollup_pole_opportunities (
   companies       integer NOT NULL,
   learners        integer NOT NULL,
   level_needed    integer NOT NULL,
+  -- The place in the opportunities' order (learners desc, companies desc,
+  -- department, skill code) among the pole's rows: filtering on k keeps the
+  -- order, so the first N for any k follow this index.
+  opp_rank        integer NOT NULL,
   PRIMARY KEY (run_id, pole_id, department_code, skill_id)
 );
+CREATE INDEX rollup_pole_opportunities_rank ON rollup_pole_opportunities (run_id, pole_id, opp_rank) INCLUDE (companies);
 
 -- Member companies' company-scope role gaps (non-zero), for mobility paths.
 CREATE TABLE rollup_pole_company_roles (

@@ -76,7 +76,7 @@ func (e *Engine) RoleGaps(ctx context.Context, scopes []Scope, p Params, order R
 	if len(list) == 0 {
 		return out, nil
 	}
-	cte, args, err := e.unitFigures(ctx, list, arr, p)
+	cte, args, _, err := e.unitFigures(ctx, list, arr, p)
 	if err != nil {
 		return nil, err
 	}

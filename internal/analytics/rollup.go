@@ -40,20 +40,43 @@ func poleScopes(list []Scope) bool {
 
 // unitFigures returns the CTEs (after WITH) that define skill_fig and
 // role_fig for the scopes, and their arguments: read from the fresh rollup
-// when it can answer, else computed from the data. The caller's own
-// parameters follow the returned ones.
-func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays, p Params) (string, []any, error) {
+// when it can answer (rolled is then true), else computed from the data.
+// The caller's own parameters follow the returned ones.
+func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays, p Params) (cte string, args []any, rolled bool, err error) {
 	if poleScopes(list) {
 		run, ok, err := e.rollupRun(ctx, p)
 		if err != nil {
-			return "", nil, err
+			return "", nil, false, err
 		}
 		if ok {
-			return rollupFiguresCTE, []any{run, pq.Array(arr.poles)}, nil
+			return rollupFiguresCTE, []any{run, pq.Array(arr.poles)}, true, nil
 		}
 	}
 	return scopeUnitsCTE + `,` + figuresCTE, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
-		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes)}, nil
+		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes)}, false, nil
+}
+
+// rankedSkillsSQL reads the first skills of each pole in the critical order
+// from the rollup's gap_rank: $1 the run, $2 the pole ids, $3 the row bound.
+// Its columns are those of the skill statements: unit_no, skillColumns,
+// (with companies) companies_with_gap, total, rn.
+func rankedSkillsSQL(companies bool) string {
+	col := ``
+	if companies {
+		col = ` sf.companies_with_gap,`
+	}
+	return `
+WITH scope_in AS (
+  SELECT (u.ord - 1)::int AS unit_no, u.pole_id FROM unnest($2::text[]) WITH ORDINALITY AS u(pole_id, ord)
+)
+SELECT si.unit_no, ` + skillColumns + `,` + col + `
+       (SELECT max(m.gap_rank) FROM rollup_pole_skills m
+        WHERE m.run_id = $1 AND m.pole_id = si.pole_id AND m.gap_rank IS NOT NULL) AS total,
+       sf.gap_rank AS rn
+FROM scope_in si
+JOIN rollup_pole_skills sf ON sf.run_id = $1 AND sf.pole_id = si.pole_id AND sf.gap_rank <= $3::bigint
+JOIN skills sk ON sk.id = sf.skill_id
+ORDER BY si.unit_no, sf.gap_rank`
 }
 
 // rollupFiguresCTE: $1 the rollup run, $2 the pole ids (unit_no indexes them).
@@ -100,21 +123,35 @@ func BuildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key) erro
 		{"analyze", `ANALYZE rollup_unit_role`, nil},
 		{"pole skills", `
 INSERT INTO rollup_pole_skills
-SELECT $1, pole_id, skill_id, sum(required), sum(qualified), sum(upskillable), sum(internal_pool),
-       max(level_needed), count(*) FILTER (WHERE required > qualified)
-FROM (SELECT pole_id, siren, skill_id, sum(required) AS required, sum(qualified) AS qualified,
-             sum(upskillable) AS upskillable, sum(internal_pool) AS internal_pool, max(level_needed) AS level_needed
-      FROM rollup_unit_skill GROUP BY pole_id, siren, skill_id) company
-GROUP BY pole_id, skill_id`, []any{run}},
+WITH pole_skill AS (
+  SELECT pole_id, skill_id, sum(required)::int AS required, sum(qualified)::int AS qualified,
+         sum(upskillable)::int AS upskillable, sum(internal_pool)::int AS internal_pool,
+         max(level_needed)::int AS level_needed, count(*) FILTER (WHERE required > qualified)::int AS companies
+  FROM (SELECT pole_id, siren, skill_id, sum(required) AS required, sum(qualified) AS qualified,
+               sum(upskillable) AS upskillable, sum(internal_pool) AS internal_pool, max(level_needed) AS level_needed
+        FROM rollup_unit_skill GROUP BY pole_id, siren, skill_id) company
+  GROUP BY pole_id, skill_id
+)
+SELECT $1, sf.pole_id, sf.skill_id, sf.required, sf.qualified, sf.upskillable, sf.internal_pool, sf.level_needed,
+       sf.companies,
+       CASE WHEN ` + skillShown + ` THEN row_number() OVER (PARTITION BY sf.pole_id, ` + skillShown + `
+                                                          ORDER BY ` + criticalOrder + `) END
+FROM pole_skill sf JOIN skills sk ON sk.id = sf.skill_id
+ORDER BY sf.pole_id, 10`, []any{run}},
 		{"pole roles", `
 INSERT INTO rollup_pole_roles
 SELECT $1, pole_id, role_id, sum(headcount), sum(stayers), sum(target)
 FROM rollup_unit_role GROUP BY pole_id, role_id`, []any{run}},
 		{"opportunities", `
 INSERT INTO rollup_pole_opportunities
-SELECT $1, pole_id, department_code, skill_id, count(*), sum(required - qualified), max(level_needed)
-FROM rollup_unit_skill WHERE required > qualified
-GROUP BY pole_id, department_code, skill_id`, []any{run}},
+SELECT $1, o.*, row_number() OVER (PARTITION BY o.pole_id
+  ORDER BY o.learners DESC, o.companies DESC, o.department_code COLLATE "C", sk.code COLLATE "C")
+FROM (SELECT pole_id, department_code, skill_id, count(*)::int AS companies, sum(required - qualified)::int AS learners,
+             max(level_needed)::int AS level_needed
+      FROM rollup_unit_skill WHERE required > qualified
+      GROUP BY pole_id, department_code, skill_id) o
+JOIN skills sk ON sk.id = o.skill_id
+ORDER BY o.pole_id, 8`, []any{run}},
 		{"company roles", `
 INSERT INTO rollup_pole_company_roles
 SELECT $1, pole_id, siren, role_id, sum(target) - sum(stayers)

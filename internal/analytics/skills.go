@@ -140,11 +140,14 @@ func (e *Engine) skillGapsQuery(ctx context.Context, scopes []Scope, p Params, o
 	if err != nil || len(list) == 0 {
 		return list, "", nil, err
 	}
-	cte, args, err := e.unitFigures(ctx, list, arr, p)
+	cte, args, rolled, err := e.unitFigures(ctx, list, arr, p)
 	if err != nil {
 		return nil, "", nil, err
 	}
 	args = append(args, limit(first))
+	if rolled && (order == SkillByGap || order == "") {
+		return list, rankedSkillsSQL(false), args, nil
+	}
 	q := `WITH ` + cte + `
 SELECT *
 FROM (SELECT sf.unit_no, ` + skillColumns + `,

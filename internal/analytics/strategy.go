@@ -49,7 +49,7 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 	if run, ok, err := e.rollupRun(ctx, p); err != nil {
 		return nil, err
 	} else if ok {
-		q, args = criticalSkillsRollupSQL, []any{run, pq.Array(poles), limit(first)}
+		q, args = rankedSkillsSQL(true), []any{run, pq.Array(poles), limit(first)}
 	}
 	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
@@ -278,15 +278,6 @@ pole_skill AS (
 )
 ` + criticalSkillsSelect(6)
 
-// criticalSkillsRollupSQL reads run $1 for pole ids $2; $3 the row bound.
-var criticalSkillsRollupSQL = `WITH ` + rollupPoles + `,
-pole_skill AS (
-  SELECT pi.pole_no AS unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool,
-         r.level_needed, r.companies_with_gap AS companies
-  FROM pole_in pi JOIN rollup_pole_skills r ON r.run_id = $1 AND r.pole_id = pi.id
-)
-` + criticalSkillsSelect(3)
-
 // criticalSkillsSelect ranks pole_skill, keeping rows up to parameter $n.
 func criticalSkillsSelect(n int) string {
 	return fmt.Sprintf(`SELECT *
@@ -315,14 +306,20 @@ opportunity AS (
 ` + sharedOpportunitiesSelect(7)
 
 // sharedOpportunitiesRollupSQL reads run $1 for pole ids $2; $3 k, $4 the
-// row bound.
-var sharedOpportunitiesRollupSQL = `WITH ` + rollupPoles + `,
-opportunity AS (
-  SELECT pi.pole_no, r.department_code, r.skill_id, r.companies, r.learners, r.level_needed
-  FROM pole_in pi JOIN rollup_pole_opportunities r ON r.run_id = $1 AND r.pole_id = pi.id
-  WHERE r.companies >= $3
-)
-` + sharedOpportunitiesSelect(4)
+// row bound: the first rows in the order of opp_rank (the order of
+// sharedOpportunitiesSelect), and the count of rows with at least k
+// companies.
+const sharedOpportunitiesRollupSQL = `WITH ` + rollupPoles + `
+SELECT pi.pole_no, o.department_code, sk.id, sk.code, sk.name, o.companies, o.learners, o.level_needed,
+       (SELECT count(*) FROM rollup_pole_opportunities c
+        WHERE c.run_id = $1 AND c.pole_id = pi.id AND c.companies >= $3) AS total
+FROM pole_in pi
+CROSS JOIN LATERAL (
+  SELECT * FROM rollup_pole_opportunities r
+  WHERE r.run_id = $1 AND r.pole_id = pi.id AND r.companies >= $3
+  ORDER BY r.opp_rank LIMIT $4) o
+JOIN skills sk ON sk.id = o.skill_id
+ORDER BY pi.pole_no, o.opp_rank`
 
 // sharedOpportunitiesSelect ranks opportunity, keeping rows up to parameter $n.
 func sharedOpportunitiesSelect(n int) string {
