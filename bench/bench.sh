@@ -66,6 +66,10 @@ else
   echo "bench: reusing the $SCALE dataset ($employees employees) in $DB" >&2
   [ -f "$OUT/import.json" ] || echo "bench: no import figures kept for it: the report will say so" >&2
 fi
+step "rollups (gpec rollup: built when missing or stale, as the server would)"
+DATABASE_URL=$DB "$GPEC" rollup
+psql -X -q -At -d "$DB" -c "SELECT coalesce(json_agg(json_build_object('asOf', as_of, 'horizon', horizon,
+  'retirementAge', retirement_age, 'buildMs', build_ms) ORDER BY horizon), '[]') FROM rollup_runs" >"$OUT/rollups.json"
 psql -X -q -d "$DB" -f bench/peer/schema.sql
 DATABASE_URL=$DB "$GPEC" bench vars -out "$OUT/vars.json"
 TOKEN=$(DATABASE_URL=$DB "$GPEC" token create -role admin -label bench -expires 24h 2>/dev/null)
@@ -133,5 +137,6 @@ command="make bench"
 step "report"
 imp=()
 [ -f "$OUT/import.json" ] && imp=(-import "$OUT/import.json")
+[ -f "$OUT/rollups.json" ] && imp+=(-rollups "$OUT/rollups.json")
 "$DIR/runner" report -results "$OUT/results.json" "${imp[@]}" -scale "$SCALE" -out "$REPORT"
 echo "bench: wrote $REPORT (section $SCALE); raw figures in $OUT" >&2

@@ -19,6 +19,7 @@ func runReport(args []string) error {
 	impFile := fs.String("import", "", "from runner import (optional)")
 	out := fs.String("out", "BENCHMARKS.md", "the file to update")
 	scale := fs.String("scale", "national", "the dataset scale, names the section")
+	rollFile := fs.String("rollups", "", "the rollups' build times, from bench.sh (optional)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -34,7 +35,13 @@ func runReport(args []string) error {
 			imp = nil
 		}
 	}
-	section := render(*scale, &res, imp)
+	var rolls []RollupBuild
+	if *rollFile != "" {
+		if err := readJSON(*rollFile, &rolls); err != nil {
+			fmt.Fprintln(os.Stderr, "runner report: no rollup figures:", err)
+		}
+	}
+	section := render(*scale, &res, imp, rolls)
 	begin, end := "<!-- bench:"+*scale+":begin -->", "<!-- bench:"+*scale+":end -->"
 	old, _ := os.ReadFile(*out)
 	doc := string(old)
@@ -63,7 +70,7 @@ type key struct {
 	c         int
 }
 
-func render(scale string, res *Results, imp *ImportFigures) string {
+func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild) string {
 	runs := map[key]Run{}
 	for _, r := range res.Runs {
 		runs[key{r.Query, r.Target, r.Conc}] = r
@@ -140,6 +147,17 @@ func render(scale string, res *Results, imp *ImportFigures) string {
 		}
 		p("\n")
 	}
+	p("### Rollups\n\n")
+	if len(rolls) == 0 {
+		p("No rollup figures in this run.\n\n")
+	} else {
+		p("The pole figures and the territorial aggregates of the mix read rollups (`internal/rollup`), built by `gpec rollup` before the load (the server keeps them fresh after imports and at each date change; until a rebuild ends, requests compute from the data). The floors compute from the data.\n\n")
+		p("| asOf | horizon | retirement age | build (s) |\n|---|---:|---:|---:|\n")
+		for _, r := range rolls {
+			p("| %s | %d | %d | %.1f |\n", r.AsOf, r.Horizon, r.RetirementAge, float64(r.BuildMs)/1000)
+		}
+		p("\n")
+	}
 	p("### Peak RSS\n\n| process | peak RSS (VmHWM) |\n|---|---:|\n| gpec server, whole benchmark | %.0f MB |\n", res.GpecPeakMB)
 	if res.PeerPeakMB > 0 {
 		p("| PostGraphile (node), whole benchmark | %.0f MB |\n", res.PeerPeakMB)
@@ -149,6 +167,14 @@ func render(scale string, res *Results, imp *ImportFigures) string {
 	}
 	p("\n")
 	return b.String()
+}
+
+// RollupBuild is one rollup_runs row, as bench.sh exports them.
+type RollupBuild struct {
+	AsOf          string `json:"asOf"`
+	Horizon       int    `json:"horizon"`
+	RetirementAge int    `json:"retirementAge"`
+	BuildMs       int    `json:"buildMs"`
 }
 
 // verdicts checks the targets of issue 7 against the run.
