@@ -20,8 +20,8 @@
 //     headcount, stayers, departures, target, roleGap: figuresCTE (emp,
 //     site_role, site_need, role_fig); RoleGaps in roles.go.
 //   - required and the level needed for trainings (demand), qualified and
-//     upskillable (assessed, held, unassessed), internalPool (top_level,
-//     pool): figuresCTE;
+//     upskillable (assessed, judged, unassessed), internalPool (top_level,
+//     judged): figuresCTE;
 //     SkillGaps in skills.go, which derives gap and coverage in Go from the
 //     two integers.
 //   - trainings near a territory and their distance: TrainingsNear in

@@ -144,24 +144,34 @@ demand AS (
   GROUP BY rf.unit_no, r.skill_id
 ),
 assessed AS (
-  -- Every assessment of every stayer, read once for held and pool: the
-  -- per-scope scan of the largest table.
+  -- Every assessment of every stayer, read once: the per-scope scan of the
+  -- largest table.
   SELECT st.unit_no, st.id, st.role_id, es.skill_id, es.level
   FROM stayer st JOIN employee_skills es ON es.employee_id = st.id
 ),
-held AS (
-  -- qualified(s), upskillable(s) among assessed stayers whose role requires
-  -- s. A required level is >= 1, so qualifying needs an assessment; being one
-  -- below needs one too, except below level 1, which unassessed adds.
-  -- at_one counts the assessed pairs of level-1 links, which unassessed
-  -- subtracts.
-  SELECT a.unit_no, r.skill_id,
+top_level AS (
+  -- The highest level any role of the referential requires of s.
+  SELECT skill_id, max(level) AS level FROM req GROUP BY skill_id
+),
+judged AS (
+  -- Every assessment of a stayer, judged in one pass: against its role's
+  -- requirement when the role requires the skill — qualified(s),
+  -- upskillable(s) (a required level is >= 1, so qualifying needs an
+  -- assessment; being one below needs one too, except below level 1, which
+  -- unassessed adds; at_one counts the assessed pairs of level-1 links, which
+  -- unassessed subtracts) — else against the highest level any role
+  -- requires of it: internalPool(s) (a level >= 1 needs an assessment, so
+  -- only assessed pairs count). One hash join each with the requirements,
+  -- instead of a probe of role_skills per assessment.
+  SELECT a.unit_no, a.skill_id,
          count(*) FILTER (WHERE a.level >= r.level) AS qualified,
          count(*) FILTER (WHERE a.level = r.level - 1) AS upskillable,
-         count(*) FILTER (WHERE r.level = 1) AS at_one
+         count(*) FILTER (WHERE r.level = 1) AS at_one,
+         count(*) FILTER (WHERE r.level IS NULL AND a.level >= t.level) AS internal_pool
   FROM assessed a
-  JOIN req r ON r.role_id = a.role_id AND r.skill_id = a.skill_id
-  GROUP BY a.unit_no, r.skill_id
+  LEFT JOIN req r ON r.role_id = a.role_id AND r.skill_id = a.skill_id
+  LEFT JOIN top_level t ON t.skill_id = a.skill_id
+  GROUP BY a.unit_no, a.skill_id
 ),
 unassessed AS (
   -- Stayers whose role requires s at level 1, counted per role rather than
@@ -171,20 +181,6 @@ unassessed AS (
   JOIN req r ON r.role_id = sr.role_id AND r.level = 1
   GROUP BY sr.unit_no, r.skill_id
 ),
-top_level AS (
-  -- The highest level any role of the referential requires of s.
-  SELECT skill_id, max(level) AS level FROM req GROUP BY skill_id
-),
-pool AS (
-  -- internalPool(s): stayers whose role does not require s but who hold it at
-  -- top_level; a level >= 1 needs an assessment, so only assessed pairs count.
-  SELECT a.unit_no, a.skill_id, count(*) AS internal_pool
-  FROM assessed a
-  JOIN top_level t ON t.skill_id = a.skill_id AND a.level >= t.level
-  WHERE NOT EXISTS (SELECT 1 FROM role_skills r
-                    WHERE r.role_id = a.role_id AND r.skill_id = a.skill_id AND (r.essential OR $4::boolean))
-  GROUP BY a.unit_no, a.skill_id
-),
 skill_fig AS (
   SELECT unit_no, skill_id,
          sum(required)::int AS required, sum(qualified)::int AS qualified,
@@ -192,11 +188,9 @@ skill_fig AS (
          max(level_needed)::int AS level_needed
   FROM (SELECT unit_no, skill_id, required, 0 AS qualified, 0 AS upskillable, 0 AS internal_pool, level_needed FROM demand
         UNION ALL
-        SELECT unit_no, skill_id, 0, qualified, upskillable - at_one, 0, 0 FROM held
+        SELECT unit_no, skill_id, 0, qualified, upskillable - at_one, internal_pool, 0 FROM judged
         UNION ALL
-        SELECT unit_no, skill_id, 0, 0, at_one, 0, 0 FROM unassessed
-        UNION ALL
-        SELECT unit_no, skill_id, 0, 0, 0, internal_pool, 0 FROM pool) x
+        SELECT unit_no, skill_id, 0, 0, at_one, 0, 0 FROM unassessed) x
   GROUP BY unit_no, skill_id
 )`
 

@@ -380,3 +380,39 @@ func deref(v reflect.Value) any {
 	}
 	return v.Interface()
 }
+
+// TestCompanyScopesAgainstReference covers the statement of batches made of
+// whole companies only (companySitesCTE), which mixed batches never use.
+func TestCompanyScopesAgainstReference(t *testing.T) {
+	ctx := context.Background()
+	e, d := generated(t, 5, reference.Small)
+	var scopes []analytics.Scope
+	for _, c := range d.Companies {
+		scopes = append(scopes, analytics.Scope{Siren: c.Siren})
+	}
+	scopes = append(scopes, analytics.Scope{Siren: "000000000"})
+	compared := 0
+	for _, p := range paramSets() {
+		roles, err := e.RoleGaps(ctx, scopes, p, analytics.RoleByCode, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		skills, err := e.SkillGaps(ctx, scopes, p, analytics.SkillByCode, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range scopes {
+			if want := d.RoleGaps(s, p); !reflect.DeepEqual(orNil(roles[s].Items), orNil(want)) {
+				t.Fatalf("%+v %+v role gaps:\n got %+v\nwant %+v", p, s, roles[s].Items, want)
+			}
+			want := d.SkillGaps(s, p)
+			if !reflect.DeepEqual(orNil(skills[s].Items), orNil(want)) {
+				t.Fatalf("%+v %+v skill gaps:\n got %s\nwant %s", p, s, dump(skills[s].Items), dump(want))
+			}
+			compared += len(want)
+		}
+	}
+	if compared == 0 {
+		t.Fatal("no skill figure compared")
+	}
+}

@@ -52,9 +52,35 @@ func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays,
 			return rollupFiguresCTE, []any{run, pq.Array(arr.poles)}, true, nil
 		}
 	}
+	if companyScopes(list) {
+		return companySitesCTE + `,` + figuresCTE, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
+			pq.Array(arr.sirens)}, false, nil
+	}
 	return scopeUnitsCTE + `,` + figuresCTE, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
 		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes)}, false, nil
 }
+
+// companyScopes reports whether every scope is a whole company: its sites
+// are sites.siren's, with no membership or territory to check.
+func companyScopes(list []Scope) bool {
+	for _, s := range list {
+		if s.Siren == "" || s.PoleID != "" || s.TerritoryLevel != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// companySitesCTE is scopeUnitsCTE for company scopes only: $5 the sirens.
+// The generic one's three-branch lateral union and site_places view cost
+// more than the figures of a small company.
+const companySitesCTE = `
+scope_in AS (
+  SELECT (u.ord - 1)::int AS unit_no, u.siren FROM unnest($5::text[]) WITH ORDINALITY AS u(siren, ord)
+),
+unit_sites AS (
+  SELECT si.unit_no, s.siret FROM scope_in si JOIN sites s ON s.siren = si.siren
+)`
 
 // rankedSkillsSQL reads the first skills of each pole in the critical order
 // from the rollup's gap_rank: $1 the run, $2 the pole ids, $3 the row bound.
