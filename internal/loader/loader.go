@@ -25,6 +25,7 @@ type Loader[K comparable, V any] struct {
 	fetch    Fetch[K, V]
 	wait     time.Duration
 	maxBatch int
+	peek     func(ctx context.Context, key K) (V, bool)
 
 	mu      sync.Mutex
 	done    map[K]*result[V]
@@ -53,8 +54,21 @@ func New[K comparable, V any](fetch Fetch[K, V], wait time.Duration, maxBatch in
 	return &Loader[K, V]{fetch: fetch, wait: wait, maxBatch: maxBatch, done: map[K]*result[V]{}}
 }
 
+// WithPeek gives the loader a cache to consult before batching: a key that
+// peek knows is answered at once, with no wait and no fetch (data shared
+// across requests, such as the referential). It returns l.
+func (l *Loader[K, V]) WithPeek(peek func(ctx context.Context, key K) (V, bool)) *Loader[K, V] {
+	l.peek = peek
+	return l
+}
+
 // Load returns the value for key, batched with the other keys asked meanwhile.
 func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
+	if l.peek != nil {
+		if v, ok := l.peek(ctx, key); ok {
+			return v, nil
+		}
+	}
 	l.mu.Lock()
 	r, ok := l.done[key]
 	if !ok {

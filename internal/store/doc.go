@@ -5,11 +5,18 @@
 // Analytics live in internal/analytics; writes in internal/importer.
 package store
 
-import "github.com/jmoiron/sqlx"
+import (
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+)
 
 // Store reads the core graph.
 type Store struct {
 	DB *sqlx.DB
+
+	once   sync.Once
+	shared *sharedCaches
 }
 
 // New returns a store over db.

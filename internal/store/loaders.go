@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/loader"
 	"github.com/gpec-project/gpec/internal/page"
+	"github.com/gpec-project/gpec/internal/refcache"
 )
 
 // Loaders batch the look-ups of one request. Build a new set per request:
@@ -37,7 +39,13 @@ type Loaders struct {
 const maxBatch = 5000
 
 // NewLoaders returns a fresh set of loaders over s; wait <= 0 takes loader.DefaultWait.
+// The loaders of the referential, territories and trainings first consult
+// the store's shared cache (refcache), which answers without a wait or a
+// statement while the data version the request read is unchanged.
 func (s *Store) NewLoaders(wait time.Duration) *Loaders {
+	s.once.Do(func() { s.shared = newSharedCaches() })
+	c := s.shared
+	v := &requestVersion{db: s}
 	return &Loaders{
 		Pole:                 loader.New(s.PolesByID, wait, maxBatch),
 		Company:              loader.New(s.CompaniesBySiren, wait, maxBatch),
@@ -46,19 +54,95 @@ func (s *Store) NewLoaders(wait time.Duration) *Loaders {
 		MembershipsOfCompany: loader.New(s.MembershipsOfCompanies, wait, maxBatch),
 		ActiveMember:         loader.New(s.ActiveMembers, wait, maxBatch),
 		Members:              loader.New(s.MembersOfPoles, wait, maxBatch),
-		Territory:            loader.New(s.TerritoriesByKey, wait, maxBatch),
-		Children:             loader.New(s.ChildrenOf, wait, maxBatch),
-		RoleFamily:           loader.New(s.RoleFamiliesByCode, wait, maxBatch),
-		Role:                 loader.New(s.RolesByID, wait, maxBatch),
-		RoleByCode:           loader.New(s.RolesByCode, wait, maxBatch),
-		Skill:                loader.New(s.SkillsByID, wait, maxBatch),
-		SkillByCode:          loader.New(s.SkillsByCode, wait, maxBatch),
-		SkillsOfRole:         loader.New(s.SkillsOfRoles, wait, maxBatch),
-		RolesOfSkill:         loader.New(s.RolesOfSkills, wait, maxBatch),
-		Training:             loader.New(s.TrainingsByID, wait, maxBatch),
-		SkillsOfTraining:     loader.New(s.SkillsOfTrainings, wait, maxBatch),
-		TrainingsOfSkill:     loader.New(s.TrainingsOfSkills, wait, maxBatch),
+		Territory:            cached(v, c.territory, s.TerritoriesByKey, wait),
+		Children:             cached(v, c.children, s.ChildrenOf, wait),
+		RoleFamily:           cached(v, c.roleFamily, s.RoleFamiliesByCode, wait),
+		Role:                 cached(v, c.role, s.RolesByID, wait),
+		RoleByCode:           cached(v, c.roleByCode, s.RolesByCode, wait),
+		Skill:                cached(v, c.skill, s.SkillsByID, wait),
+		SkillByCode:          cached(v, c.skillByCode, s.SkillsByCode, wait),
+		SkillsOfRole:         cached(v, c.skillsOfRole, s.SkillsOfRoles, wait),
+		RolesOfSkill:         cached(v, c.rolesOfSkill, s.RolesOfSkills, wait),
+		Training:             cached(v, c.training, s.TrainingsByID, wait),
+		SkillsOfTraining:     cached(v, c.skillsOfTraining, s.SkillsOfTrainings, wait),
+		TrainingsOfSkill:     cached(v, c.trainingsOfSkill, s.TrainingsOfSkills, wait),
 	}
+}
+
+// sharedCaches are the store's caches shared by every request: one map per
+// cached loader, one data version for all.
+type sharedCaches struct {
+	territory        *refcache.Map[domain.TerritoryKey, *domain.Territory]
+	children         *refcache.Map[ChildrenKey, *page.Connection[*domain.Territory]]
+	roleFamily       *refcache.Map[string, *domain.RoleFamily]
+	role             *refcache.Map[int, *domain.Role]
+	roleByCode       *refcache.Map[string, *domain.Role]
+	skill            *refcache.Map[int, *domain.Skill]
+	skillByCode      *refcache.Map[string, *domain.Skill]
+	skillsOfRole     *refcache.Map[int, []*domain.RoleSkill]
+	rolesOfSkill     *refcache.Map[RolesOfSkillKey, *page.Connection[*domain.RoleSkill]]
+	training         *refcache.Map[string, *domain.Training]
+	skillsOfTraining *refcache.Map[string, []*domain.TrainingSkill]
+	trainingsOfSkill *refcache.Map[TrainingsOfSkillKey, *page.Connection[*domain.TrainingSkill]]
+}
+
+// cacheBound bounds each map: the national referential has ~34,000 skills;
+// paged look-ups (children, roles of a skill, trainings of a skill) are keyed
+// by their arguments too.
+const cacheBound = 100_000
+
+func newSharedCaches() *sharedCaches {
+	c := refcache.New()
+	return &sharedCaches{
+		territory:        refcache.NewMap[domain.TerritoryKey, *domain.Territory](c, cacheBound),
+		children:         refcache.NewMap[ChildrenKey, *page.Connection[*domain.Territory]](c, cacheBound),
+		roleFamily:       refcache.NewMap[string, *domain.RoleFamily](c, cacheBound),
+		role:             refcache.NewMap[int, *domain.Role](c, cacheBound),
+		roleByCode:       refcache.NewMap[string, *domain.Role](c, cacheBound),
+		skill:            refcache.NewMap[int, *domain.Skill](c, cacheBound),
+		skillByCode:      refcache.NewMap[string, *domain.Skill](c, cacheBound),
+		skillsOfRole:     refcache.NewMap[int, []*domain.RoleSkill](c, cacheBound),
+		rolesOfSkill:     refcache.NewMap[RolesOfSkillKey, *page.Connection[*domain.RoleSkill]](c, cacheBound),
+		training:         refcache.NewMap[string, *domain.Training](c, cacheBound),
+		skillsOfTraining: refcache.NewMap[string, []*domain.TrainingSkill](c, cacheBound),
+		trainingsOfSkill: refcache.NewMap[TrainingsOfSkillKey, *page.Connection[*domain.TrainingSkill]](c, cacheBound),
+	}
+}
+
+// requestVersion reads the data version once per request, when a cached
+// loader first needs it. A failed read disables the cache for the request.
+type requestVersion struct {
+	db      *Store
+	once    sync.Once
+	version int64
+	ok      bool
+}
+
+func (r *requestVersion) get(ctx context.Context) (int64, bool) {
+	r.once.Do(func() {
+		r.ok = r.db.DB.GetContext(ctx, &r.version, `SELECT version FROM data_version`) == nil
+	})
+	return r.version, r.ok
+}
+
+// cached is a loader of fetch that answers from m what the request's data
+// version has cached, and caches what it fetches.
+func cached[K comparable, V any](rv *requestVersion, m *refcache.Map[K, V], fetch loader.Fetch[K, V], wait time.Duration) *loader.Loader[K, V] {
+	return loader.New(func(ctx context.Context, keys []K) (map[K]V, error) {
+		vals, err := fetch(ctx, keys)
+		if err == nil {
+			if v, ok := rv.get(ctx); ok {
+				m.Put(v, keys, vals)
+			}
+		}
+		return vals, err
+	}, wait, maxBatch).WithPeek(func(ctx context.Context, k K) (V, bool) {
+		if v, ok := rv.get(ctx); ok {
+			return m.Get(v, k)
+		}
+		var zero V
+		return zero, false
+	})
 }
 
 type loadersKey struct{}
