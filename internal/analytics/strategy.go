@@ -310,10 +310,13 @@ opportunity AS (
 // sharedOpportunitiesSelect), and the count of rows with at least k
 // companies.
 const sharedOpportunitiesRollupSQL = `WITH ` + rollupPoles + `
-SELECT pi.pole_no, o.department_code, sk.id, sk.code, sk.name, o.companies, o.learners, o.level_needed,
-       (SELECT count(*) FROM rollup_pole_opportunities c
-        WHERE c.run_id = $1 AND c.pole_id = pi.id AND c.companies >= $3) AS total
+SELECT pi.pole_no, o.department_code, sk.id, sk.code, sk.name, o.companies, o.learners, o.level_needed, t.total
 FROM pole_in pi
+-- Once per pole (a correlated subquery in the select list would count once
+-- per row shown).
+CROSS JOIN LATERAL (
+  SELECT count(*) AS total FROM rollup_pole_opportunities c
+  WHERE c.run_id = $1 AND c.pole_id = pi.id AND c.companies >= $3) t
 CROSS JOIN LATERAL (
   SELECT * FROM rollup_pole_opportunities r
   WHERE r.run_id = $1 AND r.pole_id = pi.id AND r.companies >= $3
