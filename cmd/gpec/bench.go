@@ -120,6 +120,7 @@ func benchServe(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	tuneGC()
 	if *pprofAddr != "" {
 		go func() { fmt.Fprintln(os.Stderr, http.ListenAndServe(*pprofAddr, nil)) }()
 	}

@@ -58,6 +58,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	tuneGC()
 	log := slog.Default()
 	d, private, stop, err := database(ctx, poolOptions())
 	if err != nil {
