@@ -149,9 +149,16 @@ assessed AS (
   SELECT st.unit_no, st.id, st.role_id, es.skill_id, es.level
   FROM stayer st JOIN employee_skills es ON es.employee_id = st.id
 ),
+req_all AS MATERIALIZED (
+  -- The same requirements, read whole once: joined with every assessment
+  -- of the scope (judged), a hash of them beats an index probe per
+  -- assessment from a few hundred assessments on (a company of 700
+  -- employees: 34 ms instead of 83).
+  SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential OR $4::boolean
+),
 top_level AS (
   -- The highest level any role of the referential requires of s.
-  SELECT skill_id, max(level) AS level FROM req GROUP BY skill_id
+  SELECT skill_id, max(level) AS level FROM req_all GROUP BY skill_id
 ),
 judged AS (
   -- Every assessment of a stayer, judged in one pass: against its role's
@@ -169,7 +176,7 @@ judged AS (
          count(*) FILTER (WHERE r.level = 1) AS at_one,
          count(*) FILTER (WHERE r.level IS NULL AND a.level >= t.level) AS internal_pool
   FROM assessed a
-  LEFT JOIN req r ON r.role_id = a.role_id AND r.skill_id = a.skill_id
+  LEFT JOIN req_all r ON r.role_id = a.role_id AND r.skill_id = a.skill_id
   LEFT JOIN top_level t ON t.skill_id = a.skill_id
   GROUP BY a.unit_no, a.skill_id
 ),
