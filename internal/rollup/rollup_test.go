@@ -1,0 +1,137 @@
+package rollup_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/gpec-project/gpec/internal/rollup"
+	"github.com/gpec-project/gpec/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+var today = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
+
+// counting is a builder that records the keys it was asked to build.
+func counting(built *[]rollup.Key) rollup.Builder {
+	return func(_ context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
+		*built = append(*built, k)
+		return nil
+	}
+}
+
+func TestRefresh(t *testing.T) {
+	ctx := context.Background()
+	db, _ := testdb.New(t)
+	var built []rollup.Key
+	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{counting(&built)}, Today: func() time.Time { return today }}
+
+	// No declared need: this year + 3 only.
+	keys, err := r.DefaultKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 || keys[0].Horizon != 2029 || !keys[0].AsOf.Equal(today) || keys[0].RetirementAge != 64 {
+		t.Fatalf("default keys without needs: %+v", keys)
+	}
+
+	// Needs at 2027 and 2031 (and one out of range) add their horizons.
+	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
+	db.MustExec(`INSERT INTO territories (level, code, name, parent_code) VALUES ('department', '31', 'Haute-Garonne', '76')`)
+	db.MustExec(`INSERT INTO role_families (code, title) VALUES ('H', 'Industrie')`)
+	db.MustExec(`INSERT INTO roles (code, title, family) VALUES ('H1', 'Rôle', 'H')`)
+	db.MustExec(`INSERT INTO companies (siren, name) VALUES ('732829320', 'A')`)
+	db.MustExec(`INSERT INTO sites (siret, siren, territory_code) VALUES ('73282932000074', '732829320', '31')`)
+	for _, h := range []int{2027, 2031, 2050} {
+		db.MustExec(`INSERT INTO needs (siret, role_id, horizon_year, headcount) SELECT '73282932000074', id, $1, 1 FROM roles`, h)
+	}
+	keys, err = r.DefaultKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var horizons []int
+	for _, k := range keys {
+		horizons = append(horizons, k.Horizon)
+	}
+	if len(horizons) != 3 || horizons[0] != 2029 || horizons[1] != 2027 || horizons[2] != 2031 {
+		t.Fatalf("default horizons %v, want [2029 2027 2031]", horizons)
+	}
+
+	// A refresh builds them all; a second one builds nothing.
+	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
+		t.Fatalf("refresh: complete %v, err %v", complete, err)
+	}
+	if len(built) != 3 {
+		t.Fatalf("built %d keys, want 3", len(built))
+	}
+	if runs, _, _ := r.Refresh(ctx); len(runs) != 0 {
+		t.Fatalf("a second refresh built %d rollups", len(runs))
+	}
+	for _, k := range keys {
+		if _, ok, err := rollup.Fresh(ctx, db, k); err != nil || !ok {
+			t.Fatalf("%s is not fresh (err %v)", k, err)
+		}
+	}
+
+	// A write makes every rollup stale, and the next refresh rebuilds them
+	// and drops the stale ones.
+	db.MustExec(`UPDATE needs SET headcount = 2 WHERE horizon_year = 2027`)
+	for _, k := range keys {
+		if _, ok, _ := rollup.Fresh(ctx, db, k); ok {
+			t.Fatalf("%s still fresh after a write", k)
+		}
+	}
+	if runs, _, err := r.Refresh(ctx); err != nil || len(runs) != 3 {
+		t.Fatalf("after a write the refresh built %d (err %v), want 3", len(runs), err)
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM rollup_runs`); err != nil || n != 3 {
+		t.Fatalf("%d rollup runs kept (err %v), want 3", n, err)
+	}
+
+	// The next day: yesterday's rollups are dropped by the first build.
+	r.Today = func() time.Time { return today.AddDate(0, 0, 1) }
+	if _, _, err := r.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&n, `SELECT count(*) FROM rollup_runs WHERE as_of < $1`, today.AddDate(0, 0, 1)); err != nil || n != 0 {
+		t.Fatalf("%d rollups of past dates kept (err %v)", n, err)
+	}
+}
+
+func TestBuildFailsWhole(t *testing.T) {
+	ctx := context.Background()
+	db, _ := testdb.New(t)
+	boom := errors.New("boom")
+	var built []rollup.Key
+	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{counting(&built), func(context.Context, *sqlx.Tx, int64, rollup.Key) error { return boom }}}
+	k := rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}
+	if _, err := r.Build(ctx, k); !errors.Is(err, boom) {
+		t.Fatalf("Build: %v, want boom", err)
+	}
+	if _, ok, _ := rollup.Fresh(ctx, db, k); ok {
+		t.Fatal("a failed build left a rollup")
+	}
+}
+
+func TestOneBuildAtATime(t *testing.T) {
+	ctx := context.Background()
+	db, _ := testdb.New(t)
+	k := rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}
+	inner := &rollup.Refresher{DB: db}
+	var innerErr error
+	outer := &rollup.Refresher{DB: db, Builders: []rollup.Builder{func(ctx context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
+		_, innerErr = inner.Build(ctx, k) // another session, while this one holds the lock
+		return nil
+	}}}
+	if _, err := outer.Build(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if !errors.Is(innerErr, rollup.ErrBusy) {
+		t.Fatalf("a concurrent build: %v, want ErrBusy", innerErr)
+	}
+}
