@@ -125,6 +125,16 @@ func (l *Loader[K, V]) dispatchAfter(ctx context.Context, b *batch[K, V]) {
 
 func (l *Loader[K, V]) run(ctx context.Context, b *batch[K, V]) {
 	vals, err := l.fetch(ctx, b.keys)
+	if err != nil {
+		// A failed batch is not cached: a later Load of the same key
+		// retries. Forgotten before the waiters wake, so that a waiter's
+		// own retry cannot find the failure still there.
+		l.mu.Lock()
+		for k := range b.results {
+			delete(l.done, k)
+		}
+		l.mu.Unlock()
+	}
 	for k, r := range b.results {
 		if err != nil {
 			r.err = err
@@ -132,13 +142,5 @@ func (l *Loader[K, V]) run(ctx context.Context, b *batch[K, V]) {
 			r.val = vals[k]
 		}
 		close(r.ready)
-	}
-	if err != nil {
-		// A failed batch is not cached: a later Load of the same key retries.
-		l.mu.Lock()
-		for k := range b.results {
-			delete(l.done, k)
-		}
-		l.mu.Unlock()
 	}
 }
