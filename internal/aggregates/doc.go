@@ -21,7 +21,18 @@
 // figure sets are published. A margin is therefore never a sum of published
 // cells: it is computed from data, then secrecy decides about it like about any
 // cell. The number of statements is fixed (one, plus one to check and name the
-// parent territory when there is one), whatever the number of territories.
+// parent territory when there is one, plus one to look up a rollup),
+// whatever the number of territories.
+//
+// # Rollups
+//
+// Without a pole scope and with essential links, a fresh rollup (package
+// rollup; BuildRollup and fromRollup in rollup.go) replaces the
+// contributions: it holds every cell, territory total and margin of every
+// level and dimension with its sums, its number of companies and its
+// largest company's headcount, which is all secrecy needs
+// (secrecy.ApplySummaries). The result is the same as from the
+// contributions (rollup_test.go), with no company in memory.
 //
 // # Dimensions
 //

@@ -8,7 +8,18 @@
 // answers all of them with a fixed number of statements (one; two for
 // SharedTrainingOpportunities, whose trainings are a second batch), arrays
 // passed with pq.Array and unnested, each parent's list ordered and cut with
-// row_number() so that a top-10 ships ten rows, with its total.
+// row_number() so that a top-10 ships ten rows, with its total. A method may
+// run one more statement first: the look-up of a fresh rollup (rollup.go).
+//
+// # Rollups
+//
+// Whole-pole scopes with essential links are answered from the rollup of
+// (asOf, H, A) when package rollup has one built from the current data:
+// BuildRollup fills it from the same fragments as the live statements (one
+// pass over every pole's (member, department) units, whose figures add up),
+// and the methods read it by index. Any other request, or a pole request
+// while no fresh rollup exists, computes from the data; both paths give the
+// same answers (rollup_test.go compares them on random data).
 //
 // Where each figure is computed:
 //
