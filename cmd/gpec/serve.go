@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gpec-project/gpec/internal/observe"
 	"github.com/gpec-project/gpec/internal/server"
 )
 
@@ -92,7 +93,9 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	defer stopRead()
 	metricsAddr := os.Getenv("GPEC_METRICS_ADDR")
+	metrics := observe.NewMetrics()
 	srv := server.New(d, server.Config{
+		Metrics:         metrics,
 		Production:      *production,
 		AllowList:       allowList,
 		GraphiQL:        *graphiqlOn,
@@ -104,7 +107,9 @@ func runServe(ctx context.Context, args []string) error {
 	})
 	// Rollups are built on the primary (d); requests read them wherever
 	// they read (a replica follows).
-	go refresher(d).Loop(ctx, rollupPoll)
+	rf := refresher(d)
+	rf.OnBuild = metrics.RollupBuilt
+	go rf.Loop(ctx, rollupPoll)
 	var shuttingDown atomic.Bool
 	srv.SetReady(func() bool { return !shuttingDown.Load() })
 	ln, err := net.Listen("tcp", *addr)

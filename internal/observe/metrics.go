@@ -33,6 +33,9 @@ type Metrics struct {
 	httpTotal  *prometheus.CounterVec
 	httpSecs   *prometheus.HistogramVec
 	inFlight   prometheus.Gauge
+	rollups    *prometheus.CounterVec
+	rollupSecs prometheus.Gauge
+	rollupAt   prometheus.Gauge
 
 	mu  sync.Mutex
 	ops map[string]bool
@@ -67,7 +70,19 @@ func NewMetrics() *Metrics {
 		Name: "gpec_http_requests_in_flight",
 		Help: "Requests being served (it falls to zero during a graceful shutdown).",
 	})
-	m.reg.MustRegister(m.gqlTotal, m.gqlSeconds, m.httpTotal, m.httpSecs, m.inFlight,
+	m.rollups = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gpec_rollup_builds_total",
+		Help: "Analytics rollup builds by outcome (ok or error).",
+	}, []string{"outcome"})
+	m.rollupSecs = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "gpec_rollup_last_build_seconds",
+		Help: "Duration of the last successful rollup build.",
+	})
+	m.rollupAt = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "gpec_rollup_last_success_timestamp_seconds",
+		Help: "Unix time of the last successful rollup build (requests compute from the data while rollups are stale).",
+	})
+	m.reg.MustRegister(m.gqlTotal, m.gqlSeconds, m.httpTotal, m.httpSecs, m.inFlight, m.rollups, m.rollupSecs, m.rollupAt,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -78,6 +93,18 @@ func NewMetrics() *Metrics {
 // Adding the same name twice is a no-op.
 func (m *Metrics) AddDB(name string, db *sql.DB) {
 	_ = m.reg.Register(collectors.NewDBStatsCollector(db, name))
+}
+
+// RollupBuilt records a rollup build of duration d that failed with err, or
+// succeeded when err is nil.
+func (m *Metrics) RollupBuilt(d time.Duration, err error) {
+	if err != nil {
+		m.rollups.WithLabelValues("error").Inc()
+		return
+	}
+	m.rollups.WithLabelValues("ok").Inc()
+	m.rollupSecs.Set(d.Seconds())
+	m.rollupAt.SetToCurrentTime()
 }
 
 // Handler serves the metrics in the Prometheus exposition format.

@@ -65,6 +65,8 @@ type Refresher struct {
 	Log      *slog.Logger
 	// Today returns the date of the default keys; nil is domain.Today.
 	Today func() time.Time
+	// OnBuild, when set, hears of every build Refresh attempts (metrics).
+	OnBuild func(d time.Duration, err error)
 }
 
 // lockID is the advisory lock of rollup builds ("gpec rollup" in ASCII).
@@ -169,9 +171,13 @@ func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, er
 			}
 			continue
 		}
+		start := time.Now()
 		run, err := r.Build(ctx, k)
 		if errors.Is(err, ErrBusy) {
 			return built, false, nil
+		}
+		if r.OnBuild != nil {
+			r.OnBuild(time.Since(start), err)
 		}
 		if err != nil {
 			return built, false, err

@@ -28,7 +28,13 @@ func TestRefresh(t *testing.T) {
 	ctx := context.Background()
 	db, _ := testdb.New(t)
 	var built []rollup.Key
-	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{counting(&built)}, Today: func() time.Time { return today }}
+	heard := 0
+	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{counting(&built)}, Today: func() time.Time { return today },
+		OnBuild: func(_ time.Duration, err error) {
+			if err == nil {
+				heard++
+			}
+		}}
 
 	// No declared need: this year + 3 only.
 	keys, err := r.DefaultKeys(ctx)
@@ -65,8 +71,8 @@ func TestRefresh(t *testing.T) {
 	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
 		t.Fatalf("refresh: complete %v, err %v", complete, err)
 	}
-	if len(built) != 3 {
-		t.Fatalf("built %d keys, want 3", len(built))
+	if len(built) != 3 || heard != 3 {
+		t.Fatalf("built %d keys (OnBuild heard %d), want 3", len(built), heard)
 	}
 	if runs, _, _ := r.Refresh(ctx); len(runs) != 0 {
 		t.Fatalf("a second refresh built %d rollups", len(runs))
