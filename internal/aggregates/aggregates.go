@@ -252,17 +252,12 @@ func Compute(ctx context.Context, db *sqlx.DB, q Query) (*Result, error) {
 	if err := sqlx.SelectContext(ctx, db, &contribs, contributionsSQL(q.Dimension), args...); err != nil {
 		return nil, fmt.Errorf("aggregates: contributions: %w", err)
 	}
-	if q.Dimension == DimensionNafSection {
-		for i := range contribs {
-			c := &contribs[i]
-			c.DimensionCode = NafSection(c.DimensionCode)
-			c.DimensionLabel = nafSectionTitles[c.DimensionCode]
-		}
-	}
 	for i := range contribs {
-		if contribs[i].DimensionCode == "" {
-			contribs[i].DimensionLabel = unspecifiedLabels[q.Dimension]
+		c := &contribs[i]
+		if q.Dimension == DimensionNafSection {
+			c.DimensionCode = NafSection(c.DimensionCode)
 		}
+		c.DimensionLabel = valueLabel(q.Dimension, c.DimensionCode, c.DimensionLabel)
 	}
 	r := tabulate(q, margin, contribs)
 	order(r, q)

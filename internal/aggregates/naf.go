@@ -70,3 +70,15 @@ var unspecifiedLabels = map[Dimension]string{
 	DimensionPole:          "Sans adhésion active à un pôle",
 	DimensionNafSection:    "Section NAF non renseignée",
 }
+
+// valueLabel names a dimension value: the "not specified" label for the
+// empty code, a NAF section's title, else the label the statement read.
+func valueLabel(d Dimension, code, label string) string {
+	switch {
+	case code == "":
+		return unspecifiedLabels[d]
+	case d == DimensionNafSection:
+		return nafSectionTitles[code]
+	}
+	return label
+}

@@ -123,13 +123,7 @@ WHERE c.run_id = $1 AND c.dimension = $2
 	sh := newSheet()
 	var sum secrecy.Summaries
 	for _, c := range cells {
-		label := c.Label
-		if q.Dimension == DimensionNafSection {
-			label = nafSectionTitles[c.Col]
-		}
-		if c.Col == "" {
-			label = unspecifiedLabels[q.Dimension]
-		}
+		label := valueLabel(q.Dimension, c.Col, c.Label)
 		s := c.sums
 		isMargin := c.Level == margin.level && c.Code == margin.code
 		// A row of the parent's own level is also the margin (the rows of a

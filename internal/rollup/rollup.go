@@ -30,6 +30,21 @@ func (k Key) String() string {
 	return fmt.Sprintf("asOf %s, horizon %d, retirement age %d", k.date(), k.Horizon, k.RetirementAge)
 }
 
+// check refuses a key no request could ask for (DESIGN.md's parameters, as
+// the engine checks them), naming the field.
+func (k Key) check() error {
+	y, m, d := k.AsOf.Date()
+	switch {
+	case k.AsOf.IsZero() || !k.AsOf.Equal(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)):
+		return fmt.Errorf("rollup: asOf must be a calendar date (UTC midnight), got %s", k.AsOf)
+	case k.Horizon < y || k.Horizon > 2200:
+		return fmt.Errorf("rollup: horizon must be a year between %d (the year of asOf) and 2200, got %d", y, k.Horizon)
+	case k.RetirementAge < 1 || k.RetirementAge > 120:
+		return fmt.Errorf("rollup: retirement age must be between 1 and 120, got %d", k.RetirementAge)
+	}
+	return nil
+}
+
 // Run is a built rollup.
 type Run struct {
 	ID          int64
@@ -79,6 +94,9 @@ var ErrBusy = errors.New("rollup: another build is running")
 // rollup of k, in one transaction. It also drops rollups of earlier dates and
 // of stale data, which no request can use any more.
 func (r *Refresher) Build(ctx context.Context, k Key) (Run, error) {
+	if err := k.check(); err != nil {
+		return Run{}, err
+	}
 	start := time.Now()
 	tx, err := r.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
 	if err != nil {

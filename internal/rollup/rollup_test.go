@@ -141,3 +141,17 @@ func TestOneBuildAtATime(t *testing.T) {
 		t.Fatalf("a concurrent build: %v, want ErrBusy", innerErr)
 	}
 }
+
+func TestBuildRefusesBadKeys(t *testing.T) {
+	db, _ := testdb.New(t)
+	r := &rollup.Refresher{DB: db}
+	for _, k := range []rollup.Key{
+		{AsOf: today, Horizon: 2025, RetirementAge: 64},
+		{AsOf: today, Horizon: 2029, RetirementAge: 0},
+		{AsOf: today.Add(time.Hour), Horizon: 2029, RetirementAge: 64},
+	} {
+		if _, err := r.Build(context.Background(), k); err == nil {
+			t.Errorf("Build(%s) built a rollup no request can use", k)
+		}
+	}
+}

@@ -45,7 +45,7 @@ const maxBatch = 5000
 func (s *Store) NewLoaders(wait time.Duration) *Loaders {
 	s.once.Do(func() { s.shared = newSharedCaches() })
 	c := s.shared
-	v := &requestVersion{db: s}
+	v := &requestVersion{store: s}
 	return &Loaders{
 		Pole:                 loader.New(s.PolesByID, wait, maxBatch),
 		Company:              loader.New(s.CompaniesBySiren, wait, maxBatch),
@@ -112,7 +112,7 @@ func newSharedCaches() *sharedCaches {
 // requestVersion reads the data version once per request, when a cached
 // loader first needs it. A failed read disables the cache for the request.
 type requestVersion struct {
-	db      *Store
+	store   *Store
 	once    sync.Once
 	version int64
 	ok      bool
@@ -120,7 +120,7 @@ type requestVersion struct {
 
 func (r *requestVersion) get(ctx context.Context) (int64, bool) {
 	r.once.Do(func() {
-		r.ok = r.db.DB.GetContext(ctx, &r.version, `SELECT version FROM data_version`) == nil
+		r.ok = r.store.DB.GetContext(ctx, &r.version, `SELECT version FROM data_version`) == nil
 	})
 	return r.version, r.ok
 }
