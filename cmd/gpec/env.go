@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -41,8 +42,58 @@ func envDuration(name string, def time.Duration) time.Duration {
 	return def
 }
 
-// dataDir is where gpec keeps its private PostgreSQL and demo files.
-func dataDir() string { return envOr("GPEC_DATA_DIR", ".gpec") }
+// dataDirFlag is -data-dir of the command being run, when given.
+var dataDirFlag string
+
+// dataDir is the data folder, where gpec keeps its private PostgreSQL, its
+// demo tokens and generated datasets: -data-dir, else GPEC_DATA_DIR, else
+// a per-user folder (see defaultDataDir), made absolute so that what is
+// printed is where it is.
+func dataDir() string {
+	d := dataDirFlag
+	if d == "" {
+		d = os.Getenv("GPEC_DATA_DIR")
+	}
+	if d == "" {
+		d = defaultDataDir()
+	}
+	if abs, err := filepath.Abs(d); err == nil {
+		d = abs
+	}
+	return d
+}
+
+// defaultDataDir follows the XDG base directories: $XDG_DATA_HOME/gpec, else
+// ~/.local/share/gpec. It does not follow the current folder, so every
+// command finds the same database wherever it is run from (`go run
+// ./cmd/gpec serve` in the repository included). Without a home folder it
+// falls back to ./.gpec.
+func defaultDataDir() string {
+	if x := os.Getenv("XDG_DATA_HOME"); filepath.IsAbs(x) {
+		return filepath.Join(x, "gpec")
+	}
+	if home, err := os.UserHomeDir(); err == nil && home != "" {
+		return filepath.Join(home, ".local", "share", "gpec")
+	}
+	return ".gpec"
+}
+
+func describeDefaultDataDir() string { return "$XDG_DATA_HOME/gpec or ~/.local/share/gpec" }
+
+// noteOldDataDir points at a ./.gpec folder left by versions that kept
+// their data in the current folder, which is no longer read by default.
+func noteOldDataDir(w io.Writer) {
+	if dataDirFlag != "" || os.Getenv("GPEC_DATA_DIR") != "" {
+		return
+	}
+	old, err := filepath.Abs(".gpec")
+	if err != nil || old == dataDir() {
+		return
+	}
+	if _, err := os.Stat(filepath.Join(old, "pg", "data")); err == nil {
+		fmt.Fprintf(w, "gpec: note: %s holds a database of an earlier gpec, which kept its data in the current folder; to use it, set GPEC_DATA_DIR=%s\n", old, old)
+	}
+}
 
 // database opens DATABASE_URL, or starts the private PostgreSQL under the
 // data directory when it is unset. The returned stop function closes the
@@ -53,6 +104,8 @@ func database(ctx context.Context, o db.Options) (*sqlx.DB, bool, func(), error)
 	var srv *pgserver.Server
 	if private {
 		var err error
+		fmt.Fprintf(os.Stderr, "gpec: data folder %s (-data-dir or GPEC_DATA_DIR to change it)\n", dataDir())
+		noteOldDataDir(os.Stderr)
 		srv, err = pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(dataDir(), "pg")})
 		if err != nil {
 			return nil, false, nil, fmt.Errorf("starting the private PostgreSQL (set DATABASE_URL to use your own): %w", err)

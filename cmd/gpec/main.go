@@ -4,12 +4,14 @@
 //	gpec migrate up|down|status
 //	gpec withdb -- CMD…        run CMD with TEST_DATABASE_URL pointing at a PostgreSQL (started if none runs)
 //
-// Run `gpec help` for every subcommand and its flags.
+// Run `gpec help` for every subcommand, `gpec help COMMAND` for its flags.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -28,44 +30,71 @@ func register(name, summary string, run func(ctx context.Context, args []string)
 	commands[name] = command{summary, run}
 }
 
-func usage() {
-	fmt.Fprintln(os.Stderr, "gpec — GPEC analytics for competitiveness poles\n\nusage: gpec COMMAND [flags]\n\ncommands:")
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "gpec — GPEC analytics for competitiveness poles\n\nusage: gpec COMMAND [flags]\n\ncommands:")
 	names := make([]string, 0, len(commands))
 	for n := range commands {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(os.Stderr, "\nRun `gpec COMMAND -h` for a command's flags.")
+	fmt.Fprintln(w, "\nRun `gpec help COMMAND` (or `gpec COMMAND -h`) for a command's flags.")
+	fmt.Fprintf(w, "\nPrivate data (the PostgreSQL started when DATABASE_URL is unset, demo tokens,\ngenerated datasets) lives in the data folder: -data-dir, else GPEC_DATA_DIR,\nelse %s.\n", describeDefaultDataDir())
 }
 
 func main() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
-	if len(os.Args) < 2 || os.Args[1] == "help" || os.Args[1] == "-h" || os.Args[1] == "--help" {
-		usage()
-		if len(os.Args) < 2 {
-			os.Exit(2)
-		}
-		return
+	os.Exit(run(os.Args[1:]))
+}
+
+// run is main without the exit, returning the process status: 0 done, 1
+// failed, 2 a usage error (unknown command or flag).
+func run(args []string) int {
+	if len(args) == 0 {
+		usage(os.Stderr)
+		return 2
 	}
-	cmd, ok := commands[os.Args[1]]
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		usage(os.Stdout)
+		return 0
+	case "help":
+		// `gpec help CMD` is `gpec CMD -h`: every command parses its flags
+		// before doing anything, so this prints its usage and nothing else.
+		if len(args) == 1 {
+			usage(os.Stdout)
+			return 0
+		}
+		if len(args) > 2 {
+			fmt.Fprintln(os.Stderr, "usage: gpec help [COMMAND]")
+			return 2
+		}
+		name, args = args[1], []string{args[1], "-h"}
+	}
+	cmd, ok := commands[name]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "gpec: unknown command %q\n\n", os.Args[1])
-		usage()
-		os.Exit(2)
+		fmt.Fprintf(os.Stderr, "gpec: unknown command %q (run `gpec help` for the list)\n", name)
+		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := cmd.run(ctx, os.Args[2:]); err != nil {
-		var ec exitCode
-		if asExit(err, &ec) {
-			os.Exit(int(ec))
-		}
-		fmt.Fprintf(os.Stderr, "gpec %s: %v\n", os.Args[1], err)
-		os.Exit(1)
+	err := cmd.run(ctx, args[1:])
+	var ec exitCode
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, errHelpShown):
+		return 0
+	case errors.As(err, &ec):
+		return int(ec)
+	case errors.As(err, &ue):
+		fmt.Fprintf(os.Stderr, "gpec %s: %v\n(run `gpec help %s` for its usage)\n", name, ue.msg, name)
+		return 2
 	}
+	fmt.Fprintf(os.Stderr, "gpec %s: %v\n", name, err)
+	return 1
 }
 
 // exitCode lets a subcommand end with a given status without a message
@@ -73,11 +102,3 @@ func main() {
 type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
-
-func asExit(err error, target *exitCode) bool {
-	e, ok := err.(exitCode)
-	if ok {
-		*target = e
-	}
-	return ok
-}

@@ -24,13 +24,22 @@
 //
 //	data/       the cluster (PGDATA), or a link to it; server.log is inside
 //	port        the port last used, so that URLs stay stable across runs
-//	.lock       flock(2) counting the gpec processes using the cluster
+//	.lock       flock(2) serialising starts and stops between processes
+//	.owner      flock(2) of the one process that owns the cluster, and its pid
+//	.users      flock(2), shared, of every process using the cluster
 //
-// A cluster already running in Dir (another gpec process, or one left behind
-// by a run that crashed) is reused rather than restarted, on whatever port it
-// listens. Every Server holds a shared lock on Dir/.lock; Stop stops
-// PostgreSQL only when no other process holds one, so the last user out stops
-// it and a leftover from a crash is adopted and stopped by the next run.
+// One process at a time owns the cluster: the one that started it, or that
+// adopted one left running. Only the owner starts PostgreSQL, and only the
+// owner stops it, when no other process uses it. Every other process is a
+// guest: it connects to the running cluster, waits (Options.Wait) when it
+// answers slowly, and never stops or restarts it, because a cluster that
+// is slow to answer is usually busy serving someone (a large import, a
+// checkpoint) and stopping it would break that process. When the owner ends
+// while guests still use the cluster it leaves it running; the ownership
+// passes to the next process that starts or stops, so the last user out
+// stops it, and a leftover from a crash is adopted (and, when it does not
+// answer and nobody uses it, restarted) by the next run. The locks are
+// flock(2): a process that dies releases them.
 //
 // The cluster trusts every connection from 127.0.0.1 and its socket (which
 // lives in the data directory): superuser "postgres", no password. It is a

@@ -41,9 +41,10 @@ func Available(ctx context.Context, url string) bool {
 // EnsureForTests finds a PostgreSQL for the tests and returns the URL of its
 // maintenance database "postgres", and a function to call when the tests
 // are done. In order: TEST_DATABASE_URL when set (used as is); LocalURL when
-// it answers; else a private fast cluster in dir (e.g. .gpec/test-pg),
-// started now and stopped by the returned function.
-func EnsureForTests(ctx context.Context, dir string) (url string, stop func() error, err error) {
+// it answers; else a private fast cluster in dir (e.g. DATA/test-pg),
+// started now and stopped by the returned function, which also deletes it
+// unless keep (the next run then starts in a second instead of creating it).
+func EnsureForTests(ctx context.Context, dir string, keep bool) (url string, stop func() error, err error) {
 	nothing := func() error { return nil }
 	if u := os.Getenv("TEST_DATABASE_URL"); u != "" {
 		return u, nothing, nil
@@ -51,7 +52,7 @@ func EnsureForTests(ctx context.Context, dir string) (url string, stop func() er
 	if Available(ctx, LocalURL) {
 		return LocalURL, nothing, nil
 	}
-	s, err := Start(ctx, Options{Dir: dir, Fast: true})
+	s, err := Start(ctx, Options{Dir: dir, Fast: true, Remove: !keep})
 	if err != nil {
 		return "", nil, err
 	}

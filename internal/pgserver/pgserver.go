@@ -32,6 +32,13 @@ type Options struct {
 	Fast bool
 	// Log receives progress lines and apt-get's output; nil means os.Stderr.
 	Log io.Writer
+	// Wait bounds how long Start waits for a cluster another process owns
+	// to answer (it may be busy or recovering; it is never stopped by us).
+	// 0 means two minutes.
+	Wait time.Duration
+	// Remove makes Stop delete the cluster and Dir when it stops the
+	// cluster (the last user out): a throwaway cluster for tests.
+	Remove bool
 }
 
 // Server is a running cluster. Its superuser is "postgres", without password.
@@ -43,6 +50,8 @@ type Server struct {
 	run   *runner
 	log   io.Writer
 	users *os.File // holds the shared lock saying this process uses the cluster
+	owner *os.File // holds the ownership lock: nil for a guest (see Stop)
+	rm    bool     // Options.Remove
 
 	mu      sync.Mutex
 	stopped bool
@@ -67,15 +76,27 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	created, err := mkdirAllTracked(dir)
-	if err != nil {
-		return nil, fmt.Errorf("pgserver: %w", err)
-	}
-	// The setup lock serialises starting and stopping between processes
-	// sharing Dir, so that one never stops the cluster another is starting.
-	setup, err := lockFile(ctx, filepath.Join(dir, ".lock"), syscall.LOCK_EX, log)
-	if err != nil {
-		return nil, fmt.Errorf("pgserver: %w", err)
+	var (
+		created []string
+		setup   *os.File
+	)
+	for {
+		if created, err = mkdirAllTracked(dir); err != nil {
+			return nil, fmt.Errorf("pgserver: %w", err)
+		}
+		// The setup lock serialises starting and stopping between processes
+		// sharing Dir, so that one never stops the cluster another is starting.
+		if setup, err = lockFile(ctx, filepath.Join(dir, ".lock"), syscall.LOCK_EX, log); err != nil {
+			return nil, fmt.Errorf("pgserver: %w", err)
+		}
+		// A Stop with Remove may have deleted Dir while we waited for its
+		// lock: then start again on a fresh directory.
+		if still, err := os.Stat(filepath.Join(dir, ".lock")); err == nil {
+			if held, err := setup.Stat(); err == nil && os.SameFile(still, held) {
+				break
+			}
+		}
+		setup.Close()
 	}
 	defer setup.Close()
 	s, err := start(ctx, dir, created, o, log)
@@ -99,27 +120,64 @@ func start(ctx context.Context, dir string, created []string, o Options, log io.
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dir: dir, data: data, bin: bin, run: run, log: log}
+	s := &Server{dir: dir, data: data, bin: bin, run: run, log: log, rm: o.Remove}
+	others := othersUse(dir)
+	// Nobody holds the users lock exclusively outside the setup lock, which
+	// we hold, so this cannot block.
+	if s.users, err = lockFile(ctx, filepath.Join(dir, ".users"), syscall.LOCK_SH, log); err != nil {
+		return nil, err
+	}
+	if s.owner, err = tryOwn(dir); err != nil {
+		s.users.Close()
+		return nil, err
+	}
+	release := func() {
+		s.users.Close()
+		if s.owner != nil {
+			s.owner.Close()
+		}
+	}
 
 	startedHere := false
-	if port, ok := s.runningPort(ctx); ok {
-		if Available(ctx, urlFor(port, "postgres")) {
-			// Another gpec process's, or left by one that crashed: the users
-			// lock decides who stops it (see Stop).
-			fmt.Fprintf(log, "pgserver: reusing the PostgreSQL already running in %s on port %d\n", data, port)
-			s.port = port
-		} else {
-			fmt.Fprintf(log, "pgserver: the PostgreSQL running in %s does not answer on port %d; restarting it\n", data, port)
-			_ = s.pgctl(ctx, "-D", data, "-m", "immediate", "-w", "-t", "30", "stop")
+	port, running := s.runningPort(ctx)
+	switch {
+	case running && s.owner == nil:
+		// Another live gpec process owns the cluster: use it, never stop
+		// it, however slowly it answers.
+		if err := s.waitAnswer(ctx, port, o.Wait); err != nil {
+			release()
+			return nil, err
 		}
+		s.port = port
+	case running && Available(ctx, urlFor(port, "postgres")):
+		// Left running by an owner that ended (for the processes still
+		// using it, or in a crash): adopted, with its ownership.
+		fmt.Fprintf(log, "pgserver: reusing the PostgreSQL already running in %s on port %d\n", data, port)
+		s.port = port
+	case running && others:
+		// Ours now, but busy for someone else: a slow answer is no reason
+		// to pull it from under them.
+		if err := s.waitAnswer(ctx, port, o.Wait); err != nil {
+			release()
+			return nil, err
+		}
+		s.port = port
+	case running:
+		fmt.Fprintf(log, "pgserver: the PostgreSQL running in %s does not answer on port %d and nobody uses it; restarting it\n", data, port)
+		_ = s.pgctl(ctx, "-D", data, "-m", "immediate", "-w", "-t", "30", "stop")
+	case s.owner == nil:
+		release()
+		return nil, fmt.Errorf("the PostgreSQL in %s is not running, and gpec process %s owns it (only its owner starts it): stop that process, or use another data folder", data, ownerPID(dir))
 	}
 	if s.port == 0 {
 		if _, err := os.Stat(filepath.Join(data, "PG_VERSION")); err != nil {
 			if err := s.initdb(ctx, o.Fast); err != nil {
+				release()
 				return nil, err
 			}
 		}
 		if err := s.startServer(ctx, o); err != nil {
+			release()
 			return nil, err
 		}
 		startedHere = true
@@ -128,20 +186,98 @@ func start(ctx context.Context, dir string, created []string, o Options, log io.
 		if startedHere {
 			_ = s.pgctl(context.Background(), "-D", data, "-m", "fast", "-w", "-t", "60", "stop")
 		}
+		release()
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "port"), []byte(strconv.Itoa(s.port)+"\n"), 0o644); err != nil {
-		return fail(err)
+	if s.owner != nil {
+		if err := os.WriteFile(filepath.Join(dir, "port"), []byte(strconv.Itoa(s.port)+"\n"), 0o644); err != nil {
+			return fail(err)
+		}
 	}
 	if err := s.ensureDatabase(ctx, AppDatabase); err != nil {
 		return fail(err)
 	}
-	// Nobody holds the users lock exclusively outside the setup lock, which
-	// we hold, so this cannot block.
-	if s.users, err = lockFile(ctx, filepath.Join(dir, ".users"), syscall.LOCK_SH, log); err != nil {
-		return fail(err)
-	}
 	return s, nil
+}
+
+// Owner tells whether this process owns the cluster: started or adopted
+// it, and stops it when done unless others still use it.
+func (s *Server) Owner() bool { return s.owner != nil }
+
+// tryOwn takes the ownership lock of dir without waiting, and writes this
+// process's id into it for the messages of others; nil when another live
+// process holds it.
+func tryOwn(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, ".owner"), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("locking %s: %w", f.Name(), err)
+	}
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return f, nil
+}
+
+// ownerPID is the process id the owner wrote, for messages.
+func ownerPID(dir string) string {
+	b, _ := os.ReadFile(filepath.Join(dir, ".owner"))
+	if p := strings.TrimSpace(string(b)); p != "" {
+		return p
+	}
+	return "(unknown)"
+}
+
+// othersUse tells whether a process holds the users lock of dir; call it
+// under the setup lock, before taking one's own.
+func othersUse(dir string) bool {
+	f, err := os.OpenFile(filepath.Join(dir, ".users"), os.O_RDONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return true // when in doubt, do not stop
+	}
+	defer f.Close()
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return true
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return false
+}
+
+// waitAnswer waits, up to wait (0: two minutes), for the cluster on port to
+// accept a connection, saying so every ten seconds.
+func (s *Server) waitAnswer(ctx context.Context, port int, wait time.Duration) error {
+	if wait <= 0 {
+		wait = 2 * time.Minute
+	}
+	began := time.Now()
+	said := time.Time{}
+	for {
+		if Available(ctx, urlFor(port, "postgres")) {
+			if !said.IsZero() {
+				fmt.Fprintf(s.log, "pgserver: PostgreSQL in %s answers after %s\n", s.data, time.Since(began).Round(time.Second))
+			}
+			return nil
+		}
+		if time.Since(began) > wait {
+			return fmt.Errorf("the PostgreSQL in %s (port %d, owned by gpec process %s) did not answer within %s; it is left running for its owner",
+				s.data, port, ownerPID(s.dir), wait)
+		}
+		if time.Since(said) > 10*time.Second {
+			fmt.Fprintf(s.log, "pgserver: waiting for the PostgreSQL in %s (port %d), busy or starting, to answer (%s so far)\n",
+				s.data, port, time.Since(began).Round(time.Second))
+			said = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
 }
 
 // URL returns the URL of database dbname on the server, as superuser.
@@ -157,9 +293,12 @@ func urlFor(port int, dbname string) string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", port, url.PathEscape(dbname))
 }
 
-// Stop stops the server (pg_ctl stop -m fast), unless another process still
-// uses the cluster: then it leaves it running for that process, whose own
-// Stop will stop it. Calling it again does nothing.
+// Stop ends this process's use of the cluster. Only the owner stops
+// PostgreSQL (pg_ctl stop -m fast), and only when no other process uses
+// it: else it leaves it running and its ownership passes to the next one
+// to Start or Stop. A guest whose owner ended meanwhile becomes the owner
+// here. With Options.Remove, stopping also deletes the cluster and Dir.
+// Calling it again does nothing.
 func (s *Server) Stop() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -175,6 +314,12 @@ func (s *Server) Stop() error {
 	}
 	defer setup.Close()
 	s.users.Close()
+	if s.owner == nil {
+		if s.owner, err = tryOwn(s.dir); err != nil || s.owner == nil {
+			return err // the owner, alive, stops it
+		}
+	}
+	defer s.owner.Close()
 	last, err := os.OpenFile(filepath.Join(s.dir, ".users"), os.O_RDONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return fmt.Errorf("pgserver: %w", err)
@@ -192,6 +337,24 @@ func (s *Server) Stop() error {
 			return fmt.Errorf("pgserver: %w", err)
 		}
 	}
+	if s.rm {
+		return s.remove()
+	}
+	return nil
+}
+
+// remove deletes the stopped cluster (through the link to a relocated one)
+// and Dir.
+func (s *Server) remove() error {
+	if s.data != filepath.Join(s.dir, "data") {
+		if err := os.RemoveAll(s.data); err != nil {
+			return fmt.Errorf("pgserver: removing %s: %w", s.data, err)
+		}
+	}
+	if err := os.RemoveAll(s.dir); err != nil {
+		return fmt.Errorf("pgserver: removing %s: %w", s.dir, err)
+	}
+	fmt.Fprintf(s.log, "pgserver: removed the cluster in %s\n", s.dir)
 	return nil
 }
 

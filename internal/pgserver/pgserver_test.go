@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -154,6 +155,7 @@ func TestRunningClusterIsShared(t *testing.T) {
 	// the next Start adopts the cluster and its Stop stops it.
 	crashed := startT(t, dir, true)
 	crashed.users.Close()
+	crashed.owner.Close()
 	crashed.stopped = true
 	next := startT(t, dir, true)
 	if next.Port() != crashed.Port() {
@@ -194,7 +196,7 @@ func TestAvailable(t *testing.T) {
 func TestEnsureForTests(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv("TEST_DATABASE_URL", "postgres://someone@db.example:5432/postgres")
-	url, stopFn, err := EnsureForTests(ctx, t.TempDir())
+	url, stopFn, err := EnsureForTests(ctx, t.TempDir(), false)
 	if err != nil || url != "postgres://someone@db.example:5432/postgres" {
 		t.Fatalf("with TEST_DATABASE_URL: %q, %v", url, err)
 	}
@@ -212,7 +214,7 @@ func TestEnsureForTests(t *testing.T) {
 	LocalURL = urlFor(free, "postgres")
 	defer func() { LocalURL = saved }()
 	dir := testDir(t)
-	url, stopFn, err = EnsureForTests(ctx, dir)
+	url, stopFn, err = EnsureForTests(ctx, dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,6 +226,21 @@ func TestEnsureForTests(t *testing.T) {
 	}
 	if Available(ctx, url) {
 		t.Fatal("private cluster still answers after stop")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the test cluster in %s is still there after stop (%v)", dir, err)
+	}
+
+	// With keep, it stays for the next run.
+	url, stopFn, err = EnsureForTests(ctx, dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := stopFn(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data", "PG_VERSION")); err != nil {
+		t.Errorf("kept cluster gone: %v", err)
 	}
 }
 
@@ -287,4 +304,114 @@ func TestNewestDebianVersionFirst(t *testing.T) {
 	if strings.Join(got, " ") != "15 10 9.6" {
 		t.Errorf("order %v, want 15 10 9.6", got)
 	}
+}
+
+// The owner of a cluster is the only one to stop it: a guest leaves it
+// running, even when it does not answer, and the owner's Stop leaves it to
+// a guest still using it, which then stops it as the last one out.
+func TestOnlyTheOwnerStops(t *testing.T) {
+	t.Parallel()
+	dir := testDir(t)
+	owner := startT(t, dir, true)
+	if !owner.Owner() {
+		t.Fatal("the process that started the cluster does not own it")
+	}
+	guest := startT(t, dir, true)
+	if guest.Owner() {
+		t.Fatal("a second process owns the running cluster too")
+	}
+	if err := guest.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !Available(context.Background(), owner.URL("postgres")) {
+		t.Fatal("a guest's Stop stopped the owner's cluster")
+	}
+
+	// The postmaster stops answering (SIGSTOP: as a server swamped by a
+	// long import would): a guest waits, gives up, and leaves it alone.
+	pid := postmasterPID(t, owner)
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			_ = syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}
+	defer resume()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := Start(ctx, Options{Dir: dir, Fast: true, Wait: 3 * time.Second, Log: testLog{t}})
+	if err == nil || !strings.Contains(err.Error(), "did not answer") || !strings.Contains(err.Error(), "left running") {
+		t.Fatalf("guest Start on a silent cluster: %v, want a refusal that leaves it running", err)
+	}
+	resume()
+	if !Available(context.Background(), owner.URL("postgres")) {
+		t.Fatal("the cluster does not answer after SIGCONT: a guest stopped it")
+	}
+	if postmasterPID(t, owner) != pid {
+		t.Fatal("the postmaster was restarted by a guest")
+	}
+
+	// A guest uses it when the owner ends: the owner leaves it running, the
+	// guest stops it.
+	guest = startT(t, dir, true)
+	if err := owner.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if !Available(context.Background(), guest.URL("postgres")) {
+		t.Fatal("the owner stopped the cluster a guest still uses")
+	}
+	stop(t, guest)
+	if Available(context.Background(), guest.URL("postgres")) {
+		t.Fatal("the last one out did not stop the cluster")
+	}
+}
+
+// A guest of a process whose cluster is not running gets a clear error
+// naming the owner, and starts nothing.
+func TestGuestDoesNotStartOwnersCluster(t *testing.T) {
+	t.Parallel()
+	dir := testDir(t)
+	owner := startT(t, dir, true)
+	if err := owner.pgctl(context.Background(), "-D", owner.DataDir(), "-m", "fast", "-w", "stop"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(context.Background(), Options{Dir: dir, Fast: true, Log: testLog{t}})
+	if err == nil || !strings.Contains(err.Error(), strconv.Itoa(os.Getpid())) {
+		t.Fatalf("guest Start of a stopped, owned cluster: %v, want an error naming the owner", err)
+	}
+}
+
+func TestRemove(t *testing.T) {
+	t.Parallel()
+	dir := testDir(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := Start(ctx, Options{Dir: dir, Fast: true, Remove: true, Log: testLog{t}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := s.DataDir()
+	stop(t, s)
+	for _, p := range []string{dir, data} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s still there after Stop with Remove (%v)", p, err)
+		}
+	}
+}
+
+func postmasterPID(t *testing.T, s *Server) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.DataDir(), "postmaster.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pid
 }
