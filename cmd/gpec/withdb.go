@@ -76,7 +76,7 @@ type silenceWatch struct {
 }
 
 type watchedWriter struct {
-	w *silenceWatch
+	w  *silenceWatch
 	to io.Writer
 }
 
