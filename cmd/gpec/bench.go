@@ -9,8 +9,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -30,30 +28,40 @@ func init() {
 
 func runBench(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: gpec bench pg|prepare|serve|vars [flags]")
+		return usagef("no action given (pg, prepare, serve or vars)")
+	}
+	if isHelp(args[0]) {
+		newCLI("bench", "gpec bench pg|prepare|serve|vars [flags]", `
+The parts of make bench (bench/bench.sh) that need gpec's own packages; see
+bench/README.md. gpec bench ACTION -h for an action's flags.`).printUsage(os.Stdout)
+		return errHelpShown
 	}
 	switch args[0] {
 	case "pg":
 		return benchPG(ctx, args[1:])
 	case "prepare":
+		c := newCLI("bench prepare", "gpec bench prepare", "Migrates the database, loads the reference data and prints how many employees it holds.").withDataDir()
+		if err := c.parse(args[1:]); err != nil {
+			return err
+		}
 		return benchPrepare(ctx)
 	case "serve":
 		return benchServe(ctx, args[1:])
 	case "vars":
 		return benchVars(ctx, args[1:])
 	}
-	return fmt.Errorf("unknown bench action %q", args[0])
+	return usagef("unknown bench action %q (pg, prepare, serve or vars)", args[0])
 }
 
 // benchPG starts (or reuses) the private cluster under GPEC_DATA_DIR/pg,
 // creates database -db in it and prints its URL; the cluster keeps running
 // after this process exits. With -stop it stops the cluster instead.
 func benchPG(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench pg", flag.ContinueOnError)
+	fs := newCLI("bench pg", "gpec bench pg [-db NAME] [-stop] [-pid]", "Starts (or joins) the private cluster of the data folder, creates database -db in it and prints its URL; the cluster keeps running after this process exits.").withDataDir()
 	name := fs.String("db", "gpec_bench", "database to create")
 	stop := fs.Bool("stop", false, "stop the cluster")
 	pidOnly := fs.Bool("pid", false, "print the postmaster's process id")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	srv, err := pgserver.Start(ctx, pgserver.Options{Dir: dataDir() + "/pg", Log: os.Stderr})
@@ -114,10 +122,10 @@ func benchPrepare(ctx context.Context) error {
 // rate limit: the benchmark sends everything with one token, and 10
 // requests per second would measure the limiter, not the service.
 func benchServe(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench serve", flag.ContinueOnError)
+	fs := newCLI("bench serve", "gpec bench serve [-addr A] [-pprof A]", "gpec serve without demo data, GraphiQL or the per-token rate limit.").withDataDir()
 	addr := fs.String("addr", "127.0.0.1:8091", "listen address")
 	pprofAddr := fs.String("pprof", "", "also serve net/http/pprof on this address (e.g. 127.0.0.1:6061), to see where the time goes")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	tuneGC()
@@ -158,9 +166,9 @@ func benchServe(ctx context.Context, args []string) error {
 // with most active members, its member with most employees, the role with
 // most essential skills, the commonest NAF division.
 func benchVars(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench vars", flag.ContinueOnError)
+	fs := newCLI("bench vars", "gpec bench vars [-out FILE]", "Picks the variables of the benchmark's query mix from the data and prints them as JSON.").withDataDir()
 	out := fs.String("out", "", "write the JSON here (default stdout)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	d, _, stop, err := database(ctx, db.Options{MaxOpen: 2})

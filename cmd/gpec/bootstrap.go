@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -38,13 +39,12 @@ func fsSources(fsys fs.FS) ([]importer.Source, error) {
 	return out, nil
 }
 
-// runImport imports sources and turns a rejected import into an error carrying its report.
-func runImport(ctx context.Context, d *sqlx.DB, what string, sources []importer.Source, progress io.Writer) (*importer.Report, error) {
-	opts := importer.Options{}
-	if progress != nil {
-		opts.Progress = importer.LogProgress(progress)
-	}
-	rep, err := importer.Import(ctx, d, sources, opts)
+// runImport imports sources and turns a rejected import into an error
+// carrying its report. It says every few seconds which step it is in.
+func runImport(ctx context.Context, d *sqlx.DB, what string, sources []importer.Source) (*importer.Report, error) {
+	progress, stop := quietProgress(os.Stderr, "importing "+what, 5*time.Second)
+	defer stop()
+	rep, err := importer.Import(ctx, d, sources, importer.Options{Progress: progress})
 	if err != nil {
 		return nil, fmt.Errorf("importing %s: %w", what, err)
 	}
@@ -79,7 +79,7 @@ func bootstrap(ctx context.Context, d *sqlx.DB, demo bool) error {
 		if err != nil {
 			return err
 		}
-		if _, err := runImport(ctx, d, "the reference data", src, nil); err != nil {
+		if _, err := runImport(ctx, d, "the reference data", src); err != nil {
 			return err
 		}
 	}
@@ -99,7 +99,7 @@ func bootstrap(ctx context.Context, d *sqlx.DB, demo bool) error {
 	if err != nil {
 		return err
 	}
-	rep, err := runImport(ctx, d, "the demo dataset", src, nil)
+	rep, err := runImport(ctx, d, "the demo dataset", src)
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,16 +52,25 @@ func progressBar() func(importer.Progress) {
 }
 
 func runImportCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	dry := fs.Bool("dry-run", false, "check everything and report what would change, writing nothing")
-	siren := fs.String("siren", "", "accept only rows of this company (what a company token may import)")
-	if err := fs.Parse(args); err != nil {
+	c := newCLI("import", "gpec import [-dry-run] [-siren S] PATH…", `
+Imports CSV files, or every CSV file of folders, in one transaction: with one
+bad row nothing is written. Prints a report of every bad row (file, line,
+column, reason) and of rows inserted, updated and unchanged. Exits with
+status 1 when any row is rejected, with -dry-run too (so that a script can
+validate a file with it), else 0.`).withDataDir()
+	dry := c.Bool("dry-run", false, "check everything and report what would change, writing nothing")
+	siren := c.String("siren", "", "accept only rows of this company (what a company token may import)")
+	if err := c.parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
-		return errors.New("usage: gpec import [-dry-run] [-siren S] PATH…")
+	if c.NArg() == 0 {
+		return usagef("no file or folder to import")
 	}
-	src, err := importer.SourcesFromPaths(fs.Args()...)
+	return importPaths(ctx, c.Args(), *dry, *siren)
+}
+
+func importPaths(ctx context.Context, paths []string, dry bool, siren string) error {
+	src, err := importer.SourcesFromPaths(paths...)
 	if err != nil {
 		return err
 	}
@@ -75,51 +82,75 @@ func runImportCmd(ctx context.Context, args []string) error {
 	if err := bootstrap(ctx, d, false); err != nil {
 		return err
 	}
-	opts := importer.Options{DryRun: *dry, OnlySiren: *siren}
+	opts := importer.Options{DryRun: dry, OnlySiren: siren}
+	var show func(importer.Progress)
+	var again func(p importer.Progress, el time.Duration)
 	if isTerminal(os.Stderr) {
-		opts.Progress = progressBar()
+		show = progressBar()
+		again = func(p importer.Progress, _ time.Duration) { p.Done = false; show(p) }
 	} else {
-		opts.Progress = importer.LogProgress(os.Stderr)
+		show = importer.LogProgress(os.Stderr)
+		again = func(p importer.Progress, el time.Duration) {
+			fmt.Fprintf(os.Stderr, "%8s still %s\n", el.Round(100*time.Millisecond), stepLine(p))
+		}
 	}
+	hb := newHeartbeat(5*time.Second, again)
+	opts.Progress = hb.wrap(show)
 	rep, err := importer.Import(ctx, d, src, opts)
+	hb.Stop()
 	if err != nil {
 		return err
 	}
 	fmt.Print(rep.String())
-	if !rep.Committed && !rep.DryRun {
+	if rep.ErrorCount > 0 || (!rep.Committed && !rep.DryRun) {
 		return exitCode(1)
 	}
 	return nil
 }
 
 func runExportCmd(ctx context.Context, args []string) error {
-	if len(args) != 1 {
-		return errors.New("usage: gpec export DIR")
+	c := newCLI("export", "gpec export [-data-dir DIR] OUT", `
+Writes every kind of data as CSV files into the folder OUT, in the import
+formats (gpec import OUT loads them back).`).withDataDir()
+	if err := c.parse(args); err != nil {
+		return err
+	}
+	if c.NArg() != 1 {
+		return usagef("give one output folder")
+	}
+	out := c.Arg(0)
+	if strings.HasPrefix(out, "-") {
+		return usagef("output folder %q looks like a flag; flags go before it", out)
 	}
 	d, _, stop, err := database(ctx, poolOptions())
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if err := export.Export(ctx, d, args[0]); err != nil {
+	if err := export.Export(ctx, d, out); err != nil {
 		return err
 	}
-	fmt.Printf("exported %s into %s\n", strings.Join(export.Kinds(), ", "), args[0])
+	fmt.Printf("exported %s into %s\n", strings.Join(export.Kinds(), ", "), out)
 	return nil
 }
 
 func runSeedCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	scaleName := fs.String("scale", "small", "small, medium or national")
-	seedN := fs.Int64("seed", 1, "random seed: the same seed writes the same files")
-	out := fs.String("out", "", "output folder (default GPEC_DATA_DIR/seed-SCALE-SEED)")
-	doImport := fs.Bool("import", false, "import the files into the database afterwards")
-	if err := fs.Parse(args); err != nil {
+	c := newCLI("seed", "gpec seed [-scale small|medium|national] [-seed N] [-out DIR] [-import]", `
+Writes a deterministic synthetic dataset as CSV files in the import formats:
+the same scale and seed always write the same files.`).withDataDir()
+	scaleName := c.String("scale", "small", "small, medium or national")
+	seedN := c.Int64("seed", 1, "random seed: the same seed writes the same files")
+	out := c.String("out", "", "output folder (default DATA/seed-SCALE-SEED in the data folder)")
+	doImport := c.Bool("import", false, "import the files into the database afterwards")
+	if err := c.parse(args); err != nil {
 		return err
+	}
+	if c.NArg() > 0 {
+		return usagef("unexpected argument %q", c.Arg(0))
 	}
 	scale, err := seed.ParseScale(*scaleName)
 	if err != nil {
-		return err
+		return usagef("%v", err)
 	}
 	dir := *out
 	if dir == "" {
@@ -137,5 +168,5 @@ func runSeedCmd(ctx context.Context, args []string) error {
 	if !*doImport {
 		return nil
 	}
-	return runImportCmd(ctx, []string{dir})
+	return importPaths(ctx, []string{dir}, false, "")
 }

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 
 	"github.com/gpec-project/gpec/internal/migrate"
@@ -14,13 +12,26 @@ func init() {
 }
 
 func runMigrate(ctx context.Context, args []string) error {
+	c := newCLI("migrate", "gpec migrate up|down [-steps N]|status", `
+Applies (up), rolls back (down) or lists (status) the schema migrations
+embedded in the binary, under a PostgreSQL advisory lock.`).withDataDir()
+	steps := c.Int("steps", 1, "with down: how many migrations to roll back")
 	if len(args) == 0 {
-		return errors.New("usage: gpec migrate up|down [-steps N]|status")
+		return usagef("no action given (up, down or status)")
 	}
-	fs := flag.NewFlagSet("migrate "+args[0], flag.ContinueOnError)
-	steps := fs.Int("steps", 1, "with down: how many migrations to roll back")
-	if err := fs.Parse(args[1:]); err != nil {
+	if isHelp(args[0]) {
+		return c.parse([]string{"-h"})
+	}
+	switch args[0] {
+	case "up", "down", "status":
+	default:
+		return usagef("unknown migrate action %q (up, down or status)", args[0])
+	}
+	if err := c.parse(args[1:]); err != nil {
 		return err
+	}
+	if c.NArg() > 0 {
+		return usagef("unexpected argument %q", c.Arg(0))
 	}
 	d, _, stop, err := database(ctx, poolOptions())
 	if err != nil {
@@ -52,8 +63,6 @@ func runMigrate(ctx context.Context, args []string) error {
 			}
 			fmt.Printf("%04d_%-30s %s\n", s.Version, s.Name, mark)
 		}
-	default:
-		return fmt.Errorf("unknown migrate action %q (up, down, status)", args[0])
 	}
 	return nil
 }

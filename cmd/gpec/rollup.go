@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -31,11 +30,27 @@ func refresher(d *sqlx.DB) *rollup.Refresher {
 const rollupPoll = 15 * time.Second
 
 func runRollup(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("rollup", flag.ContinueOnError)
+	fs := newCLI("rollup", "gpec rollup [-horizons Y,…] [-retirement-age A]", `
+Builds the analytics rollups that are missing or stale now (serve keeps them
+fresh by itself; this is for instances that do not serve), or with -horizons
+the rollups of those horizon years for today.`).withDataDir()
 	horizons := fs.String("horizons", "", "comma-separated horizon years to (re)build for today; default: the keys the server keeps fresh, when stale")
 	age := fs.Int("retirement-age", rollup.DefaultRetirementAge, "retirement age of -horizons")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	var years []int
+	if *horizons != "" {
+		for _, h := range strings.Split(*horizons, ",") {
+			year, err := strconv.Atoi(strings.TrimSpace(h))
+			if err != nil {
+				return usagef("-horizons: %q is not a year", h)
+			}
+			years = append(years, year)
+		}
 	}
 	d, _, stop, err := database(ctx, db.Options{MaxOpen: 2})
 	if err != nil {
@@ -62,11 +77,7 @@ func runRollup(ctx context.Context, args []string) error {
 		}
 		return nil
 	}
-	for _, h := range strings.Split(*horizons, ",") {
-		year, err := strconv.Atoi(strings.TrimSpace(h))
-		if err != nil {
-			return fmt.Errorf("-horizons: %q is not a year", h)
-		}
+	for _, year := range years {
 		run, err := r.Build(ctx, rollup.Key{AsOf: domain.Today(), Horizon: year, RetirementAge: *age})
 		if err != nil {
 			return err

@@ -3,13 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"strings"
+	"path/filepath"
 	"sync/atomic"
 	"time"
 
@@ -47,7 +46,13 @@ const exampleQuery = `# Welcome to gpec. Press the run button (or Ctrl-Enter).
 `
 
 func runServe(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs := newCLI("serve", "gpec serve [flags]", `
+Runs the GraphQL service: GraphiQL at /, the API at /graphql. It opens its
+port first, so a second serve on a taken address fails at once and touches
+nothing. Without DATABASE_URL it starts (or joins) the private PostgreSQL
+in the data folder, loads the reference data and the small demo dataset on
+first start, and prints the demo tokens, which are kept in
+DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 	addr := fs.String("addr", envOr("GPEC_ADDR", "127.0.0.1:8080"), "listen address (env GPEC_ADDR)")
 	demoDefault := os.Getenv("DATABASE_URL") == ""
 	demo := fs.Bool("demo", demoDefault, "load the small demo dataset when the database has no company (default: true without DATABASE_URL)")
@@ -56,11 +61,18 @@ func runServe(ctx context.Context, args []string) error {
 		"folder of *.graphql files: non-admin callers may run only these (env GPEC_PERSISTED_QUERIES)")
 	production := fs.Bool("production", envOr("GPEC_MODE", "development") == "production",
 		"production mode: introspection for admins only, no field suggestions (env GPEC_MODE=production)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	tuneGC()
 	log := slog.Default()
+	// The port first: a second serve on the same address must fail before
+	// it touches the database, and above all the demo tokens of the first.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	d, private, stop, err := database(ctx, poolOptions())
 	if err != nil {
 		return err
@@ -80,12 +92,12 @@ func runServe(ctx context.Context, args []string) error {
 		log.Info("allow-list mode: non-admin callers run only persisted queries", "queries", len(allowList), "dir", *allowDir)
 	}
 	headers := ""
-	var tokens map[string]string
+	var tokens []demoToken
 	if *demo {
-		if tokens, err = demoTokens(ctx, d); err != nil {
+		if tokens, err = demoTokens(ctx, d, filepath.Join(dataDir(), demoTokensFile)); err != nil {
 			return err
 		}
-		headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens["admin"])
+		headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens[0].Token)
 	}
 	read, stopRead, err := readDatabase(ctx, poolOptions())
 	if err != nil {
@@ -112,10 +124,6 @@ func runServe(ctx context.Context, args []string) error {
 	go rf.Loop(ctx, rollupPoll)
 	var shuttingDown atomic.Bool
 	srv.SetReady(func() bool { return !shuttingDown.Load() })
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	if metricsAddr != "" {
 		mln, err := net.Listen("tcp", metricsAddr)
 		if err != nil {
@@ -131,19 +139,7 @@ func runServe(ctx context.Context, args []string) error {
 		}()
 		log.Info("serving metrics", "addr", mln.Addr().String())
 	}
-	fmt.Fprintf(os.Stderr, "\ngpec is serving on http://%s/  (GraphiQL at /, API at /graphql; Ctrl-C stops it)\n", ln.Addr())
-	if tokens != nil {
-		fmt.Fprintln(os.Stderr, "\nDemo tokens (send as `Authorization: Bearer …`; GraphiQL starts with the admin one in its Headers tab):")
-		for _, name := range []string{"admin", "pole_manager (aerospace-valley)", "observatory (region 76, Occitanie)"} {
-			fmt.Fprintf(os.Stderr, "  %-36s %s\n", name, tokens[name])
-		}
-		for name, tok := range tokens {
-			if strings.HasPrefix(name, "company") {
-				fmt.Fprintf(os.Stderr, "  %-36s %s\n", name, tok)
-			}
-		}
-	}
-	fmt.Fprintln(os.Stderr)
+	printBanner(os.Stdout, ln.Addr().String(), private, tokens)
 	return server.Run(ctx, ln, srv.Handler(), server.RunOptions{
 		Draining:   func() { shuttingDown.Store(true) },
 		DrainDelay: envDuration("GPEC_DRAIN_DELAY", 0),
