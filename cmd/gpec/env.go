@@ -106,7 +106,9 @@ func database(ctx context.Context, o db.Options) (*sqlx.DB, bool, func(), error)
 		var err error
 		fmt.Fprintf(os.Stderr, "gpec: data folder %s (-data-dir or GPEC_DATA_DIR to change it)\n", dataDir())
 		noteOldDataDir(os.Stderr)
-		srv, err = pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(dataDir(), "pg")})
+		// GPEC_PG_PORT pins the cluster's port (0: the one of last time
+		// when free, else any free one).
+		srv, err = pgserver.Start(ctx, pgserver.Options{Dir: filepath.Join(dataDir(), "pg"), Port: envInt("GPEC_PG_PORT", 0)})
 		if err != nil {
 			return nil, false, nil, fmt.Errorf("starting the private PostgreSQL (set DATABASE_URL to use your own): %w", err)
 		}

@@ -55,7 +55,7 @@ first start, and prints the demo tokens, which are kept in
 DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 	addr := fs.String("addr", envOr("GPEC_ADDR", "127.0.0.1:8080"), "listen address (env GPEC_ADDR)")
 	demoDefault := os.Getenv("DATABASE_URL") == ""
-	demo := fs.Bool("demo", demoDefault, "load the small demo dataset when the database has no company (default: true without DATABASE_URL)")
+	demo := fs.Bool("demo", demoDefault, "load the small demo dataset when the database has no company (default true without DATABASE_URL)")
 	graphiqlOn := fs.Bool("graphiql", envOr("GPEC_GRAPHIQL", "true") == "true", "serve GraphiQL at / (env GPEC_GRAPHIQL)")
 	allowDir := fs.String("allow-list", os.Getenv("GPEC_PERSISTED_QUERIES"),
 		"folder of *.graphql files: non-admin callers may run only these (env GPEC_PERSISTED_QUERIES)")

@@ -2418,7 +2418,7 @@ type Query {
     descending: Boolean = true
     "Keep only the first territories after ordering (1–500)."
     first: Int
-  ): TerritorialAggregates!
+  ): TerritorialAggregates
   """
   Employment indicators by territory for a year Y: among member companies
   (active membership on 31 December Y) with a site in the territory, the share
@@ -2432,7 +2432,7 @@ type Query {
     parent: TerritoryInput
     "The year Y."
     year: Int!
-  ): TerritorialEmployment!
+  ): TerritorialEmployment
 }
 
 "Filters on companies."
@@ -2507,7 +2507,7 @@ type PageInfo {
   endCursor: String
 }
 
-"A pôle de compétitivité or a cluster."
+"A pôle de compétitivité or a cluster. Its figure fields (gaps, strategy, employment) are nullable: one that cannot be answered (a horizon before ` + "`" + `asOf` + "`" + `, outside the caller's scope) is null with an error, and the other fields stay."
 type Pole {
   "The pole's slug, e.g. ` + "`" + `aerospace-valley` + "`" + `."
   id: ID!
@@ -2548,7 +2548,7 @@ type Pole {
     orderBy: RoleGapOrder = GAP
     "How many roles, 1–500."
     first: Int = 20
-  ): [RoleGap!]!
+  ): [RoleGap!]
   "Skill figures of the sites of the active members (optionally within a territory) at the horizon, by gap descending then coverage ascending unless ordered otherwise."
   skillGaps(
     "Reference date (default today)."
@@ -2565,7 +2565,7 @@ type Pole {
     orderBy: SkillGapOrder = GAP
     "How many skills, 1–500."
     first: Int = 20
-  ): [SkillGap!]!
+  ): [SkillGap!]
   "The pole's skills strategy at a horizon: critical skills, shared trainings, mobility."
   strategy(
     "Reference date (default today)."
@@ -2576,9 +2576,9 @@ type Pole {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
-  ): PoleStrategy!
+  ): PoleStrategy
   "Employment indicators of the members for a year (the figures poles publish)."
-  employment("The year Y." year: Int!): EmploymentIndicators!
+  employment("The year Y." year: Int!): EmploymentIndicators
 }
 
 "A page of poles."
@@ -2599,7 +2599,7 @@ type PoleEdge {
   node: Pole!
 }
 
-"A company (entreprise), identified by its SIREN."
+"A company (entreprise), identified by its SIREN. Its figure fields (gaps, strategy, employment) are nullable: one that cannot be answered (a horizon before ` + "`" + `asOf` + "`" + `, outside the caller's scope) is null with an error, and the other fields stay."
 type Company {
   "9 digits, Luhn-valid."
   siren: String!
@@ -2627,7 +2627,7 @@ type Company {
     orderBy: RoleGapOrder = GAP
     "How many roles, 1–500."
     first: Int = 20
-  ): [RoleGap!]!
+  ): [RoleGap!]
   "The company's skill figures (all its sites) at the horizon, by gap descending then coverage ascending unless ordered otherwise."
   skillGaps(
     "Reference date (default today)."
@@ -2642,7 +2642,7 @@ type Company {
     orderBy: SkillGapOrder = GAP
     "How many skills, 1–500."
     first: Int = 20
-  ): [SkillGap!]!
+  ): [SkillGap!]
 }
 
 "A page of companies."
@@ -2693,7 +2693,7 @@ type Site {
   region: Territory!
 }
 
-"A territory of the INSEE tree: region > department > commune."
+"A territory of the INSEE tree: region > department > commune. Its figure fields (gaps, strategy, employment) are nullable: one that cannot be answered (a horizon before ` + "`" + `asOf` + "`" + `, outside the caller's scope) is null with an error, and the other fields stay."
 type Territory {
   "Region, department or commune."
   level: TerritoryLevel!
@@ -2724,7 +2724,7 @@ type Territory {
     orderBy: RoleGapOrder = GAP
     "How many roles, 1–500."
     first: Int = 20
-  ): [RoleGap!]!
+  ): [RoleGap!]
   "Skill figures of the sites in the territory (row level: admins; a pole manager sees its members' sites, a company its own) at the horizon, by gap descending then coverage ascending unless ordered otherwise."
   skillGaps(
     "Reference date (default today)."
@@ -2739,7 +2739,7 @@ type Territory {
     orderBy: SkillGapOrder = GAP
     "How many skills, 1–500."
     first: Int = 20
-  ): [SkillGap!]!
+  ): [SkillGap!]
 }
 
 "A page of territories."
@@ -5906,10 +5906,10 @@ func (ec *executionContext) _Company_roleGaps(ctx context.Context, field graphql
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
-			return ec.marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
+			return ec.marshalORoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Company_roleGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -5950,10 +5950,10 @@ func (ec *executionContext) _Company_skillGaps(ctx context.Context, field graphq
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
-			return ec.marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
+			return ec.marshalOSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Company_skillGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7931,10 +7931,10 @@ func (ec *executionContext) _Pole_roleGaps(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
-			return ec.marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
+			return ec.marshalORoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Pole_roleGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -7975,10 +7975,10 @@ func (ec *executionContext) _Pole_skillGaps(ctx context.Context, field graphql.C
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
-			return ec.marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
+			return ec.marshalOSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Pole_skillGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8019,10 +8019,10 @@ func (ec *executionContext) _Pole_strategy(ctx context.Context, field graphql.Co
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PoleStrategy) graphql.Marshaler {
-			return ec.marshalNPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐPoleStrategy(ctx, selections, v)
+			return ec.marshalOPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐPoleStrategy(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Pole_strategy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8063,10 +8063,10 @@ func (ec *executionContext) _Pole_employment(ctx context.Context, field graphql.
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *analytics.Employment) graphql.Marshaler {
-			return ec.marshalNEmploymentIndicators2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐEmployment(ctx, selections, v)
+			return ec.marshalOEmploymentIndicators2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐEmployment(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Pole_employment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -8997,10 +8997,10 @@ func (ec *executionContext) _Query_territorialAggregates(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *aggregates.Result) graphql.Marshaler {
-			return ec.marshalNTerritorialAggregates2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐResult(ctx, selections, v)
+			return ec.marshalOTerritorialAggregates2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_territorialAggregates(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -9041,10 +9041,10 @@ func (ec *executionContext) _Query_territorialEmployment(ctx context.Context, fi
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *aggregates.EmploymentResult) graphql.Marshaler {
-			return ec.marshalNTerritorialEmployment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentResult(ctx, selections, v)
+			return ec.marshalOTerritorialEmployment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentResult(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_territorialEmployment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11195,10 +11195,10 @@ func (ec *executionContext) _Territory_roleGaps(ctx context.Context, field graph
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
-			return ec.marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
+			return ec.marshalORoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Territory_roleGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11239,10 +11239,10 @@ func (ec *executionContext) _Territory_skillGaps(ctx context.Context, field grap
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
-			return ec.marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
+			return ec.marshalOSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Territory_skillGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -13415,13 +13415,13 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				})
 		case "roleGaps":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_roleGaps(ctx, field, obj)
 				})
 		case "skillGaps":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_skillGaps(ctx, field, obj)
 				})
@@ -14247,25 +14247,25 @@ func (ec *executionContext) _Pole(ctx context.Context, sel ast.SelectionSet, obj
 				})
 		case "roleGaps":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pole_roleGaps(ctx, field, obj)
 				})
 		case "skillGaps":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pole_skillGaps(ctx, field, obj)
 				})
 		case "strategy":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pole_strategy(ctx, field, obj)
 				})
 		case "employment":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pole_employment(ctx, field, obj)
 				})
@@ -14518,13 +14518,13 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "territorialAggregates":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_territorialAggregates(ctx, field)
 				})
 		case "territorialEmployment":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_territorialEmployment(ctx, field)
 				})
@@ -15401,13 +15401,13 @@ func (ec *executionContext) _Territory(ctx context.Context, sel ast.SelectionSet
 				})
 		case "roleGaps":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Territory_roleGaps(ctx, field, obj)
 				})
 		case "skillGaps":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Territory_skillGaps(ctx, field, obj)
 				})
@@ -16348,14 +16348,6 @@ func (ec *executionContext) marshalNEmploymentCell2ᚕgithubᚗcomᚋgpecᚑproj
 	return ret
 }
 
-func (ec *executionContext) marshalNEmploymentIndicators2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐEmployment(ctx context.Context, sel ast.SelectionSet, v *analytics.Employment) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "EmploymentIndicators!")
-		return graphql.Null
-	}
-	return ec._EmploymentIndicators(ctx, sel, v)
-}
-
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16612,14 +16604,6 @@ func (ec *executionContext) marshalNPoleKind2string(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) marshalNPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐPoleStrategy(ctx context.Context, sel ast.SelectionSet, v *model.PoleStrategy) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "PoleStrategy!")
-		return graphql.Null
-	}
-	return ec._PoleStrategy(ctx, sel, v)
-}
-
 func (ec *executionContext) marshalNRole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx context.Context, sel ast.SelectionSet, v *domain.Role) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Role!")
@@ -16682,22 +16666,6 @@ func (ec *executionContext) marshalNRoleFamily2ᚖgithubᚗcomᚋgpecᚑproject�
 		return graphql.Null
 	}
 	return ec._RoleFamily(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNRoleGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGap(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) marshalNRoleGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGap(ctx context.Context, sel ast.SelectionSet, v *analytics.RoleGap) graphql.Marshaler {
@@ -16852,22 +16820,6 @@ func (ec *executionContext) marshalNSkillEdge2ᚖgithubᚗcomᚋgpecᚑproject�
 	return ec._SkillEdge(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalNSkillGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGap(ctx, sel, v[i])
-	})
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
-}
-
 func (ec *executionContext) marshalNSkillGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGap(ctx context.Context, sel ast.SelectionSet, v *model.SkillGap) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SkillGap!")
@@ -16931,22 +16883,6 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
-}
-
-func (ec *executionContext) marshalNTerritorialAggregates2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐResult(ctx context.Context, sel ast.SelectionSet, v *aggregates.Result) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "TerritorialAggregates!")
-		return graphql.Null
-	}
-	return ec._TerritorialAggregates(ctx, sel, v)
-}
-
-func (ec *executionContext) marshalNTerritorialEmployment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentResult(ctx context.Context, sel ast.SelectionSet, v *aggregates.EmploymentResult) graphql.Marshaler {
-	if v == nil {
-		graphql.AddInvalidNullError(ctx, "TerritorialEmployment!")
-		return graphql.Null
-	}
-	return ec._TerritorialEmployment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTerritory2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTerritory(ctx context.Context, sel ast.SelectionSet, v *domain.Territory) graphql.Marshaler {
@@ -17413,6 +17349,13 @@ func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) marshalOEmploymentIndicators2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐEmployment(ctx context.Context, sel ast.SelectionSet, v *analytics.Employment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EmploymentIndicators(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
 	if v == nil {
 		return nil, nil
@@ -17509,6 +17452,13 @@ func (ec *executionContext) marshalOPoleKind2ᚖstring(ctx context.Context, sel 
 	return res
 }
 
+func (ec *executionContext) marshalOPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐPoleStrategy(ctx context.Context, sel ast.SelectionSet, v *model.PoleStrategy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PoleStrategy(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx context.Context, sel ast.SelectionSet, v *domain.Role) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -17521,6 +17471,25 @@ func (ec *executionContext) marshalORoleFamily2ᚖgithubᚗcomᚋgpecᚑproject�
 		return graphql.Null
 	}
 	return ec._RoleFamily(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoleGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGap(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalORoleGapOrder2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -17553,6 +17522,25 @@ func (ec *executionContext) marshalOSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpe
 		return graphql.Null
 	}
 	return ec._Skill(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkillGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGap(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOSkillGapOrder2ᚖstring(ctx context.Context, v any) (*string, error) {
@@ -17637,6 +17625,20 @@ func (ec *executionContext) marshalOSuppressionReason2ᚖstring(ctx context.Cont
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOTerritorialAggregates2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐResult(ctx context.Context, sel ast.SelectionSet, v *aggregates.Result) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TerritorialAggregates(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOTerritorialEmployment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentResult(ctx context.Context, sel ast.SelectionSet, v *aggregates.EmploymentResult) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TerritorialEmployment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOTerritory2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTerritory(ctx context.Context, sel ast.SelectionSet, v *domain.Territory) graphql.Marshaler {

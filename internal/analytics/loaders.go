@@ -56,7 +56,8 @@ type Loaders struct {
 }
 
 // grouped turns a batch call over parents into a loader fetch over keys:
-// keys are grouped by group(key) and each group is one call.
+// keys are grouped by group(key) and each group is one call. A group that
+// fails (e.g. its horizon is before its asOf) fails its own keys only.
 func grouped[K comparable, G comparable, P comparable, V any](
 	group func(K) (G, P),
 	call func(ctx context.Context, g G, parents []P) (map[P]V, error),
@@ -68,16 +69,21 @@ func grouped[K comparable, G comparable, P comparable, V any](
 			byGroup[g] = append(byGroup[g], p)
 		}
 		out := make(map[K]V, len(keys))
+		failed := map[K]error{}
 		for g, parents := range byGroup {
 			res, err := call(ctx, g, parents)
-			if err != nil {
-				return nil, err
-			}
 			for _, k := range keys {
 				if kg, p := group(k); kg == g {
-					out[k] = res[p]
+					if err != nil {
+						failed[k] = err
+					} else {
+						out[k] = res[p]
+					}
 				}
 			}
+		}
+		if len(failed) > 0 {
+			return out, &loader.PartialError[K]{Errs: failed}
 		}
 		return out, nil
 	}

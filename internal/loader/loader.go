@@ -2,6 +2,7 @@ package loader
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 )
@@ -18,6 +19,19 @@ const maxOpen = 20
 
 // Fetch loads many keys at once. Keys absent from the map load as V's zero value.
 type Fetch[K comparable, V any] func(ctx context.Context, keys []K) (map[K]V, error)
+
+// PartialError is what a Fetch returns when only some keys failed: each
+// key of Errs gets its error, every other key its value from the map. A
+// batch mixes the keys of unrelated fields (a past horizon next to a valid
+// one), and one field's bad argument must not fail its neighbours.
+type PartialError[K comparable] struct{ Errs map[K]error }
+
+func (e *PartialError[K]) Error() string {
+	for _, err := range e.Errs {
+		return err.Error()
+	}
+	return "partial failure"
+}
 
 // Loader gathers keys asked within a short window and fetches them in one
 // call, caching results for its lifetime (one request).
@@ -125,19 +139,26 @@ func (l *Loader[K, V]) dispatchAfter(ctx context.Context, b *batch[K, V]) {
 
 func (l *Loader[K, V]) run(ctx context.Context, b *batch[K, V]) {
 	vals, err := l.fetch(ctx, b.keys)
+	errOf := func(K) error { return err }
+	var partial *PartialError[K]
+	if errors.As(err, &partial) {
+		errOf = func(k K) error { return partial.Errs[k] }
+	}
 	if err != nil {
-		// A failed batch is not cached: a later Load of the same key
+		// A failed key is not cached: a later Load of the same key
 		// retries. Forgotten before the waiters wake, so that a waiter's
 		// own retry cannot find the failure still there.
 		l.mu.Lock()
 		for k := range b.results {
-			delete(l.done, k)
+			if errOf(k) != nil {
+				delete(l.done, k)
+			}
 		}
 		l.mu.Unlock()
 	}
 	for k, r := range b.results {
-		if err != nil {
-			r.err = err
+		if kerr := errOf(k); kerr != nil {
+			r.err = kerr
 		} else {
 			r.val = vals[k]
 		}

@@ -83,3 +83,56 @@ func TestErrorsAreNotCached(t *testing.T) {
 		t.Fatalf("retry = %v, %v", v, err)
 	}
 }
+
+// A PartialError fails its own keys only; the other keys of the batch get
+// their values, and only the failed keys are fetched again.
+func TestPartialErrorFailsOnlyItsKeys(t *testing.T) {
+	var fetched [][]int
+	var mu sync.Mutex
+	l := New(func(ctx context.Context, keys []int) (map[int]int, error) {
+		mu.Lock()
+		fetched = append(fetched, append([]int(nil), keys...))
+		mu.Unlock()
+		out, bad := map[int]int{}, map[int]error{}
+		for _, k := range keys {
+			if k < 0 {
+				bad[k] = errors.New("negative")
+			} else {
+				out[k] = 10 * k
+			}
+		}
+		if len(bad) > 0 {
+			return out, &PartialError[int]{Errs: bad}
+		}
+		return out, nil
+	}, 20*time.Millisecond, 0)
+	var wg sync.WaitGroup
+	got := map[int]error{}
+	vals := map[int]int{}
+	for _, k := range []int{1, -1, 2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := l.Load(context.Background(), k)
+			mu.Lock()
+			got[k], vals[k] = err, v
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(fetched) != 1 {
+		t.Fatalf("%d fetches, want one batch: %v", len(fetched), fetched)
+	}
+	if got[1] != nil || got[2] != nil || vals[1] != 10 || vals[2] != 20 {
+		t.Fatalf("good keys: %v %v", got, vals)
+	}
+	if got[-1] == nil || got[-1].Error() != "negative" {
+		t.Fatalf("bad key: %v", got[-1])
+	}
+	if _, err := l.Load(context.Background(), 1); err != nil || len(fetched) != 1 {
+		t.Fatalf("a good key was not cached: %v, %d fetches", err, len(fetched))
+	}
+	if _, err := l.Load(context.Background(), -1); err == nil || len(fetched) != 2 {
+		t.Fatalf("a failed key was cached: %v, %d fetches", err, len(fetched))
+	}
+}
