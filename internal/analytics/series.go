@@ -80,14 +80,32 @@ func (e *Engine) Series(ctx context.Context, scopes []Scope, points []Point, ret
 	if skillCodes == nil {
 		skillCodes = []string{}
 	}
+	cte := seriesCTE
 	args := []any{pq.Array(dates), pq.Array(horizons), retirementAge, false,
 		pq.Array(a.sirens), pq.Array(a.poles), pq.Array(a.levels), pq.Array(a.codes)}
+	if poleScopes(list) {
+		// A pole's trend over its campaigns reads their rollups when every
+		// point has a fresh one (one look-up for all points).
+		runs, ok, err := e.seriesRuns(ctx, norm, retirementAge)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			var ids []int64
+			for range list {
+				ids = append(ids, runs...)
+			}
+			cte = seriesRollupCTE
+			args = []any{pq.Array(ids), pq.Array(a.poles)}
+		}
+	}
 	unit := func(n int) (Scope, int) { return list[n/len(norm)], n % len(norm) }
+	codes := fmt.Sprintf("$%d::text[]", len(args)+1)
 
-	rows, err := e.queryx(ctx, `WITH `+seriesCTE+`
+	rows, err := e.queryx(ctx, `WITH `+cte+`
 SELECT rf.unit_no, ro.id, ro.code, ro.title, rf.headcount, rf.stayers, rf.target
 FROM role_fig rf JOIN roles ro ON ro.id = rf.role_id
-WHERE cardinality($9::text[]) = 0 OR ro.code = ANY($9::text[])
+WHERE cardinality(`+codes+`) = 0 OR ro.code = ANY(`+codes+`)
 ORDER BY rf.unit_no, ro.code COLLATE "C"`, append(args, pq.Array(roleCodes))...)
 	if err != nil {
 		return nil, fmt.Errorf("series of role figures: %w", err)
@@ -108,10 +126,10 @@ ORDER BY rf.unit_no, ro.code COLLATE "C"`, append(args, pq.Array(roleCodes))...)
 		return nil, err
 	}
 
-	rows, err = e.queryx(ctx, `WITH `+seriesCTE+`
+	rows, err = e.queryx(ctx, `WITH `+cte+`
 SELECT sf.unit_no, `+skillColumns+`
 FROM skill_fig sf JOIN skills sk ON sk.id = sf.skill_id
-WHERE `+skillShown+` AND (cardinality($9::text[]) = 0 OR sk.code = ANY($9::text[]))
+WHERE `+skillShown+` AND (cardinality(`+codes+`) = 0 OR sk.code = ANY(`+codes+`))
 ORDER BY sf.unit_no, sk.code COLLATE "C"`, append(args, pq.Array(skillCodes))...)
 	if err != nil {
 		return nil, fmt.Errorf("series of skill figures: %w", err)
@@ -164,6 +182,53 @@ var seriesCTE = func() string {
 	}
 	return units + `,` + figures
 }()
+
+// seriesRuns finds the fresh rollup of every point, in one statement; ok
+// is false when one has none.
+func (e *Engine) seriesRuns(ctx context.Context, points []Point, age int) ([]int64, bool, error) {
+	var dates []string
+	var horizons []int64
+	for _, p := range points {
+		dates, horizons = append(dates, p.AsOf.Format(time.DateOnly)), append(horizons, int64(p.Horizon))
+	}
+	rows, err := e.queryx(ctx, `
+SELECT (k.ord - 1)::int, r.id
+FROM unnest($1::date[], $2::int[]) WITH ORDINALITY AS k(as_of, horizon, ord)
+JOIN rollup_runs r ON r.as_of = k.as_of AND r.horizon = k.horizon AND r.retirement_age = $3
+JOIN data_version d ON d.version = r.data_version`, pq.Array(dates), pq.Array(horizons), age)
+	if err != nil {
+		return nil, false, fmt.Errorf("series rollups: %w", err)
+	}
+	defer rows.Close()
+	runs := make([]int64, len(points))
+	found := 0
+	for rows.Next() {
+		var i int
+		var id int64
+		if err := rows.Scan(&i, &id); err != nil {
+			return nil, false, err
+		}
+		runs[i] = id
+		found++
+	}
+	return runs, found == len(points), rows.Err()
+}
+
+// seriesRollupCTE reads skill_fig and role_fig of pole units from their
+// points' rollups: $1 the run of each unit, $2 its pole.
+const seriesRollupCTE = `
+unit_in AS (
+  SELECT (u.ord - 1)::int AS unit_no, u.run_id, u.pole_id
+  FROM unnest(CAST($1 AS bigint[]), $2::text[]) WITH ORDINALITY AS u(run_id, pole_id, ord)
+),
+skill_fig AS (
+  SELECT ui.unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool, r.level_needed
+  FROM unit_in ui JOIN rollup_pole_skills r ON r.run_id = ui.run_id AND r.pole_id = ui.pole_id
+),
+role_fig AS (
+  SELECT ui.unit_no, r.role_id, r.headcount, r.stayers, r.target
+  FROM unit_in ui JOIN rollup_pole_roles r ON r.run_id = ui.run_id AND r.pole_id = ui.pole_id
+)`
 
 // replaceAll replaces each pair's first string by its second, every one of
 // which must occur.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/analytics/reference"
+	"github.com/gpec-project/gpec/internal/rollup"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
 
@@ -82,6 +83,37 @@ func TestSeries(t *testing.T) {
 				}
 			}
 		}
+	}
+	// Pole scopes read the rollups when every point has one: the same
+	// figures (a tampered rollup shows that they are read).
+	var poles []analytics.Scope
+	for _, p := range d.Poles {
+		poles = append(poles, analytics.Scope{PoleID: p.ID})
+	}
+	live, err := e.Series(ctx, poles, points, 64, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{analytics.BuildRollup}}
+	for i := len(points) - 1; i >= 0; i-- { // a build drops the rollups of earlier dates
+		if _, err := r.Build(ctx, rollup.Key{AsOf: points[i].AsOf, Horizon: points[i].Horizon, RetirementAge: 64}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	statements.Reset()
+	rolled, err := e.Series(ctx, poles, points, 64, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rolled, live) {
+		t.Fatalf("from the rollups\n%s\nfrom the data\n%s", dump(rolled), dump(live))
+	}
+	if n := statements.Count(); n != 3 {
+		t.Errorf("%d statements from the rollups, want 3 (look-up, roles, skills)", n)
+	}
+	db.MustExec(`UPDATE rollup_pole_skills SET required = required + 1000`)
+	if tampered, _ := e.Series(ctx, poles, points, 64, nil, nil); reflect.DeepEqual(tampered, live) {
+		t.Error("a tampered rollup did not change the series: it is not read")
 	}
 	if _, err := e.Series(ctx, scopes[:1], []analytics.Point{{AsOf: reference.GenAsOf, Horizon: 2020}}, 64, nil, nil); err == nil {
 		t.Error("a horizon before asOf's year was accepted")
