@@ -21,7 +21,15 @@ import (
 //   - A header-only file is a valid, empty import; an empty file is an error.
 //   - Decimals accept a decimal comma ("12,5") as French spreadsheets write it.
 //   - themes are '|'-separated; each theme is trimmed and empty ones dropped.
-//   - A need's horizon year may be in the past (history); 1900–2200.
+//   - An undated need's horizon year is 2000–2200 (DESIGN.md); a dated
+//     one's is from the year of its declared_on to 2200, so history may
+//     hold horizons now past.
+//   - assessed_on and declared_on are key columns that may be empty: the
+//     empty date is part of the key (two undated rows of a key are
+//     duplicates). A company token's needs get today's date when it gives
+//     none and are refused with another; its assessments are refused when
+//     dated after today, and dated today when it gives none (a company's
+//     writes are answers to its poles' campaigns).
 //   - role_families (extra kind): [code], title, parent_code (another family).
 
 // column is one column of a format.

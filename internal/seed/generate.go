@@ -551,7 +551,8 @@ func (g *generator) employCompany(ci int) {
 			}
 		}
 		if day == "" {
-			day = formatDay(dayOf(CampaignYears[1], 9, 1) + hist.IntN(300))
+			// Between the windows of the last two campaigns: not an answer.
+			day = formatDay(dayOf(CampaignYears[1], 5, 15) + hist.IntN(280))
 		}
 		rec[3], rec[4] = day, levels[level]
 		fs.writeRecord(rec)
