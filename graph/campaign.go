@@ -66,7 +66,7 @@ func trendPoints(ctx context.Context, dates []*time.Time, poleID string, k int) 
 
 // trend computes a scope's trend over points.
 func trend(ctx context.Context, s analytics.Scope, points []campaign.TrendPoint, roles, skills []string) (*campaign.Trend, error) {
-	return campaign.LoadersFrom(ctx).Service.Trend(ctx, campaign.TrendRequest{Scope: s, Points: points, RoleCodes: roles, SkillCodes: skills})
+	return campaign.LoadersFrom(ctx).Trend(ctx, campaign.TrendRequest{Scope: s, Points: points, RoleCodes: roles, SkillCodes: skills})
 }
 
 // gapMoves answers a pole's gapMoves field.

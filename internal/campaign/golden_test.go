@@ -49,14 +49,15 @@ func day(s string) time.Time {
 // 2027 (2027-03-01..2027-04-30).
 type fixture struct {
 	db                                 *sqlx.DB
+	dsn                                string
 	alpha, bravo, charlie, delta, echo string
 	svc                                *campaign.Service
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	db, _ := testdb.New(t)
-	f := &fixture{db: db, svc: &campaign.Service{DB: db, Engine: &analytics.Engine{DB: db}}}
+	db, dsn := testdb.New(t)
+	f := &fixture{db: db, dsn: dsn, svc: &campaign.Service{DB: db, Engine: &analytics.Engine{DB: db}}}
 	f.alpha, f.bravo, f.charlie = ident.CompleteLuhn("10000000"), ident.CompleteLuhn("20000000"), ident.CompleteLuhn("30000000")
 	f.delta, f.echo = ident.CompleteLuhn("40000000"), ident.CompleteLuhn("50000000")
 	site := func(siren string) string { return ident.CompleteLuhn(siren + "0001") }
@@ -223,6 +224,41 @@ func TestGolden(t *testing.T) {
 		}
 		if len(grew) != 1 || grew[0].Code != "S" || grew[0].Change != 1 || len(shrank) != 0 {
 			t.Errorf("moves 2025→2026: grew %+v shrank %+v", grew, shrank)
+		}
+	})
+
+	t.Run("TrendsBatched", func(t *testing.T) {
+		// The trends of several companies over the same points, asked
+		// concurrently (sibling fields), are one Series: two statements.
+		db, st := testdb.OpenCounting(t, f.dsn)
+		l := campaign.NewLoaders(&campaign.Service{DB: db, Engine: &analytics.Engine{DB: db}}, 20*time.Millisecond)
+		points := campaign.CampaignPoints(cs, 3)
+		sirens := []string{f.alpha, f.bravo, f.charlie, f.delta, f.echo}
+		got := make([]*campaign.Trend, len(sirens))
+		errs := make(chan error, len(sirens))
+		for i, s := range sirens {
+			go func() {
+				var err error
+				got[i], err = l.Trend(ctx, campaign.TrendRequest{Scope: analytics.Scope{Siren: s}, Points: points})
+				errs <- err
+			}()
+		}
+		for range sirens {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := st.Count(); n != 2 {
+			t.Errorf("%d statements for %d trends, want 2", n, len(sirens))
+		}
+		// Alpha's S: a1's level 2 at 2025 and 2026 (gaps 1, then the need
+		// of 2 at 2029 → 2), 3 at 2027 (gap 0).
+		var gaps []int
+		for _, p := range got[0].Skills[0].Points {
+			gaps = append(gaps, p.Gap.Value)
+		}
+		if got[0].Skills[0].Code != "S" || !reflect.DeepEqual(gaps, []int{1, 2, 0}) {
+			t.Errorf("Alpha's trend %+v", got[0].Skills)
 		}
 	})
 

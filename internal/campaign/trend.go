@@ -116,15 +116,29 @@ func CheckOffset(k int) error {
 // two statements (analytics.Engine.Series), essential links only, default
 // retirement age.
 func (s *Service) Trend(ctx context.Context, r TrendRequest) (*Trend, error) {
-	pts := make([]analytics.Point, len(r.Points))
-	for i, p := range r.Points {
-		pts[i] = analytics.Point{AsOf: p.AsOf, Horizon: p.Horizon}
-	}
-	series, err := s.Engine.Series(ctx, []analytics.Scope{r.Scope}, pts, 0, r.RoleCodes, r.SkillCodes)
+	ts, err := s.Trends(ctx, []analytics.Scope{r.Scope}, r.Points, r.RoleCodes, r.SkillCodes)
 	if err != nil {
 		return nil, err
 	}
-	return buildTrend(r.Points, series[r.Scope]), nil
+	return ts[r.Scope], nil
+}
+
+// Trends computes the trends of several scopes over the same points, in the
+// same two statements.
+func (s *Service) Trends(ctx context.Context, scopes []analytics.Scope, points []TrendPoint, roleCodes, skillCodes []string) (map[analytics.Scope]*Trend, error) {
+	pts := make([]analytics.Point, len(points))
+	for i, p := range points {
+		pts[i] = analytics.Point{AsOf: p.AsOf, Horizon: p.Horizon}
+	}
+	series, err := s.Engine.Series(ctx, scopes, pts, 0, roleCodes, skillCodes)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[analytics.Scope]*Trend, len(series))
+	for sc, figs := range series {
+		out[sc] = buildTrend(points, figs)
+	}
+	return out, nil
 }
 
 // buildTrend pivots figures per point into series per role and skill; a
