@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gpec-project/gpec/graph/model"
+	"github.com/gpec-project/gpec/internal/access"
 	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/campaign"
 	"github.com/gpec-project/gpec/internal/domain"
@@ -56,6 +57,9 @@ func trendPoints(ctx context.Context, dates []*time.Time, poleID string, k int) 
 	}
 	if poleID == "" {
 		return nil, domain.Invalid("dates", "give the dates of the points, or campaignsOf")
+	}
+	if err := access.CampaignInfo(ctx, poleID); err != nil {
+		return nil, err
 	}
 	cs, err := campaign.LoadersFrom(ctx).ByPole.Load(ctx, poleID)
 	if err != nil {
