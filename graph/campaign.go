@@ -68,9 +68,18 @@ func trendPoints(ctx context.Context, dates []*time.Time, poleID string, k int) 
 	return campaign.CampaignPoints(cs, k), nil
 }
 
-// trend computes a scope's trend over points.
-func trend(ctx context.Context, s analytics.Scope, points []campaign.TrendPoint, roles, skills []string) (*campaign.Trend, error) {
-	return campaign.LoadersFrom(ctx).Trend(ctx, campaign.TrendRequest{Scope: s, Points: points, RoleCodes: roles, SkillCodes: skills})
+// trend computes a scope's trend over points, keeping the first skills and
+// roles at the last point when first is given.
+func trend(ctx context.Context, s analytics.Scope, points []campaign.TrendPoint, roles, skills []string, first *int) (*campaign.Trend, error) {
+	n, err := limit("first", first, 0, 500)
+	if err != nil {
+		return nil, err
+	}
+	t, err := campaign.LoadersFrom(ctx).Trend(ctx, campaign.TrendRequest{Scope: s, Points: points, RoleCodes: roles, SkillCodes: skills})
+	if err != nil {
+		return nil, err
+	}
+	return t.Top(n), nil
 }
 
 // gapMoves answers a pole's gapMoves field.

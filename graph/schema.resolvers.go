@@ -134,7 +134,7 @@ func (r *companyResolver) SkillGaps(ctx context.Context, obj *domain.Company, as
 }
 
 // Trend is the resolver for the trend field.
-func (r *companyResolver) Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string) (*campaign.Trend, error) {
+func (r *companyResolver) Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error) {
 	if err := access.Company(ctx, obj.Siren); err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (r *companyResolver) Trend(ctx context.Context, obj *domain.Company, dates 
 	if err != nil {
 		return nil, err
 	}
-	return trend(ctx, analytics.Scope{Siren: obj.Siren}, points, roles, skills)
+	return trend(ctx, analytics.Scope{Siren: obj.Siren}, points, roles, skills, first)
 }
 
 // Skill is the resolver for the skill field.
@@ -310,7 +310,7 @@ func (r *poleResolver) Campaign(ctx context.Context, obj *domain.Pole, id string
 }
 
 // Trend is the resolver for the trend field.
-func (r *poleResolver) Trend(ctx context.Context, obj *domain.Pole, dates []*time.Time, offset *int, roles []string, skills []string) (*campaign.Trend, error) {
+func (r *poleResolver) Trend(ctx context.Context, obj *domain.Pole, dates []*time.Time, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error) {
 	if err := access.Pole(ctx, obj.ID); err != nil {
 		return nil, err
 	}
@@ -326,7 +326,7 @@ func (r *poleResolver) Trend(ctx context.Context, obj *domain.Pole, dates []*tim
 	if err != nil {
 		return nil, err
 	}
-	return trend(ctx, analytics.Scope{PoleID: obj.ID}, points, roles, skills)
+	return trend(ctx, analytics.Scope{PoleID: obj.ID}, points, roles, skills, first)
 }
 
 // GapMoves is the resolver for the gapMoves field.
@@ -755,7 +755,7 @@ func (r *territoryResolver) SkillGaps(ctx context.Context, obj *domain.Territory
 }
 
 // Trend is the resolver for the trend field.
-func (r *territoryResolver) Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string) (*campaign.Trend, error) {
+func (r *territoryResolver) Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error) {
 	poleID, err := access.TerritoryTrend(ctx)
 	if err != nil {
 		return nil, err
@@ -768,7 +768,7 @@ func (r *territoryResolver) Trend(ctx context.Context, obj *domain.Territory, da
 	if err != nil {
 		return nil, err
 	}
-	return trend(ctx, analytics.Scope{PoleID: poleID, TerritoryLevel: obj.Level, TerritoryCode: obj.Code}, points, roles, skills)
+	return trend(ctx, analytics.Scope{PoleID: poleID, TerritoryLevel: obj.Level, TerritoryCode: obj.Code}, points, roles, skills, first)
 }
 
 // Territory is the resolver for the territory field.

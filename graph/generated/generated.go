@@ -132,7 +132,7 @@ type ComplexityRoot struct {
 		Siren       func(childComplexity int) int
 		Sites       func(childComplexity int) int
 		SkillGaps   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
-		Trend       func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string) int
+		Trend       func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
 	CompanyConnection struct {
@@ -276,7 +276,7 @@ type ComplexityRoot struct {
 		SkillGaps  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
 		Strategy   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) int
 		Themes     func(childComplexity int) int
-		Trend      func(childComplexity int, dates []*time.Time, offset *int, roles []string, skills []string) int
+		Trend      func(childComplexity int, dates []*time.Time, offset *int, roles []string, skills []string, first *int) int
 		Website    func(childComplexity int) int
 	}
 
@@ -472,7 +472,7 @@ type ComplexityRoot struct {
 		Parent    func(childComplexity int) int
 		RoleGaps  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
 		SkillGaps func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
-		Trend     func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string) int
+		Trend     func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
 	TerritoryConnection struct {
@@ -580,7 +580,7 @@ type CompanyResolver interface {
 	Memberships(ctx context.Context, obj *domain.Company) ([]*domain.Membership, error)
 	RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
 	SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
-	Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string) (*campaign.Trend, error)
+	Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 }
 type CriticalSkillResolver interface {
 	Skill(ctx context.Context, obj *analytics.CriticalSkill) (*domain.Skill, error)
@@ -617,7 +617,7 @@ type PoleResolver interface {
 	Employment(ctx context.Context, obj *domain.Pole, year int) (*analytics.Employment, error)
 	Campaigns(ctx context.Context, obj *domain.Pole) ([]*campaign.Campaign, error)
 	Campaign(ctx context.Context, obj *domain.Pole, id string) (*campaign.Campaign, error)
-	Trend(ctx context.Context, obj *domain.Pole, dates []*time.Time, offset *int, roles []string, skills []string) (*campaign.Trend, error)
+	Trend(ctx context.Context, obj *domain.Pole, dates []*time.Time, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 	GapMoves(ctx context.Context, obj *domain.Pole, from string, to string, offset *int, first *int) (*model.GapMoves, error)
 }
 type PoleStrategyResolver interface {
@@ -693,7 +693,7 @@ type TerritoryResolver interface {
 	Children(ctx context.Context, obj *domain.Territory, first *int, after *string) (*page.Connection[*domain.Territory], error)
 	RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
 	SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
-	Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string) (*campaign.Trend, error)
+	Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 }
 type TrainingResolver interface {
 	Territory(ctx context.Context, obj *domain.Training) (*domain.Territory, error)
@@ -1041,7 +1041,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.Trend(childComplexity, args["dates"].([]*time.Time), args["campaignsOf"].(*string), args["offset"].(*int), args["roles"].([]string), args["skills"].([]string)), true
+		return e.ComplexityRoot.Company.Trend(childComplexity, args["dates"].([]*time.Time), args["campaignsOf"].(*string), args["offset"].(*int), args["roles"].([]string), args["skills"].([]string), args["first"].(*int)), true
 
 	case "CompanyConnection.edges":
 		if e.ComplexityRoot.CompanyConnection.Edges == nil {
@@ -1676,7 +1676,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pole.Trend(childComplexity, args["dates"].([]*time.Time), args["offset"].(*int), args["roles"].([]string), args["skills"].([]string)), true
+		return e.ComplexityRoot.Pole.Trend(childComplexity, args["dates"].([]*time.Time), args["offset"].(*int), args["roles"].([]string), args["skills"].([]string), args["first"].(*int)), true
 	case "Pole.website":
 		if e.ComplexityRoot.Pole.Website == nil {
 			break
@@ -2568,7 +2568,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Territory.Trend(childComplexity, args["dates"].([]*time.Time), args["campaignsOf"].(*string), args["offset"].(*int), args["roles"].([]string), args["skills"].([]string)), true
+		return e.ComplexityRoot.Territory.Trend(childComplexity, args["dates"].([]*time.Time), args["campaignsOf"].(*string), args["offset"].(*int), args["roles"].([]string), args["skills"].([]string), args["first"].(*int)), true
 
 	case "TerritoryConnection.edges":
 		if e.ComplexityRoot.TerritoryConnection.Edges == nil {
@@ -3972,6 +3972,8 @@ extend type Pole {
     roles: [String!]
     "Only these skill codes (default: every skill with a figure at some point)."
     skills: [String!]
+    "Keep the first skills in the critical order at the last point (gap descending, coverage ascending, code) and the first roles by roleGap descending at the last point, 1–500; default: all, by code."
+    first: Int
   ): Trend!
   "Skills whose pole gap grew or shrank most between two of the pole's campaigns, each at year(reference date) + offset."
   gapMoves(
@@ -4003,6 +4005,8 @@ extend type Company {
     roles: [String!]
     "Only these skill codes."
     skills: [String!]
+    "Keep the first skills in the critical order at the last point and the first roles by roleGap at the last point, 1–500; default: all, by code."
+    first: Int
   ): Trend!
 }
 
@@ -4024,6 +4028,8 @@ extend type Territory {
     roles: [String!]
     "Only these skill codes."
     skills: [String!]
+    "Keep the first skills in the critical order at the last point and the first roles by roleGap at the last point, 1–500; default: all, by code."
+    first: Int
   ): Trend!
 }
 
@@ -5582,6 +5588,14 @@ func (ec *executionContext) field_Company_trend_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["skills"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
 	return args, nil
 }
 
@@ -6008,6 +6022,14 @@ func (ec *executionContext) field_Pole_trend_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["skills"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
 	return args, nil
 }
 
@@ -6804,6 +6826,14 @@ func (ec *executionContext) field_Territory_trend_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["skills"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
 	return args, nil
 }
 
@@ -8133,7 +8163,7 @@ func (ec *executionContext) _Company_trend(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().Trend(ctx, obj, fc.Args["dates"].([]*time.Time), fc.Args["campaignsOf"].(*string), fc.Args["offset"].(*int), fc.Args["roles"].([]string), fc.Args["skills"].([]string))
+			return ec.Resolvers.Company().Trend(ctx, obj, fc.Args["dates"].([]*time.Time), fc.Args["campaignsOf"].(*string), fc.Args["offset"].(*int), fc.Args["roles"].([]string), fc.Args["skills"].([]string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Trend) graphql.Marshaler {
@@ -10683,7 +10713,7 @@ func (ec *executionContext) _Pole_trend(ctx context.Context, field graphql.Colle
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Pole().Trend(ctx, obj, fc.Args["dates"].([]*time.Time), fc.Args["offset"].(*int), fc.Args["roles"].([]string), fc.Args["skills"].([]string))
+			return ec.Resolvers.Pole().Trend(ctx, obj, fc.Args["dates"].([]*time.Time), fc.Args["offset"].(*int), fc.Args["roles"].([]string), fc.Args["skills"].([]string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Trend) graphql.Marshaler {
@@ -14583,7 +14613,7 @@ func (ec *executionContext) _Territory_trend(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Territory().Trend(ctx, obj, fc.Args["dates"].([]*time.Time), fc.Args["campaignsOf"].(*string), fc.Args["offset"].(*int), fc.Args["roles"].([]string), fc.Args["skills"].([]string))
+			return ec.Resolvers.Territory().Trend(ctx, obj, fc.Args["dates"].([]*time.Time), fc.Args["campaignsOf"].(*string), fc.Args["offset"].(*int), fc.Args["roles"].([]string), fc.Args["skills"].([]string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Trend) graphql.Marshaler {

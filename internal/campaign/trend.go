@@ -77,6 +77,44 @@ type TrendRequest struct {
 	SkillCodes []string
 }
 
+// Top keeps the first n skills in DESIGN.md's critical order at the last
+// point (gap descending, coverage ascending with null last, code) and the
+// first n roles by roleGap descending at the last point (then code), in
+// that order; n <= 0 keeps them all, by code.
+func (t *Trend) Top(n int) *Trend {
+	if n <= 0 || len(t.Points) == 0 {
+		return t
+	}
+	last := len(t.Points) - 1
+	out := *t
+	out.Skills = append([]SkillTrend(nil), t.Skills...)
+	sort.SliceStable(out.Skills, func(i, j int) bool {
+		a, b := out.Skills[i].Points[last], out.Skills[j].Points[last]
+		if a.Gap.Value != b.Gap.Value {
+			return a.Gap.Value > b.Gap.Value
+		}
+		ca, cb := a.Coverage.Value, b.Coverage.Value
+		switch {
+		case ca != nil && cb != nil && *ca != *cb:
+			return *ca < *cb
+		case (ca == nil) != (cb == nil):
+			return cb == nil
+		}
+		return out.Skills[i].Code < out.Skills[j].Code
+	})
+	out.Skills = out.Skills[:min(n, len(out.Skills))]
+	out.Roles = append([]RoleTrend(nil), t.Roles...)
+	sort.SliceStable(out.Roles, func(i, j int) bool {
+		a, b := out.Roles[i].Points[last], out.Roles[j].Points[last]
+		if a.RoleGap.Value != b.RoleGap.Value {
+			return a.RoleGap.Value > b.RoleGap.Value
+		}
+		return out.Roles[i].Code < out.Roles[j].Code
+	})
+	out.Roles = out.Roles[:min(n, len(out.Roles))]
+	return &out
+}
+
 // CampaignPoints are the points of a trend over campaigns: each campaign's
 // reference date and H = its year + k, in DESIGN.md's order (reference date,
 // then id; ByPoles lists them so).
