@@ -47,8 +47,6 @@ CREATE TABLE campaigns (
   CHECK (reference_date IS NULL OR reference_date >= closes_on),
   CHECK (horizons IS NULL OR cardinality(horizons) BETWEEN 1 AND 20)
 );
-
--- The rollup refresher builds the figures of each campaign's reference date:
--- a new or changed campaign makes the rollups stale like any other write.
-CREATE TRIGGER campaigns_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON campaigns
-  FOR EACH STATEMENT EXECUTE FUNCTION gpec_bump_data_version();
+-- No data_version trigger on campaigns: no figure reads them, so a new
+-- campaign leaves every rollup fresh; the rollup refresher notices new
+-- campaigns' reference dates by itself (internal/rollup).

@@ -255,15 +255,24 @@ func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, er
 func (r *Refresher) Loop(ctx context.Context, interval time.Duration) {
 	var doneVersion int64 = -1
 	var doneDay time.Time
+	var doneCampaigns string
 	for {
-		var version int64
-		err := r.DB.GetContext(ctx, &version, `SELECT version FROM data_version`)
+		// The campaigns' keys change with the campaigns, which do not bump
+		// data_version (no figure reads them): their signature is polled
+		// too (a small table).
+		var poll struct {
+			Version   int64  `db:"version"`
+			Campaigns string `db:"campaigns"`
+		}
+		err := r.DB.GetContext(ctx, &poll, `SELECT (SELECT version FROM data_version) AS version,
+  (SELECT md5(coalesce(string_agg(concat_ws('/', closes_on, reference_date, horizons), ',' ORDER BY pole_id, id), ''))
+   FROM campaigns) AS campaigns`)
 		day := r.today()
-		if err == nil && (version != doneVersion || !day.Equal(doneDay)) {
+		if err == nil && (poll.Version != doneVersion || !day.Equal(doneDay) || poll.Campaigns != doneCampaigns) {
 			var complete bool
 			_, complete, err = r.Refresh(ctx)
 			if complete {
-				doneVersion, doneDay = version, day
+				doneVersion, doneDay, doneCampaigns = poll.Version, day, poll.Campaigns
 			}
 		}
 		if err != nil && ctx.Err() == nil {

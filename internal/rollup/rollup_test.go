@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -205,5 +206,48 @@ func TestCampaignKeys(t *testing.T) {
 	r.MaxCampaignKeys = -1
 	if keys, _ := r.DefaultKeys(ctx); len(keys) != 1 {
 		t.Errorf("without campaign keys: %v", keys)
+	}
+}
+
+// TestLoopSeesNewCampaigns: a new campaign leaves the rollups fresh (no
+// figure reads campaigns) and the loop builds its keys.
+func TestLoopSeesNewCampaigns(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, _ := testdb.New(t)
+	var mu sync.Mutex
+	var built []rollup.Key
+	r := &rollup.Refresher{DB: db, Today: func() time.Time { return today },
+		Builders: []rollup.Builder{func(_ context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
+			mu.Lock()
+			defer mu.Unlock()
+			built = append(built, k)
+			return nil
+		}}}
+	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
+	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76')`)
+	go r.Loop(ctx, 20*time.Millisecond)
+	waitFor := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			got := len(built)
+			mu.Unlock()
+			if got >= n {
+				return
+			}
+		}
+		t.Fatalf("the loop built %d keys, want %d", len(built), n)
+	}
+	waitFor(1) // today's
+	db.MustExec(`INSERT INTO campaigns (pole_id, id, title, opens_on, closes_on) VALUES ('p', '2025', 'A', '2025-03-01', '2025-04-30')`)
+	if _, ok, err := rollup.Fresh(ctx, db, rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}); err != nil || !ok {
+		t.Fatalf("a new campaign made today's rollup stale (err %v)", err)
+	}
+	waitFor(1 + 3) // 2025-04-30 at 2026, 2028 and 2030 (2028 also year + 3)
+	mu.Lock()
+	defer mu.Unlock()
+	if k := built[len(built)-1]; k.AsOf.Format(time.DateOnly) != "2025-04-30" {
+		t.Errorf("last key built %s", k)
 	}
 }
