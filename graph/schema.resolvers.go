@@ -15,11 +15,91 @@ import (
 	"github.com/gpec-project/gpec/internal/access"
 	"github.com/gpec-project/gpec/internal/aggregates"
 	"github.com/gpec-project/gpec/internal/analytics"
+	"github.com/gpec-project/gpec/internal/campaign"
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/page"
 	"github.com/gpec-project/gpec/internal/store"
 )
+
+// Pole is the resolver for the pole field.
+func (r *campaignResolver) Pole(ctx context.Context, obj *campaign.Campaign) (*domain.Pole, error) {
+	return store.LoadersFrom(ctx).Pole.Load(ctx, obj.PoleID)
+}
+
+// FollowUp is the resolver for the followUp field.
+func (r *campaignResolver) FollowUp(ctx context.Context, obj *campaign.Campaign) (*model.CampaignFollowUp, error) {
+	if err := access.Pole(ctx, obj.PoleID); err != nil {
+		return nil, err
+	}
+	f, err := campaign.LoadersFrom(ctx).FollowUp.Load(ctx, obj.Key())
+	if err != nil {
+		return nil, err
+	}
+	return &model.CampaignFollowUp{Campaign: obj, FollowUp: f}, nil
+}
+
+// SkillGaps is the resolver for the skillGaps field.
+func (r *campaignResolver) SkillGaps(ctx context.Context, obj *campaign.Campaign, horizon int, orderBy *string, first *int) ([]*model.SkillGap, error) {
+	if err := access.Pole(ctx, obj.PoleID); err != nil {
+		return nil, err
+	}
+	p, err := campaignParams(obj, horizon)
+	if err != nil {
+		return nil, err
+	}
+	return skillGaps(ctx, analytics.Scope{PoleID: obj.PoleID}, p, orderBy, first)
+}
+
+// RoleGaps is the resolver for the roleGaps field.
+func (r *campaignResolver) RoleGaps(ctx context.Context, obj *campaign.Campaign, horizon int, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
+	if err := access.Pole(ctx, obj.PoleID); err != nil {
+		return nil, err
+	}
+	p, err := campaignParams(obj, horizon)
+	if err != nil {
+		return nil, err
+	}
+	return roleGaps(ctx, analytics.Scope{PoleID: obj.PoleID}, p, orderBy, first)
+}
+
+// Strategy is the resolver for the strategy field.
+func (r *campaignResolver) Strategy(ctx context.Context, obj *campaign.Campaign, horizon int) (*model.PoleStrategy, error) {
+	if err := access.Pole(ctx, obj.PoleID); err != nil {
+		return nil, err
+	}
+	p, err := campaignParams(obj, horizon)
+	if err != nil {
+		return nil, err
+	}
+	return &model.PoleStrategy{PoleID: obj.PoleID, Params: p}, nil
+}
+
+// Members is the resolver for the members field.
+func (r *campaignFollowUpResolver) Members(ctx context.Context, obj *model.CampaignFollowUp) (int, error) {
+	return len(obj.Members), nil
+}
+
+// NonRespondents is the resolver for the nonRespondents field.
+func (r *campaignFollowUpResolver) NonRespondents(ctx context.Context, obj *model.CampaignFollowUp) ([]*domain.Company, error) {
+	cos, _ := campaignMembers(obj, true)
+	return cos, nil
+}
+
+// MemberStatus is the resolver for the memberStatus field.
+func (r *campaignFollowUpResolver) MemberStatus(ctx context.Context, obj *model.CampaignFollowUp) ([]*model.CampaignMember, error) {
+	_, ms := campaignMembers(obj, false)
+	return ms, nil
+}
+
+// RoleGaps is the resolver for the roleGaps field.
+func (r *campaignMemberResolver) RoleGaps(ctx context.Context, obj *model.CampaignMember, horizon int, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
+	p, err := campaignParams(obj.Campaign, horizon)
+	if err != nil {
+		return nil, err
+	}
+	return roleGaps(ctx, analytics.Scope{Siren: obj.Company.Siren}, p, orderBy, first)
+}
 
 // Sites is the resolver for the sites field.
 func (r *companyResolver) Sites(ctx context.Context, obj *domain.Company) ([]*domain.Site, error) {
@@ -53,8 +133,29 @@ func (r *companyResolver) SkillGaps(ctx context.Context, obj *domain.Company, as
 	return skillGaps(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
 }
 
+// Trend is the resolver for the trend field.
+func (r *companyResolver) Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
+	k, err := offsetOr(offset)
+	if err != nil {
+		return nil, err
+	}
+	points, err := trendPoints(ctx, dates, str(campaignsOf), k)
+	if err != nil {
+		return nil, err
+	}
+	return trend(ctx, analytics.Scope{Siren: obj.Siren}, points, roles, skills, first)
+}
+
 // Skill is the resolver for the skill field.
 func (r *criticalSkillResolver) Skill(ctx context.Context, obj *analytics.CriticalSkill) (*domain.Skill, error) {
+	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
+}
+
+// Skill is the resolver for the skill field.
+func (r *gapMoveResolver) Skill(ctx context.Context, obj *campaign.GapMove) (*domain.Skill, error) {
 	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
 }
 
@@ -104,6 +205,25 @@ func (r *mutationResolver) ImportFiles(ctx context.Context, files []*graphql.Upl
 		sources[i] = importer.UploadSource(f.Filename, f.Size, f.File)
 	}
 	return importer.Import(ctx, r.Store.DB, sources, importer.Options{OnlySiren: onlySiren, DryRun: dryRun != nil && *dryRun})
+}
+
+// OpenCampaign is the resolver for the openCampaign field.
+func (r *mutationResolver) OpenCampaign(ctx context.Context, input model.OpenCampaignInput) (*campaign.Campaign, error) {
+	if err := access.Pole(ctx, input.PoleID); err != nil {
+		return nil, err
+	}
+	svc := &campaign.Service{DB: r.Store.DB}
+	return svc.Open(ctx, openInput(input))
+}
+
+// AnswerCampaign is the resolver for the answerCampaign field.
+func (r *mutationResolver) AnswerCampaign(ctx context.Context, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) (*campaign.Answer, error) {
+	siren, err := access.AnsweringCompany(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ns, as := answerInputs(needs, assessments)
+	return campaign.AnswerOf(ctx, r.Store.DB, siren, ns, as, domain.Today(), 0)
 }
 
 // Region is the resolver for the region field.
@@ -163,6 +283,58 @@ func (r *poleResolver) Employment(ctx context.Context, obj *domain.Pole, year in
 	}
 	e, err := analytics.LoadersFrom(ctx).Employment.Load(ctx, analytics.EmploymentKey{PoleID: obj.ID, Year: year})
 	return &e, err
+}
+
+// Campaigns is the resolver for the campaigns field.
+func (r *poleResolver) Campaigns(ctx context.Context, obj *domain.Pole) ([]*campaign.Campaign, error) {
+	if err := access.CampaignInfo(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	cs, err := campaign.LoadersFrom(ctx).ByPole.Load(ctx, obj.ID)
+	if cs == nil {
+		cs = []*campaign.Campaign{}
+	}
+	return cs, err
+}
+
+// Campaign is the resolver for the campaign field.
+func (r *poleResolver) Campaign(ctx context.Context, obj *domain.Pole, id string) (*campaign.Campaign, error) {
+	if err := access.CampaignInfo(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	c, err := poleCampaign(ctx, obj.ID, id)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return nil, nil
+	}
+	return c, err
+}
+
+// Trend is the resolver for the trend field.
+func (r *poleResolver) Trend(ctx context.Context, obj *domain.Pole, dates []*time.Time, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	k, err := offsetOr(offset)
+	if err != nil {
+		return nil, err
+	}
+	campaignsOf := obj.ID
+	if len(dates) > 0 {
+		campaignsOf = ""
+	}
+	points, err := trendPoints(ctx, dates, campaignsOf, k)
+	if err != nil {
+		return nil, err
+	}
+	return trend(ctx, analytics.Scope{PoleID: obj.ID}, points, roles, skills, first)
+}
+
+// GapMoves is the resolver for the gapMoves field.
+func (r *poleResolver) GapMoves(ctx context.Context, obj *domain.Pole, from string, to string, offset *int, first *int) (*model.GapMoves, error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	return gapMoves(ctx, obj.ID, from, to, offset, first)
 }
 
 // CriticalSkills is the resolver for the criticalSkills field.
@@ -456,6 +628,11 @@ func (r *roleSkillResolver) Skill(ctx context.Context, obj *domain.RoleSkill) (*
 	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
 }
 
+// Role is the resolver for the role field.
+func (r *roleTrendResolver) Role(ctx context.Context, obj *campaign.RoleTrend) (*domain.Role, error) {
+	return store.LoadersFrom(ctx).Role.Load(ctx, obj.RoleID)
+}
+
 // Department is the resolver for the department field.
 func (r *sharedTrainingOpportunityResolver) Department(ctx context.Context, obj *analytics.SharedTrainingOpportunity) (*domain.Territory, error) {
 	return store.LoadersFrom(ctx).Territory.Load(ctx, domain.TerritoryKey{Level: domain.LevelDepartment, Code: obj.DepartmentCode})
@@ -527,6 +704,11 @@ func (r *skillGapResolver) TrainingsNear(ctx context.Context, obj *model.SkillGa
 	return trainingsNear(ctx, analytics.NearRequest{Scope: obj.Scope, SkillID: obj.SkillID, MinLevel: obj.LevelNeeded}, first)
 }
 
+// Skill is the resolver for the skill field.
+func (r *skillTrendResolver) Skill(ctx context.Context, obj *campaign.SkillTrend) (*domain.Skill, error) {
+	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
+}
+
 // TerritoryTotals is the resolver for the territoryTotals field.
 func (r *territorialAggregatesResolver) TerritoryTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error) {
 	return items(obj.RowTotals), nil
@@ -572,6 +754,23 @@ func (r *territoryResolver) SkillGaps(ctx context.Context, obj *domain.Territory
 	return skillGaps(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
 }
 
+// Trend is the resolver for the trend field.
+func (r *territoryResolver) Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error) {
+	poleID, err := access.TerritoryTrend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	k, err := offsetOr(offset)
+	if err != nil {
+		return nil, err
+	}
+	points, err := trendPoints(ctx, dates, str(campaignsOf), k)
+	if err != nil {
+		return nil, err
+	}
+	return trend(ctx, analytics.Scope{PoleID: poleID, TerritoryLevel: obj.Level, TerritoryCode: obj.Code}, points, roles, skills, first)
+}
+
 // Territory is the resolver for the territory field.
 func (r *trainingResolver) Territory(ctx context.Context, obj *domain.Training) (*domain.Territory, error) {
 	return store.LoadersFrom(ctx).Territory.Load(ctx, domain.TerritoryKey{Level: obj.TerritoryLevel, Code: obj.TerritoryCode})
@@ -597,11 +796,27 @@ func (r *trainingSkillResolver) Skill(ctx context.Context, obj *domain.TrainingS
 	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
 }
 
+// Campaign returns generated.CampaignResolver implementation.
+func (r *Resolver) Campaign() generated.CampaignResolver { return &campaignResolver{r} }
+
+// CampaignFollowUp returns generated.CampaignFollowUpResolver implementation.
+func (r *Resolver) CampaignFollowUp() generated.CampaignFollowUpResolver {
+	return &campaignFollowUpResolver{r}
+}
+
+// CampaignMember returns generated.CampaignMemberResolver implementation.
+func (r *Resolver) CampaignMember() generated.CampaignMemberResolver {
+	return &campaignMemberResolver{r}
+}
+
 // Company returns generated.CompanyResolver implementation.
 func (r *Resolver) Company() generated.CompanyResolver { return &companyResolver{r} }
 
 // CriticalSkill returns generated.CriticalSkillResolver implementation.
 func (r *Resolver) CriticalSkill() generated.CriticalSkillResolver { return &criticalSkillResolver{r} }
+
+// GapMove returns generated.GapMoveResolver implementation.
+func (r *Resolver) GapMove() generated.GapMoveResolver { return &gapMoveResolver{r} }
 
 // Membership returns generated.MembershipResolver implementation.
 func (r *Resolver) Membership() generated.MembershipResolver { return &membershipResolver{r} }
@@ -636,6 +851,9 @@ func (r *Resolver) RoleGap() generated.RoleGapResolver { return &roleGapResolver
 // RoleSkill returns generated.RoleSkillResolver implementation.
 func (r *Resolver) RoleSkill() generated.RoleSkillResolver { return &roleSkillResolver{r} }
 
+// RoleTrend returns generated.RoleTrendResolver implementation.
+func (r *Resolver) RoleTrend() generated.RoleTrendResolver { return &roleTrendResolver{r} }
+
 // SharedTrainingOpportunity returns generated.SharedTrainingOpportunityResolver implementation.
 func (r *Resolver) SharedTrainingOpportunity() generated.SharedTrainingOpportunityResolver {
 	return &sharedTrainingOpportunityResolver{r}
@@ -649,6 +867,9 @@ func (r *Resolver) Skill() generated.SkillResolver { return &skillResolver{r} }
 
 // SkillGap returns generated.SkillGapResolver implementation.
 func (r *Resolver) SkillGap() generated.SkillGapResolver { return &skillGapResolver{r} }
+
+// SkillTrend returns generated.SkillTrendResolver implementation.
+func (r *Resolver) SkillTrend() generated.SkillTrendResolver { return &skillTrendResolver{r} }
 
 // TerritorialAggregates returns generated.TerritorialAggregatesResolver implementation.
 func (r *Resolver) TerritorialAggregates() generated.TerritorialAggregatesResolver {
@@ -668,8 +889,12 @@ func (r *Resolver) TrainingNear() generated.TrainingNearResolver { return &train
 func (r *Resolver) TrainingSkill() generated.TrainingSkillResolver { return &trainingSkillResolver{r} }
 
 type (
+	campaignResolver                  struct{ *Resolver }
+	campaignFollowUpResolver          struct{ *Resolver }
+	campaignMemberResolver            struct{ *Resolver }
 	companyResolver                   struct{ *Resolver }
 	criticalSkillResolver             struct{ *Resolver }
+	gapMoveResolver                   struct{ *Resolver }
 	membershipResolver                struct{ *Resolver }
 	mobilityEndResolver               struct{ *Resolver }
 	mobilityPathResolver              struct{ *Resolver }
@@ -681,10 +906,12 @@ type (
 	roleFamilyResolver                struct{ *Resolver }
 	roleGapResolver                   struct{ *Resolver }
 	roleSkillResolver                 struct{ *Resolver }
+	roleTrendResolver                 struct{ *Resolver }
 	sharedTrainingOpportunityResolver struct{ *Resolver }
 	siteResolver                      struct{ *Resolver }
 	skillResolver                     struct{ *Resolver }
 	skillGapResolver                  struct{ *Resolver }
+	skillTrendResolver                struct{ *Resolver }
 	territorialAggregatesResolver     struct{ *Resolver }
 	territoryResolver                 struct{ *Resolver }
 	trainingResolver                  struct{ *Resolver }

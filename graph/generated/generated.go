@@ -18,6 +18,7 @@ import (
 	"github.com/gpec-project/gpec/graph/scalars"
 	"github.com/gpec-project/gpec/internal/aggregates"
 	"github.com/gpec-project/gpec/internal/analytics"
+	"github.com/gpec-project/gpec/internal/campaign"
 	"github.com/gpec-project/gpec/internal/csvio"
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/importer"
@@ -36,8 +37,12 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Campaign() CampaignResolver
+	CampaignFollowUp() CampaignFollowUpResolver
+	CampaignMember() CampaignMemberResolver
 	Company() CompanyResolver
 	CriticalSkill() CriticalSkillResolver
+	GapMove() GapMoveResolver
 	Membership() MembershipResolver
 	MobilityEnd() MobilityEndResolver
 	MobilityPath() MobilityPathResolver
@@ -49,10 +54,12 @@ type ResolverRoot interface {
 	RoleFamily() RoleFamilyResolver
 	RoleGap() RoleGapResolver
 	RoleSkill() RoleSkillResolver
+	RoleTrend() RoleTrendResolver
 	SharedTrainingOpportunity() SharedTrainingOpportunityResolver
 	Site() SiteResolver
 	Skill() SkillResolver
 	SkillGap() SkillGapResolver
+	SkillTrend() SkillTrendResolver
 	TerritorialAggregates() TerritorialAggregatesResolver
 	Territory() TerritoryResolver
 	Training() TrainingResolver
@@ -83,6 +90,39 @@ type ComplexityRoot struct {
 		TerritoryName  func(childComplexity int) int
 	}
 
+	Campaign struct {
+		ClosesOn      func(childComplexity int) int
+		FollowUp      func(childComplexity int) int
+		Horizons      func(childComplexity int) int
+		ID            func(childComplexity int) int
+		OpensOn       func(childComplexity int) int
+		Pole          func(childComplexity int) int
+		ReferenceDate func(childComplexity int) int
+		RoleGaps      func(childComplexity int, horizon int, orderBy *string, first *int) int
+		SkillGaps     func(childComplexity int, horizon int, orderBy *string, first *int) int
+		Strategy      func(childComplexity int, horizon int) int
+		Title         func(childComplexity int) int
+	}
+
+	CampaignAnswer struct {
+		Assessments func(childComplexity int) int
+		Needs       func(childComplexity int) int
+	}
+
+	CampaignFollowUp struct {
+		MemberStatus   func(childComplexity int) int
+		Members        func(childComplexity int) int
+		NonRespondents func(childComplexity int) int
+		Respondents    func(childComplexity int) int
+		ResponseRate   func(childComplexity int) int
+	}
+
+	CampaignMember struct {
+		Company    func(childComplexity int) int
+		Respondent func(childComplexity int) int
+		RoleGaps   func(childComplexity int, horizon int, orderBy *string, first *int) int
+	}
+
 	Company struct {
 		FoundedYear func(childComplexity int) int
 		Memberships func(childComplexity int) int
@@ -92,6 +132,7 @@ type ComplexityRoot struct {
 		Siren       func(childComplexity int) int
 		Sites       func(childComplexity int) int
 		SkillGaps   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
+		Trend       func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
 	CompanyConnection struct {
@@ -134,6 +175,20 @@ type ComplexityRoot struct {
 		Maintained      func(childComplexity int) int
 		MaintainedShare func(childComplexity int) int
 		Year            func(childComplexity int) int
+	}
+
+	GapMove struct {
+		Change func(childComplexity int) int
+		From   func(childComplexity int) int
+		Skill  func(childComplexity int) int
+		To     func(childComplexity int) int
+	}
+
+	GapMoves struct {
+		From   func(childComplexity int) int
+		Grew   func(childComplexity int) int
+		Shrank func(childComplexity int) int
+		To     func(childComplexity int) int
 	}
 
 	ImportError struct {
@@ -195,7 +250,9 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		ImportFiles func(childComplexity int, files []*graphql.Upload, dryRun *bool) int
+		AnswerCampaign func(childComplexity int, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) int
+		ImportFiles    func(childComplexity int, files []*graphql.Upload, dryRun *bool) int
+		OpenCampaign   func(childComplexity int, input model.OpenCampaignInput) int
 	}
 
 	PageInfo struct {
@@ -206,7 +263,10 @@ type ComplexityRoot struct {
 	}
 
 	Pole struct {
+		Campaign   func(childComplexity int, id string) int
+		Campaigns  func(childComplexity int) int
 		Employment func(childComplexity int, year int) int
+		GapMoves   func(childComplexity int, from string, to string, offset *int, first *int) int
 		ID         func(childComplexity int) int
 		Kind       func(childComplexity int) int
 		Members    func(childComplexity int, asOf *time.Time, search *string, first *int, after *string) int
@@ -216,6 +276,7 @@ type ComplexityRoot struct {
 		SkillGaps  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
 		Strategy   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) int
 		Themes     func(childComplexity int) int
+		Trend      func(childComplexity int, dates []*time.Time, offset *int, roles []string, skills []string, first *int) int
 		Website    func(childComplexity int) int
 	}
 
@@ -307,6 +368,22 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	RoleTrend struct {
+		Points func(childComplexity int) int
+		Role   func(childComplexity int) int
+	}
+
+	RoleTrendPoint struct {
+		AsOf       func(childComplexity int) int
+		Campaign   func(childComplexity int) int
+		Departures func(childComplexity int) int
+		Headcount  func(childComplexity int) int
+		Horizon    func(childComplexity int) int
+		RoleGap    func(childComplexity int) int
+		Stayers    func(childComplexity int) int
+		Target     func(childComplexity int) int
+	}
+
 	SharedTrainingOpportunity struct {
 		Companies   func(childComplexity int) int
 		Department  func(childComplexity int) int
@@ -357,6 +434,23 @@ type ComplexityRoot struct {
 		Upskillable   func(childComplexity int) int
 	}
 
+	SkillTrend struct {
+		Points func(childComplexity int) int
+		Skill  func(childComplexity int) int
+	}
+
+	SkillTrendPoint struct {
+		AsOf         func(childComplexity int) int
+		Campaign     func(childComplexity int) int
+		Coverage     func(childComplexity int) int
+		Gap          func(childComplexity int) int
+		Horizon      func(childComplexity int) int
+		InternalPool func(childComplexity int) int
+		Qualified    func(childComplexity int) int
+		Required     func(childComplexity int) int
+		Upskillable  func(childComplexity int) int
+	}
+
 	TerritorialAggregates struct {
 		Cells           func(childComplexity int) int
 		DimensionTotals func(childComplexity int) int
@@ -378,6 +472,7 @@ type ComplexityRoot struct {
 		Parent    func(childComplexity int) int
 		RoleGaps  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
 		SkillGaps func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
+		Trend     func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
 	TerritoryConnection struct {
@@ -435,20 +530,63 @@ type ComplexityRoot struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
+
+	Trend struct {
+		Points func(childComplexity int) int
+		Roles  func(childComplexity int) int
+		Skills func(childComplexity int) int
+	}
+
+	TrendPoint struct {
+		AsOf     func(childComplexity int) int
+		Campaign func(childComplexity int) int
+		Horizon  func(childComplexity int) int
+	}
+
+	TrendRatio struct {
+		Change func(childComplexity int) int
+		Value  func(childComplexity int) int
+	}
+
+	TrendValue struct {
+		Change func(childComplexity int) int
+		Value  func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
 
 // region    ************************** generated!.gotpl **************************
 
+type CampaignResolver interface {
+	Pole(ctx context.Context, obj *campaign.Campaign) (*domain.Pole, error)
+
+	FollowUp(ctx context.Context, obj *campaign.Campaign) (*model.CampaignFollowUp, error)
+	SkillGaps(ctx context.Context, obj *campaign.Campaign, horizon int, orderBy *string, first *int) ([]*model.SkillGap, error)
+	RoleGaps(ctx context.Context, obj *campaign.Campaign, horizon int, orderBy *string, first *int) ([]*analytics.RoleGap, error)
+	Strategy(ctx context.Context, obj *campaign.Campaign, horizon int) (*model.PoleStrategy, error)
+}
+type CampaignFollowUpResolver interface {
+	Members(ctx context.Context, obj *model.CampaignFollowUp) (int, error)
+
+	NonRespondents(ctx context.Context, obj *model.CampaignFollowUp) ([]*domain.Company, error)
+	MemberStatus(ctx context.Context, obj *model.CampaignFollowUp) ([]*model.CampaignMember, error)
+}
+type CampaignMemberResolver interface {
+	RoleGaps(ctx context.Context, obj *model.CampaignMember, horizon int, orderBy *string, first *int) ([]*analytics.RoleGap, error)
+}
 type CompanyResolver interface {
 	Sites(ctx context.Context, obj *domain.Company) ([]*domain.Site, error)
 	Memberships(ctx context.Context, obj *domain.Company) ([]*domain.Membership, error)
 	RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
 	SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
+	Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 }
 type CriticalSkillResolver interface {
 	Skill(ctx context.Context, obj *analytics.CriticalSkill) (*domain.Skill, error)
+}
+type GapMoveResolver interface {
+	Skill(ctx context.Context, obj *campaign.GapMove) (*domain.Skill, error)
 }
 type MembershipResolver interface {
 	Pole(ctx context.Context, obj *domain.Membership) (*domain.Pole, error)
@@ -466,6 +604,8 @@ type MobilityPathResolver interface {
 }
 type MutationResolver interface {
 	ImportFiles(ctx context.Context, files []*graphql.Upload, dryRun *bool) (*importer.Report, error)
+	OpenCampaign(ctx context.Context, input model.OpenCampaignInput) (*campaign.Campaign, error)
+	AnswerCampaign(ctx context.Context, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) (*campaign.Answer, error)
 }
 type PoleResolver interface {
 	Region(ctx context.Context, obj *domain.Pole) (*domain.Territory, error)
@@ -475,6 +615,10 @@ type PoleResolver interface {
 	SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error)
 	Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) (*model.PoleStrategy, error)
 	Employment(ctx context.Context, obj *domain.Pole, year int) (*analytics.Employment, error)
+	Campaigns(ctx context.Context, obj *domain.Pole) ([]*campaign.Campaign, error)
+	Campaign(ctx context.Context, obj *domain.Pole, id string) (*campaign.Campaign, error)
+	Trend(ctx context.Context, obj *domain.Pole, dates []*time.Time, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
+	GapMoves(ctx context.Context, obj *domain.Pole, from string, to string, offset *int, first *int) (*model.GapMoves, error)
 }
 type PoleStrategyResolver interface {
 	CriticalSkills(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.CriticalSkill, error)
@@ -513,6 +657,9 @@ type RoleSkillResolver interface {
 	Role(ctx context.Context, obj *domain.RoleSkill) (*domain.Role, error)
 	Skill(ctx context.Context, obj *domain.RoleSkill) (*domain.Skill, error)
 }
+type RoleTrendResolver interface {
+	Role(ctx context.Context, obj *campaign.RoleTrend) (*domain.Role, error)
+}
 type SharedTrainingOpportunityResolver interface {
 	Department(ctx context.Context, obj *analytics.SharedTrainingOpportunity) (*domain.Territory, error)
 	Skill(ctx context.Context, obj *analytics.SharedTrainingOpportunity) (*domain.Skill, error)
@@ -534,6 +681,9 @@ type SkillGapResolver interface {
 
 	TrainingsNear(ctx context.Context, obj *model.SkillGap, first *int) ([]*analytics.TrainingMatch, error)
 }
+type SkillTrendResolver interface {
+	Skill(ctx context.Context, obj *campaign.SkillTrend) (*domain.Skill, error)
+}
 type TerritorialAggregatesResolver interface {
 	TerritoryTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error)
 	DimensionTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error)
@@ -543,6 +693,7 @@ type TerritoryResolver interface {
 	Children(ctx context.Context, obj *domain.Territory, first *int, after *string) (*page.Connection[*domain.Territory], error)
 	RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
 	SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
+	Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 }
 type TrainingResolver interface {
 	Territory(ctx context.Context, obj *domain.Training) (*domain.Territory, error)
@@ -672,6 +823,156 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AggregateCell.TerritoryName(childComplexity), true
 
+	case "Campaign.closesOn":
+		if e.ComplexityRoot.Campaign.ClosesOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.ClosesOn(childComplexity), true
+	case "Campaign.followUp":
+		if e.ComplexityRoot.Campaign.FollowUp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.FollowUp(childComplexity), true
+	case "Campaign.horizons":
+		if e.ComplexityRoot.Campaign.Horizons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.Horizons(childComplexity), true
+	case "Campaign.id":
+		if e.ComplexityRoot.Campaign.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.ID(childComplexity), true
+	case "Campaign.opensOn":
+		if e.ComplexityRoot.Campaign.OpensOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.OpensOn(childComplexity), true
+	case "Campaign.pole":
+		if e.ComplexityRoot.Campaign.Pole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.Pole(childComplexity), true
+	case "Campaign.referenceDate":
+		if e.ComplexityRoot.Campaign.ReferenceDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.ReferenceDate(childComplexity), true
+	case "Campaign.roleGaps":
+		if e.ComplexityRoot.Campaign.RoleGaps == nil {
+			break
+		}
+
+		args, err := ec.field_Campaign_roleGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Campaign.RoleGaps(childComplexity, args["horizon"].(int), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Campaign.skillGaps":
+		if e.ComplexityRoot.Campaign.SkillGaps == nil {
+			break
+		}
+
+		args, err := ec.field_Campaign_skillGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Campaign.SkillGaps(childComplexity, args["horizon"].(int), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Campaign.strategy":
+		if e.ComplexityRoot.Campaign.Strategy == nil {
+			break
+		}
+
+		args, err := ec.field_Campaign_strategy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Campaign.Strategy(childComplexity, args["horizon"].(int)), true
+	case "Campaign.title":
+		if e.ComplexityRoot.Campaign.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Campaign.Title(childComplexity), true
+
+	case "CampaignAnswer.assessments":
+		if e.ComplexityRoot.CampaignAnswer.Assessments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignAnswer.Assessments(childComplexity), true
+	case "CampaignAnswer.needs":
+		if e.ComplexityRoot.CampaignAnswer.Needs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignAnswer.Needs(childComplexity), true
+
+	case "CampaignFollowUp.memberStatus":
+		if e.ComplexityRoot.CampaignFollowUp.MemberStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFollowUp.MemberStatus(childComplexity), true
+	case "CampaignFollowUp.members":
+		if e.ComplexityRoot.CampaignFollowUp.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFollowUp.Members(childComplexity), true
+	case "CampaignFollowUp.nonRespondents":
+		if e.ComplexityRoot.CampaignFollowUp.NonRespondents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFollowUp.NonRespondents(childComplexity), true
+	case "CampaignFollowUp.respondents":
+		if e.ComplexityRoot.CampaignFollowUp.Respondents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFollowUp.Respondents(childComplexity), true
+	case "CampaignFollowUp.responseRate":
+		if e.ComplexityRoot.CampaignFollowUp.ResponseRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignFollowUp.ResponseRate(childComplexity), true
+
+	case "CampaignMember.company":
+		if e.ComplexityRoot.CampaignMember.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMember.Company(childComplexity), true
+	case "CampaignMember.respondent":
+		if e.ComplexityRoot.CampaignMember.Respondent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CampaignMember.Respondent(childComplexity), true
+	case "CampaignMember.roleGaps":
+		if e.ComplexityRoot.CampaignMember.RoleGaps == nil {
+			break
+		}
+
+		args, err := ec.field_CampaignMember_roleGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.CampaignMember.RoleGaps(childComplexity, args["horizon"].(int), args["orderBy"].(*string), args["first"].(*int)), true
+
 	case "Company.foundedYear":
 		if e.ComplexityRoot.Company.FoundedYear == nil {
 			break
@@ -730,6 +1031,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Company.trend":
+		if e.ComplexityRoot.Company.Trend == nil {
+			break
+		}
+
+		args, err := ec.field_Company_trend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Company.Trend(childComplexity, args["dates"].([]*time.Time), args["campaignsOf"].(*string), args["offset"].(*int), args["roles"].([]string), args["skills"].([]string), args["first"].(*int)), true
 
 	case "CompanyConnection.edges":
 		if e.ComplexityRoot.CompanyConnection.Edges == nil {
@@ -897,6 +1209,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmploymentIndicators.Year(childComplexity), true
+
+	case "GapMove.change":
+		if e.ComplexityRoot.GapMove.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapMove.Change(childComplexity), true
+	case "GapMove.from":
+		if e.ComplexityRoot.GapMove.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapMove.From(childComplexity), true
+	case "GapMove.skill":
+		if e.ComplexityRoot.GapMove.Skill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapMove.Skill(childComplexity), true
+	case "GapMove.to":
+		if e.ComplexityRoot.GapMove.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapMove.To(childComplexity), true
+
+	case "GapMoves.from":
+		if e.ComplexityRoot.GapMoves.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapMoves.From(childComplexity), true
+	case "GapMoves.grew":
+		if e.ComplexityRoot.GapMoves.Grew == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapMoves.Grew(childComplexity), true
+	case "GapMoves.shrank":
+		if e.ComplexityRoot.GapMoves.Shrank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapMoves.Shrank(childComplexity), true
+	case "GapMoves.to":
+		if e.ComplexityRoot.GapMoves.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GapMoves.To(childComplexity), true
 
 	case "ImportError.column":
 		if e.ComplexityRoot.ImportError.Column == nil {
@@ -1132,6 +1494,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MobilityPath.To(childComplexity), true
 
+	case "Mutation.answerCampaign":
+		if e.ComplexityRoot.Mutation.AnswerCampaign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_answerCampaign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AnswerCampaign(childComplexity, args["needs"].([]*model.NeedAnswerInput), args["assessments"].([]*model.AssessmentAnswerInput)), true
 	case "Mutation.importFiles":
 		if e.ComplexityRoot.Mutation.ImportFiles == nil {
 			break
@@ -1143,6 +1516,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportFiles(childComplexity, args["files"].([]*graphql.Upload), args["dryRun"].(*bool)), true
+	case "Mutation.openCampaign":
+		if e.ComplexityRoot.Mutation.OpenCampaign == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openCampaign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenCampaign(childComplexity, args["input"].(model.OpenCampaignInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1169,6 +1553,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Pole.campaign":
+		if e.ComplexityRoot.Pole.Campaign == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_campaign_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.Campaign(childComplexity, args["id"].(string)), true
+	case "Pole.campaigns":
+		if e.ComplexityRoot.Pole.Campaigns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pole.Campaigns(childComplexity), true
 	case "Pole.employment":
 		if e.ComplexityRoot.Pole.Employment == nil {
 			break
@@ -1180,6 +1581,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pole.Employment(childComplexity, args["year"].(int)), true
+	case "Pole.gapMoves":
+		if e.ComplexityRoot.Pole.GapMoves == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_gapMoves_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.GapMoves(childComplexity, args["from"].(string), args["to"].(string), args["offset"].(*int), args["first"].(*int)), true
 	case "Pole.id":
 		if e.ComplexityRoot.Pole.ID == nil {
 			break
@@ -1254,6 +1666,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pole.Themes(childComplexity), true
+	case "Pole.trend":
+		if e.ComplexityRoot.Pole.Trend == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_trend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.Trend(childComplexity, args["dates"].([]*time.Time), args["offset"].(*int), args["roles"].([]string), args["skills"].([]string), args["first"].(*int)), true
 	case "Pole.website":
 		if e.ComplexityRoot.Pole.Website == nil {
 			break
@@ -1686,6 +2109,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleSkillEdge.Node(childComplexity), true
 
+	case "RoleTrend.points":
+		if e.ComplexityRoot.RoleTrend.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrend.Points(childComplexity), true
+	case "RoleTrend.role":
+		if e.ComplexityRoot.RoleTrend.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrend.Role(childComplexity), true
+
+	case "RoleTrendPoint.asOf":
+		if e.ComplexityRoot.RoleTrendPoint.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrendPoint.AsOf(childComplexity), true
+	case "RoleTrendPoint.campaign":
+		if e.ComplexityRoot.RoleTrendPoint.Campaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrendPoint.Campaign(childComplexity), true
+	case "RoleTrendPoint.departures":
+		if e.ComplexityRoot.RoleTrendPoint.Departures == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrendPoint.Departures(childComplexity), true
+	case "RoleTrendPoint.headcount":
+		if e.ComplexityRoot.RoleTrendPoint.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrendPoint.Headcount(childComplexity), true
+	case "RoleTrendPoint.horizon":
+		if e.ComplexityRoot.RoleTrendPoint.Horizon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrendPoint.Horizon(childComplexity), true
+	case "RoleTrendPoint.roleGap":
+		if e.ComplexityRoot.RoleTrendPoint.RoleGap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrendPoint.RoleGap(childComplexity), true
+	case "RoleTrendPoint.stayers":
+		if e.ComplexityRoot.RoleTrendPoint.Stayers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrendPoint.Stayers(childComplexity), true
+	case "RoleTrendPoint.target":
+		if e.ComplexityRoot.RoleTrendPoint.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleTrendPoint.Target(childComplexity), true
+
 	case "SharedTrainingOpportunity.companies":
 		if e.ComplexityRoot.SharedTrainingOpportunity.Companies == nil {
 			break
@@ -1904,6 +2389,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SkillGap.Upskillable(childComplexity), true
 
+	case "SkillTrend.points":
+		if e.ComplexityRoot.SkillTrend.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrend.Points(childComplexity), true
+	case "SkillTrend.skill":
+		if e.ComplexityRoot.SkillTrend.Skill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrend.Skill(childComplexity), true
+
+	case "SkillTrendPoint.asOf":
+		if e.ComplexityRoot.SkillTrendPoint.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrendPoint.AsOf(childComplexity), true
+	case "SkillTrendPoint.campaign":
+		if e.ComplexityRoot.SkillTrendPoint.Campaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrendPoint.Campaign(childComplexity), true
+	case "SkillTrendPoint.coverage":
+		if e.ComplexityRoot.SkillTrendPoint.Coverage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrendPoint.Coverage(childComplexity), true
+	case "SkillTrendPoint.gap":
+		if e.ComplexityRoot.SkillTrendPoint.Gap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrendPoint.Gap(childComplexity), true
+	case "SkillTrendPoint.horizon":
+		if e.ComplexityRoot.SkillTrendPoint.Horizon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrendPoint.Horizon(childComplexity), true
+	case "SkillTrendPoint.internalPool":
+		if e.ComplexityRoot.SkillTrendPoint.InternalPool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrendPoint.InternalPool(childComplexity), true
+	case "SkillTrendPoint.qualified":
+		if e.ComplexityRoot.SkillTrendPoint.Qualified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrendPoint.Qualified(childComplexity), true
+	case "SkillTrendPoint.required":
+		if e.ComplexityRoot.SkillTrendPoint.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrendPoint.Required(childComplexity), true
+	case "SkillTrendPoint.upskillable":
+		if e.ComplexityRoot.SkillTrendPoint.Upskillable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillTrendPoint.Upskillable(childComplexity), true
+
 	case "TerritorialAggregates.cells":
 		if e.ComplexityRoot.TerritorialAggregates.Cells == nil {
 			break
@@ -2005,6 +2558,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Territory.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Territory.trend":
+		if e.ComplexityRoot.Territory.Trend == nil {
+			break
+		}
+
+		args, err := ec.field_Territory_trend_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Territory.Trend(childComplexity, args["dates"].([]*time.Time), args["campaignsOf"].(*string), args["offset"].(*int), args["roles"].([]string), args["skills"].([]string), args["first"].(*int)), true
 
 	case "TerritoryConnection.edges":
 		if e.ComplexityRoot.TerritoryConnection.Edges == nil {
@@ -2189,6 +2753,70 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrainingSkillEdge.Node(childComplexity), true
 
+	case "Trend.points":
+		if e.ComplexityRoot.Trend.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trend.Points(childComplexity), true
+	case "Trend.roles":
+		if e.ComplexityRoot.Trend.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trend.Roles(childComplexity), true
+	case "Trend.skills":
+		if e.ComplexityRoot.Trend.Skills == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Trend.Skills(childComplexity), true
+
+	case "TrendPoint.asOf":
+		if e.ComplexityRoot.TrendPoint.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendPoint.AsOf(childComplexity), true
+	case "TrendPoint.campaign":
+		if e.ComplexityRoot.TrendPoint.Campaign == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendPoint.Campaign(childComplexity), true
+	case "TrendPoint.horizon":
+		if e.ComplexityRoot.TrendPoint.Horizon == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendPoint.Horizon(childComplexity), true
+
+	case "TrendRatio.change":
+		if e.ComplexityRoot.TrendRatio.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendRatio.Change(childComplexity), true
+	case "TrendRatio.value":
+		if e.ComplexityRoot.TrendRatio.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendRatio.Value(childComplexity), true
+
+	case "TrendValue.change":
+		if e.ComplexityRoot.TrendValue.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendValue.Change(childComplexity), true
+	case "TrendValue.value":
+		if e.ComplexityRoot.TrendValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrendValue.Value(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -2198,7 +2826,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AssessmentAnswerInput", ec.unmarshalInputAssessmentAnswerInput),
 			graphql.NewInputUnmarshaler("CompanyFilter", ec.unmarshalInputCompanyFilter),
+			graphql.NewInputUnmarshaler("NeedAnswerInput", ec.unmarshalInputNeedAnswerInput),
+			graphql.NewInputUnmarshaler("OpenCampaignInput", ec.unmarshalInputOpenCampaignInput),
 			graphql.NewInputUnmarshaler("TerritoryInput", ec.unmarshalInputTerritoryInput),
 		)
 	}
@@ -3314,6 +3945,356 @@ type EmploymentIndicators {
   "maintainedJobs / companies (null without members)."
   maintainedJobsShare: Float
 }
+
+# ---------------------------------------------------------------------------
+# Campaigns and trends: a pole's yearly survey of its members, its follow-up,
+# its figures, a company's answer, and trends of figures across campaigns or
+# dates.
+# ---------------------------------------------------------------------------
+
+extend type Pole {
+  "The pole's campaigns (yearly surveys of its members), by reference date then id."
+  campaigns: [Campaign!]!
+  "One campaign of the pole by id, or null when there is none."
+  campaign("The campaign's id within the pole." id: ID!): Campaign
+  """
+  Trend of the pole's role and skill figures, across its campaigns (default:
+  each campaign's reference date) or across the dates given, at horizon
+  H = year(date) + offset, over the members active on each date. Every point
+  is computed in the same request to the database.
+  """
+  trend(
+    "The dates of the points (at most 20); default: the reference dates of the pole's campaigns."
+    dates: [Date!]
+    "The offset k: each point's horizon is the year of its date + k."
+    offset: Int = 3
+    "Only these role codes (default: every role with a figure at some point)."
+    roles: [String!]
+    "Only these skill codes (default: every skill with a figure at some point)."
+    skills: [String!]
+    "Keep the first skills in the critical order at the last point (gap descending, coverage ascending, code) and the first roles by roleGap descending at the last point, 1–500; default: all, by code."
+    first: Int
+  ): Trend!
+  "Skills whose pole gap grew or shrank most between two of the pole's campaigns, each at year(reference date) + offset."
+  gapMoves(
+    "The earlier campaign's id."
+    from: ID!
+    "The later campaign's id."
+    to: ID!
+    "The offset k of both points' horizons."
+    offset: Int = 3
+    "How many skills in each list, 1–500."
+    first: Int = 10
+  ): GapMoves!
+}
+
+extend type Company {
+  """
+  Trend of the company's role and skill figures across the dates given, or
+  across the reference dates of a pole's campaigns (` + "`" + `campaignsOf` + "`" + `), at
+  H = year(date) + offset.
+  """
+  trend(
+    "The dates of the points (at most 20)."
+    dates: [Date!]
+    "A pole whose campaigns' reference dates are the points (instead of dates)."
+    campaignsOf: ID
+    "The offset k: each point's horizon is the year of its date + k."
+    offset: Int = 3
+    "Only these role codes."
+    roles: [String!]
+    "Only these skill codes."
+    skills: [String!]
+    "Keep the first skills in the critical order at the last point and the first roles by roleGap at the last point, 1–500; default: all, by code."
+    first: Int
+  ): Trend!
+}
+
+extend type Territory {
+  """
+  Trend of the role and skill figures of the sites in this territory (for a
+  pole manager: its pole's members' sites in it), across the dates given or
+  the reference dates of a pole's campaigns, at H = year(date) + offset.
+  Administrators and pole managers.
+  """
+  trend(
+    "The dates of the points (at most 20)."
+    dates: [Date!]
+    "A pole whose campaigns' reference dates are the points (instead of dates)."
+    campaignsOf: ID
+    "The offset k: each point's horizon is the year of its date + k."
+    offset: Int = 3
+    "Only these role codes."
+    roles: [String!]
+    "Only these skill codes."
+    skills: [String!]
+    "Keep the first skills in the critical order at the last point and the first roles by roleGap at the last point, 1–500; default: all, by code."
+    first: Int
+  ): Trend!
+}
+
+"""
+A campaign: a pole's yearly survey of its members' needs and skills. Its
+figures are the pole's at its reference date, for each of its horizons
+(essential links only, default retirement age); a query's asOf does not apply.
+"""
+type Campaign {
+  "The pole."
+  pole: Pole!
+  "The campaign's id within its pole."
+  id: ID!
+  "Its title."
+  title: String!
+  "First day of the answering window."
+  opensOn: Date!
+  "Last day of the answering window."
+  closesOn: Date!
+  "The date of its figures (default: closesOn)."
+  referenceDate: Date!
+  "Its horizons (default: Y+1, Y+3, Y+5 where Y is the reference date's year)."
+  horizons: [Int!]!
+  "Who answered: members on the reference date, respondents, response rate. Pole managers of the pole and administrators."
+  followUp: CampaignFollowUp!
+  "The pole's skill figures at the reference date and one of the campaign's horizons, by gap descending unless ordered otherwise."
+  skillGaps(
+    "One of the campaign's horizons."
+    horizon: Int!
+    "Order of the skills."
+    orderBy: SkillGapOrder = GAP
+    "How many skills, 1–500."
+    first: Int = 20
+  ): [SkillGap!]!
+  "The pole's role figures at the reference date and one of the campaign's horizons."
+  roleGaps(
+    "One of the campaign's horizons."
+    horizon: Int!
+    "Order of the roles."
+    orderBy: RoleGapOrder = GAP
+    "How many roles, 1–500."
+    first: Int = 20
+  ): [RoleGap!]!
+  "The pole's strategy at the reference date and one of the campaign's horizons."
+  strategy("One of the campaign's horizons." horizon: Int!): PoleStrategy!
+}
+
+"The follow-up of a campaign."
+type CampaignFollowUp {
+  "Members: companies with an active membership on the reference date (one that joined after it is not one, even if it answered)."
+  members: Int!
+  "Members with a need declared or an assessment made between opensOn and closesOn inclusive."
+  respondents: Int!
+  "respondents / members (null without members)."
+  responseRate: Float
+  "The members that did not answer, by name then SIREN."
+  nonRespondents: [Company!]!
+  "Every member, by name then SIREN, with whether it answered and its role figures at the campaign's reference date."
+  memberStatus: [CampaignMember!]!
+}
+
+"A member of a campaign."
+type CampaignMember {
+  "The company."
+  company: Company!
+  "Whether it answered within the window."
+  respondent: Boolean!
+  "Its company-wide role figures at the campaign's reference date and one of its horizons."
+  roleGaps(
+    "One of the campaign's horizons."
+    horizon: Int!
+    "Order of the roles."
+    orderBy: RoleGapOrder = GAP
+    "How many roles, 1–500."
+    first: Int = 20
+  ): [RoleGap!]!
+}
+
+"A trend: figures at several points (dates), each with its change since the previous point."
+type Trend {
+  "The points, in date order (campaigns: by reference date, then id)."
+  points: [TrendPoint!]!
+  "Each role with a figure at some point (or asked for), by code."
+  roles: [RoleTrend!]!
+  "Each skill with a figure at some point (or asked for), by code."
+  skills: [SkillTrend!]!
+}
+
+"One point of a trend."
+type TrendPoint {
+  "The reference date asOf of the point's figures."
+  asOf: Date!
+  "The horizon H of the point's figures."
+  horizon: Int!
+  "The campaign the point stands for, when the trend follows campaigns."
+  campaign: Campaign
+}
+
+"A role's figures at every point of a trend."
+type RoleTrend {
+  "The role."
+  role: Role!
+  "Its figures at each point (0 where it has none)."
+  points: [RoleTrendPoint!]!
+}
+
+"A role's figures at one point."
+type RoleTrendPoint {
+  "The point's date."
+  asOf: Date!
+  "The point's horizon."
+  horizon: Int!
+  "The campaign of the point, if any."
+  campaign: Campaign
+  "Active employees."
+  headcount: TrendValue!
+  "Stayers at H."
+  stayers: TrendValue!
+  "Departures by H."
+  departures: TrendValue!
+  "Target at H."
+  target: TrendValue!
+  "target − stayers."
+  roleGap: TrendValue!
+}
+
+"A skill's figures at every point of a trend."
+type SkillTrend {
+  "The skill."
+  skill: Skill!
+  "Its figures at each point (0 where it has none; coverage null)."
+  points: [SkillTrendPoint!]!
+}
+
+"A skill's figures at one point."
+type SkillTrendPoint {
+  "The point's date."
+  asOf: Date!
+  "The point's horizon."
+  horizon: Int!
+  "The campaign of the point, if any."
+  campaign: Campaign
+  "Sum of the targets of the roles requiring the skill."
+  required: TrendValue!
+  "Stayers whose role requires it and who hold the level."
+  qualified: TrendValue!
+  "required − qualified."
+  gap: TrendValue!
+  "Stayers one level below their role's requirement."
+  upskillable: TrendValue!
+  "Stayers whose role does not require it but who hold it at the highest level any role requires."
+  internalPool: TrendValue!
+  "qualified / required."
+  coverage: TrendRatio!
+}
+
+"A figure at a point and its change since the previous point."
+type TrendValue {
+  "The figure."
+  value: Int!
+  "value − the previous point's value (null at the first point)."
+  change: Int
+}
+
+"A ratio at a point and its change since the previous point."
+type TrendRatio {
+  "The ratio (null when undefined)."
+  value: Float
+  "value − the previous point's value (null at the first point or when either is null)."
+  change: Float
+}
+
+"Skills whose gap moved most between two campaigns."
+type GapMoves {
+  "The earlier campaign."
+  from: Campaign!
+  "The later campaign."
+  to: Campaign!
+  "Skills whose gap grew, largest increase first, then by code."
+  grew: [GapMove!]!
+  "Skills whose gap shrank, largest decrease first, then by code."
+  shrank: [GapMove!]!
+}
+
+"A skill's gap at two campaigns."
+type GapMove {
+  "The skill."
+  skill: Skill!
+  "Its gap at the earlier campaign."
+  from: Int!
+  "Its gap at the later campaign."
+  to: Int!
+  "to − from."
+  change: Int!
+}
+
+"A new campaign."
+input OpenCampaignInput {
+  "The pole (a pole manager may open campaigns of its own pole only)."
+  poleId: ID!
+  "The campaign's id within the pole, e.g. ` + "`" + `2026` + "`" + `."
+  id: ID!
+  "Its title."
+  title: String!
+  "First day of the answering window."
+  opensOn: Date!
+  "Last day of the answering window (on or after opensOn)."
+  closesOn: Date!
+  "The date of its figures, on or after closesOn (default: closesOn)."
+  referenceDate: Date
+  "Distinct horizon years, each at least the reference date's year (default: Y+1, Y+3, Y+5)."
+  horizons: [Int!]
+}
+
+"A need a company declares: the target headcount of a role at one of its sites at a horizon."
+input NeedAnswerInput {
+  "One of the company's sites."
+  siret: String!
+  "The role's code."
+  roleCode: String!
+  "The horizon year, at least this year."
+  horizonYear: Int!
+  "The target headcount, 0 or more."
+  headcount: Int!
+  "Must be today when given: a company's needs are dated the day they are written."
+  declaredOn: Date
+}
+
+"An assessment of one of the company's employees."
+input AssessmentAnswerInput {
+  "The employee's reference within the company."
+  employeeRef: String!
+  "The skill's code."
+  skillCode: String!
+  "The level, 0–4."
+  level: Int!
+  "The day of the assessment, not after today (default: today)."
+  assessedOn: Date
+}
+
+"What an answer wrote."
+type CampaignAnswer {
+  "The needs: new, changed, unchanged."
+  needs: ImportKind!
+  "The assessments: new, changed, unchanged."
+  assessments: ImportKind!
+}
+
+extend type Mutation {
+  "Opens a campaign of a pole: its pole manager or an administrator."
+  openCampaign("The campaign to open." input: OpenCampaignInput!): Campaign!
+  """
+  A member company answers its poles' campaigns: declares needs (dated
+  today) and updates its employees' assessments (dated on or before today),
+  all or nothing. Each row is checked as a row of an import is; a bad row
+  fails the whole answer with an error naming the list, the row (from 1) and
+  the field. Company tokens only.
+  """
+  answerCampaign(
+    "Needs of the company's sites."
+    needs: [NeedAnswerInput!]
+    "Assessments of the company's employees."
+    assessments: [AssessmentAnswerInput!]
+  ): CampaignAnswer!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3360,6 +4341,72 @@ func (ec *executionContext) childFields_AggregateCell(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type AggregateCell", field.Name)
 }
 
+func (ec *executionContext) childFields_Campaign(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "pole":
+		return ec.fieldContext_Campaign_pole(ctx, field)
+	case "id":
+		return ec.fieldContext_Campaign_id(ctx, field)
+	case "title":
+		return ec.fieldContext_Campaign_title(ctx, field)
+	case "opensOn":
+		return ec.fieldContext_Campaign_opensOn(ctx, field)
+	case "closesOn":
+		return ec.fieldContext_Campaign_closesOn(ctx, field)
+	case "referenceDate":
+		return ec.fieldContext_Campaign_referenceDate(ctx, field)
+	case "horizons":
+		return ec.fieldContext_Campaign_horizons(ctx, field)
+	case "followUp":
+		return ec.fieldContext_Campaign_followUp(ctx, field)
+	case "skillGaps":
+		return ec.fieldContext_Campaign_skillGaps(ctx, field)
+	case "roleGaps":
+		return ec.fieldContext_Campaign_roleGaps(ctx, field)
+	case "strategy":
+		return ec.fieldContext_Campaign_strategy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Campaign", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignAnswer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "needs":
+		return ec.fieldContext_CampaignAnswer_needs(ctx, field)
+	case "assessments":
+		return ec.fieldContext_CampaignAnswer_assessments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignAnswer", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignFollowUp(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "members":
+		return ec.fieldContext_CampaignFollowUp_members(ctx, field)
+	case "respondents":
+		return ec.fieldContext_CampaignFollowUp_respondents(ctx, field)
+	case "responseRate":
+		return ec.fieldContext_CampaignFollowUp_responseRate(ctx, field)
+	case "nonRespondents":
+		return ec.fieldContext_CampaignFollowUp_nonRespondents(ctx, field)
+	case "memberStatus":
+		return ec.fieldContext_CampaignFollowUp_memberStatus(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignFollowUp", field.Name)
+}
+
+func (ec *executionContext) childFields_CampaignMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "company":
+		return ec.fieldContext_CampaignMember_company(ctx, field)
+	case "respondent":
+		return ec.fieldContext_CampaignMember_respondent(ctx, field)
+	case "roleGaps":
+		return ec.fieldContext_CampaignMember_roleGaps(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CampaignMember", field.Name)
+}
+
 func (ec *executionContext) childFields_Company(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "siren":
@@ -3378,6 +4425,8 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_roleGaps(ctx, field)
 	case "skillGaps":
 		return ec.fieldContext_Company_skillGaps(ctx, field)
+	case "trend":
+		return ec.fieldContext_Company_trend(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
@@ -3464,6 +4513,34 @@ func (ec *executionContext) childFields_EmploymentIndicators(ctx context.Context
 		return ec.fieldContext_EmploymentIndicators_maintainedJobsShare(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmploymentIndicators", field.Name)
+}
+
+func (ec *executionContext) childFields_GapMove(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "skill":
+		return ec.fieldContext_GapMove_skill(ctx, field)
+	case "from":
+		return ec.fieldContext_GapMove_from(ctx, field)
+	case "to":
+		return ec.fieldContext_GapMove_to(ctx, field)
+	case "change":
+		return ec.fieldContext_GapMove_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GapMove", field.Name)
+}
+
+func (ec *executionContext) childFields_GapMoves(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_GapMoves_from(ctx, field)
+	case "to":
+		return ec.fieldContext_GapMoves_to(ctx, field)
+	case "grew":
+		return ec.fieldContext_GapMoves_grew(ctx, field)
+	case "shrank":
+		return ec.fieldContext_GapMoves_shrank(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GapMoves", field.Name)
 }
 
 func (ec *executionContext) childFields_ImportError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3620,6 +4697,14 @@ func (ec *executionContext) childFields_Pole(ctx context.Context, field graphql.
 		return ec.fieldContext_Pole_strategy(ctx, field)
 	case "employment":
 		return ec.fieldContext_Pole_employment(ctx, field)
+	case "campaigns":
+		return ec.fieldContext_Pole_campaigns(ctx, field)
+	case "campaign":
+		return ec.fieldContext_Pole_campaign(ctx, field)
+	case "trend":
+		return ec.fieldContext_Pole_trend(ctx, field)
+	case "gapMoves":
+		return ec.fieldContext_Pole_gapMoves(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Pole", field.Name)
 }
@@ -3762,6 +4847,38 @@ func (ec *executionContext) childFields_RoleSkillEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type RoleSkillEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RoleTrend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_RoleTrend_role(ctx, field)
+	case "points":
+		return ec.fieldContext_RoleTrend_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleTrend", field.Name)
+}
+
+func (ec *executionContext) childFields_RoleTrendPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asOf":
+		return ec.fieldContext_RoleTrendPoint_asOf(ctx, field)
+	case "horizon":
+		return ec.fieldContext_RoleTrendPoint_horizon(ctx, field)
+	case "campaign":
+		return ec.fieldContext_RoleTrendPoint_campaign(ctx, field)
+	case "headcount":
+		return ec.fieldContext_RoleTrendPoint_headcount(ctx, field)
+	case "stayers":
+		return ec.fieldContext_RoleTrendPoint_stayers(ctx, field)
+	case "departures":
+		return ec.fieldContext_RoleTrendPoint_departures(ctx, field)
+	case "target":
+		return ec.fieldContext_RoleTrendPoint_target(ctx, field)
+	case "roleGap":
+		return ec.fieldContext_RoleTrendPoint_roleGap(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleTrendPoint", field.Name)
+}
+
 func (ec *executionContext) childFields_SharedTrainingOpportunity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "department":
@@ -3862,6 +4979,40 @@ func (ec *executionContext) childFields_SkillGap(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type SkillGap", field.Name)
 }
 
+func (ec *executionContext) childFields_SkillTrend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "skill":
+		return ec.fieldContext_SkillTrend_skill(ctx, field)
+	case "points":
+		return ec.fieldContext_SkillTrend_points(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkillTrend", field.Name)
+}
+
+func (ec *executionContext) childFields_SkillTrendPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asOf":
+		return ec.fieldContext_SkillTrendPoint_asOf(ctx, field)
+	case "horizon":
+		return ec.fieldContext_SkillTrendPoint_horizon(ctx, field)
+	case "campaign":
+		return ec.fieldContext_SkillTrendPoint_campaign(ctx, field)
+	case "required":
+		return ec.fieldContext_SkillTrendPoint_required(ctx, field)
+	case "qualified":
+		return ec.fieldContext_SkillTrendPoint_qualified(ctx, field)
+	case "gap":
+		return ec.fieldContext_SkillTrendPoint_gap(ctx, field)
+	case "upskillable":
+		return ec.fieldContext_SkillTrendPoint_upskillable(ctx, field)
+	case "internalPool":
+		return ec.fieldContext_SkillTrendPoint_internalPool(ctx, field)
+	case "coverage":
+		return ec.fieldContext_SkillTrendPoint_coverage(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkillTrendPoint", field.Name)
+}
+
 func (ec *executionContext) childFields_TerritorialAggregates(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cells":
@@ -3904,6 +5055,8 @@ func (ec *executionContext) childFields_Territory(ctx context.Context, field gra
 		return ec.fieldContext_Territory_roleGaps(ctx, field)
 	case "skillGaps":
 		return ec.fieldContext_Territory_skillGaps(ctx, field)
+	case "trend":
+		return ec.fieldContext_Territory_trend(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Territory", field.Name)
 }
@@ -4018,6 +5171,50 @@ func (ec *executionContext) childFields_TrainingSkillEdge(ctx context.Context, f
 		return ec.fieldContext_TrainingSkillEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrainingSkillEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Trend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "points":
+		return ec.fieldContext_Trend_points(ctx, field)
+	case "roles":
+		return ec.fieldContext_Trend_roles(ctx, field)
+	case "skills":
+		return ec.fieldContext_Trend_skills(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Trend", field.Name)
+}
+
+func (ec *executionContext) childFields_TrendPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "asOf":
+		return ec.fieldContext_TrendPoint_asOf(ctx, field)
+	case "horizon":
+		return ec.fieldContext_TrendPoint_horizon(ctx, field)
+	case "campaign":
+		return ec.fieldContext_TrendPoint_campaign(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrendPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_TrendRatio(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_TrendRatio_value(ctx, field)
+	case "change":
+		return ec.fieldContext_TrendRatio_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrendRatio", field.Name)
+}
+
+func (ec *executionContext) childFields_TrendValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_TrendValue_value(ctx, field)
+	case "change":
+		return ec.fieldContext_TrendValue_change(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrendValue", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4136,6 +5333,110 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_CampaignMember_roleGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Campaign_roleGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Campaign_skillGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Campaign_strategy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Company_roleGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4244,6 +5545,60 @@ func (ec *executionContext) field_Company_skillGaps_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Company_trend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dates",
+		func(ctx context.Context, v any) ([]*time.Time, error) {
+			return ec.unmarshalODate2ᚕᚖtimeᚐTimeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dates"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "campaignsOf",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["campaignsOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "roles",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roles"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skills",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skills"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field_Membership_active_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4255,6 +5610,28 @@ func (ec *executionContext) field_Membership_active_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_answerCampaign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "needs",
+		func(ctx context.Context, v any) ([]*model.NeedAnswerInput, error) {
+			return ec.unmarshalONeedAnswerInput2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐNeedAnswerInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["needs"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "assessments",
+		func(ctx context.Context, v any) ([]*model.AssessmentAnswerInput, error) {
+			return ec.unmarshalOAssessmentAnswerInput2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐAssessmentAnswerInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assessments"] = arg1
 	return args, nil
 }
 
@@ -4277,6 +5654,20 @@ func (ec *executionContext) field_Mutation_importFiles_args(ctx context.Context,
 		return nil, err
 	}
 	args["dryRun"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_openCampaign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.OpenCampaignInput, error) {
+			return ec.unmarshalNOpenCampaignInput2githubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐOpenCampaignInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -4330,6 +5721,20 @@ func (ec *executionContext) field_PoleStrategy_sharedTrainingOpportunities_args(
 	return args, nil
 }
 
+func (ec *executionContext) field_Pole_campaign_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Pole_employment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4341,6 +5746,44 @@ func (ec *executionContext) field_Pole_employment_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["year"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Pole_gapMoves_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg3
 	return args, nil
 }
 
@@ -4541,6 +5984,52 @@ func (ec *executionContext) field_Pole_strategy_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["includeOptional"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Pole_trend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dates",
+		func(ctx context.Context, v any) ([]*time.Time, error) {
+			return ec.unmarshalODate2ᚕᚖtimeᚐTimeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dates"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "roles",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roles"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "skills",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skills"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
 	return args, nil
 }
 
@@ -5294,6 +6783,60 @@ func (ec *executionContext) field_Territory_skillGaps_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Territory_trend_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "dates",
+		func(ctx context.Context, v any) ([]*time.Time, error) {
+			return ec.unmarshalODate2ᚕᚖtimeᚐTimeᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dates"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "campaignsOf",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["campaignsOf"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "offset",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offset"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "roles",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roles"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "skills",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["skills"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg5
+	return args, nil
+}
+
 func (ec *executionContext) field___Directive_args_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5736,6 +7279,636 @@ func (ec *executionContext) fieldContext_AggregateCell_reason(_ context.Context,
 	return graphql.NewScalarFieldContext("AggregateCell", field, false, false, "SuppressionReason")
 }
 
+func (ec *executionContext) _Campaign_pole(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_pole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Campaign().Pole(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Pole) graphql.Marshaler {
+			return ec.marshalNPole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐPole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_pole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Campaign",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pole(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Campaign_id(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Campaign", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Campaign_title(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Campaign", field, false, false, "String")
+}
+
+func (ec *executionContext) _Campaign_opensOn(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_opensOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpensOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_opensOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Campaign", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Campaign_closesOn(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_closesOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClosesOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_closesOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Campaign", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Campaign_referenceDate(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_referenceDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReferenceDate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_referenceDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Campaign", field, true, false, "Date")
+}
+
+func (ec *executionContext) _Campaign_horizons(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_horizons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Horizons(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_horizons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Campaign", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Campaign_followUp(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_followUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Campaign().FollowUp(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CampaignFollowUp) graphql.Marshaler {
+			return ec.marshalNCampaignFollowUp2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐCampaignFollowUp(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_followUp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Campaign",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignFollowUp(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Campaign_skillGaps(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_skillGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Campaign().SkillGaps(ctx, obj, fc.Args["horizon"].(int), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
+			return ec.marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_skillGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Campaign",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Campaign_skillGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Campaign_roleGaps(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_roleGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Campaign().RoleGaps(ctx, obj, fc.Args["horizon"].(int), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
+			return ec.marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_roleGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Campaign",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Campaign_roleGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Campaign_strategy(ctx context.Context, field graphql.CollectedField, obj *campaign.Campaign) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Campaign_strategy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Campaign().Strategy(ctx, obj, fc.Args["horizon"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PoleStrategy) graphql.Marshaler {
+			return ec.marshalNPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐPoleStrategy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Campaign_strategy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Campaign",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PoleStrategy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Campaign_strategy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignAnswer_needs(ctx context.Context, field graphql.CollectedField, obj *campaign.Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignAnswer_needs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Needs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v importer.KindReport) graphql.Marshaler {
+			return ec.marshalNImportKind2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐKindReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignAnswer_needs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignAnswer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportKind(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignAnswer_assessments(ctx context.Context, field graphql.CollectedField, obj *campaign.Answer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignAnswer_assessments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Assessments, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v importer.KindReport) graphql.Marshaler {
+			return ec.marshalNImportKind2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐKindReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignAnswer_assessments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignAnswer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportKind(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignFollowUp_members(ctx context.Context, field graphql.CollectedField, obj *model.CampaignFollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignFollowUp_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CampaignFollowUp().Members(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignFollowUp_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignFollowUp", field, true, true, "Int")
+}
+
+func (ec *executionContext) _CampaignFollowUp_respondents(ctx context.Context, field graphql.CollectedField, obj *model.CampaignFollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignFollowUp_respondents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Respondents(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignFollowUp_respondents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignFollowUp", field, true, false, "Int")
+}
+
+func (ec *executionContext) _CampaignFollowUp_responseRate(ctx context.Context, field graphql.CollectedField, obj *model.CampaignFollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignFollowUp_responseRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResponseRate(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignFollowUp_responseRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignFollowUp", field, true, false, "Float")
+}
+
+func (ec *executionContext) _CampaignFollowUp_nonRespondents(ctx context.Context, field graphql.CollectedField, obj *model.CampaignFollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignFollowUp_nonRespondents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CampaignFollowUp().NonRespondents(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*domain.Company) graphql.Marshaler {
+			return ec.marshalNCompany2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐCompanyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignFollowUp_nonRespondents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignFollowUp",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignFollowUp_memberStatus(ctx context.Context, field graphql.CollectedField, obj *model.CampaignFollowUp) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignFollowUp_memberStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CampaignFollowUp().MemberStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CampaignMember) graphql.Marshaler {
+			return ec.marshalNCampaignMember2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐCampaignMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignFollowUp_memberStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignFollowUp",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMember_company(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMember_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Company) graphql.Marshaler {
+			return ec.marshalNCompany2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐCompany(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMember_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CampaignMember_respondent(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMember_respondent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Respondent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMember_respondent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CampaignMember", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CampaignMember_roleGaps(ctx context.Context, field graphql.CollectedField, obj *model.CampaignMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CampaignMember_roleGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.CampaignMember().RoleGaps(ctx, obj, fc.Args["horizon"].(int), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
+			return ec.marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CampaignMember_roleGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CampaignMember",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_CampaignMember_roleGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Company_siren(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5974,6 +8147,50 @@ func (ec *executionContext) fieldContext_Company_skillGaps(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Company_skillGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Company_trend(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_trend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Company().Trend(ctx, obj, fc.Args["dates"].([]*time.Time), fc.Args["campaignsOf"].(*string), fc.Args["offset"].(*int), fc.Args["roles"].([]string), fc.Args["skills"].([]string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Trend) graphql.Marshaler {
+			return ec.marshalNTrend2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐTrend(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_trend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Trend(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Company_trend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6635,6 +8852,235 @@ func (ec *executionContext) _EmploymentIndicators_maintainedJobsShare(ctx contex
 }
 func (ec *executionContext) fieldContext_EmploymentIndicators_maintainedJobsShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentIndicators", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GapMove_skill(ctx context.Context, field graphql.CollectedField, obj *campaign.GapMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapMove_skill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.GapMove().Skill(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Skill) graphql.Marshaler {
+			return ec.marshalNSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSkill(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapMove_skill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapMove",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Skill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GapMove_from(ctx context.Context, field graphql.CollectedField, obj *campaign.GapMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapMove_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapMove_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GapMove", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GapMove_to(ctx context.Context, field graphql.CollectedField, obj *campaign.GapMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapMove_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapMove_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GapMove", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GapMove_change(ctx context.Context, field graphql.CollectedField, obj *campaign.GapMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapMove_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapMove_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GapMove", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GapMoves_from(ctx context.Context, field graphql.CollectedField, obj *model.GapMoves) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapMoves_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Campaign) graphql.Marshaler {
+			return ec.marshalNCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapMoves_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapMoves",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GapMoves_to(ctx context.Context, field graphql.CollectedField, obj *model.GapMoves) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapMoves_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Campaign) graphql.Marshaler {
+			return ec.marshalNCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapMoves_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapMoves",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GapMoves_grew(ctx context.Context, field graphql.CollectedField, obj *model.GapMoves) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapMoves_grew(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grew, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*campaign.GapMove) graphql.Marshaler {
+			return ec.marshalNGapMove2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐGapMoveᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapMoves_grew(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapMoves",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GapMove(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GapMoves_shrank(ctx context.Context, field graphql.CollectedField, obj *model.GapMoves) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GapMoves_shrank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shrank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*campaign.GapMove) graphql.Marshaler {
+			return ec.marshalNGapMove2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐGapMoveᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GapMoves_shrank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GapMoves",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GapMove(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ImportError_file(ctx context.Context, field graphql.CollectedField, obj *csvio.Error) (ret graphql.Marshaler) {
@@ -7634,6 +10080,94 @@ func (ec *executionContext) fieldContext_Mutation_importFiles(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_openCampaign(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_openCampaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OpenCampaign(ctx, fc.Args["input"].(model.OpenCampaignInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Campaign) graphql.Marshaler {
+			return ec.marshalNCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_openCampaign(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openCampaign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_answerCampaign(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_answerCampaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AnswerCampaign(ctx, fc.Args["needs"].([]*model.NeedAnswerInput), fc.Args["assessments"].([]*model.AssessmentAnswerInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Answer) graphql.Marshaler {
+			return ec.marshalNCampaignAnswer2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐAnswer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_answerCampaign(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CampaignAnswer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_answerCampaign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.Info) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8087,6 +10621,170 @@ func (ec *executionContext) fieldContext_Pole_employment(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Pole_employment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_campaigns(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_campaigns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Pole().Campaigns(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*campaign.Campaign) graphql.Marshaler {
+			return ec.marshalNCampaign2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaignᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_campaigns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_campaign(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_campaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().Campaign(ctx, obj, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Campaign) graphql.Marshaler {
+			return ec.marshalOCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_campaign(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_campaign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_trend(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_trend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().Trend(ctx, obj, fc.Args["dates"].([]*time.Time), fc.Args["offset"].(*int), fc.Args["roles"].([]string), fc.Args["skills"].([]string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Trend) graphql.Marshaler {
+			return ec.marshalNTrend2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐTrend(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_trend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Trend(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_trend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_gapMoves(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_gapMoves(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().GapMoves(ctx, obj, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["offset"].(*int), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GapMoves) graphql.Marshaler {
+			return ec.marshalNGapMoves2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐGapMoves(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_gapMoves(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GapMoves(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_gapMoves_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9911,6 +12609,308 @@ func (ec *executionContext) fieldContext_RoleSkillEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _RoleTrend_role(ctx context.Context, field graphql.CollectedField, obj *campaign.RoleTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrend_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RoleTrend().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrend_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleTrend",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleTrend_points(ctx context.Context, field graphql.CollectedField, obj *campaign.RoleTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrend_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []campaign.RolePoint) graphql.Marshaler {
+			return ec.marshalNRoleTrendPoint2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRolePointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrend_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleTrend",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleTrendPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleTrendPoint_asOf(ctx context.Context, field graphql.CollectedField, obj *campaign.RolePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrendPoint_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrendPoint_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleTrendPoint", field, false, false, "Date")
+}
+
+func (ec *executionContext) _RoleTrendPoint_horizon(ctx context.Context, field graphql.CollectedField, obj *campaign.RolePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrendPoint_horizon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Horizon, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrendPoint_horizon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleTrendPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoleTrendPoint_campaign(ctx context.Context, field graphql.CollectedField, obj *campaign.RolePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrendPoint_campaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaign, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Campaign) graphql.Marshaler {
+			return ec.marshalOCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrendPoint_campaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleTrendPoint_headcount(ctx context.Context, field graphql.CollectedField, obj *campaign.RolePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrendPoint_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrendPoint_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleTrendPoint_stayers(ctx context.Context, field graphql.CollectedField, obj *campaign.RolePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrendPoint_stayers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stayers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrendPoint_stayers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleTrendPoint_departures(ctx context.Context, field graphql.CollectedField, obj *campaign.RolePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrendPoint_departures(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Departures, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrendPoint_departures(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleTrendPoint_target(ctx context.Context, field graphql.CollectedField, obj *campaign.RolePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrendPoint_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrendPoint_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleTrendPoint_roleGap(ctx context.Context, field graphql.CollectedField, obj *campaign.RolePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleTrendPoint_roleGap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoleGap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleTrendPoint_roleGap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SharedTrainingOpportunity_department(ctx context.Context, field graphql.CollectedField, obj *analytics.SharedTrainingOpportunity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10821,6 +13821,340 @@ func (ec *executionContext) fieldContext_SkillGap_trainingsNear(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _SkillTrend_skill(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrend_skill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SkillTrend().Skill(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Skill) graphql.Marshaler {
+			return ec.marshalNSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSkill(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrend_skill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillTrend",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Skill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillTrend_points(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillTrend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrend_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []campaign.SkillPoint) graphql.Marshaler {
+			return ec.marshalNSkillTrendPoint2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐSkillPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrend_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillTrend",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillTrendPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillTrendPoint_asOf(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrendPoint_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrendPoint_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillTrendPoint", field, false, false, "Date")
+}
+
+func (ec *executionContext) _SkillTrendPoint_horizon(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrendPoint_horizon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Horizon, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrendPoint_horizon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillTrendPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkillTrendPoint_campaign(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrendPoint_campaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaign, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Campaign) graphql.Marshaler {
+			return ec.marshalOCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrendPoint_campaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillTrendPoint_required(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrendPoint_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrendPoint_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillTrendPoint_qualified(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrendPoint_qualified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Qualified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrendPoint_qualified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillTrendPoint_gap(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrendPoint_gap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gap, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrendPoint_gap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillTrendPoint_upskillable(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrendPoint_upskillable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upskillable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrendPoint_upskillable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillTrendPoint_internalPool(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrendPoint_internalPool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InternalPool, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+			return ec.marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrendPoint_internalPool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendValue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillTrendPoint_coverage(ctx context.Context, field graphql.CollectedField, obj *campaign.SkillPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillTrendPoint_coverage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coverage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v campaign.Ratio) graphql.Marshaler {
+			return ec.marshalNTrendRatio2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRatio(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillTrendPoint_coverage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillTrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendRatio(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TerritorialAggregates_cells(ctx context.Context, field graphql.CollectedField, obj *aggregates.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11263,6 +14597,50 @@ func (ec *executionContext) fieldContext_Territory_skillGaps(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Territory_skillGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Territory_trend(ctx context.Context, field graphql.CollectedField, obj *domain.Territory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Territory_trend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Territory().Trend(ctx, obj, fc.Args["dates"].([]*time.Time), fc.Args["campaignsOf"].(*string), fc.Args["offset"].(*int), fc.Args["roles"].([]string), fc.Args["skills"].([]string), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Trend) graphql.Marshaler {
+			return ec.marshalNTrend2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐTrend(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Territory_trend(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Territory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Trend(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Territory_trend_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12060,6 +15438,272 @@ func (ec *executionContext) fieldContext_TrainingSkillEdge_node(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Trend_points(ctx context.Context, field graphql.CollectedField, obj *campaign.Trend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trend_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []campaign.TrendPoint) graphql.Marshaler {
+			return ec.marshalNTrendPoint2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐTrendPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trend_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trend",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrendPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Trend_roles(ctx context.Context, field graphql.CollectedField, obj *campaign.Trend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trend_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Roles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []campaign.RoleTrend) graphql.Marshaler {
+			return ec.marshalNRoleTrend2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRoleTrendᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trend_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trend",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleTrend(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Trend_skills(ctx context.Context, field graphql.CollectedField, obj *campaign.Trend) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Trend_skills(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Skills, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []campaign.SkillTrend) graphql.Marshaler {
+			return ec.marshalNSkillTrend2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐSkillTrendᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Trend_skills(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Trend",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillTrend(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrendPoint_asOf(ctx context.Context, field graphql.CollectedField, obj *campaign.TrendPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendPoint_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrendPoint_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "Date")
+}
+
+func (ec *executionContext) _TrendPoint_horizon(ctx context.Context, field graphql.CollectedField, obj *campaign.TrendPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendPoint_horizon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Horizon, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrendPoint_horizon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrendPoint_campaign(ctx context.Context, field graphql.CollectedField, obj *campaign.TrendPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendPoint_campaign(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Campaign, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *campaign.Campaign) graphql.Marshaler {
+			return ec.marshalOCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrendPoint_campaign(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrendPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Campaign(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrendRatio_value(ctx context.Context, field graphql.CollectedField, obj *campaign.Ratio) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendRatio_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrendRatio_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendRatio", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TrendRatio_change(ctx context.Context, field graphql.CollectedField, obj *campaign.Ratio) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendRatio_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrendRatio_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendRatio", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TrendValue_value(ctx context.Context, field graphql.CollectedField, obj *campaign.Value) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrendValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendValue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrendValue_change(ctx context.Context, field graphql.CollectedField, obj *campaign.Value) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrendValue_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrendValue_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrendValue", field, false, false, "Int")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -13135,6 +16779,69 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAssessmentAnswerInput(ctx context.Context, obj any) (model.AssessmentAnswerInput, error) {
+	var it model.AssessmentAnswerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"employeeRef", "skillCode", "level", "assessedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "employeeRef":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeRef"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeRef = data
+		case "skillCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("skillCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SkillCode = data
+		case "level":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("level"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Level = data
+		case "assessedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assessedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssessedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAssessmentAnswerInput unmarshals raw into the AssessmentAnswerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAssessmentAnswerInput(ctx context.Context, raw any) (model.AssessmentAnswerInput, error) {
+	var out model.AssessmentAnswerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AssessmentAnswerInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCompanyFilter(ctx context.Context, obj any) (model.CompanyFilter, error) {
 	var it model.CompanyFilter
 	if obj == nil {
@@ -13202,6 +16909,160 @@ func (ec *executionContext) unmarshalInputCompanyFilter(ctx context.Context, obj
 func UnmarshalCompanyFilter(ctx context.Context, raw any) (model.CompanyFilter, error) {
 	var out model.CompanyFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CompanyFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNeedAnswerInput(ctx context.Context, obj any) (model.NeedAnswerInput, error) {
+	var it model.NeedAnswerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"siret", "roleCode", "horizonYear", "headcount", "declaredOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "siret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("siret"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Siret = data
+		case "roleCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleCode"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleCode = data
+		case "horizonYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("horizonYear"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HorizonYear = data
+		case "headcount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("headcount"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Headcount = data
+		case "declaredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("declaredOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeclaredOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNeedAnswerInput unmarshals raw into the NeedAnswerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNeedAnswerInput(ctx context.Context, raw any) (model.NeedAnswerInput, error) {
+	var out model.NeedAnswerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NeedAnswerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOpenCampaignInput(ctx context.Context, obj any) (model.OpenCampaignInput, error) {
+	var it model.OpenCampaignInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"poleId", "id", "title", "opensOn", "closesOn", "referenceDate", "horizons"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "poleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("poleId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PoleID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "opensOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("opensOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OpensOn = data
+		case "closesOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("closesOn"))
+			data, err := ec.unmarshalNDate2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClosesOn = data
+		case "referenceDate":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("referenceDate"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReferenceDate = data
+		case "horizons":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("horizons"))
+			data, err := ec.unmarshalOInt2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Horizons = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalOpenCampaignInput unmarshals raw into the OpenCampaignInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOpenCampaignInput(ctx context.Context, raw any) (model.OpenCampaignInput, error) {
+	var out model.OpenCampaignInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenCampaignInput", raw, &out)
 	return out, err
 }
 
@@ -13370,6 +17231,232 @@ func (ec *executionContext) _AggregateCell(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var campaignImplementors = []string{"Campaign"}
+
+func (ec *executionContext) _Campaign(ctx context.Context, sel ast.SelectionSet, obj *campaign.Campaign) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, campaignImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Campaign")
+		case "pole":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Campaign_pole(ctx, field, obj)
+				})
+		case "id":
+			out.Values[i] = ec._Campaign_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Campaign_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "opensOn":
+			out.Values[i] = ec._Campaign_opensOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "closesOn":
+			out.Values[i] = ec._Campaign_closesOn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "referenceDate":
+			out.Values[i] = ec._Campaign_referenceDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "horizons":
+			out.Values[i] = ec._Campaign_horizons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "followUp":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Campaign_followUp(ctx, field, obj)
+				})
+		case "skillGaps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Campaign_skillGaps(ctx, field, obj)
+				})
+		case "roleGaps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Campaign_roleGaps(ctx, field, obj)
+				})
+		case "strategy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Campaign_strategy(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var campaignAnswerImplementors = []string{"CampaignAnswer"}
+
+func (ec *executionContext) _CampaignAnswer(ctx context.Context, sel ast.SelectionSet, obj *campaign.Answer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, campaignAnswerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CampaignAnswer")
+		case "needs":
+			out.Values[i] = ec._CampaignAnswer_needs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "assessments":
+			out.Values[i] = ec._CampaignAnswer_assessments(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var campaignFollowUpImplementors = []string{"CampaignFollowUp"}
+
+func (ec *executionContext) _CampaignFollowUp(ctx context.Context, sel ast.SelectionSet, obj *model.CampaignFollowUp) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, campaignFollowUpImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CampaignFollowUp")
+		case "members":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CampaignFollowUp_members(ctx, field, obj)
+				})
+		case "respondents":
+			out.Values[i] = ec._CampaignFollowUp_respondents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "responseRate":
+			out.Values[i] = ec._CampaignFollowUp_responseRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "nonRespondents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CampaignFollowUp_nonRespondents(ctx, field, obj)
+				})
+		case "memberStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CampaignFollowUp_memberStatus(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var campaignMemberImplementors = []string{"CampaignMember"}
+
+func (ec *executionContext) _CampaignMember(ctx context.Context, sel ast.SelectionSet, obj *model.CampaignMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, campaignMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CampaignMember")
+		case "company":
+			out.Values[i] = ec._CampaignMember_company(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "respondent":
+			out.Values[i] = ec._CampaignMember_respondent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "roleGaps":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CampaignMember_roleGaps(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var companyImplementors = []string{"Company"}
 
 func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, obj *domain.Company) graphql.Marshaler {
@@ -13424,6 +17511,12 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_skillGaps(ctx, field, obj)
+				})
+		case "trend":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_trend(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -13699,6 +17792,103 @@ func (ec *executionContext) _EmploymentIndicators(ctx context.Context, sel ast.S
 		case "maintainedJobsShare":
 			out.Values[i] = ec._EmploymentIndicators_maintainedJobsShare(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var gapMoveImplementors = []string{"GapMove"}
+
+func (ec *executionContext) _GapMove(ctx context.Context, sel ast.SelectionSet, obj *campaign.GapMove) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gapMoveImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GapMove")
+		case "skill":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._GapMove_skill(ctx, field, obj)
+				})
+		case "from":
+			out.Values[i] = ec._GapMove_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._GapMove_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "change":
+			out.Values[i] = ec._GapMove_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var gapMovesImplementors = []string{"GapMoves"}
+
+func (ec *executionContext) _GapMoves(ctx context.Context, sel ast.SelectionSet, obj *model.GapMoves) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gapMovesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GapMoves")
+		case "from":
+			out.Values[i] = ec._GapMoves_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._GapMoves_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grew":
+			out.Values[i] = ec._GapMoves_grew(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shrank":
+			out.Values[i] = ec._GapMoves_shrank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -14132,6 +18322,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "openCampaign":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openCampaign(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "answerCampaign":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_answerCampaign(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14268,6 +18472,30 @@ func (ec *executionContext) _Pole(ctx context.Context, sel ast.SelectionSet, obj
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pole_employment(ctx, field, obj)
+				})
+		case "campaigns":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_campaigns(ctx, field, obj)
+				})
+		case "campaign":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_campaign(ctx, field, obj)
+				})
+		case "trend":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_trend(ctx, field, obj)
+				})
+		case "gapMoves":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_gapMoves(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -14929,6 +19157,113 @@ func (ec *executionContext) _RoleSkillEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var roleTrendImplementors = []string{"RoleTrend"}
+
+func (ec *executionContext) _RoleTrend(ctx context.Context, sel ast.SelectionSet, obj *campaign.RoleTrend) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleTrendImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoleTrend")
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RoleTrend_role(ctx, field, obj)
+				})
+		case "points":
+			out.Values[i] = ec._RoleTrend_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roleTrendPointImplementors = []string{"RoleTrendPoint"}
+
+func (ec *executionContext) _RoleTrendPoint(ctx context.Context, sel ast.SelectionSet, obj *campaign.RolePoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleTrendPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoleTrendPoint")
+		case "asOf":
+			out.Values[i] = ec._RoleTrendPoint_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "horizon":
+			out.Values[i] = ec._RoleTrendPoint_horizon(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "campaign":
+			out.Values[i] = ec._RoleTrendPoint_campaign(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "headcount":
+			out.Values[i] = ec._RoleTrendPoint_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stayers":
+			out.Values[i] = ec._RoleTrendPoint_stayers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "departures":
+			out.Values[i] = ec._RoleTrendPoint_departures(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._RoleTrendPoint_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roleGap":
+			out.Values[i] = ec._RoleTrendPoint_roleGap(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var sharedTrainingOpportunityImplementors = []string{"SharedTrainingOpportunity"}
 
 func (ec *executionContext) _SharedTrainingOpportunity(ctx context.Context, sel ast.SelectionSet, obj *analytics.SharedTrainingOpportunity) graphql.Marshaler {
@@ -15268,6 +19603,118 @@ func (ec *executionContext) _SkillGap(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var skillTrendImplementors = []string{"SkillTrend"}
+
+func (ec *executionContext) _SkillTrend(ctx context.Context, sel ast.SelectionSet, obj *campaign.SkillTrend) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skillTrendImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkillTrend")
+		case "skill":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkillTrend_skill(ctx, field, obj)
+				})
+		case "points":
+			out.Values[i] = ec._SkillTrend_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skillTrendPointImplementors = []string{"SkillTrendPoint"}
+
+func (ec *executionContext) _SkillTrendPoint(ctx context.Context, sel ast.SelectionSet, obj *campaign.SkillPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skillTrendPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkillTrendPoint")
+		case "asOf":
+			out.Values[i] = ec._SkillTrendPoint_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "horizon":
+			out.Values[i] = ec._SkillTrendPoint_horizon(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "campaign":
+			out.Values[i] = ec._SkillTrendPoint_campaign(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "required":
+			out.Values[i] = ec._SkillTrendPoint_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "qualified":
+			out.Values[i] = ec._SkillTrendPoint_qualified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gap":
+			out.Values[i] = ec._SkillTrendPoint_gap(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upskillable":
+			out.Values[i] = ec._SkillTrendPoint_upskillable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "internalPool":
+			out.Values[i] = ec._SkillTrendPoint_internalPool(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coverage":
+			out.Values[i] = ec._SkillTrendPoint_coverage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var territorialAggregatesImplementors = []string{"TerritorialAggregates"}
 
 func (ec *executionContext) _TerritorialAggregates(ctx context.Context, sel ast.SelectionSet, obj *aggregates.Result) graphql.Marshaler {
@@ -15410,6 +19857,12 @@ func (ec *executionContext) _Territory(ctx context.Context, sel ast.SelectionSet
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Territory_skillGaps(ctx, field, obj)
+				})
+		case "trend":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Territory_trend(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15811,6 +20264,168 @@ func (ec *executionContext) _TrainingSkillEdge(ctx context.Context, sel ast.Sele
 		case "node":
 			out.Values[i] = ec._TrainingSkillEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trendImplementors = []string{"Trend"}
+
+func (ec *executionContext) _Trend(ctx context.Context, sel ast.SelectionSet, obj *campaign.Trend) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trendImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Trend")
+		case "points":
+			out.Values[i] = ec._Trend_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roles":
+			out.Values[i] = ec._Trend_roles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "skills":
+			out.Values[i] = ec._Trend_skills(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trendPointImplementors = []string{"TrendPoint"}
+
+func (ec *executionContext) _TrendPoint(ctx context.Context, sel ast.SelectionSet, obj *campaign.TrendPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trendPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrendPoint")
+		case "asOf":
+			out.Values[i] = ec._TrendPoint_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "horizon":
+			out.Values[i] = ec._TrendPoint_horizon(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "campaign":
+			out.Values[i] = ec._TrendPoint_campaign(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trendRatioImplementors = []string{"TrendRatio"}
+
+func (ec *executionContext) _TrendRatio(ctx context.Context, sel ast.SelectionSet, obj *campaign.Ratio) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trendRatioImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrendRatio")
+		case "value":
+			out.Values[i] = ec._TrendRatio_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._TrendRatio_change(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trendValueImplementors = []string{"TrendValue"}
+
+func (ec *executionContext) _TrendValue(ctx context.Context, sel ast.SelectionSet, obj *campaign.Value) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trendValueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrendValue")
+		case "value":
+			out.Values[i] = ec._TrendValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "change":
+			out.Values[i] = ec._TrendValue_change(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -16236,6 +20851,11 @@ func (ec *executionContext) marshalNAggregateCell2ᚖgithubᚗcomᚋgpecᚑproje
 	return ec._AggregateCell(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAssessmentAnswerInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐAssessmentAnswerInput(ctx context.Context, v any) (*model.AssessmentAnswerInput, error) {
+	res, err := ec.unmarshalInputAssessmentAnswerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -16248,6 +20868,86 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCampaign2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaignᚄ(ctx context.Context, sel ast.SelectionSet, v []*campaign.Campaign) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx context.Context, sel ast.SelectionSet, v *campaign.Campaign) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Campaign!")
+		return graphql.Null
+	}
+	return ec._Campaign(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCampaignAnswer2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐAnswer(ctx context.Context, sel ast.SelectionSet, v *campaign.Answer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CampaignAnswer!")
+		return graphql.Null
+	}
+	return ec._CampaignAnswer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCampaignFollowUp2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐCampaignFollowUp(ctx context.Context, sel ast.SelectionSet, v *model.CampaignFollowUp) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CampaignFollowUp!")
+		return graphql.Null
+	}
+	return ec._CampaignFollowUp(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCampaignMember2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐCampaignMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CampaignMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCampaignMember2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐCampaignMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCampaignMember2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐCampaignMember(ctx context.Context, sel ast.SelectionSet, v *model.CampaignMember) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CampaignMember!")
+		return graphql.Null
+	}
+	return ec._CampaignMember(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCompany2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐCompanyᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Company) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCompany2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐCompany(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCompany2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐCompany(ctx context.Context, sel ast.SelectionSet, v *domain.Company) graphql.Marshaler {
@@ -16328,6 +21028,24 @@ func (ec *executionContext) marshalNDate2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNDate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	res, err := scalars.UnmarshalDate(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Date!")
+		return graphql.Null
+	}
+	_ = sel
+	res := scalars.MarshalDate(*v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNEmploymentCell2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentCell(ctx context.Context, sel ast.SelectionSet, v aggregates.EmploymentCell) graphql.Marshaler {
 	return ec._EmploymentCell(ctx, sel, &v)
 }
@@ -16360,6 +21078,38 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNGapMove2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐGapMoveᚄ(ctx context.Context, sel ast.SelectionSet, v []*campaign.GapMove) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGapMove2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐGapMove(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGapMove2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐGapMove(ctx context.Context, sel ast.SelectionSet, v *campaign.GapMove) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GapMove!")
+		return graphql.Null
+	}
+	return ec._GapMove(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGapMoves2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐGapMoves(ctx context.Context, sel ast.SelectionSet, v *model.GapMoves) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GapMoves!")
+		return graphql.Null
+	}
+	return ec._GapMoves(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -16472,6 +21222,35 @@ func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMembership2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐMembershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Membership) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16540,6 +21319,16 @@ func (ec *executionContext) marshalNModality2string(ctx context.Context, sel ast
 		graphql.AddInvalidNullFromMarshaler(ctx, "Modality!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNNeedAnswerInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐNeedAnswerInput(ctx context.Context, v any) (*model.NeedAnswerInput, error) {
+	res, err := ec.unmarshalInputNeedAnswerInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNOpenCampaignInput2githubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐOpenCampaignInput(ctx context.Context, v any) (model.OpenCampaignInput, error) {
+	res, err := ec.unmarshalInputOpenCampaignInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx context.Context, sel ast.SelectionSet, v *page.Info) graphql.Marshaler {
@@ -16732,6 +21521,46 @@ func (ec *executionContext) marshalNRoleSkillEdge2ᚖgithubᚗcomᚋgpecᚑproje
 	return ec._RoleSkillEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRoleTrend2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRoleTrend(ctx context.Context, sel ast.SelectionSet, v campaign.RoleTrend) graphql.Marshaler {
+	return ec._RoleTrend(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoleTrend2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRoleTrendᚄ(ctx context.Context, sel ast.SelectionSet, v []campaign.RoleTrend) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoleTrend2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRoleTrend(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoleTrendPoint2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRolePoint(ctx context.Context, sel ast.SelectionSet, v campaign.RolePoint) graphql.Marshaler {
+	return ec._RoleTrendPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRoleTrendPoint2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRolePointᚄ(ctx context.Context, sel ast.SelectionSet, v []campaign.RolePoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoleTrendPoint2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRolePoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSharedTrainingOpportunity2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐSharedTrainingOpportunityᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.SharedTrainingOpportunity) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -16840,6 +21669,46 @@ func (ec *executionContext) marshalNSkillKind2string(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "SkillKind!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNSkillTrend2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐSkillTrend(ctx context.Context, sel ast.SelectionSet, v campaign.SkillTrend) graphql.Marshaler {
+	return ec._SkillTrend(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSkillTrend2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐSkillTrendᚄ(ctx context.Context, sel ast.SelectionSet, v []campaign.SkillTrend) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkillTrend2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐSkillTrend(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSkillTrendPoint2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐSkillPoint(ctx context.Context, sel ast.SelectionSet, v campaign.SkillPoint) graphql.Marshaler {
+	return ec._SkillTrendPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSkillTrendPoint2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐSkillPointᚄ(ctx context.Context, sel ast.SelectionSet, v []campaign.SkillPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkillTrendPoint2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐSkillPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -17057,6 +21926,42 @@ func (ec *executionContext) marshalNTrainingSkillEdge2ᚖgithubᚗcomᚋgpecᚑp
 		return graphql.Null
 	}
 	return ec._TrainingSkillEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrend2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐTrend(ctx context.Context, sel ast.SelectionSet, v *campaign.Trend) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Trend!")
+		return graphql.Null
+	}
+	return ec._Trend(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrendPoint2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐTrendPoint(ctx context.Context, sel ast.SelectionSet, v campaign.TrendPoint) graphql.Marshaler {
+	return ec._TrendPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTrendPoint2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐTrendPointᚄ(ctx context.Context, sel ast.SelectionSet, v []campaign.TrendPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrendPoint2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐTrendPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrendRatio2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐRatio(ctx context.Context, sel ast.SelectionSet, v campaign.Ratio) graphql.Marshaler {
+	return ec._TrendRatio(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx context.Context, sel ast.SelectionSet, v campaign.Value) graphql.Marshaler {
+	return ec._TrendValue(ctx, sel, &v)
 }
 
 func (ec *executionContext) unmarshalNUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, v any) ([]*graphql.Upload, error) {
@@ -17286,6 +22191,23 @@ func (ec *executionContext) marshalOAggregateMeasure2ᚖgithubᚗcomᚋgpecᚑpr
 	return res
 }
 
+func (ec *executionContext) unmarshalOAssessmentAnswerInput2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐAssessmentAnswerInputᚄ(ctx context.Context, v any) ([]*model.AssessmentAnswerInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.AssessmentAnswerInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAssessmentAnswerInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐAssessmentAnswerInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -17316,6 +22238,13 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCampaign2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐCampaign(ctx context.Context, sel ast.SelectionSet, v *campaign.Campaign) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Campaign(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCompany2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐCompany(ctx context.Context, sel ast.SelectionSet, v *domain.Company) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -17329,6 +22258,41 @@ func (ec *executionContext) unmarshalOCompanyFilter2ᚖgithubᚗcomᚋgpecᚑpro
 	}
 	res, err := ec.unmarshalInputCompanyFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalODate2ᚕᚖtimeᚐTimeᚄ(ctx context.Context, v any) ([]*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*time.Time, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNDate2ᚖtimeᚐTime(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalODate2ᚕᚖtimeᚐTimeᚄ(ctx context.Context, sel ast.SelectionSet, v []*time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNDate2ᚖtimeᚐTime(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
@@ -17391,6 +22355,41 @@ func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.Se
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -17425,6 +22424,23 @@ func (ec *executionContext) marshalOModality2ᚖstring(ctx context.Context, sel 
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalONeedAnswerInput2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐNeedAnswerInputᚄ(ctx context.Context, v any) ([]*model.NeedAnswerInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.NeedAnswerInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNNeedAnswerInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐNeedAnswerInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalOPole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐPole(ctx context.Context, sel ast.SelectionSet, v *domain.Pole) graphql.Marshaler {
@@ -17589,6 +22605,41 @@ func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.S
 	_ = ctx
 	res := graphql.MarshalString(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -6,6 +6,18 @@ import (
 	"time"
 )
 
+// An assessment of one of the company's employees.
+type AssessmentAnswerInput struct {
+	// The employee's reference within the company.
+	EmployeeRef string `json:"employeeRef"`
+	// The skill's code.
+	SkillCode string `json:"skillCode"`
+	// The level, 0–4.
+	Level int `json:"level"`
+	// The day of the assessment, not after today (default: today).
+	AssessedOn *time.Time `json:"assessedOn,omitempty"`
+}
+
 // Filters on companies.
 type CompanyFilter struct {
 	// Members of this pole with an active membership at `asOf`.
@@ -22,6 +34,38 @@ type CompanyFilter struct {
 
 // The root of every write.
 type Mutation struct {
+}
+
+// A need a company declares: the target headcount of a role at one of its sites at a horizon.
+type NeedAnswerInput struct {
+	// One of the company's sites.
+	Siret string `json:"siret"`
+	// The role's code.
+	RoleCode string `json:"roleCode"`
+	// The horizon year, at least this year.
+	HorizonYear int `json:"horizonYear"`
+	// The target headcount, 0 or more.
+	Headcount int `json:"headcount"`
+	// Must be today when given: a company's needs are dated the day they are written.
+	DeclaredOn *time.Time `json:"declaredOn,omitempty"`
+}
+
+// A new campaign.
+type OpenCampaignInput struct {
+	// The pole (a pole manager may open campaigns of its own pole only).
+	PoleID string `json:"poleId"`
+	// The campaign's id within the pole, e.g. `2026`.
+	ID string `json:"id"`
+	// Its title.
+	Title string `json:"title"`
+	// First day of the answering window.
+	OpensOn time.Time `json:"opensOn"`
+	// Last day of the answering window (on or after opensOn).
+	ClosesOn time.Time `json:"closesOn"`
+	// The date of its figures, on or after closesOn (default: closesOn).
+	ReferenceDate *time.Time `json:"referenceDate,omitempty"`
+	// Distinct horizon years, each at least the reference date's year (default: Y+1, Y+3, Y+5).
+	Horizons []int `json:"horizons,omitempty"`
 }
 
 // The root of every read.

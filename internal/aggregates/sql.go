@@ -43,8 +43,12 @@ site_role AS (
   FROM emp GROUP BY tcode, siren, siret, role_id
 ),
 site_need AS (
-  SELECT si.tcode, si.siren, n.siret, n.role_id, n.headcount
+  -- The declared need at asOf: per (site, role) the latest row at H that is
+  -- undated or declared on or before asOf (undated is the oldest).
+  SELECT DISTINCT ON (n.siret, n.role_id) si.tcode, si.siren, n.siret, n.role_id, n.headcount
   FROM site_in si JOIN needs n ON n.siret = si.siret AND n.horizon_year = $2::int
+  WHERE n.declared_on IS NULL OR n.declared_on <= $1::date
+  ORDER BY n.siret, n.role_id, n.declared_on DESC NULLS LAST
 ),
 unit AS (
   -- One row per (site, role) with an active employee or a declared need:
@@ -113,13 +117,16 @@ cell AS (
 		// requires; required and qualified are summed over those skills.
 		cte: `qual AS (
   -- Stayers holding the level their role requires; no assessment is level 0.
-  -- Each stayer's own assessments first, through the employee_id index
-  -- (OFFSET 0 keeps the lateral from being flattened): joined on skill_id
-  -- alone, req × employee_skills would be ~90 million rows at national scale.
+  -- Each stayer's own levels at asOf first (per skill the latest assessment
+  -- undated or dated on or before asOf), through the employee index whose
+  -- order is that of the pick (OFFSET 0 keeps the lateral from being
+  -- flattened): joined on skill_id alone, req × employee_skills would be
+  -- ~90 million rows at national scale.
   SELECT e.siret, e.role_id, r.skill_id, count(*)::int AS qualified
   FROM emp e
-  CROSS JOIN LATERAL (SELECT es.skill_id, es.level FROM employee_skills es
-                      WHERE es.employee_id = e.id OFFSET 0) es
+  CROSS JOIN LATERAL (SELECT DISTINCT ON (es.skill_id) es.skill_id, es.level FROM employee_skills es
+                      WHERE es.employee_id = e.id AND (es.assessed_on IS NULL OR es.assessed_on <= $1::date)
+                      ORDER BY es.skill_id, es.assessed_on DESC NULLS LAST OFFSET 0) es
   JOIN req r ON r.role_id = e.role_id AND r.skill_id = es.skill_id
   WHERE e.stayer AND es.level >= r.level
   GROUP BY e.siret, e.role_id, r.skill_id

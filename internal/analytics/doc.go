@@ -30,6 +30,14 @@
 //   - active employee, stayer at H (decided once per query, in emp),
 //     headcount, stayers, departures, target, roleGap: figuresCTE (emp,
 //     site_role, site_need, role_fig); RoleGaps in roles.go.
+//   - the level of a skill at asOf (the latest assessment undated or dated
+//     on or before asOf, undated the oldest: assessedBy and the assessed
+//     CTE, where completions of trainings will join) and the declared need
+//     at asOf (the latest row of its (site, role, H) key: declaredBy and
+//     site_need): figuresCTE.
+//   - the figures of scopes at several (asOf, H) points at once, for
+//     campaigns and trends: Series in series.go (seriesCTE, derived from the
+//     same fragments; a pole's points read their rollups when all are fresh).
 //   - required and the level needed for trainings (demand), qualified and
 //     upskillable (assessed, judged, unassessed), internalPool (top_level,
 //     judged): figuresCTE;

@@ -18,6 +18,21 @@ package analytics
 // activeMembership is DESIGN.md's "active membership at asOf" for alias m.
 const activeMembership = `m.since <= $1::date AND (m.until IS NULL OR $1::date < m.until)`
 
+// assessedBy keeps the assessments (alias es) that count at asOf ($1):
+// undated ones and those dated on or before it. Among them the latest per
+// (employee, skill) is the level (DESIGN.md, "Level of skill s of employee e
+// at asOf"); every statement reading levels orders by
+// assessed_on DESC NULLS LAST and keeps the first row.
+//
+// Completions of trainings (a later change) will raise that level: the hook
+// is the pick in figuresCTE's assessed CTE, which is where a completion
+// after the kept assessment's date would be joined in.
+const assessedBy = `(es.assessed_on IS NULL OR es.assessed_on <= $1::date)`
+
+// declaredBy keeps the needs (alias n) that count at asOf ($1): undated ones
+// and those declared on or before it; the latest of a key is the need.
+const declaredBy = `(n.declared_on IS NULL OR n.declared_on <= $1::date)`
+
 // scopeUnitsCTE numbers the scopes passed as four parallel arrays ($5 siren,
 // $6 pole id, $7 territory level, $8 territory code; the empty string
 // means not set) and lists
@@ -119,8 +134,13 @@ site_role AS (
   FROM emp GROUP BY unit_no, siret, role_id
 ),
 site_need AS (
-  SELECT us.unit_no, n.siret, n.role_id, n.headcount
+  -- The declared need of (site, role, H) at asOf: the latest row of the key
+  -- that is undated or declared on or before asOf; rows of other horizons
+  -- never supersede it, and a declared 0 is a need of 0.
+  SELECT DISTINCT ON (us.unit_no, n.siret, n.role_id) us.unit_no, n.siret, n.role_id, n.headcount
   FROM unit_sites us JOIN needs n ON n.siret = us.siret AND n.horizon_year = $2::int
+  WHERE ` + declaredBy + `
+  ORDER BY us.unit_no, n.siret, n.role_id, n.declared_on DESC NULLS LAST
 ),
 role_fig AS (
   -- target: per site, the declared need when there is one, else the site's
@@ -144,10 +164,15 @@ demand AS (
   GROUP BY rf.unit_no, r.skill_id
 ),
 assessed AS (
-  -- Every assessment of every stayer, read once: the per-scope scan of the
-  -- largest table.
-  SELECT st.unit_no, st.id, st.role_id, es.skill_id, es.level
+  -- The level of every assessed skill of every stayer at asOf, read once:
+  -- the per-scope scan of the largest table. Per (employee, skill) the
+  -- latest assessment that is undated or dated on or before asOf (undated
+  -- is the oldest); the index employee_skills_employee_analytics holds the
+  -- rows in this order.
+  SELECT DISTINCT ON (st.unit_no, st.id, es.skill_id) st.unit_no, st.id, st.role_id, es.skill_id, es.level
   FROM stayer st JOIN employee_skills es ON es.employee_id = st.id
+  WHERE ` + assessedBy + `
+  ORDER BY st.unit_no, st.id, es.skill_id, es.assessed_on DESC NULLS LAST
 ),
 req_all AS MATERIALIZED (
   -- The same requirements, read whole once: joined with every assessment

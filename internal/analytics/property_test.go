@@ -416,3 +416,90 @@ func TestCompanyScopesAgainstReference(t *testing.T) {
 		t.Fatal("no skill figure compared")
 	}
 }
+
+// TestHistoryCut checks DESIGN.md's "every figure is a function of asOf" on
+// generated histories (assessments and needs declared again, dated only,
+// dated after asOf): the engine's figures at a date over the whole history
+// equal the reference's over the data cut at that date, which sees no row
+// dated after it.
+func TestHistoryCut(t *testing.T) {
+	ctx := context.Background()
+	seen := map[string]int{}
+	for _, seed := range []int64{11, 12} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			e, d := generated(t, seed, reference.Small)
+			scopes := scopesOf(d)
+			poles := []string{"no-such-pole"}
+			for _, p := range d.Poles {
+				poles = append(poles, p.ID)
+			}
+			days := []time.Time{reference.GenAsOf, reference.GenAsOf.AddDate(-1, 0, 0), reference.GenAsOf.AddDate(1, 2, 0),
+				time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)}
+			// The days of some dated rows and the day before each: a row
+			// counts from its own day on.
+			for i, es := range d.EmployeeSkills {
+				if es.AssessedOn != nil && i%40 == 0 {
+					days = append(days, *es.AssessedOn, es.AssessedOn.AddDate(0, 0, -1))
+				}
+			}
+			for i, n := range d.Needs {
+				if n.DeclaredOn != nil && i%5 == 0 {
+					days = append(days, *n.DeclaredOn, n.DeclaredOn.AddDate(0, 0, -1))
+				}
+			}
+			for _, day := range days {
+				cut := d.CutAt(day)
+				for _, h := range []int{2029, 2031} {
+					p := analytics.Params{AsOf: day, Horizon: max(h, day.Year()), RetirementAge: 64}
+					name := fmt.Sprintf("asOf=%s H=%d", day.Format("2006-01-02"), p.Horizon)
+					roles, err := e.RoleGaps(ctx, scopes, p, analytics.RoleByCode, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					skills, err := e.SkillGaps(ctx, scopes, p, analytics.SkillByCode, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, s := range scopes {
+						if want := cut.RoleGaps(s, p); !reflect.DeepEqual(orNil(roles[s].Items), orNil(want)) {
+							t.Fatalf("%s %+v role gaps:\n got %+v\nwant %+v", name, s, roles[s].Items, want)
+						}
+						if want := cut.SkillGaps(s, p); !reflect.DeepEqual(orNil(skills[s].Items), orNil(want)) {
+							t.Fatalf("%s %+v skill gaps:\n got %s\nwant %s", name, s, dump(skills[s].Items), dump(want))
+						}
+					}
+					crit, err := e.CriticalSkills(ctx, poles, p, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, pole := range poles {
+						if want := cut.CriticalSkills(pole, p); !reflect.DeepEqual(orNil(crit[pole].Items), orNil(want)) {
+							t.Fatalf("%s %s critical:\n got %+v\nwant %+v", name, pole, crit[pole].Items, want)
+						}
+					}
+				}
+				// The history matters at this date: some pair's level comes
+				// from a later assessment than the undated one, some need
+				// from a re-declaration.
+				for _, es := range d.EmployeeSkills {
+					if es.AssessedOn == nil && cut.Level(es.EmployeeID, es.SkillID, day) != es.Level {
+						seen["undated assessment superseded"]++
+					}
+				}
+				for _, n := range d.Needs {
+					if n.DeclaredOn == nil {
+						if h, ok := cut.DeclaredNeed(n.Siret, n.RoleID, n.Horizon, day); ok && h < n.Headcount {
+							seen["need re-declared lower"]++
+						}
+					}
+				}
+			}
+		})
+	}
+	t.Logf("cases met: %v", seen)
+	for _, c := range []string{"undated assessment superseded", "need re-declared lower"} {
+		if seen[c] == 0 {
+			t.Errorf("no case of %q: the generator is too sparse", c)
+		}
+	}
+}

@@ -48,19 +48,23 @@ var kinds = []kindQuery{
 	{"memberships", []string{"pole_id", "siren", "since", "until"},
 		`SELECT pole_id, siren, to_char(since, ` + day + `), to_char(until, ` + day + `) FROM memberships
 		 ORDER BY pole_id, siren, since`},
+	{"campaigns", []string{"pole_id", "id", "title", "opens_on", "closes_on", "reference_date", "horizons"},
+		`SELECT pole_id, id, title, to_char(opens_on, ` + day + `), to_char(closes_on, ` + day + `),
+		        to_char(reference_date, ` + day + `), array_to_string(horizons, '|')
+		 FROM campaigns ORDER BY pole_id, id`},
 	{"sites", []string{"siret", "siren", "name", "territory_code"},
 		`SELECT siret, siren, name, territory_code FROM sites ORDER BY siret`},
 	{"employees", []string{"siren", "employee_ref", "siret", "role_code", "birth_year", "entry_date", "exit_date"},
 		`SELECT e.siren, e.employee_ref, e.siret, r.code, e.birth_year::text,
 		        to_char(e.entry_date, ` + day + `), to_char(e.exit_date, ` + day + `)
 		 FROM employees e JOIN roles r ON r.id = e.role_id ORDER BY e.siren, e.employee_ref`},
-	{"employee_skills", []string{"siren", "employee_ref", "skill_code", "level"},
-		`SELECT e.siren, e.employee_ref, k.code, es.level::text FROM employee_skills es
+	{"employee_skills", []string{"siren", "employee_ref", "skill_code", "assessed_on", "level"},
+		`SELECT e.siren, e.employee_ref, k.code, to_char(es.assessed_on, ` + day + `), es.level::text FROM employee_skills es
 		 JOIN employees e ON e.id = es.employee_id JOIN skills k ON k.id = es.skill_id
-		 ORDER BY e.siren, e.employee_ref, k.code`},
-	{"needs", []string{"siret", "role_code", "horizon_year", "headcount"},
-		`SELECT n.siret, r.code, n.horizon_year::text, n.headcount::text FROM needs n
-		 JOIN roles r ON r.id = n.role_id ORDER BY n.siret, r.code, n.horizon_year`},
+		 ORDER BY e.siren, e.employee_ref, k.code, es.assessed_on NULLS FIRST`},
+	{"needs", []string{"siret", "role_code", "horizon_year", "declared_on", "headcount"},
+		`SELECT n.siret, r.code, n.horizon_year::text, to_char(n.declared_on, ` + day + `), n.headcount::text FROM needs n
+		 JOIN roles r ON r.id = n.role_id ORDER BY n.siret, r.code, n.horizon_year, n.declared_on NULLS FIRST`},
 	{"trainings", []string{"id", "provider", "title", "territory_code", "modality", "duration_hours", "cost_eur"},
 		`SELECT id, provider, title, territory_code, modality, duration_hours::text, cost_eur::text
 		 FROM trainings ORDER BY id`},

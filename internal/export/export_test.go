@@ -45,8 +45,13 @@ var dataset = map[string]string{
 	"employees.csv": "siren,employee_ref,siret,role_code,birth_year,entry_date,exit_date\n" +
 		"552032534,=E1,55203253400109,H2913,1965,2001-03-01,\n552032534,E2,55203253400109,100023,1990,2015-09-01,2024-12-31\n" +
 		"443061841,G1,44306184100104,-R,1988,2012-01-15,\n",
-	"employee_skills.csv": "siren,employee_ref,skill_code,level\n552032534,=E1,S1,0\n552032534,=E1,S2,4\n443061841,G1,S2,3\n",
-	"needs.csv":           "siret,role_code,horizon_year,headcount\n55203253400109,H2913,2030,4\n44306184100104,-R,2028,0\n",
+	// Dated rows beside undated ones of the same key.
+	"employee_skills.csv": "siren,employee_ref,skill_code,assessed_on,level\n552032534,=E1,S1,,0\n552032534,=E1,S1,2025-03-02,2\n" +
+		"552032534,=E1,S2,,4\n443061841,G1,S2,2024-11-30,3\n",
+	"needs.csv": "siret,role_code,horizon_year,declared_on,headcount\n55203253400109,H2913,2030,,4\n" +
+		"55203253400109,H2913,2030,2026-03-15,2\n44306184100104,-R,2028,,0\n",
+	"campaigns.csv": "pole_id,id,title,opens_on,closes_on,reference_date,horizons\n" +
+		"minalogic,2025,Enquête 2025,2025-03-01,2025-04-30,,\nminalogic,2026,=Enquête,2026-03-01,2026-04-30,2026-06-30,2031|2027\n",
 	"trainings.csv": "id,provider,title,territory_code,modality,duration_hours,cost_eur\n" +
 		"T1,AFPA,Soudure — niveau 2,69,onsite,35,1200.5\nT2,CNAM,@Go,2A004,remote,\"12,5\",\nT3,X,Y,2A,blended,,0\n",
 	"training_skills.csv": "training_id,skill_code,level\nT1,S1,3\nT2,S2,4\n",
@@ -89,8 +94,9 @@ func content(t *testing.T, d *sqlx.DB) map[string][]string {
 		"memberships":     `SELECT t::text FROM memberships t`,
 		"sites":           `SELECT t::text FROM sites t`,
 		"employees":       `SELECT row(siren, employee_ref, siret, r.code, birth_year, entry_date, exit_date)::text FROM employees JOIN roles r ON r.id = role_id`,
-		"employee_skills": `SELECT row(e.siren, e.employee_ref, k.code, es.level)::text FROM employee_skills es JOIN employees e ON e.id = employee_id JOIN skills k ON k.id = skill_id`,
-		"needs":           `SELECT row(siret, r.code, horizon_year, headcount)::text FROM needs JOIN roles r ON r.id = role_id`,
+		"campaigns":       `SELECT t::text FROM campaigns t`,
+		"employee_skills": `SELECT row(e.siren, e.employee_ref, k.code, es.assessed_on, es.level)::text FROM employee_skills es JOIN employees e ON e.id = employee_id JOIN skills k ON k.id = skill_id`,
+		"needs":           `SELECT row(siret, r.code, horizon_year, declared_on, headcount)::text FROM needs JOIN roles r ON r.id = role_id`,
 		"trainings":       `SELECT t::text FROM trainings t`,
 		"training_skills": `SELECT row(training_id, k.code, level)::text FROM training_skills JOIN skills k ON k.id = skill_id`,
 	}

@@ -88,6 +88,26 @@ func TestBadFiles(t *testing.T) {
 			"training_skills.csv": "training_id,skill_code,level\nT404,S-WELD,2\n"},
 			[]wantErr{{"trainings.csv", 2, "modality", "onsite"}, {"trainings.csv", 2, "duration_hours", "greater than 0"},
 				{"trainings.csv", 2, "cost_eur", "decimal"}, {"training_skills.csv", 2, "training_id", "unknown training"}}},
+		{"ErrTwoUndatedRowsOfAKey", map[string]string{"employee_skills.csv": "siren,employee_ref,skill_code,assessed_on,level\n" +
+			"552032534,E1,S-WELD,2024-05-01,3\n552032534,E1,S-WELD,,2\n552032534,E1,S-WELD,,4\n"},
+			[]wantErr{{"employee_skills.csv", 4, "siren, employee_ref, skill_code, assessed_on", "as line 3"}}},
+		{"ErrNeedHorizonBeforeItsDeclaration", map[string]string{"needs.csv": "siret,role_code,horizon_year,declared_on,headcount\n" +
+			"55203253400109,H2913,2025,2026-02-01,3\n55203253400109,H2913,2026,2026-02-01,3\n"},
+			[]wantErr{{"needs.csv", 2, "horizon_year", "not before the year it is declared (2026)"}}},
+		{"ErrUndatedNeedBefore2000", map[string]string{"needs.csv": "siret,role_code,horizon_year,headcount\n55203253400109,H2913,1999,3\n"},
+			[]wantErr{{"needs.csv", 2, "horizon_year", "between 2000 and 2200"}}},
+		{"ErrBadDate", map[string]string{"needs.csv": "siret,role_code,horizon_year,declared_on,headcount\n55203253400109,H2913,2030,2026-13-01,3\n"},
+			[]wantErr{{"needs.csv", 2, "declared_on", "not a date"}}},
+		{"ErrCampaigns", map[string]string{"campaigns.csv": "pole_id,id,title,opens_on,closes_on,reference_date,horizons\n" +
+			"aerospace-valley,c1,Fermée avant,2026-03-01,2026-02-01,,\n" +
+			"aerospace-valley,c2,Référence tôt,2026-03-01,2026-04-30,2026-04-01,\n" +
+			"aerospace-valley,c3,Horizon passé,2026-03-01,2026-04-30,,2025|2027\n" +
+			"aerospace-valley,c4,Horizon double,2026-03-01,2026-04-30,,2027|2027\n" +
+			"nowhere,c5,Pôle inconnu,2026-03-01,2026-04-30,,\n" +
+			"aerospace-valley,c6,Bonne,2026-03-01,2026-04-30,2027-01-15,2027| 2030\n"},
+			[]wantErr{{"campaigns.csv", 2, "closes_on", "before opens_on"}, {"campaigns.csv", 3, "reference_date", "before closes_on"},
+				{"campaigns.csv", 4, "horizons", "before the year of the reference date (2026)"},
+				{"campaigns.csv", 5, "horizons", "given twice"}, {"campaigns.csv", 6, "pole_id", "unknown pole"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

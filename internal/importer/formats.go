@@ -3,6 +3,7 @@ package importer
 import (
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -20,7 +21,15 @@ import (
 //   - A header-only file is a valid, empty import; an empty file is an error.
 //   - Decimals accept a decimal comma ("12,5") as French spreadsheets write it.
 //   - themes are '|'-separated; each theme is trimmed and empty ones dropped.
-//   - A need's horizon year may be in the past (history); 1900–2200.
+//   - An undated need's horizon year is 2000–2200 (DESIGN.md); a dated
+//     one's is from the year of its declared_on to 2200, so history may
+//     hold horizons now past.
+//   - assessed_on and declared_on are key columns that may be empty: the
+//     empty date is part of the key (two undated rows of a key are
+//     duplicates). A company token's needs get today's date when it gives
+//     none and are refused with another; its assessments are refused when
+//     dated after today, and dated today when it gives none (a company's
+//     writes are answers to its poles' campaigns).
 //   - role_families (extra kind): [code], title, parent_code (another family).
 
 // column is one column of a format.
@@ -48,6 +57,10 @@ type format struct {
 	// rowCheck checks rules across cells of one row, on parsed values indexed
 	// like cols; it names the column at fault.
 	rowCheck func(v []any) (col string, err error)
+	// companyRow, when set, applies a member company's own rules to a row it
+	// writes (DESIGN.md, "Dated rows"), given today as YYYY-MM-DD; it may
+	// fill a cell (a date left empty) and names the column at fault.
+	companyRow func(v []any, today string) (col string, err error)
 	// sirenCol names the column that ties a row to a company, for
 	// Options.OnlySiren (its first 9 characters); "" refuses the kind to a
 	// company-scoped caller.
@@ -63,6 +76,18 @@ type format struct {
 type merge struct {
 	key, cols, sel []string
 	join           string
+	// nullKeys are the key columns that may be null (the dates of dated
+	// rows); null equals null in them (NULLS NOT DISTINCT).
+	nullKeys []string
+}
+
+func (m *merge) nullable(col string) bool {
+	for _, k := range m.nullKeys {
+		if k == col {
+			return true
+		}
+	}
+	return false
 }
 
 func (f *format) colNames() []string {
@@ -145,7 +170,104 @@ func date(s string) (any, error) {
 	return s, nil
 }
 
+// isoDate gives a parsed date cell (either accepted spelling) as
+// YYYY-MM-DD, which compares as text; "" when it does not parse.
+func isoDate(s string) string {
+	t, err := csvio.ParseDate(s)
+	if err != nil {
+		return ""
+	}
+	return t.Format("2006-01-02")
+}
+
+// needHorizon is DESIGN.md's rule on a need's horizon: a dated need's is at
+// least the year of its declared_on, an undated one's any year 2000–2200.
+func needHorizon(v []any) (string, error) {
+	h, ok := v[2].(int64)
+	if !ok {
+		return "", nil
+	}
+	d, _ := v[3].(string)
+	if d == "" {
+		if h < 2000 {
+			return "horizon_year", errors.New("an undated need's horizon year is between 2000 and 2200")
+		}
+		return "", nil
+	}
+	iso := isoDate(d)
+	if iso == "" {
+		return "", nil
+	}
+	if y, _ := strconv.Atoi(iso[:4]); h < int64(y) {
+		return "horizon_year", errors.New("a need's horizon year is not before the year it is declared (" + iso[:4] + ")")
+	}
+	return "", nil
+}
+
 func boolean(s string) (any, error) { return csvio.ParseBool(s) }
+
+// maxHorizons bounds a campaign's horizons (the table's CHECK agrees).
+const maxHorizons = 20
+
+// horizonList reads a campaign's '|'-separated horizon years, trimmed, in
+// the order given, as "2027|2029"; duplicates are refused.
+func horizonList(s string) (any, error) {
+	var out []string
+	seen := map[int64]bool{}
+	for _, t := range strings.Split(s, "|") {
+		if t = strings.TrimSpace(t); t == "" {
+			continue
+		}
+		y, err := csvio.ParseInt(t)
+		if err != nil || y < 1900 || y > 2200 {
+			return nil, errors.New("horizons are years between 1900 and 2200, separated by |")
+		}
+		if seen[y] {
+			return nil, errors.New("horizon " + t + " is given twice")
+		}
+		seen[y] = true
+		out = append(out, strconv.FormatInt(y, 10))
+	}
+	if len(out) > maxHorizons {
+		return nil, errors.New("at most " + strconv.Itoa(maxHorizons) + " horizons")
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return strings.Join(out, "|"), nil
+}
+
+// CheckCampaign applies DESIGN.md's rules to a campaign's dates and horizons
+// (dates as YYYY-MM-DD, reference "" for the default closes_on, horizons
+// '|'-separated or "" for the defaults): closes_on >= opens_on, a reference
+// date on or after closes_on, and each horizon at least the year of the
+// reference date. It names the column at fault. The campaign package checks
+// a campaign opened through the API with it too.
+func CheckCampaign(opens, closes, reference, horizons string) (string, error) {
+	if closes < opens {
+		return "closes_on", errors.New("closes_on is before opens_on")
+	}
+	if reference != "" && reference < closes {
+		return "reference_date", errors.New("the reference date is before closes_on")
+	}
+	ref := reference
+	if ref == "" {
+		ref = closes
+	}
+	if len(ref) < 4 {
+		return "", nil
+	}
+	year, _ := strconv.Atoi(ref[:4])
+	for _, h := range strings.Split(horizons, "|") {
+		if h == "" {
+			continue
+		}
+		if y, _ := strconv.Atoi(h); y < year {
+			return "horizons", errors.New("horizon " + h + " is before the year of the reference date (" + ref[:4] + ")")
+		}
+	}
+	return "", nil
+}
 
 func decimal(intDigits, scale int, positive bool) func(string) (any, error) {
 	return func(s string) (any, error) {
@@ -445,7 +567,20 @@ func init() {
 			{name: "siren", sqlType: "text", required: true, key: true, parse: with(ident.Siren)},
 			{name: "employee_ref", sqlType: "text", required: true, key: true, parse: code},
 			{name: "skill_code", sqlType: "text", required: true, key: true, parse: code},
+			{name: "assessed_on", sqlType: "date", key: true, parse: date},
 			{name: "level", sqlType: "bigint", required: true, parse: level(ident.Proficiency)},
+		},
+		companyRow: func(v []any, today string) (string, error) {
+			// A company's assessments carry their real date, not after the
+			// day of the write; without one they are dated that day.
+			const col = 3
+			switch d, _ := v[col].(string); {
+			case d == "":
+				v[col] = today
+			case isoDate(d) > today:
+				return "assessed_on", errors.New("an assessment cannot be dated after today (" + today + ")")
+			}
+			return "", nil
 		},
 		checks: []check{
 			{"employee_ref", "s.employee_ref", `'unknown employee of company ' || s.siren`,
@@ -453,10 +588,11 @@ func init() {
 			skillExists,
 		},
 		merge: merge{
-			key:  []string{"employee_id", "skill_id"},
-			cols: []string{"level"},
-			sel:  []string{"e.id", "k.id", "s.level"},
-			join: `JOIN employees e ON e.siren = s.siren AND e.employee_ref = s.employee_ref JOIN skills k ON k.code = s.skill_code`,
+			key:      []string{"employee_id", "skill_id", "assessed_on"},
+			nullKeys: []string{"assessed_on"},
+			cols:     []string{"level"},
+			sel:      []string{"e.id", "k.id", "s.assessed_on", "s.level"},
+			join:     `JOIN employees e ON e.siren = s.siren AND e.employee_ref = s.employee_ref JOIN skills k ON k.code = s.skill_code`,
 		},
 	}
 	needs := &format{
@@ -465,14 +601,28 @@ func init() {
 			{name: "siret", sqlType: "text", required: true, key: true, parse: with(ident.Siret)},
 			{name: "role_code", sqlType: "text", required: true, key: true, parse: code},
 			{name: "horizon_year", sqlType: "bigint", required: true, key: true, parse: intIn(1900, 2200, "a horizon year is between 1900 and 2200")},
+			{name: "declared_on", sqlType: "date", key: true, parse: date},
 			{name: "headcount", sqlType: "bigint", required: true, parse: intIn(0, math.MaxInt32, "a headcount is a whole number, 0 or more")},
+		},
+		rowCheck: needHorizon,
+		companyRow: func(v []any, today string) (string, error) {
+			// A company's needs are dated the day it writes them.
+			const col = 3
+			switch d, _ := v[col].(string); {
+			case d == "":
+				v[col] = today
+			case isoDate(d) != today:
+				return "declared_on", errors.New("a company's needs are dated the day they are written (" + today + "); leave declared_on empty or give that day")
+			}
+			return needHorizon(v)
 		},
 		checks: []check{siteExists, roleExists},
 		merge: merge{
-			key:  []string{"siret", "role_id", "horizon_year"},
-			cols: []string{"headcount"},
-			sel:  []string{"s.siret", "r.id", "s.horizon_year", "s.headcount"},
-			join: `JOIN roles r ON r.code = s.role_code`,
+			key:      []string{"siret", "role_id", "horizon_year", "declared_on"},
+			nullKeys: []string{"declared_on"},
+			cols:     []string{"headcount"},
+			sel:      []string{"s.siret", "r.id", "s.horizon_year", "s.declared_on", "s.headcount"},
+			join:     `JOIN roles r ON r.code = s.role_code`,
 		},
 	}
 	trainings := &format{
@@ -511,9 +661,39 @@ func init() {
 			join: `JOIN skills k ON k.code = s.skill_code`,
 		},
 	}
+	campaigns := &format{
+		kind: "campaigns", table: "campaigns",
+		cols: []column{
+			{name: "pole_id", sqlType: "text", required: true, key: true, parse: with(ident.PoleID)},
+			{name: "id", sqlType: "text", required: true, key: true, parse: code},
+			{name: "title", sqlType: "text", required: true, parse: nonEmptyText(maxText)},
+			{name: "opens_on", sqlType: "date", required: true, parse: date},
+			{name: "closes_on", sqlType: "date", required: true, parse: date},
+			{name: "reference_date", sqlType: "date", parse: date},
+			{name: "horizons", sqlType: "text", parse: horizonList},
+		},
+		rowCheck: func(v []any) (string, error) {
+			opens, _ := v[3].(string)
+			closes, _ := v[4].(string)
+			ref, _ := v[5].(string)
+			hs, _ := v[6].(string)
+			if opens == "" || closes == "" {
+				return "", nil
+			}
+			col, err := CheckCampaign(isoDate(opens), isoDate(closes), isoDate(ref), hs)
+			return col, err
+		},
+		checks: []check{{"pole_id", "s.pole_id", `'unknown pole'`, `NOT EXISTS (SELECT 1 FROM poles p WHERE p.id = s.pole_id)`}},
+		merge: merge{
+			key:  []string{"pole_id", "id"},
+			cols: []string{"title", "opens_on", "closes_on", "reference_date", "horizons"},
+			sel: []string{"s.pole_id", "s.id", "s.title", "s.opens_on", "s.closes_on", "s.reference_date",
+				"string_to_array(s.horizons, '|')::integer[]"},
+		},
+	}
 	// Dependency order: a kind comes after every kind its rows name.
 	formats = []*format{territories, roleFamilies, roles, skills, roleSkills, poles, companies,
-		memberships, sites, employees, employeeSkills, needs, trainings, trainingSkills}
+		memberships, campaigns, sites, employees, employeeSkills, needs, trainings, trainingSkills}
 	for _, f := range formats {
 		byKind[f.kind] = f
 	}

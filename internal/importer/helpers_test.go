@@ -61,7 +61,10 @@ var base = map[string]string{
 		"aerospace-valley,Aerospace Valley,competitiveness_pole,76,aéronautique|spatial,https://www.aerospace-valley.com\n" +
 		"formula-pole,=SUM(A1),cluster,84,,\n",
 	"memberships.csv": "pole_id,siren,since,until\naerospace-valley,443061841,2015-01-01,\naerospace-valley,552032534,2010-01-01,2020-01-01\n",
-	"needs.csv":       "siret,role_code,horizon_year,headcount\n55203253400109,H2913,2030,4\n44306184100104,M1805,2028,0\n",
+	"campaigns.csv": "pole_id,id,title,opens_on,closes_on,reference_date,horizons\n" +
+		"aerospace-valley,2025,Enquête 2025,2025-03-01,2025-04-30,,\n" +
+		"aerospace-valley,2026,Enquête 2026,2026-03-01,2026-04-30,2026-06-30,2027|2029\n",
+	"needs.csv": "siret,role_code,horizon_year,headcount\n55203253400109,H2913,2030,4\n44306184100104,M1805,2028,0\n",
 	"trainings.csv": "id,provider,title,territory_code,modality,duration_hours,cost_eur\n" +
 		"T1,AFPA,Soudure TIG — perfectionnement,69,onsite,35,1200.50\n" +
 		"T2,CNAM,=Go avancé,31555,remote,\"12,5\",\n" +
@@ -75,7 +78,7 @@ func fingerprint(t *testing.T, d *sqlx.DB) string {
 	t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"territories", "role_families", "roles", "skills", "role_skills", "poles",
-		"companies", "memberships", "sites", "employees", "employee_skills", "needs", "trainings", "training_skills"} {
+		"companies", "memberships", "campaigns", "sites", "employees", "employee_skills", "needs", "trainings", "training_skills"} {
 		var s string
 		if err := d.Get(&s, `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM `+table+` t`); err != nil {
 			t.Fatal(err)

@@ -26,6 +26,10 @@ type Options struct {
 	// employee_skills and needs files are accepted, and each row must belong
 	// to that SIREN (for needs, by its SIRET's first 9 digits).
 	OnlySiren string
+	// Today is the day of the write, which dates a company's needs and
+	// bounds its assessments' dates (DESIGN.md, "Dated rows"); the zero
+	// value means today (UTC).
+	Today time.Time
 	// DryRun checks everything, reports what would change, and writes nothing.
 	DryRun bool
 	// MaxErrors caps Report.Errors (default 1000); ErrorCount counts them all.
@@ -309,6 +313,11 @@ func (im *run) stageFile(f *format, fileIdx int, copySQL string, kr *KindReport)
 	fileNo := fileIdx + 1
 	parsed := make([]any, len(f.cols))
 	only := im.opts.OnlySiren
+	today := im.opts.Today
+	if today.IsZero() {
+		today = time.Now().UTC()
+	}
+	todayISO := today.Format("2006-01-02")
 	note := func(done bool) {
 		im.progress(Progress{Phase: "reading", Kind: f.kind, File: src.Name, Rows: rd.Rows(), Bytes: rd.BytesRead(), Size: src.Size, Done: done})
 	}
@@ -375,6 +384,11 @@ func (im *run) stageFile(f *format, fileIdx int, copySQL string, kr *KindReport)
 				if v := rd.Cell(bind, f.sirenCol); !strings.HasPrefix(v, only) {
 					fail(f.sirenCol, v, "this row is not of company "+only+", the only one this account may import")
 				}
+				if !bad && f.companyRow != nil {
+					if col, err := f.companyRow(parsed, todayISO); err != nil {
+						fail(col, rd.Cell(bind, col), err.Error())
+					}
+				}
 			}
 			buf = strconv.AppendInt(buf, int64(fileNo), 10)
 			buf = append(buf, '\t')
@@ -424,8 +438,13 @@ func (im *run) duplicates(f *format, kr *KindReport) error {
 	keys := f.keys()
 	var notNull, keyText, partition []string
 	for _, k := range keys {
-		notNull = append(notNull, pq.QuoteIdentifier(k)+" IS NOT NULL")
-		keyText = append(keyText, "s."+pq.QuoteIdentifier(k)+"::text")
+		// A key column that may be empty (a dated row's date) is part of the
+		// key with its emptiness: two undated rows of a key are duplicates.
+		// The window's partition and the hash below treat nulls as equal.
+		if f.cols[f.index(k)].required {
+			notNull = append(notNull, pq.QuoteIdentifier(k)+" IS NOT NULL")
+		}
+		keyText = append(keyText, "coalesce(s."+pq.QuoteIdentifier(k)+"::text, '')")
 		// Equality is byte-wise whatever the collation; the C collation
 		// lets the sort compare bytes (with abbreviated keys) instead of
 		// calling strcoll, several times faster on millions of rows.
@@ -693,8 +712,14 @@ func (m *merge) statements(table, stage string, empty bool) (delta, update, inse
 	}
 	var same, set, old, nw []string
 	for _, k := range m.key {
-		k = pq.QuoteIdentifier(k)
-		same = append(same, "t."+k+" = n."+k)
+		q := pq.QuoteIdentifier(k)
+		if m.nullable(k) {
+			// An empty date is part of the key like a date; the other key
+			// columns still hash-join, this one filters the few matches.
+			same = append(same, "t."+q+" IS NOT DISTINCT FROM n."+q)
+			continue
+		}
+		same = append(same, "t."+q+" = n."+q)
 	}
 	for _, c := range m.cols {
 		c = pq.QuoteIdentifier(c)

@@ -27,8 +27,11 @@
 //
 // The Refresher builds the keys of DefaultKeys — today's date, the default
 // retirement age, and the horizons a pole would ask for (the years of
-// declared needs from this year on and this year + 3) — when they are
-// missing or stale: at start, after imports, and when the date changes (the
-// server polls). `gpec rollup` does it once, for cron jobs and benchmarks. A
+// declared needs from this year on and this year + 3), and each campaign's
+// reference date at its horizons and at year + 3 (a pole's campaign figures
+// and its trend over its campaigns; the latest campaigns first, at most
+// Refresher.MaxCampaignKeys) — when they are missing or stale: at start,
+// after imports, and when the date changes (the server polls). A build
+// drops the rollups of earlier dates, except campaigns' reference dates. `gpec rollup` does it once, for cron jobs and benchmarks. A
 // PostgreSQL advisory lock lets one instance build at a time.
 package rollup

@@ -82,6 +82,9 @@ type Refresher struct {
 	Today func() time.Time
 	// OnBuild, when set, hears of every build Refresh attempts (metrics).
 	OnBuild func(d time.Duration, err error)
+	// MaxCampaignKeys bounds the keys of campaigns' reference dates kept
+	// fresh besides today's (0: DefaultMaxCampaignKeys; < 0: none).
+	MaxCampaignKeys int
 }
 
 // lockID is the advisory lock of rollup builds ("gpec rollup" in ASCII).
@@ -91,8 +94,9 @@ const lockID = 0x6770656320726f6c
 var ErrBusy = errors.New("rollup: another build is running")
 
 // Build builds the rollup of k from the current data, replacing any older
-// rollup of k, in one transaction. It also drops rollups of earlier dates and
-// of stale data, which no request can use any more.
+// rollup of k, in one transaction. It also drops rollups of stale data,
+// which no request can use any more, and of earlier dates except campaigns'
+// reference dates (campaign figures and trends read those).
 func (r *Refresher) Build(ctx context.Context, k Key) (Run, error) {
 	if err := k.check(); err != nil {
 		return Run{}, err
@@ -123,8 +127,10 @@ func (r *Refresher) Build(ctx context.Context, k Key) (Run, error) {
 		return Run{}, fmt.Errorf("rollup: data version: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `
-DELETE FROM rollup_runs
-WHERE (as_of = $1::date AND horizon = $2 AND retirement_age = $3) OR as_of < $1::date OR data_version <> $4`,
+DELETE FROM rollup_runs r
+WHERE (r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3) OR r.data_version <> $4
+   OR (r.as_of < $1::date AND NOT EXISTS (
+         SELECT 1 FROM campaigns c WHERE coalesce(c.reference_date, c.closes_on) = r.as_of))`,
 		k.date(), k.Horizon, k.RetirementAge, run.DataVersion); err != nil {
 		return Run{}, fmt.Errorf("rollup: drop old rollups: %w", err)
 	}
@@ -170,8 +176,43 @@ ORDER BY h = $1 + 3 DESC, h LIMIT $2`, y, maxHorizons); err != nil {
 	for i, h := range years {
 		keys[i] = Key{AsOf: today, Horizon: h, RetirementAge: DefaultRetirementAge}
 	}
+	// Each campaign's reference date at its horizons and at the default
+	// offset of trends (year + 3): the campaign's figures and a pole's
+	// trend over its campaigns read them. The latest campaigns first, at
+	// most MaxCampaignKeys keys.
+	var ck []struct {
+		AsOf    time.Time `db:"as_of"`
+		Horizon int       `db:"horizon"`
+	}
+	max := r.MaxCampaignKeys
+	if max == 0 {
+		max = DefaultMaxCampaignKeys
+	}
+	if max < 0 {
+		return keys, nil
+	}
+	if err := r.DB.SelectContext(ctx, &ck, `
+SELECT DISTINCT ref AS as_of, h AS horizon
+FROM (SELECT coalesce(c.reference_date, c.closes_on) AS ref, c.horizons FROM campaigns c) c
+CROSS JOIN LATERAL unnest(coalesce(c.horizons, ARRAY[extract(year FROM c.ref)::int + 1,
+                                                    extract(year FROM c.ref)::int + 3,
+                                                    extract(year FROM c.ref)::int + 5])
+                          || (extract(year FROM c.ref)::int + 3)) AS h
+WHERE h BETWEEN extract(year FROM c.ref) AND 2200
+ORDER BY ref DESC, h
+LIMIT $1`, max); err != nil {
+		return nil, fmt.Errorf("rollup: campaign keys: %w", err)
+	}
+	for _, k := range ck {
+		y, m, d := k.AsOf.Date()
+		keys = append(keys, Key{AsOf: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Horizon: k.Horizon, RetirementAge: DefaultRetirementAge})
+	}
 	return keys, nil
 }
+
+// DefaultMaxCampaignKeys bounds the campaign keys kept fresh by default:
+// each costs a build after every write.
+const DefaultMaxCampaignKeys = 30
 
 // Refresh builds every default key that has no fresh rollup, and returns
 // what it built; complete is true when every default key is fresh after it.
@@ -214,15 +255,24 @@ func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, er
 func (r *Refresher) Loop(ctx context.Context, interval time.Duration) {
 	var doneVersion int64 = -1
 	var doneDay time.Time
+	var doneCampaigns string
 	for {
-		var version int64
-		err := r.DB.GetContext(ctx, &version, `SELECT version FROM data_version`)
+		// The campaigns' keys change with the campaigns, which do not bump
+		// data_version (no figure reads them): their signature is polled
+		// too (a small table).
+		var poll struct {
+			Version   int64  `db:"version"`
+			Campaigns string `db:"campaigns"`
+		}
+		err := r.DB.GetContext(ctx, &poll, `SELECT (SELECT version FROM data_version) AS version,
+  (SELECT md5(coalesce(string_agg(concat_ws('/', closes_on, reference_date, horizons), ',' ORDER BY pole_id, id), ''))
+   FROM campaigns) AS campaigns`)
 		day := r.today()
-		if err == nil && (version != doneVersion || !day.Equal(doneDay)) {
+		if err == nil && (poll.Version != doneVersion || !day.Equal(doneDay) || poll.Campaigns != doneCampaigns) {
 			var complete bool
 			_, complete, err = r.Refresh(ctx)
 			if complete {
-				doneVersion, doneDay = version, day
+				doneVersion, doneDay, doneCampaigns = poll.Version, day, poll.Campaigns
 			}
 		}
 		if err != nil && ctx.Err() == nil {

@@ -3,6 +3,9 @@ package rollup_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,5 +156,98 @@ func TestBuildRefusesBadKeys(t *testing.T) {
 		if _, err := r.Build(context.Background(), k); err == nil {
 			t.Errorf("Build(%s) built a rollup no request can use", k)
 		}
+	}
+}
+
+// TestCampaignKeys: each campaign's reference date is kept fresh at its
+// horizons and at year + 3, and its rollups survive the builds of later
+// dates; other past dates do not.
+func TestCampaignKeys(t *testing.T) {
+	ctx := context.Background()
+	db, _ := testdb.New(t)
+	var built []rollup.Key
+	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{counting(&built)}, Today: func() time.Time { return today }}
+	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
+	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76')`)
+	db.MustExec(`INSERT INTO campaigns (pole_id, id, title, opens_on, closes_on, reference_date, horizons) VALUES
+		('p', '2024', 'A', '2024-03-01', '2024-04-30', NULL, NULL),
+		('p', '2025', 'B', '2025-03-01', '2025-04-30', '2025-06-30', '{2026,2028}')`)
+	keys, err := r.DefaultKeys(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, k := range keys {
+		got = append(got, fmt.Sprintf("%s/%d", k.AsOf.Format(time.DateOnly), k.Horizon))
+	}
+	want := []string{"2026-11-25/2029", "2025-06-30/2026", "2025-06-30/2028", "2024-04-30/2025", "2024-04-30/2027", "2024-04-30/2029"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("keys %v, want %v", got, want)
+	}
+	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
+		t.Fatalf("refresh: %v %v", complete, err)
+	}
+	// A rollup of another past date is dropped by the next build; the
+	// campaigns' are kept.
+	if _, err := r.Build(ctx, rollup.Key{AsOf: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Horizon: 2026, RetirementAge: 64}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Build(ctx, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Get(&n, `SELECT count(*) FROM rollup_runs`); err != nil || n != len(keys) {
+		t.Fatalf("%d runs kept, want %d", n, len(keys))
+	}
+	r.MaxCampaignKeys = 2
+	if keys, _ := r.DefaultKeys(ctx); len(keys) != 3 {
+		t.Errorf("with at most 2 campaign keys: %v", keys)
+	}
+	r.MaxCampaignKeys = -1
+	if keys, _ := r.DefaultKeys(ctx); len(keys) != 1 {
+		t.Errorf("without campaign keys: %v", keys)
+	}
+}
+
+// TestLoopSeesNewCampaigns: a new campaign leaves the rollups fresh (no
+// figure reads campaigns) and the loop builds its keys.
+func TestLoopSeesNewCampaigns(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, _ := testdb.New(t)
+	var mu sync.Mutex
+	var built []rollup.Key
+	r := &rollup.Refresher{DB: db, Today: func() time.Time { return today },
+		Builders: []rollup.Builder{func(_ context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
+			mu.Lock()
+			defer mu.Unlock()
+			built = append(built, k)
+			return nil
+		}}}
+	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
+	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76')`)
+	go r.Loop(ctx, 20*time.Millisecond)
+	waitFor := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			mu.Lock()
+			got := len(built)
+			mu.Unlock()
+			if got >= n {
+				return
+			}
+		}
+		t.Fatalf("the loop built %d keys, want %d", len(built), n)
+	}
+	waitFor(1) // today's
+	db.MustExec(`INSERT INTO campaigns (pole_id, id, title, opens_on, closes_on) VALUES ('p', '2025', 'A', '2025-03-01', '2025-04-30')`)
+	if _, ok, err := rollup.Fresh(ctx, db, rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}); err != nil || !ok {
+		t.Fatalf("a new campaign made today's rollup stale (err %v)", err)
+	}
+	waitFor(1 + 3) // 2025-04-30 at 2026, 2028 and 2030 (2028 also year + 3)
+	mu.Lock()
+	defer mu.Unlock()
+	if k := built[len(built)-1]; k.AsOf.Format(time.DateOnly) != "2025-04-30" {
+		t.Errorf("last key built %s", k)
 	}
 }

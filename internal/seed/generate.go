@@ -20,7 +20,11 @@ import (
 
 // Kinds lists the files Generate writes, in an import order where every
 // file only names codes of the files before it or of refdata.
-var Kinds = []string{"companies", "sites", "memberships", "employees", "employee_skills", "needs", "trainings", "training_skills"}
+var Kinds = []string{"companies", "sites", "memberships", "campaigns", "employees", "employee_skills", "needs", "trainings", "training_skills"}
+
+// CampaignYears are the years of each pole's three yearly campaigns (window
+// 1 March – 30 April, reference date 30 April, horizons Y+1, Y+3, Y+5).
+var CampaignYears = []int{2023, 2024, 2025}
 
 // Horizons are the years at which companies declare needs.
 var Horizons = []int{2027, 2029, 2031}
@@ -81,6 +85,12 @@ func Generate(ctx context.Context, dir string, scale Scale, seed int64, progress
 		g.featured[ref.poleByID[f.id]] = true
 	}
 	g.planCompanies()
+	for _, p := range ref.poles {
+		for _, y := range CampaignYears {
+			g.files["campaigns"].write(p.id, strconv.Itoa(y), fmt.Sprintf("Enquête besoins %d — %s", y, p.name),
+				fmt.Sprintf("%d-03-01", y), fmt.Sprintf("%d-04-30", y), "", "")
+		}
+	}
 	progress(fmt.Sprintf("companies: %d, sites: %d", len(g.companies), g.files["sites"].rows))
 	g.roleHeadcount = make([][]int, len(ref.regions))
 	for r := range g.roleHeadcount {
@@ -131,8 +141,9 @@ var headers = map[string][]string{
 	"sites":           {"siret", "siren", "name", "territory_code"},
 	"memberships":     {"pole_id", "siren", "since", "until"},
 	"employees":       {"siren", "employee_ref", "siret", "role_code", "birth_year", "entry_date", "exit_date"},
-	"employee_skills": {"siren", "employee_ref", "skill_code", "level"},
-	"needs":           {"siret", "role_code", "horizon_year", "headcount"},
+	"campaigns":       {"pole_id", "id", "title", "opens_on", "closes_on", "reference_date", "horizons"},
+	"employee_skills": {"siren", "employee_ref", "skill_code", "assessed_on", "level"},
+	"needs":           {"siret", "role_code", "horizon_year", "declared_on", "headcount"},
 	"trainings":       {"id", "provider", "title", "territory_code", "modality", "duration_hours", "cost_eur"},
 	"training_skills": {"training_id", "skill_code", "level"},
 }
@@ -145,6 +156,7 @@ const (
 	streamTrends    = 1
 	streamTrainings = 2
 	streamCompany   = 1 << 32 // + company index
+	streamHistory   = 2 << 32 // + company index: its answers to campaigns
 )
 
 type generator struct {
@@ -477,7 +489,7 @@ var ageBuckets = []struct {
 func (g *generator) employCompany(ci int) {
 	ref, c := g.ref, &g.companies[ci]
 	rng := g.rand(streamCompany + uint64(ci))
-	fe, fs, fn := g.files["employees"], g.files["employee_skills"], g.files["needs"]
+	fe, fs := g.files["employees"], g.files["employee_skills"]
 
 	roles := g.pickRoles(rng, c)
 	roleCum := make([]float64, len(roles))
@@ -509,8 +521,43 @@ func (g *generator) employCompany(ci int) {
 		active[k] = make([]int, len(roles))
 	}
 	foundedDay := dayOf(c.founded, 1, 1)
-	rec := make([]string, 4)
+	rec := make([]string, 5)
 	var extras []int32
+	// The company's answers to its poles' campaigns, from a stream of its
+	// own so that the draws of the present dataset do not depend on them.
+	hist := g.rand(streamHistory + uint64(ci))
+	answers := make([]bool, len(CampaignYears))
+	for k := range answers {
+		answers[k] = hist.Float64() < 0.5+0.3*b2f(g.featured[c.poles[0]])
+	}
+	// inWindow draws a day of campaign k's window.
+	inWindow := func(k int) string {
+		return formatDay(dayOf(CampaignYears[k], 3, 1) + hist.IntN(61))
+	}
+	// improved writes the history of an assessment whose level rose after a
+	// training: the old level, undated (what was known from the start), and
+	// the present one dated on the day it was assessed again — within the
+	// window of a campaign the company answered when there is one.
+	improved := func(level int) bool {
+		if level == 0 || hist.Float64() >= 0.22 {
+			return false
+		}
+		rec[3], rec[4] = "", levels[level-1]
+		fs.writeRecord(rec)
+		day := ""
+		for k := len(CampaignYears) - 1; k >= 1 && day == ""; k-- {
+			if answers[k] && hist.Float64() < 0.7 {
+				day = inWindow(k)
+			}
+		}
+		if day == "" {
+			// Between the windows of the last two campaigns: not an answer.
+			day = formatDay(dayOf(CampaignYears[1], 5, 15) + hist.IntN(280))
+		}
+		rec[3], rec[4] = day, levels[level]
+		fs.writeRecord(rec)
+		return true
+	}
 
 	for j := range c.size {
 		ref0 := employeeRef(j + 1)
@@ -553,10 +600,14 @@ func (g *generator) employCompany(ci int) {
 		g.roleHeadcount[ref.depts[c.sites[st].dept].region][roles[slot]]++
 
 		rec[0], rec[1] = c.siren, ref0
+		longStanding := entry < dayOf(CampaignYears[0], 1, 1)
 		for _, l := range r.essential {
 			if lv := drawLevel(rng, l.level, tenure); lv > 0 {
-				rec[2], rec[3] = ref.skills[l.skill].code, levels[lv]
-				fs.writeRecord(rec)
+				rec[2] = ref.skills[l.skill].code
+				if !longStanding || !improved(lv) {
+					rec[3], rec[4] = "", levels[lv]
+					fs.writeRecord(rec)
+				}
 			}
 		}
 		// A few skills of other roles: the internal pool of the analytics.
@@ -574,7 +625,7 @@ func (g *generator) employCompany(ci int) {
 				continue
 			}
 			extras = append(extras, s)
-			rec[2], rec[3] = ref.skills[s].code, levels[2+pick(rng, extraLevelCum)]
+			rec[2], rec[3], rec[4] = ref.skills[s].code, "", levels[2+pick(rng, extraLevelCum)]
 			fs.writeRecord(rec)
 		}
 	}
@@ -597,7 +648,7 @@ func (g *generator) employCompany(ci int) {
 			t := g.trends[roles[slot]] + 0.03*rng.NormFloat64()
 			for _, y := range Horizons {
 				v := int(math.Round(float64(h) * math.Pow(1+t, float64(y-RefYear))))
-				fn.write(c.sites[st].siret, ref.roles[roles[slot]].code, strconv.Itoa(y), strconv.Itoa(max(v, 0)))
+				g.declare(hist, answers, c.sites[st].siret, ref.roles[roles[slot]].code, y, max(v, 0))
 			}
 		}
 	}
@@ -606,11 +657,47 @@ func (g *generator) employCompany(ci int) {
 		newRole := div[rng.IntN(len(div))]
 		if !slices.Contains(roles, newRole) {
 			code := ref.roles[newRole].code
-			fn.write(c.sites[0].siret, code, strconv.Itoa(Horizons[0]), strconv.Itoa(rng.IntN(2)))
-			fn.write(c.sites[0].siret, code, strconv.Itoa(Horizons[1]), strconv.Itoa(1+rng.IntN(3)))
-			fn.write(c.sites[0].siret, code, strconv.Itoa(Horizons[2]), strconv.Itoa(2+rng.IntN(4)))
+			g.declare(hist, answers, c.sites[0].siret, code, Horizons[0], rng.IntN(2))
+			g.declare(hist, answers, c.sites[0].siret, code, Horizons[1], 1+rng.IntN(3))
+			g.declare(hist, answers, c.sites[0].siret, code, Horizons[2], 2+rng.IntN(4))
 		}
 	}
+}
+
+// declare writes a need of the present (headcount v at horizon y) and its
+// history: the last campaign the company answered declared it (dated in
+// that campaign's window); each earlier campaign it answered carries an
+// earlier estimate of the same need — often lower for a growing role (a
+// need re-declared as the pole's gaps open), sometimes higher. A company
+// that never answered has it undated, as files without dates import. At
+// any date after the last answer, the need is v.
+func (g *generator) declare(hist *rand.Rand, answers []bool, siret, role string, y, v int) {
+	fn := g.files["needs"]
+	last := -1
+	for k, a := range answers {
+		if a && CampaignYears[k] <= y {
+			last = k
+		}
+	}
+	if last < 0 {
+		fn.write(siret, role, strconv.Itoa(y), "", strconv.Itoa(v))
+		return
+	}
+	inWindow := func(k int) string { return formatDay(dayOf(CampaignYears[k], 3, 1) + hist.IntN(61)) }
+	for k := range last {
+		if answers[k] && CampaignYears[k] <= y {
+			old := max(0, v-1+hist.IntN(3)-hist.IntN(2))
+			fn.write(siret, role, strconv.Itoa(y), inWindow(k), strconv.Itoa(old))
+		}
+	}
+	fn.write(siret, role, strconv.Itoa(y), inWindow(last), strconv.Itoa(v))
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 var levels = [5]string{"0", "1", "2", "3", "4"}

@@ -136,7 +136,7 @@ func TestSmallSizes(t *testing.T) {
 	want := map[string][2]int{
 		"companies": {60, 60}, "employees": {3000, 3000}, "trainings": {400, 400},
 		"sites": {60, 200}, "memberships": {60, 120}, "employee_skills": {25000, 60000},
-		"needs": {300, 5000}, "training_skills": {400, 1600},
+		"needs": {300, 5000}, "training_skills": {400, 1600}, "campaigns": {46 * 3, 46 * 3},
 	}
 	for i, f := range small.sum.Files {
 		if f.Kind != Kinds[i] || int64(len(small.rows[f.Kind])) != f.Rows {
@@ -220,19 +220,23 @@ func TestReferences(t *testing.T) {
 		}
 		employees[key] = true
 	}
+	// Keys include the date (empty: undated); dates lie before the
+	// generator's now, a need's horizon is not before its year.
 	assessed := map[string]bool{}
 	for _, s := range small.rows["employee_skills"] {
-		key := s["siren"] + "/" + s["employee_ref"] + "/" + s["skill_code"]
+		key := s["siren"] + "/" + s["employee_ref"] + "/" + s["skill_code"] + "/" + s["assessed_on"]
 		if !employees[s["siren"]+"/"+s["employee_ref"]] || !skills[s["skill_code"]] || assessed[key] ||
-			s["level"] < "0" || s["level"] > "4" || len(s["level"]) != 1 {
+			s["level"] < "0" || s["level"] > "4" || len(s["level"]) != 1 ||
+			(s["assessed_on"] != "" && (!date.MatchString(s["assessed_on"]) || s["assessed_on"] >= now)) {
 			t.Errorf("employee skill %v", s)
 		}
 		assessed[key] = true
 	}
 	needs := map[string]bool{}
 	for _, n := range small.rows["needs"] {
-		key := n["siret"] + "/" + n["role_code"] + "/" + n["horizon_year"]
-		if siteOf[n["siret"]] == "" || !roles[n["role_code"]] || needs[key] || n["horizon_year"] < "2026" || n["headcount"][0] == '-' {
+		key := n["siret"] + "/" + n["role_code"] + "/" + n["horizon_year"] + "/" + n["declared_on"]
+		if siteOf[n["siret"]] == "" || !roles[n["role_code"]] || needs[key] || n["horizon_year"] < "2026" || n["headcount"][0] == '-' ||
+			(n["declared_on"] != "" && (!date.MatchString(n["declared_on"]) || n["declared_on"] >= now || n["declared_on"][:4] > n["horizon_year"])) {
 			t.Errorf("need %v", n)
 		}
 		needs[key] = true
@@ -577,5 +581,83 @@ func TestMobilityPathsDemo(t *testing.T) {
 		if p.from[1] != "N4101" || p.to[1] != "N4115" || p.people < 1 {
 			t.Errorf("i-trans path %+v: want N4101 in surplus towards N4115 in need", p)
 		}
+	}
+}
+
+// TestCampaignHistory: three campaigns per pole; companies answer some of
+// them (needs declared and assessments made in their windows), not all;
+// some needs are re-declared lower; some assessments rise after the
+// undated level (gaps closing after trainings); no company answers a
+// campaign before it opens or after it closes by its needs.
+func TestCampaignHistory(t *testing.T) {
+	perPole := map[string]int{}
+	for _, c := range small.rows["campaigns"] {
+		perPole[c["pole_id"]]++
+		if c["closes_on"] < c["opens_on"] || c["reference_date"] != "" || c["horizons"] != "" {
+			t.Errorf("campaign %v", c)
+		}
+	}
+	for p, n := range perPole {
+		if n != len(CampaignYears) {
+			t.Errorf("pole %s: %d campaigns", p, n)
+		}
+	}
+	window := func(d string) int {
+		for k, y := range CampaignYears {
+			if d >= fmt.Sprintf("%d-03-01", y) && d <= fmt.Sprintf("%d-04-30", y) {
+				return k
+			}
+		}
+		return -1
+	}
+	answered := make([]map[string]bool, len(CampaignYears))
+	for k := range answered {
+		answered[k] = map[string]bool{}
+	}
+	byKey := map[string][]map[string]string{}
+	for _, n := range small.rows["needs"] {
+		if n["declared_on"] == "" {
+			continue
+		}
+		k := window(n["declared_on"])
+		if k < 0 {
+			t.Fatalf("need declared outside every window: %v", n)
+		}
+		answered[k][n["siret"][:9]] = true
+		key := n["siret"] + "/" + n["role_code"] + "/" + n["horizon_year"]
+		byKey[key] = append(byKey[key], n)
+	}
+	lower := 0
+	for _, rows := range byKey {
+		for i := 1; i < len(rows); i++ {
+			if rows[i]["declared_on"] > rows[i-1]["declared_on"] && atoi(rows[i]["headcount"]) < atoi(rows[i-1]["headcount"]) {
+				lower++
+			}
+		}
+	}
+	improved, byAssessment := 0, 0
+	undated := map[string]int{}
+	for _, s := range small.rows["employee_skills"] {
+		key := s["siren"] + "/" + s["employee_ref"] + "/" + s["skill_code"]
+		if s["assessed_on"] == "" {
+			undated[key] = atoi(s["level"])
+			continue
+		}
+		if old, ok := undated[key]; ok && atoi(s["level"]) > old {
+			improved++
+		}
+		if k := window(s["assessed_on"]); k >= 0 && !answered[k][s["siren"]] {
+			byAssessment++
+		}
+	}
+	companies := len(small.rows["companies"])
+	for k, a := range answered {
+		if len(a) < companies/4 || len(a) > companies*95/100 {
+			t.Errorf("campaign %d: %d of %d companies declared needs", CampaignYears[k], len(a), companies)
+		}
+	}
+	t.Logf("needs re-declared lower: %d; assessments that rose: %d (in windows of campaigns answered by assessments only: %d)", lower, improved, byAssessment)
+	if lower == 0 || improved < 100 {
+		t.Errorf("no story: %d needs re-declared lower, %d assessments rose", lower, improved)
 	}
 }

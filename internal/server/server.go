@@ -17,6 +17,7 @@ import (
 	"github.com/gpec-project/gpec/graph/generated"
 	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/auth"
+	"github.com/gpec-project/gpec/internal/campaign"
 	"github.com/gpec-project/gpec/internal/graphiql"
 	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/limits"
@@ -193,6 +194,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := store.WithLoaders(r.Context(), s.Store.NewLoaders(s.cfg.LoaderWait))
 		ctx = analytics.WithLoaders(ctx, s.engine.NewLoaders(s.cfg.LoaderWait))
+		ctx = campaign.WithLoaders(ctx, campaign.NewLoaders(&campaign.Service{DB: s.Read, Engine: s.engine}, s.cfg.LoaderWait))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

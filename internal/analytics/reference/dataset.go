@@ -56,16 +56,18 @@ type Employee struct {
 	Exit              *time.Time
 }
 
-// EmployeeSkill is a row of employee_skills.
+// EmployeeSkill is a row of employee_skills; AssessedOn is nil when undated.
 type EmployeeSkill struct {
 	EmployeeID     int64
 	SkillID, Level int
+	AssessedOn     *time.Time
 }
 
-// Need is a row of needs.
+// Need is a row of needs; DeclaredOn is nil when undated.
 type Need struct {
 	Siret                      string
 	RoleID, Horizon, Headcount int
+	DeclaredOn                 *time.Time
 }
 
 // Training is a row of trainings; Duration and Cost are nil when unknown.
@@ -96,7 +98,29 @@ type Dataset struct {
 	Trainings      []Training
 	TrainingSkills []TrainingSkill
 
-	levels map[[2]int64]int // index of EmployeeSkills, built on first use
+	levels map[[2]int64][]EmployeeSkill // index of EmployeeSkills, built on first use
+}
+
+// CutAt returns a copy of d without the facts dated after day: the data as
+// it stood then, for DESIGN.md's "the same data answers for any past date as
+// it would have then" (assessments and needs by their dates; the rest is
+// not dated or is read by its own dates).
+func (d *Dataset) CutAt(day time.Time) *Dataset {
+	c := *d
+	c.levels = nil
+	c.EmployeeSkills = nil
+	for _, es := range d.EmployeeSkills {
+		if es.AssessedOn == nil || !es.AssessedOn.After(day) {
+			c.EmployeeSkills = append(c.EmployeeSkills, es)
+		}
+	}
+	c.Needs = nil
+	for _, n := range d.Needs {
+		if n.DeclaredOn == nil || !n.DeclaredOn.After(day) {
+			c.Needs = append(c.Needs, n)
+		}
+	}
+	return &c
 }
 
 // Load reads every table the analytics read.
@@ -174,15 +198,19 @@ func Load(ctx context.Context, db *sqlx.DB) (*Dataset, error) {
 			d.Employees = append(d.Employees, x)
 			return err
 		}},
-		{`SELECT employee_id, skill_id, level FROM employee_skills`, func(r *sqlx.Rows) error {
+		{`SELECT employee_id, skill_id, level, assessed_on FROM employee_skills`, func(r *sqlx.Rows) error {
 			var x EmployeeSkill
-			err := r.Scan(&x.EmployeeID, &x.SkillID, &x.Level)
+			var on sql.NullTime
+			err := r.Scan(&x.EmployeeID, &x.SkillID, &x.Level, &on)
+			x.AssessedOn = nullTime(on)
 			d.EmployeeSkills = append(d.EmployeeSkills, x)
 			return err
 		}},
-		{`SELECT siret, role_id, horizon_year, headcount FROM needs`, func(r *sqlx.Rows) error {
+		{`SELECT siret, role_id, horizon_year, headcount, declared_on FROM needs`, func(r *sqlx.Rows) error {
 			var x Need
-			err := r.Scan(&x.Siret, &x.RoleID, &x.Horizon, &x.Headcount)
+			var on sql.NullTime
+			err := r.Scan(&x.Siret, &x.RoleID, &x.Horizon, &x.Headcount, &on)
+			x.DeclaredOn = nullTime(on)
 			d.Needs = append(d.Needs, x)
 			return err
 		}},
@@ -355,21 +383,25 @@ func Insert(ctx context.Context, db *sqlx.DB, d *Dataset) error {
 	}
 	{
 		var e, s, l []int64
+		var on []*time.Time
 		for _, x := range d.EmployeeSkills {
-			e, s, l = append(e, x.EmployeeID), append(s, int64(x.SkillID)), append(l, int64(x.Level))
+			e, s, l, on = append(e, x.EmployeeID), append(s, int64(x.SkillID)), append(l, int64(x.Level)), append(on, x.AssessedOn)
 		}
-		add(`INSERT INTO employee_skills (employee_id, skill_id, level)
-		     SELECT * FROM unnest($1::bigint[], $2::int[], $3::smallint[])`, pq.Array(e), pq.Array(s), pq.Array(l))
+		add(`INSERT INTO employee_skills (employee_id, skill_id, level, assessed_on)
+		     SELECT e, s, l, a::date FROM unnest($1::bigint[], $2::int[], $3::smallint[], $4::text[]) AS u(e, s, l, a)`,
+			pq.Array(e), pq.Array(s), pq.Array(l), nullableStrings(nullDates(on)).array())
 	}
 	{
 		var siret []string
 		var r, h, n []int64
+		var on []*time.Time
 		for _, x := range d.Needs {
 			siret, r, h, n = append(siret, x.Siret), append(r, int64(x.RoleID)), append(h, int64(x.Horizon)), append(n, int64(x.Headcount))
+			on = append(on, x.DeclaredOn)
 		}
-		add(`INSERT INTO needs (siret, role_id, horizon_year, headcount)
-		     SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[])`,
-			pq.Array(siret), pq.Array(r), pq.Array(h), pq.Array(n))
+		add(`INSERT INTO needs (siret, role_id, horizon_year, headcount, declared_on)
+		     SELECT s, r, h, n, d::date FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::text[]) AS u(s, r, h, n, d)`,
+			pq.Array(siret), pq.Array(r), pq.Array(h), pq.Array(n), nullableStrings(nullDates(on)).array())
 	}
 	{
 		var id, prov, title, terr, mod []string

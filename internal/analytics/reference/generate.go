@@ -200,7 +200,32 @@ func Generate(seed int64, size Size) *Dataset {
 				if r.Intn(6) < missing {
 					continue
 				}
-				d.EmployeeSkills = append(d.EmployeeSkills, EmployeeSkill{EmployeeID: id, SkillID: s.ID, Level: r.Intn(5)})
+				es := EmployeeSkill{EmployeeID: id, SkillID: s.ID, Level: r.Intn(5)}
+				if r.Intn(3) == 0 {
+					// Dated only: before asOf, on it, or after it (level 0 until then).
+					on := around()
+					es.AssessedOn = &on
+				}
+				d.EmployeeSkills = append(d.EmployeeSkills, es)
+			}
+		}
+	}
+	// Histories: later assessments of some pairs, higher or lower, some on
+	// the boundary days, some after every asOf tried.
+	seenA := map[string]bool{}
+	for _, es := range d.EmployeeSkills {
+		if es.AssessedOn != nil {
+			seenA[fmt.Sprint(es.EmployeeID, es.SkillID, es.AssessedOn.Format("2006-01-02"))] = true
+		}
+	}
+	for i, n := 0, len(d.EmployeeSkills); i < n; i++ {
+		es := d.EmployeeSkills[i]
+		for k := r.Intn(4) - 1; k > 0; k-- {
+			on := around()
+			h := EmployeeSkill{EmployeeID: es.EmployeeID, SkillID: es.SkillID, Level: r.Intn(5), AssessedOn: &on}
+			if key := fmt.Sprint(h.EmployeeID, h.SkillID, on.Format("2006-01-02")); !seenA[key] {
+				seenA[key] = true
+				d.EmployeeSkills = append(d.EmployeeSkills, h)
 			}
 		}
 	}
@@ -226,6 +251,37 @@ func Generate(seed int64, size Size) *Dataset {
 			}
 		}
 	}
+	// Needs declared again at dates around asOf (lower, 0, or higher), and
+	// needs that are dated only; a dated need's horizon is not before the
+	// year of its date.
+	seenD := map[string]bool{}
+	for i, n := 0, len(d.Needs); i < n; i++ {
+		base := d.Needs[i]
+		if r.Intn(3) == 0 {
+			on := around()
+			if on.Year() > base.Horizon {
+				continue
+			}
+			key := fmt.Sprint(base.Siret, base.RoleID, base.Horizon, on.Format("2006-01-02"))
+			if seenD[key] {
+				continue
+			}
+			seenD[key] = true
+			x := Need{Siret: base.Siret, RoleID: base.RoleID, Horizon: base.Horizon, Headcount: r.Intn(7), DeclaredOn: &on}
+			if r.Intn(2) == 0 {
+				// The only row of its key: the undated one goes.
+				d.Needs[i].Headcount = -1
+			}
+			d.Needs = append(d.Needs, x)
+		}
+	}
+	kept := d.Needs[:0]
+	for _, n := range d.Needs {
+		if n.Headcount >= 0 {
+			kept = append(kept, n)
+		}
+	}
+	d.Needs = kept
 	modalities := []string{"onsite", "onsite", "remote", "blended"}
 	durations := []float64{14, 21, 35, 35, 70}
 	for i := 0; i < size.Trainings; i++ {

@@ -104,16 +104,63 @@ func (d *Dataset) requires(role, skill int, p analytics.Params) (int, bool) {
 	return 0, false
 }
 
-// level is an employee's level of a skill, 0 without an assessment. The
+// Level is DESIGN.md's level of a skill of an employee at asOf: the level
+// of the latest of its assessments that are undated or dated on or before
+// asOf, an undated one being older than any dated one; 0 without one.
+// (Completions of trainings, which may raise it, are not recorded yet.) The
 // assessments are indexed once: a scan per call would make the tests crawl.
-func (d *Dataset) level(employee int64, skill int) int {
+func (d *Dataset) Level(employee int64, skill int, asOf time.Time) int {
 	if d.levels == nil {
-		d.levels = map[[2]int64]int{}
+		d.levels = map[[2]int64][]EmployeeSkill{}
 		for _, es := range d.EmployeeSkills {
-			d.levels[[2]int64{es.EmployeeID, int64(es.SkillID)}] = es.Level
+			k := [2]int64{es.EmployeeID, int64(es.SkillID)}
+			d.levels[k] = append(d.levels[k], es)
 		}
 	}
-	return d.levels[[2]int64{employee, int64(skill)}]
+	var latest *EmployeeSkill
+	for i, es := range d.levels[[2]int64{employee, int64(skill)}] {
+		if es.AssessedOn != nil && es.AssessedOn.After(asOf) {
+			continue
+		}
+		if latest == nil || later(es.AssessedOn, latest.AssessedOn) {
+			latest = &d.levels[[2]int64{employee, int64(skill)}][i]
+		}
+	}
+	if latest == nil {
+		return 0
+	}
+	return latest.Level
+}
+
+// later tells whether date a is later than b, nil (undated) being the
+// oldest.
+func later(a, b *time.Time) bool {
+	switch {
+	case a == nil:
+		return false
+	case b == nil:
+		return true
+	}
+	return a.After(*b)
+}
+
+// DeclaredNeed is DESIGN.md's declared need of (site, role, H) at asOf: the
+// headcount of the latest row of that key that is undated or declared on or
+// before asOf; ok is false when there is none.
+func (d *Dataset) DeclaredNeed(siret string, role, horizon int, asOf time.Time) (headcount int, ok bool) {
+	var latest *Need
+	for i, n := range d.Needs {
+		if n.Siret != siret || n.RoleID != role || n.Horizon != horizon || (n.DeclaredOn != nil && n.DeclaredOn.After(asOf)) {
+			continue
+		}
+		if latest == nil || later(n.DeclaredOn, latest.DeclaredOn) {
+			latest = &d.Needs[i]
+		}
+	}
+	if latest == nil {
+		return 0, false
+	}
+	return latest.Headcount, true
 }
 
 // Normalize applies the engine's defaults to p (tests pass explicit values).
@@ -141,13 +188,8 @@ func (d *Dataset) RoleGaps(s analytics.Scope, p analytics.Params) []analytics.Ro
 			}
 		}
 		for siret := range sites {
-			declared := false
-			for _, n := range d.Needs {
-				if n.Siret == siret && n.RoleID == r.ID && n.Horizon == p.Horizon {
-					g.Target += n.Headcount
-					declared = true
-				}
-			}
+			need, declared := d.DeclaredNeed(siret, r.ID, p.Horizon, p.AsOf)
+			g.Target += need
 			if !declared {
 				for _, e := range d.Employees {
 					if e.Siret == siret && e.RoleID == r.ID && active(e, p.AsOf) {
@@ -195,7 +237,7 @@ func (d *Dataset) SkillGaps(s analytics.Scope, p analytics.Params) []analytics.S
 			if !sites[e.Siret] || !stayer(e, p) {
 				continue
 			}
-			own := d.level(e.ID, sk.ID)
+			own := d.Level(e.ID, sk.ID, p.AsOf)
 			if l, ok := d.requires(e.RoleID, sk.ID, p); ok {
 				if own >= l {
 					g.Qualified++
