@@ -21393,6 +21393,14 @@ func (ec *executionContext) marshalNPoleKind2string(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalNPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐPoleStrategy(ctx context.Context, sel ast.SelectionSet, v *model.PoleStrategy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PoleStrategy!")
+		return graphql.Null
+	}
+	return ec._PoleStrategy(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx context.Context, sel ast.SelectionSet, v *domain.Role) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Role!")
@@ -21455,6 +21463,22 @@ func (ec *executionContext) marshalNRoleFamily2ᚖgithubᚗcomᚋgpecᚑproject�
 		return graphql.Null
 	}
 	return ec._RoleFamily(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoleGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoleGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGap(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNRoleGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGap(ctx context.Context, sel ast.SelectionSet, v *analytics.RoleGap) graphql.Marshaler {
@@ -21647,6 +21671,22 @@ func (ec *executionContext) marshalNSkillEdge2ᚖgithubᚗcomᚋgpecᚑproject�
 		return graphql.Null
 	}
 	return ec._SkillEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSkillGap2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkillGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGap(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNSkillGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGap(ctx context.Context, sel ast.SelectionSet, v *model.SkillGap) graphql.Marshaler {
