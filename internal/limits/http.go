@@ -53,7 +53,10 @@ type methodKey struct{}
 //   - a JSON body that is an array (a batch): 400, one operation per request;
 //   - a deadline of Timeout on the request context, which database/sql and
 //     lib/pq honour by cancelling the running statement;
-//   - the method in the context, so that CostLimits refuses a mutation over GET.
+//   - the method in the context, so that CostLimits refuses a mutation over GET;
+//   - the HTTP status the GraphQL layer asks with SetStatus (429 for a
+//     token over its cost budget, 503 during a database outage), which
+//     gqlgen's transports cannot set.
 func HTTPMiddleware(cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -79,7 +82,9 @@ func HTTPMiddleware(cfg Config, next http.Handler) http.Handler {
 			ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
 			defer cancel()
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		st := &status{}
+		ctx = context.WithValue(ctx, statusKey{}, st)
+		next.ServeHTTP(&statusWriter{ResponseWriter: w, s: st}, r.WithContext(ctx))
 	})
 }
 
