@@ -70,7 +70,7 @@ type Server struct {
 	// Read serves the reads (the primary unless Config.ReadDB is set).
 	Read *sqlx.DB
 	// Store reads through Read.
-	Store  *store.Store
+	Store *store.Store
 	// Auth serves token look-ups and readiness (Config.AuthDB, else DB).
 	Auth   *sqlx.DB
 	engine *analytics.Engine
@@ -127,7 +127,6 @@ func callerKey(r *http.Request) string {
 	}
 	return "ip:" + host
 }
-
 
 // MetricsHandler serves the Prometheus metrics (see Config.SeparateMetrics).
 func (s *Server) MetricsHandler() http.Handler { return s.cfg.Metrics.Handler() }
