@@ -56,7 +56,12 @@ func runServe(ctx context.Context, args []string) error {
 		"folder of *.graphql files: non-admin callers may run only these (env GPEC_PERSISTED_QUERIES)")
 	production := fs.Bool("production", envOr("GPEC_MODE", "development") == "production",
 		"production mode: introspection for admins only, no field suggestions (env GPEC_MODE=production)")
+	limitsConfig := limitFlags(fs)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	lim, authCfg, err := limitsConfig()
+	if err != nil {
 		return err
 	}
 	tuneGC()
@@ -85,13 +90,22 @@ func runServe(ctx context.Context, args []string) error {
 		if tokens, err = demoTokens(ctx, d); err != nil {
 			return err
 		}
-		headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens["admin"])
+		// Only a page served on loopback may carry a token: elsewhere
+		// anyone who can load / would get the admin token.
+		if server.LoopbackAddr(*addr) {
+			headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens["admin"])
+		}
 	}
 	read, stopRead, err := readDatabase(ctx, poolOptions())
 	if err != nil {
 		return err
 	}
 	defer stopRead()
+	authDB, err := authDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	defer authDB.Close()
 	metricsAddr := os.Getenv("GPEC_METRICS_ADDR")
 	metrics := observe.NewMetrics()
 	srv := server.New(d, server.Config{
@@ -103,6 +117,9 @@ func runServe(ctx context.Context, args []string) error {
 		GraphiQLHeaders: headers,
 		Log:             log,
 		ReadDB:          read,
+		AuthDB:          authDB,
+		Limits:          &lim,
+		Auth:            &authCfg,
 		SeparateMetrics: metricsAddr != "",
 	})
 	// Rollups are built on the primary (d); requests read them wherever
@@ -133,7 +150,11 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(os.Stderr, "\ngpec is serving on http://%s/  (GraphiQL at /, API at /graphql; Ctrl-C stops it)\n", ln.Addr())
 	if tokens != nil {
-		fmt.Fprintln(os.Stderr, "\nDemo tokens (send as `Authorization: Bearer …`; GraphiQL starts with the admin one in its Headers tab):")
+		where := "GraphiQL starts with the admin one in its Headers tab"
+		if headers == "" {
+			where = "not in GraphiQL's page: the listener is not on loopback"
+		}
+		fmt.Fprintf(os.Stderr, "\nDemo tokens (send as `Authorization: Bearer …`; %s):\n", where)
 		for _, name := range []string{"admin", "pole_manager (aerospace-valley)", "observatory (region 76, Occitanie)"} {
 			fmt.Fprintf(os.Stderr, "  %-36s %s\n", name, tokens[name])
 		}
