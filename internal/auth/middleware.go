@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"crypto/sha256"
 	"fmt"
 	"math"
@@ -35,6 +36,12 @@ type Config struct {
 	// Burst how many may arrive at once. Rate <= 0 disables rate limiting.
 	Rate  float64
 	Burst int
+	// WithDataVersion, when set, makes the token revision's statement also
+	// read data_version.version and hands it to the request's context
+	// through this function, so that the request needs no statement of its
+	// own to read it (the store's shared cache does): checking revocation
+	// then costs no statement per request.
+	WithDataVersion func(ctx context.Context, version int64) context.Context
 	// ClientIP names the client of a request, for anonymous rate limiting.
 	// The default is the connection's peer address; behind a reverse proxy,
 	// give a function reading the header that proxy sets (and only that
@@ -118,7 +125,14 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		if m.cfg.CacheTTL >= 0 && wellFormed(plaintext) {
 			// One primary-key read, on the pool that serves only tokens and
 			// readiness: any revocation since the cache was filled empties it.
-			if err := m.db.QueryRowContext(r.Context(), `SELECT revision FROM token_revision`).Scan(&rev); err != nil {
+			if m.cfg.WithDataVersion != nil {
+				var version int64
+				if err := m.db.QueryRowContext(r.Context(), `SELECT t.revision, d.version FROM token_revision t, data_version d`).Scan(&rev, &version); err != nil {
+					unavailable(w)
+					return
+				}
+				r = r.WithContext(m.cfg.WithDataVersion(r.Context(), version))
+			} else if err := m.db.QueryRowContext(r.Context(), `SELECT revision FROM token_revision`).Scan(&rev); err != nil {
 				unavailable(w)
 				return
 			}
