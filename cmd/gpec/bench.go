@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"github.com/gpec-project/gpec/internal/auth"
-	"github.com/gpec-project/gpec/internal/limits"
 	"github.com/gpec-project/gpec/internal/db"
+	"github.com/gpec-project/gpec/internal/limits"
 	"github.com/gpec-project/gpec/internal/pgserver"
 	"github.com/gpec-project/gpec/internal/server"
 )
