@@ -267,7 +267,9 @@ func TestPerTokenBudgets(t *testing.T) {
 		defer ts.Close()
 		var wg sync.WaitGroup
 		for range 2 {
-			wg.Go(func() { sendJSON(t, ts.URL, company, map[string]any{"query": `{ slow: poles(first: 1) { totalCount } }`}) })
+			wg.Go(func() {
+				sendJSON(t, ts.URL, company, map[string]any{"query": `{ slow: poles(first: 1) { totalCount } }`})
+			})
 		}
 		entered.Wait()
 		start := time.Now()
