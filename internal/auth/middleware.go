@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -128,12 +129,12 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			if m.cfg.WithDataVersion != nil {
 				var version int64
 				if err := m.db.QueryRowContext(r.Context(), `SELECT t.revision, d.version FROM token_revision t, data_version d`).Scan(&rev, &version); err != nil {
-					unavailable(w)
+					unavailable(w, err)
 					return
 				}
 				r = r.WithContext(m.cfg.WithDataVersion(r.Context(), version))
 			} else if err := m.db.QueryRowContext(r.Context(), `SELECT revision FROM token_revision`).Scan(&rev); err != nil {
-				unavailable(w)
+				unavailable(w, err)
 				return
 			}
 			t, hit = m.cached(plaintext, rev)
@@ -150,7 +151,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			t, err = authenticate(r.Context(), m.db, plaintext)
 			if err != nil {
 				if domain.ErrorCode(err) != domain.CodeUnauthenticated {
-					unavailable(w)
+					unavailable(w, err)
 					return
 				}
 				m.limiter.Allow("ip:" + ip)
@@ -250,7 +251,10 @@ func (m *Middleware) remember(plaintext string, t Token, rev int64) {
 
 // unavailable answers a look-up that failed for another reason than the
 // token: the database is down or unreachable, and the client should retry.
-func unavailable(w http.ResponseWriter) {
+func unavailable(w http.ResponseWriter, err error) {
+	// The operator needs the cause (an outage, or e.g. a migration not
+	// applied); the client only that it may retry.
+	slog.Warn("token look-up failed", "err", err.Error())
 	w.Header().Set("Retry-After", strconv.Itoa(unavailableRetry))
 	httpjson.ErrorWith(w, http.StatusServiceUnavailable, CodeUnavailable,
 		"the database is unavailable, retry in a few seconds", map[string]any{"retryAfter": unavailableRetry})
