@@ -111,9 +111,22 @@ func (g *Guard) state(key string) *tokenState {
 	return t
 }
 
+// Spend takes cost from the budget of the caller of ctx's request, for
+// work outside GraphQL (a CSV of aggregates); on refusal it answers w (429
+// with Retry-After) and returns false.
+func Spend(w http.ResponseWriter, ctx context.Context, cost int64) bool {
+	err := spend(ctx, Config{}, cost)
+	if err == nil {
+		return true
+	}
+	retry, _ := err.Extensions["retryAfter"].(int)
+	Refuse(w, "costPerSecond", err.Extensions["value"], time.Duration(retry)*time.Second, err.Message)
+	return false
+}
+
 // spend takes cost from the budget of the token of ctx (no guard: no
 // budget), or returns the refusal saying when the budget allows it.
-func spend(ctx context.Context, cfg Config, cost int64) *gqlerror.Error {
+func spend(ctx context.Context, _ Config, cost int64) *gqlerror.Error {
 	gd, ok := ctx.Value(guardKey{}).(guarded)
 	if !ok || gd.g.cfg.CostPerSecond <= 0 {
 		return nil

@@ -155,6 +155,23 @@ func TestOneTokenCannotStallNorProbe(t *testing.T) {
 		})
 	}
 
+	// A body that is not JSON is not echoed back.
+	t.Run("BadJSONBody", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/graphql", strings.NewReader(`{"query": "`+strings.Repeat("x", 500000)+`"`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+company)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		buf.ReadFrom(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 400 || buf.Len() > 1000 {
+			t.Fatalf("%d, %d bytes: %.300s", res.StatusCode, buf.Len(), buf.String())
+		}
+	})
+
 	// No suggestion of any kind reaches a non-admin in production; an
 	// admin keeps them.
 	t.Run("NoSuggestions", func(t *testing.T) {
@@ -246,6 +263,34 @@ func TestPerTokenBudgets(t *testing.T) {
 		if last.status != 429 || last.code() != "RATE_LIMITED" || ext(last, "limit") != "costPerSecond" ||
 			ext(last, "value") != float64(100) || h.Get("Retry-After") == "" || ext(last, "retryAfter") == nil {
 			t.Fatalf("fourth request: %d %s Retry-After %q", last.status, last.body, h.Get("Retry-After"))
+		}
+		checkPlain(t, ts.URL, manager)
+	})
+
+	t.Run("CSVSpendsTheBudget", func(t *testing.T) {
+		lim := limits.Defaults()
+		lim.MaxCost, lim.CostPerSecond = 20000, 100
+		ts := httptest.NewServer(server.New(d, server.Config{Auth: &noRate, Limits: &lim, Log: quiet}).Handler())
+		defer ts.Close()
+		admin := token(t, d, auth.RoleAdmin, auth.Scope{})
+		get := func() (int, string, http.Header) {
+			req, _ := http.NewRequest(http.MethodGet, ts.URL+"/aggregates.csv?level=region&horizon=2030", nil)
+			req.Header.Set("Authorization", "Bearer "+admin)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var buf bytes.Buffer
+			buf.ReadFrom(res.Body)
+			return res.StatusCode, buf.String(), res.Header
+		}
+		if status, body, _ := get(); status != 200 {
+			t.Fatalf("first CSV: %d %s", status, body)
+		}
+		status, body, h := get()
+		if status != 429 || !strings.Contains(body, `"costPerSecond"`) || h.Get("Retry-After") == "" {
+			t.Fatalf("second CSV on an empty budget: %d %s", status, body)
 		}
 		checkPlain(t, ts.URL, manager)
 	})
