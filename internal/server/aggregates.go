@@ -11,6 +11,7 @@ import (
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/ident"
+	"github.com/gpec-project/gpec/internal/limits"
 )
 
 // aggregatesCSV serves GET /aggregates.csv: the territorialAggregates query
@@ -21,6 +22,9 @@ func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		httpjson.Error(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET")
+		return
+	}
+	if !s.spendOn(w, r, "Query.territorialAggregates") {
 		return
 	}
 	q, err := aggregatesQuery(r)
@@ -79,7 +83,12 @@ func aggregatesQuery(r *http.Request) (aggregates.Query, error) {
 func (s *Server) writeDomainError(w http.ResponseWriter, r *http.Request, err error) {
 	code := domain.ErrorCode(err)
 	status := map[string]int{domain.CodeInvalid: 400, domain.CodeUnauthenticated: 401, domain.CodeForbidden: 403, domain.CodeNotFound: 404}[code]
-	msg := err.Error()
+	msg := limits.ShortenMessage(err.Error())
+	if limits.IsUnavailable(err) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limits.UnavailableRetry.Seconds())))
+		httpjson.Error(w, http.StatusServiceUnavailable, limits.CodeUnavailable, "the database is unavailable; retry in a few seconds")
+		return
+	}
 	if status == 0 {
 		status, msg = 500, "internal error (request "+RequestID(r.Context())+")"
 		s.cfg.Log.ErrorContext(r.Context(), "internal error", "request_id", RequestID(r.Context()), "err", err.Error())

@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -51,6 +53,10 @@ type Config struct {
 	// aggregates) and the CSV endpoints, typically a streaming replica;
 	// tokens, imports and readiness's migration check use the primary.
 	ReadDB *sqlx.DB
+	// AuthDB, when set, is a small pool of the primary kept for token
+	// look-ups and /readyz, so that no query, however slow, can starve
+	// authentication or make a healthy instance look down.
+	AuthDB *sqlx.DB
 	// Metrics receives the request and pool metrics; nil makes a registry.
 	Metrics *observe.Metrics
 	// SeparateMetrics leaves /metrics out of Handler: the caller serves
@@ -65,11 +71,14 @@ type Server struct {
 	// Read serves the reads (the primary unless Config.ReadDB is set).
 	Read *sqlx.DB
 	// Store reads through Read.
-	Store  *store.Store
+	Store *store.Store
+	// Auth serves token look-ups and readiness (Config.AuthDB, else DB).
+	Auth   *sqlx.DB
 	engine *analytics.Engine
 	cfg    Config
 	ready  func() bool
 	auth   *auth.Middleware
+	guard  *limits.Guard
 }
 
 // New assembles the service over db.
@@ -96,7 +105,34 @@ func New(db *sqlx.DB, cfg Config) *Server {
 	if read != db {
 		cfg.Metrics.AddDB("read", read.DB)
 	}
-	return &Server{DB: db, Read: read, Store: store.New(read), engine: &analytics.Engine{DB: read}, cfg: cfg}
+	authDB := cfg.AuthDB
+	if authDB == nil {
+		authDB = db
+	} else {
+		cfg.Metrics.AddDB("auth", authDB.DB)
+	}
+	s := &Server{DB: db, Read: read, Auth: authDB, Store: store.New(read), engine: &analytics.Engine{DB: read}, cfg: cfg}
+	ac := *cfg.Auth
+	if read == db {
+		// The token check reads the data version the store's cache needs,
+		// in the same statement: one statement fewer per request.
+		ac.WithDataVersion = store.WithDataVersion
+	}
+	s.auth = auth.NewMiddleware(authDB, ac)
+	s.guard = limits.NewGuard(*cfg.Limits, callerKey)
+	return s
+}
+
+// callerKey names the caller the per-token limits apply to.
+func callerKey(r *http.Request) string {
+	if p := auth.FromContext(r.Context()); p.Authenticated() {
+		return "token:" + strconv.FormatInt(p.TokenID, 10)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "ip:" + host
 }
 
 // MetricsHandler serves the Prometheus metrics (see Config.SeparateMetrics).
@@ -134,7 +170,7 @@ func (s *Server) GraphQL() http.Handler {
 	limits.Apply(srv, *s.cfg.Limits)
 	srv.Use(introspection{production: s.cfg.Production})
 	srv.SetDisableSuggestion(s.cfg.Production)
-	srv.SetErrorPresenter(limits.ErrorPresenter(presentError(s.cfg.Log)))
+	srv.SetErrorPresenter(limits.ErrorPresenter(presentError(s.cfg.Log, s.cfg.Production)))
 	srv.SetRecoverFunc(recoverPanic(s.cfg.Log))
 	return srv
 }
@@ -147,14 +183,16 @@ func (s *Server) Handler() http.Handler {
 // routes serves gql and the other endpoints.
 func (s *Server) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	s.auth = auth.NewMiddleware(s.DB, *s.cfg.Auth)
 	// Outermost the request log and metrics, so that refusals are seen;
 	// then the body and time limits, so that they also bound the token
-	// look-up; the principal is noted once authenticated.
+	// look-up; the principal is noted once authenticated, then the
+	// per-token limits apply.
 	observed := func(route string, h http.Handler) http.Handler {
 		return observe.Middleware(route, s.cfg.Metrics, s.cfg.Log, h)
 	}
-	authed := func(h http.Handler) http.Handler { return s.withRequest(s.auth.Handler(notePrincipal(h))) }
+	authed := func(h http.Handler) http.Handler {
+		return s.withRequest(s.auth.Handler(notePrincipal(s.guard.Handler(h))))
+	}
 	mux.Handle("/graphql", observed("graphql", limits.HTTPMiddleware(*s.cfg.Limits, authed(gql))))
 	// Exports stream for as long as they need: no request timeout.
 	mux.Handle("/export/", observed("export", authed(http.HandlerFunc(s.exportKind))))
@@ -199,6 +237,10 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 	})
 }
 
+// readyz answers 200 when the instance can serve: the database answers
+// (through the auth pool, which queries cannot fill) and no migration is
+// pending. An error while counting migrations is an outage, never "all
+// pending": a load balancer must not mistake one for the other.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -206,17 +248,26 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting down"})
 		return
 	}
-	if err := s.DB.PingContext(ctx); err != nil {
-		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "database unreachable"})
+	unreachable := func(what string) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limits.UnavailableRetry.Seconds())))
+		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": what})
+	}
+	if err := s.Auth.PingContext(ctx); err != nil {
+		unreachable("database unreachable")
 		return
 	}
 	if s.Read != s.DB {
 		if err := s.Read.PingContext(ctx); err != nil {
-			httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "read replica unreachable"})
+			unreachable("read replica unreachable")
 			return
 		}
 	}
-	if n, err := migrate.Pending(ctx, s.DB.DB); err != nil || n > 0 {
+	n, err := migrate.Pending(ctx, s.Auth.DB)
+	if err != nil {
+		unreachable("database unreachable")
+		return
+	}
+	if n > 0 {
 		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "pending": n})
 		return
 	}
