@@ -37,7 +37,11 @@ export function client(endpoint, token) {
     } catch (e) {
       throw new APIError([{ message: 'HTTP ' + res.status, extensions: { code: 'HTTP_' + res.status } }], res.status);
     }
-    if (!body.data && body.errors) throw new APIError(body.errors, res.status);
+    if (!body || typeof body !== 'object') {
+      throw new APIError([{ message: 'HTTP ' + res.status, extensions: { code: 'HTTP_' + res.status } }], res.status);
+    }
+    // A refused request (validation, FORBIDDEN on a non-null root field)
+    // has null data: the views read the errors.
     return { data: body.data || {}, errors: body.errors || [] };
   }
 

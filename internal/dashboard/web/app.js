@@ -7,10 +7,12 @@ import { el, clear } from './util.js';
 import { t, setLang, getLang } from './i18n.js';
 import { client, APIError } from './api.js';
 import { poleView, companyView, observatoryView, errorBox } from './views.js';
+import { shapes } from './map.js';
 
 const cfg = JSON.parse(document.body.dataset.config);
 const main = document.getElementById('main');
 const TOKEN_KEY = 'gpec.dashboard.token';
+const WHO_KEY = 'gpec.dashboard.who'; // what the token was found to be, for this tab's reloads
 const LANG_KEY = 'gpec.dashboard.lang';
 
 const state = { api: null, who: null, view: null, horizon: new Date().getFullYear() + 3, poleId: null, siren: null };
@@ -43,6 +45,7 @@ document.getElementById('lang').addEventListener('click', () => {
 
 document.getElementById('logout').addEventListener('click', () => {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(WHO_KEY);
   state.api = null;
   state.who = null;
   render();
@@ -62,6 +65,7 @@ function tokenForm(message) {
     const tok = input.value.trim().replace(/^Bearer\s+/i, '');
     if (!tok) { input.focus(); return; }
     sessionStorage.setItem(TOKEN_KEY, tok);
+    sessionStorage.removeItem(WHO_KEY);
     start();
   });
   clear(main).append(form);
@@ -86,7 +90,7 @@ async function detect(api) {
   }
   if (readable.length === 1) return { role: 'pole', poleId: readable[0].id };
   if (readable.length > 1) return { role: 'admin', poleId: readable[0].id, siren: nodes[0].siren };
-  if (total === 1) return { role: 'company', siren: nodes[0].siren };
+  if (total === 1) return { role: 'company', siren: nodes[0].siren, poleId: poleIds[0] || null };
   return { role: 'unknown', siren: nodes.length ? nodes[0].siren : null };
 }
 
@@ -94,13 +98,23 @@ async function start() {
   const tok = sessionStorage.getItem(TOKEN_KEY);
   if (!tok) { tokenForm(); return; }
   state.api = client(cfg.endpoint, tok);
+  // The contours load while the API answers.
+  shapes('department').catch(() => {});
   clear(main).append(el('p', { id: 'loading' }, t('loading')));
   try {
-    state.who = await detect(state.api);
+    state.who = JSON.parse(sessionStorage.getItem(WHO_KEY) || 'null');
   } catch (e) {
-    sessionStorage.removeItem(TOKEN_KEY);
-    tokenForm(errorBox(e, t('tokenRefused')));
-    return;
+    state.who = null;
+  }
+  if (!state.who) {
+    try {
+      state.who = await detect(state.api);
+      sessionStorage.setItem(WHO_KEY, JSON.stringify(state.who));
+    } catch (e) {
+      sessionStorage.removeItem(TOKEN_KEY);
+      tokenForm(errorBox(e, t('tokenRefused')));
+      return;
+    }
   }
   state.view = { pole: 'pole', admin: 'pole', company: 'company', observatory: 'observatory' }[state.who.role] || 'company';
   state.poleId = state.who.poleId || null;
@@ -140,7 +154,12 @@ function render() {
     }, label)));
   clear(main).append(el('p', { class: 'who', id: 'who', 'data-role': state.who.role }, t('detected', whoText(state.who))), tablist, panel);
   const views = { pole: poleView, company: companyView, observatory: observatoryView };
-  views[state.view](panel, state, render);
+  // A view that fails unexpectedly (network down, a bug) shows why rather
+  // than a page stuck loading.
+  views[state.view](panel, state, render).catch((e) => {
+    panel.append(errorBox(e));
+    panel.dataset.ready = state.view + '-error';
+  });
 }
 
 start();

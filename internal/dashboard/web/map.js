@@ -6,7 +6,7 @@
 // map.
 
 import { el, svg, clear } from './util.js';
-import { t } from './i18n.js';
+import { t, reason } from './i18n.js';
 
 const cfg = JSON.parse(document.body.dataset.config);
 const cache = {};
@@ -74,7 +74,7 @@ export async function drawMap(container, { level, values, fmt, caption, divergin
   const info = el('p', { class: 'map-info', 'aria-live': 'polite' }, t('hoverHelp'));
   const describe = (name, code, c) => {
     if (!c) return `${name} (${code}) : ${t('noData')}`;
-    if (c.suppressed) return `${name} (${code}) : ${t('hiddenBecause', reasonText(c.reason))}`;
+    if (c.suppressed) return `${name} (${code}) : ${t('hiddenBecause', reason(c.reason))}`;
     return `${name} (${code}) : ${fmt(c.value)}`;
   };
   const map = svg('svg', { class: 'map', viewBox: `0 0 ${w} ${h}`, role: 'group', 'aria-label': caption, 'data-level': level },
@@ -130,10 +130,4 @@ export async function drawMap(container, { level, values, fmt, caption, divergin
   // The hatch pattern is defined in this map's SVG: legend swatches in other
   // SVGs reference it by id, which works within one document.
   return map;
-}
-
-export function reasonText(code) {
-  const k = 'reason_' + code;
-  const v = t(k);
-  return v === k ? code : v;
 }

@@ -3,14 +3,17 @@
 // error when the token may not read it.
 
 import { el, clear, fmtInt, fmtPct, table, csv, download } from './util.js';
-import { t, getLang } from './i18n.js';
+import { t, getLang, reason } from './i18n.js';
 import { APIError, missingField } from './api.js';
 import { skillBars } from './charts.js';
-import { drawMap, reasonText } from './map.js';
+import { drawMap } from './map.js';
 
 // errorBox shows the API's errors as it words them, with their codes.
 export function errorBox(err, title) {
-  const errors = err instanceof APIError ? err.errors : [{ message: String((err && err.message) || err) }];
+  const all = err instanceof APIError ? err.errors : [{ message: String((err && err.message) || err) }];
+  // One line per distinct error: a refusal repeats for every field it stops.
+  const seen = new Set();
+  const errors = all.filter((e) => { const k = e.message + '|' + JSON.stringify(e.extensions || {}); if (seen.has(k)) return false; seen.add(k); return true; });
   return el('div', { class: 'error', role: 'alert' },
     el('strong', {}, title || t('apiError')),
     el('ul', {}, errors.map((e) => el('li', { class: 'api-error', 'data-code': (e.extensions && e.extensions.code) || '' },
@@ -93,6 +96,9 @@ export async function poleView(panel, state, rerender) {
   }
   const body = el('div', { class: 'view-body' }, el('p', {}, t('loading')));
   panel.append(body);
+  // Every request of the view at once; the campaigns' look-up too.
+  const campBox = el('div', {});
+  const camp = campaigns(campBox, state, state.poleId);
   const [r, m] = await Promise.all([
     state.api.cached(POLE_QUERY, { id: state.poleId, h: state.horizon }),
     state.api.cached(POLE_MAP_QUERY, { h: state.horizon }),
@@ -100,6 +106,7 @@ export async function poleView(panel, state, rerender) {
   clear(body);
   if (r.errors.length || !r.data.pole) {
     body.append(errorBox(new APIError(r.errors.length ? r.errors : [{ message: `pole ${state.poleId}: not found`, extensions: { code: 'NOT_FOUND' } }])));
+    await camp.catch(() => {});
     ready(panel, 'pole-error');
     return;
   }
@@ -148,9 +155,8 @@ export async function poleView(panel, state, rerender) {
       { numeric: [false, false, true, true], attrs: { id: 'mobility' } })
     : el('p', {}, t('noMobility'))));
 
-  const camp = el('div', {});
-  body.append(camp);
-  await campaigns(camp, state, p.id);
+  body.append(campBox);
+  await camp;
   ready(panel, 'pole');
 }
 
@@ -314,7 +320,7 @@ export async function observatoryView(panel, state, rerender) {
       table(caption, [t('code'), t('territory'), t('m_' + o.measure), t('status')],
         [...shown, ...(o.value ? [] : [tab.total])].map((c) => ({
           attrs: { 'data-code': c.territoryCode, class: c.suppressed ? 'hidden-cell' : null },
-          cells: [c.territoryCode, c.territoryName, c.suppressed ? '—' : fmtInt(lang, c[o.measure]), c.suppressed ? t('hiddenBecause', reasonText(c.reason)) : ''],
+          cells: [c.territoryCode, c.territoryName, c.suppressed ? '—' : fmtInt(lang, c[o.measure]), c.suppressed ? t('hiddenBecause', reason(c.reason)) : ''],
         })), { numeric: [false, false, true, false], attrs: { id: 'release-table' } }))));
   await drawMap(mapBox, { level: o.level, values: cellValues, fmt: (v) => fmtInt(lang, v), caption, diverging: o.measure === 'roleGap' || o.measure === 'gap', fitData: true });
   ready(panel, 'observatory');
