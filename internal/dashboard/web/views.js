@@ -138,9 +138,10 @@ export async function poleView(panel, state, rerender) {
   if (!m.errors.length) {
     const values = new Map(cells.map((c) => [c.territoryCode, { value: c.roleGap, name: c.territoryName, suppressed: c.suppressed, reason: c.reason }]));
     await drawMap(mapBox, { level: 'department', values, fmt: (v) => fmtInt(lang, v), caption: t('mapPole'), diverging: true });
-    mapBox.append(table(t('mapPole'), [t('code'), t('department'), t('companies'), t('headcount'), t('target'), t('roleGap')],
-      cells.map((c) => ({ attrs: { 'data-code': c.territoryCode }, cells: [c.territoryCode, c.territoryName, fmtInt(lang, c.companies), fmtInt(lang, c.headcount), fmtInt(lang, c.target), fmtInt(lang, c.roleGap)] })),
-      { numeric: [false, false, true, true, true, true], attrs: { id: 'pole-map-table' } }));
+    mapBox.append(el('details', {}, el('summary', {}, t('chartTable')),
+      table(t('mapPole'), [t('code'), t('department'), t('companies'), t('headcount'), t('target'), t('roleGap')],
+        cells.map((c) => ({ attrs: { 'data-code': c.territoryCode }, cells: [c.territoryCode, c.territoryName, fmtInt(lang, c.companies), fmtInt(lang, c.headcount), fmtInt(lang, c.target), fmtInt(lang, c.roleGap)] })),
+        { numeric: [false, false, true, true, true, true], attrs: { id: 'pole-map-table' } })));
   }
 
   body.append(section(t('opportunities'), s.sharedTrainingOpportunities.length
@@ -303,10 +304,10 @@ export async function observatoryView(panel, state, rerender) {
   const tab = tr.data.release.table;
   const values = o.dimension === 'none' ? [] : tab.dimensionTotals.map((c) => [c.dimensionCode, c.dimensionLabel || c.dimensionCode || '—']);
   if (o.value && !values.some(([v]) => v === o.value)) o.value = '';
-  controls.append(
+  controls.append(...[
     o.dimension === 'none' ? null : selectField('dimvalue', t('dimValue'), [['', t('total')], ...values], o.value || '', set('value')),
     selectField('measure', t('measure'), measures.map((m) => [m, t('m_' + m)]), o.measure, set('measure')),
-    selectField('obs-horizon', t('horizon'), rel.horizons.map((h) => [h, String(h)]), o.horizon, (v) => { o.horizon = Number(v); rerender(); }));
+    selectField('obs-horizon', t('horizon'), rel.horizons.map((h) => [h, String(h)]), o.horizon, (v) => { o.horizon = Number(v); rerender(); })].filter(Boolean));
 
   const shown = o.value ? tab.cells.filter((c) => c.dimensionCode === o.value) : tab.territoryTotals;
   const valueLabel = o.value ? (values.find(([v]) => v === o.value) || [])[1] : t('total');
@@ -314,7 +315,7 @@ export async function observatoryView(panel, state, rerender) {
   const cellValues = new Map(shown.map((c) => [c.territoryCode, { value: c[o.measure], name: c.territoryName, suppressed: c.suppressed, reason: c.reason }]));
   panel.append(el('h2', { id: 'view-title' }, caption));
   const mapBox = el('div', { class: 'map-box', id: 'release-map' });
-  panel.append(el('div', { class: 'grid' }, section(t('viewObservatory'), mapBox),
+  panel.append(el('div', { class: 'grid' }, section(t('map'), mapBox),
     section(t('tableOf'),
       el('button', { type: 'button', id: 'csv', onclick: () => download(`gpec-release-${rel.referenceDate}-${o.level}-${o.dimension}${o.value ? '-' + o.value : ''}-${o.measure}-${o.horizon}.csv`, releaseCSV(shown, o, rel, tab.total), 'text/csv;charset=utf-8') }, t('downloadCSV')),
       table(caption, [t('code'), t('territory'), t('m_' + o.measure), t('status')],

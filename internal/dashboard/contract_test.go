@@ -1,0 +1,108 @@
+package dashboard_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/gpec-project/gpec/internal/dashboard"
+)
+
+// releaseAPI answers the dashboard's observatory queries with fixed
+// figures in the shapes of the release API's contract (releases, release,
+// table), so that the page's drawing of a release, hidden cells included,
+// is checked before that API is in this branch; TestDashboardInBrowser
+// checks it against the real server once it is.
+func releaseAPI(w http.ResponseWriter, r *http.Request) {
+	var req struct{ Query string }
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	w.Header().Set("Content-Type", "application/json")
+	cell := func(code, name string, headcount any, suppressed bool, reason any) map[string]any {
+		return map[string]any{"territoryCode": code, "territoryName": name, "dimensionCode": nil, "dimensionLabel": nil,
+			"companies": headcount, "headcount": headcount, "departures": headcount, "target": headcount, "roleGap": headcount,
+			"required": nil, "qualified": nil, "gap": nil, "suppressed": suppressed, "reason": reason}
+	}
+	var out any
+	switch {
+	case strings.Contains(req.Query, "companies(first: 2)"):
+		out = map[string]any{"data": nil, "errors": []any{map[string]any{"message": "your token may not list companies", "extensions": map[string]any{"code": "FORBIDDEN"}}}}
+	case strings.Contains(req.Query, "releases(first: 50)"):
+		out = map[string]any{"data": map[string]any{"releases": map[string]any{"totalCount": 1, "edges": []any{map[string]any{"node": map[string]any{
+			"id": "r1", "referenceDate": "2026-06-30", "status": "PUBLISHED", "horizons": []int{2027, 2029, 2031}, "dimensions": []string{"none", "role_family"}}}}}}}
+	case strings.Contains(req.Query, "DashboardRelease"):
+		out = map[string]any{"data": map[string]any{"release": map[string]any{"id": "r1", "referenceDate": "2026-06-30", "table": map[string]any{
+			"cells": []any{}, "dimensionTotals": []any{},
+			"territoryTotals": []any{
+				cell("31", "Haute-Garonne", 140, false, nil),
+				cell("34", "Hérault", 61, false, nil),
+				cell("09", "Ariège", nil, true, "FREQUENCY"),
+				cell("11", "Aude", nil, true, "SECONDARY"),
+			},
+			"total": cell("76", "Occitanie", 320, false, nil),
+		}}}}
+	default:
+		out = map[string]any{"data": nil, "errors": []any{map[string]any{"message": "unexpected query", "extensions": map[string]any{"code": "BAD_USER_INPUT"}}}}
+	}
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+func TestObservatoryViewOnReleaseContract(t *testing.T) {
+	chromiumPath(t)
+	mux := http.NewServeMux()
+	mux.Handle("/dashboard/", dashboard.Handler("/dashboard/", "/graphql"))
+	mux.HandleFunc("/graphql", releaseAPI)
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	ctx := browser(t)
+	signIn(t, ctx, srv.URL, "gpec_observatory")
+	waitView(t, ctx, "observatory")
+	drawn := areas(t, ctx, "release-map")
+	if a := drawn["31"]; a.Value == nil || *a.Value != 140 || strings.HasPrefix(a.Fill, "url(") {
+		t.Fatalf("Haute-Garonne drawn %+v, want 140, coloured", a)
+	}
+	for code, reason := range map[string]string{"09": "FREQUENCY", "11": "SECONDARY"} {
+		a := drawn[code]
+		if a.Value != nil || a.Reason != reason || !strings.HasPrefix(a.Fill, "url(#") || !strings.Contains(a.Title, reason) {
+			t.Fatalf("hidden department %s drawn %+v, want hatched with reason %s", code, a, reason)
+		}
+	}
+	if len(drawn) != 4 {
+		t.Fatalf("%d departments drawn with data, want 4", len(drawn))
+	}
+	rows := eval[[]string](t, ctx, `[...document.querySelectorAll('#release-table tbody tr')].map((r) => r.innerText.replace(/\s+/g, ' ').trim())`)
+	want := []string{"31 Haute-Garonne 140", "34 Hérault 61", "09 Ariège — masqué (moins de 3 entreprises — FREQUENCY)", "11 Aude — masqué (secret secondaire — SECONDARY)", "76 Occitanie 320"}
+	if strings.Join(rows, "|") != strings.Join(want, "|") {
+		t.Fatalf("table rows:\n%q\nwant\n%q", rows, want)
+	}
+	// The CSV is what the table shows.
+	// Catch the file instead of letting the browser save it.
+	got := eval[string](t, ctx, `(() => {
+		const url = URL.createObjectURL, click = HTMLAnchorElement.prototype.click;
+		URL.createObjectURL = (b) => { window.__csvBlob = b; return url(b); };
+		HTMLAnchorElement.prototype.click = function () { window.__csvName = this.download; };
+		document.getElementById('csv').click();
+		URL.createObjectURL = url; HTMLAnchorElement.prototype.click = click;
+		return window.__csvName; })()`)
+	if !strings.HasSuffix(got, ".csv") {
+		t.Fatalf("CSV file name %q", got)
+	}
+	csvText, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.__csvBlob.text()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"release_reference_date,level,territory_code,territory_name,dimension,dimension_code,horizon,measure,value,suppressed,reason",
+		"2026-06-30,department,31,Haute-Garonne,none,,2029,headcount,140,false,",
+		"2026-06-30,department,09,Ariège,none,,2029,headcount,,true,FREQUENCY",
+		"2026-06-30,total,76,Occitanie,none,,2029,headcount,320,false,",
+	} {
+		if !strings.Contains(csvText, line+"\r\n") {
+			t.Fatalf("CSV lacks %q:\n%s", line, csvText)
+		}
+	}
+	screenshot(t, ctx, "observatory-contract")
+}
