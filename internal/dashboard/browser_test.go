@@ -456,6 +456,39 @@ func TestDashboardInBrowser(t *testing.T) {
 		screenshot(t, ctx, "company-forbidden")
 	})
 
+	// Each demo role in each view: the view, or the API's own refusal.
+	t.Run("each role, each view", func(t *testing.T) {
+		type want struct{ role, pole, company string }
+		for _, c := range []struct {
+			name, tok string
+			want
+		}{
+			{"admin", adminTok, want{"admin", "pole", "company"}},
+			{"pole manager", poleTok, want{"pole", "pole", "company"}},
+			{"company", companyTok, want{"company", "pole-error", "company"}},
+			{"observatory", obsTok, want{"observatory", "pole-error", "company-error"}},
+		} {
+			ctx := browser(t)
+			signIn(t, ctx, base, c.tok)
+			if role := eval[string](t, ctx, `document.getElementById('who').dataset.role`); role != c.role {
+				t.Fatalf("%s: token recognised as %q", c.name, role)
+			}
+			for _, v := range []struct{ tab, state string }{{"pole", c.pole}, {"company", c.company}, {"observatory", observatoryState(t, base, c.tok)}} {
+				clickTab(t, ctx, v.tab, v.state)
+				if strings.HasSuffix(v.state, "-error") {
+					codes := eval[[]string](t, ctx, `[...document.querySelectorAll('#panel .api-error')].map((e) => e.dataset.code)`)
+					if len(codes) == 0 || codes[0] != "FORBIDDEN" {
+						t.Fatalf("%s in the %s view: error codes %v, want the API's FORBIDDEN", c.name, v.tab, codes)
+					}
+				}
+			}
+			if c.name == "admin" {
+				clickTab(t, ctx, "pole", "pole")
+				screenshot(t, ctx, "admin-pole")
+			}
+		}
+	})
+
 	t.Run("bad token", func(t *testing.T) {
 		ctx := browser(t)
 		do(t, ctx,
