@@ -18,11 +18,18 @@ import (
 // is checked before that API is in this branch; TestDashboardInBrowser
 // checks it against the real server once it is.
 func releaseAPI(w http.ResponseWriter, r *http.Request) {
-	var req struct{ Query string }
+	var req struct {
+		Query     string
+		Variables map[string]any
+	}
 	_ = json.NewDecoder(r.Body).Decode(&req)
 	w.Header().Set("Content-Type", "application/json")
+	dimCode, dimLabel := any(nil), any(nil)
+	if req.Variables["dim"] == "role_family" {
+		dimCode, dimLabel = "H29", "Mécanique, travail des métaux"
+	}
 	cell := func(code, name string, headcount any, suppressed bool, reason any) map[string]any {
-		return map[string]any{"territoryCode": code, "territoryName": name, "dimensionCode": nil, "dimensionLabel": nil,
+		return map[string]any{"territoryCode": code, "territoryName": name, "dimensionCode": dimCode, "dimensionLabel": dimLabel,
 			"companies": headcount, "headcount": headcount, "departures": headcount, "target": headcount, "roleGap": headcount,
 			"required": nil, "qualified": nil, "gap": nil, "suppressed": suppressed, "reason": reason}
 	}
@@ -33,6 +40,12 @@ func releaseAPI(w http.ResponseWriter, r *http.Request) {
 	case strings.Contains(req.Query, "releases(first: 50)"):
 		out = map[string]any{"data": map[string]any{"releases": map[string]any{"totalCount": 1, "edges": []any{map[string]any{"node": map[string]any{
 			"id": "r1", "referenceDate": "2026-06-30", "status": "PUBLISHED", "horizons": []int{2027, 2029, 2031}, "dimensions": []string{"none", "role_family"}}}}}}}
+	case strings.Contains(req.Query, "DashboardRelease") && dimCode != nil:
+		cells := []any{cell("31", "Haute-Garonne", 50, false, nil), cell("09", "Ariège", nil, true, "DOMINANCE")}
+		out = map[string]any{"data": map[string]any{"release": map[string]any{"id": "r1", "referenceDate": "2026-06-30", "table": map[string]any{
+			"cells": cells, "dimensionTotals": []any{cell("76", "Occitanie", 80, false, nil)},
+			"territoryTotals": []any{}, "total": cell("76", "Occitanie", 320, false, nil),
+		}}}}
 	case strings.Contains(req.Query, "DashboardRelease"):
 		out = map[string]any{"data": map[string]any{"release": map[string]any{"id": "r1", "referenceDate": "2026-06-30", "table": map[string]any{
 			"cells": []any{}, "dimensionTotals": []any{},
@@ -105,4 +118,22 @@ func TestObservatoryViewOnReleaseContract(t *testing.T) {
 		}
 	}
 	screenshot(t, ctx, "observatory-contract")
+
+	// A dimension value: its cells, hidden ones hatched, and the CSV names the value.
+	choose := func(id, value string) {
+		t.Helper()
+		eval[bool](t, ctx, `(() => { const s = document.getElementById('`+id+`'); s.value = '`+value+`';
+			document.getElementById('panel').removeAttribute('data-ready'); s.dispatchEvent(new Event('change')); return true; })()`)
+		do(t, ctx, chromedp.WaitReady(`#panel[data-ready]`))
+	}
+	choose("dimension", "role_family")
+	choose("dimvalue", "v:H29")
+	waitView(t, ctx, "observatory")
+	drawn = areas(t, ctx, "release-map")
+	if a := drawn["31"]; len(drawn) != 2 || a.Value == nil || *a.Value != 50 || drawn["09"].Reason != "DOMINANCE" || !strings.HasPrefix(drawn["09"].Fill, "url(#") {
+		t.Fatalf("role family H29 drawn %+v", drawn)
+	}
+	if title := eval[string](t, ctx, `document.getElementById('view-title').textContent`); !strings.Contains(title, "Mécanique, travail des métaux") {
+		t.Fatalf("the title does not name the value shown: %q", title)
+	}
 }

@@ -302,14 +302,17 @@ export async function observatoryView(panel, state, rerender) {
     return;
   }
   const tab = tr.data.release.table;
-  const values = o.dimension === 'none' ? [] : tab.dimensionTotals.map((c) => [c.dimensionCode, c.dimensionLabel || c.dimensionCode || '—']);
+  // A dimension value is "v:" + its code ("" means the territories' totals;
+  // the code itself may be empty, for "not given").
+  const values = o.dimension === 'none' ? [] : tab.dimensionTotals.map((c) => ['v:' + (c.dimensionCode || ''), c.dimensionLabel || c.dimensionCode || '—']);
   if (o.value && !values.some(([v]) => v === o.value)) o.value = '';
   controls.append(...[
     o.dimension === 'none' ? null : selectField('dimvalue', t('dimValue'), [['', t('total')], ...values], o.value || '', set('value')),
     selectField('measure', t('measure'), measures.map((m) => [m, t('m_' + m)]), o.measure, set('measure')),
     selectField('obs-horizon', t('horizon'), rel.horizons.map((h) => [h, String(h)]), o.horizon, (v) => { o.horizon = Number(v); rerender(); })].filter(Boolean));
 
-  const shown = o.value ? tab.cells.filter((c) => c.dimensionCode === o.value) : tab.territoryTotals;
+  const code = o.value ? o.value.slice(2) : null;
+  const shown = o.value ? tab.cells.filter((c) => (c.dimensionCode || '') === code) : tab.territoryTotals;
   const valueLabel = o.value ? (values.find(([v]) => v === o.value) || [])[1] : t('total');
   const caption = `${t('m_' + o.measure)} — ${o.dimension === 'none' ? t('total') : `${t('dim_' + o.dimension)} : ${valueLabel}`} — ${t('horizon')} ${o.horizon} — ${t('releaseOf', rel.referenceDate)}`;
   const cellValues = new Map(shown.map((c) => [c.territoryCode, { value: c[o.measure], name: c.territoryName, suppressed: c.suppressed, reason: c.reason }]));
@@ -317,7 +320,7 @@ export async function observatoryView(panel, state, rerender) {
   const mapBox = el('div', { class: 'map-box', id: 'release-map' });
   panel.append(el('div', { class: 'grid' }, section(t('map'), mapBox),
     section(t('tableOf'),
-      el('button', { type: 'button', id: 'csv', onclick: () => download(`gpec-release-${rel.referenceDate}-${o.level}-${o.dimension}${o.value ? '-' + o.value : ''}-${o.measure}-${o.horizon}.csv`, releaseCSV(shown, o, rel, tab.total), 'text/csv;charset=utf-8') }, t('downloadCSV')),
+      el('button', { type: 'button', id: 'csv', onclick: () => download(`gpec-release-${rel.referenceDate}-${o.level}-${o.dimension}${o.value ? '-' + code.replace(/[^A-Za-z0-9_-]/g, '_') : ''}-${o.measure}-${o.horizon}.csv`, releaseCSV(shown, o, rel, tab.total), 'text/csv;charset=utf-8') }, t('downloadCSV')),
       table(caption, [t('code'), t('territory'), t('m_' + o.measure), t('status')],
         [...shown, ...(o.value ? [] : [tab.total])].map((c) => ({
           attrs: { 'data-code': c.territoryCode, class: c.suppressed ? 'hidden-cell' : null },
@@ -331,7 +334,7 @@ export async function observatoryView(panel, state, rerender) {
 function releaseCSV(shown, o, rel, total) {
   const rows = [['release_reference_date', 'level', 'territory_code', 'territory_name', 'dimension', 'dimension_code', 'horizon', 'measure', 'value', 'suppressed', 'reason']];
   for (const c of [...shown, ...(o.value ? [] : [total])]) {
-    rows.push([rel.referenceDate, c === total ? 'total' : o.level, c.territoryCode, c.territoryName, o.dimension, o.value || '', o.horizon, o.measure,
+    rows.push([rel.referenceDate, c === total ? 'total' : o.level, c.territoryCode, c.territoryName, o.dimension, c.dimensionCode || '', o.horizon, o.measure,
       c.suppressed ? '' : c[o.measure], c.suppressed ? 'true' : 'false', c.reason || '']);
   }
   return csv(rows);
