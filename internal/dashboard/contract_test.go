@@ -1,7 +1,12 @@
 package dashboard_test
 
 import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -63,6 +68,30 @@ func releaseAPI(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(out)
 }
 
+// grabDownload clicks the button and returns the file it would save,
+// caught before the browser saves it.
+func grabDownload(t *testing.T, ctx context.Context, button string) (string, []byte) {
+	t.Helper()
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(async () => {
+		const url = URL.createObjectURL, click = HTMLAnchorElement.prototype.click;
+		let blob = null, name = null;
+		URL.createObjectURL = (b) => { blob = b; return url(b); };
+		HTMLAnchorElement.prototype.click = function () { name = this.download; };
+		try { document.getElementById('`+button+`').click(); } finally { URL.createObjectURL = url; HTMLAnchorElement.prototype.click = click; }
+		const bytes = new Uint8Array(await blob.arrayBuffer());
+		let bin = '';
+		for (const b of bytes) bin += String.fromCharCode(b);
+		return [name, btoa(bin)]; })()`, chromedp.EvalAwaitPromise))
+	if err != nil || len(got) != 2 {
+		t.Fatalf("downloading with #%s: %v %v", button, got, err)
+	}
+	b, err := base64.StdEncoding.DecodeString(got[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got[0], b
+}
+
 func TestObservatoryViewOnReleaseContract(t *testing.T) {
 	chromiumPath(t)
 	mux := http.NewServeMux()
@@ -92,20 +121,10 @@ func TestObservatoryViewOnReleaseContract(t *testing.T) {
 		t.Fatalf("table rows:\n%q\nwant\n%q", rows, want)
 	}
 	// The CSV is what the table shows.
-	// Catch the file instead of letting the browser save it.
-	got := eval[string](t, ctx, `(() => {
-		const url = URL.createObjectURL, click = HTMLAnchorElement.prototype.click;
-		URL.createObjectURL = (b) => { window.__csvBlob = b; return url(b); };
-		HTMLAnchorElement.prototype.click = function () { window.__csvName = this.download; };
-		document.getElementById('csv').click();
-		URL.createObjectURL = url; HTMLAnchorElement.prototype.click = click;
-		return window.__csvName; })()`)
-	if !strings.HasSuffix(got, ".csv") {
-		t.Fatalf("CSV file name %q", got)
-	}
-	csvText, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.__csvBlob.text()`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatal(err)
+	csvName, csvBytes := grabDownload(t, ctx, "csv")
+	csvText := string(csvBytes)
+	if !strings.HasSuffix(csvName, ".csv") {
+		t.Fatalf("CSV file name %q", csvName)
 	}
 	for _, line := range []string{
 		"release_reference_date,level,territory_code,territory_name,dimension,dimension_code,horizon,measure,value,suppressed,reason",
@@ -118,6 +137,33 @@ func TestObservatoryViewOnReleaseContract(t *testing.T) {
 		}
 	}
 	screenshot(t, ctx, "observatory-contract")
+
+	// The same table as a workbook.
+	xlsxName, xlsxBytes := grabDownload(t, ctx, "xlsx")
+	zr, err := zip.NewReader(bytes.NewReader(xlsxBytes), int64(len(xlsxBytes)))
+	if err != nil || !strings.HasSuffix(xlsxName, ".xlsx") {
+		t.Fatalf("XLSX %q: %v", xlsxName, err)
+	}
+	var sheet string
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc) // checks each entry's CRC
+		rc.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			sheet = string(b)
+		}
+	}
+	for _, part := range []string{`<t xml:space="preserve">Haute-Garonne</t>`, `<v>140</v>`, `<t xml:space="preserve">FREQUENCY</t>`, `<t xml:space="preserve">Ariège</t>`} {
+		if !strings.Contains(sheet, part) {
+			t.Fatalf("the workbook's sheet lacks %s:\n%s", part, sheet)
+		}
+	}
 
 	// A dimension value: its cells, hidden ones hatched, and the CSV names the value.
 	choose := func(id, value string) {

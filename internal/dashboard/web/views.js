@@ -7,6 +7,7 @@ import { t, getLang, reason } from './i18n.js';
 import { APIError, missingField } from './api.js';
 import { skillBars } from './charts.js';
 import { drawMap } from './map.js';
+import { xlsx } from './xlsx.js';
 
 // errorBox shows the API's errors as it words them, with their codes.
 export function errorBox(err, title) {
@@ -316,11 +317,14 @@ export async function observatoryView(panel, state, rerender) {
   const valueLabel = o.value ? (values.find(([v]) => v === o.value) || [])[1] : t('total');
   const caption = `${t('m_' + o.measure)} — ${o.dimension === 'none' ? t('total') : `${t('dim_' + o.dimension)} : ${valueLabel}`} — ${t('horizon')} ${o.horizon} — ${t('releaseOf', rel.referenceDate)}`;
   const cellValues = new Map(shown.map((c) => [c.territoryCode, { value: c[o.measure], name: c.territoryName, suppressed: c.suppressed, reason: c.reason }]));
+  const fileName = `gpec-release-${rel.referenceDate}-${o.level}-${o.dimension}${o.value ? '-' + code.replace(/[^A-Za-z0-9_-]/g, '_') : ''}-${o.measure}-${o.horizon}`;
   panel.append(el('h2', { id: 'view-title' }, caption));
   const mapBox = el('div', { class: 'map-box', id: 'release-map' });
   panel.append(el('div', { class: 'grid' }, section(t('map'), mapBox),
     section(t('tableOf'),
-      el('button', { type: 'button', id: 'csv', onclick: () => download(`gpec-release-${rel.referenceDate}-${o.level}-${o.dimension}${o.value ? '-' + code.replace(/[^A-Za-z0-9_-]/g, '_') : ''}-${o.measure}-${o.horizon}.csv`, releaseCSV(shown, o, rel, tab.total), 'text/csv;charset=utf-8') }, t('downloadCSV')),
+      el('div', { class: 'downloads' },
+        el('button', { type: 'button', id: 'csv', onclick: () => download(fileName + '.csv', csv(releaseRows(shown, o, rel, tab.total)), 'text/csv;charset=utf-8') }, t('downloadCSV')),
+        el('button', { type: 'button', id: 'xlsx', onclick: () => download(fileName + '.xlsx', xlsx(releaseRows(shown, o, rel, tab.total), rel.referenceDate), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet') }, t('downloadXLSX'))),
       table(caption, [t('code'), t('territory'), t('m_' + o.measure), t('status')],
         [...shown, ...(o.value ? [] : [tab.total])].map((c) => ({
           attrs: { 'data-code': c.territoryCode, class: c.suppressed ? 'hidden-cell' : null },
@@ -330,12 +334,13 @@ export async function observatoryView(panel, state, rerender) {
   ready(panel, 'observatory');
 }
 
-// releaseCSV is the table shown, one row per territory (and the total).
-function releaseCSV(shown, o, rel, total) {
+// releaseRows is the table shown, one row per territory (and the total),
+// for the CSV and XLSX downloads.
+function releaseRows(shown, o, rel, total) {
   const rows = [['release_reference_date', 'level', 'territory_code', 'territory_name', 'dimension', 'dimension_code', 'horizon', 'measure', 'value', 'suppressed', 'reason']];
   for (const c of [...shown, ...(o.value ? [] : [total])]) {
     rows.push([rel.referenceDate, c === total ? 'total' : o.level, c.territoryCode, c.territoryName, o.dimension, c.dimensionCode || '', o.horizon, o.measure,
       c.suppressed ? '' : c[o.measure], c.suppressed ? 'true' : 'false', c.reason || '']);
   }
-  return csv(rows);
+  return rows;
 }
