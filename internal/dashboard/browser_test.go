@@ -190,13 +190,17 @@ func signIn(t *testing.T, ctx context.Context, base, tok string) {
 		chromedp.WaitReady("#panel[data-ready]"))
 }
 
-// waitView waits for the panel to show the named state.
+// waitView waits for the panel to show the named state, and checks that
+// the browser refused nothing under the page's CSP.
 func waitView(t *testing.T, ctx context.Context, want string) {
 	t.Helper()
 	do(t, ctx, chromedp.WaitReady(`#panel[data-ready]`))
 	if got := eval[string](t, ctx, `document.getElementById('panel').dataset.ready`); got != want {
 		text := eval[string](t, ctx, `document.getElementById('panel').innerText.slice(0, 600)`)
 		t.Fatalf("view %q, want %q; the page shows:\n%s", got, want, text)
+	}
+	if v := eval[[]string](t, ctx, `window.gpecCSPViolations`); len(v) > 0 {
+		t.Fatalf("the page's CSP refused: %v", v)
 	}
 }
 
@@ -384,6 +388,15 @@ func TestDashboardInBrowser(t *testing.T) {
 		do(t, ctx, chromedp.Focus(`#pole-map path.has-data`))
 		if got := eval[string](t, ctx, `document.querySelector('#pole-map .map-info').textContent`); !strings.Contains(got, ":") {
 			t.Fatalf("focusing a department shows %q", got)
+		}
+
+		// The CSP check above can fail: an inline script is refused and noted.
+		eval[bool](t, ctx, `(() => { const s = document.createElement('script'); s.textContent = 'window.ran = 1'; document.body.append(s); return true; })()`)
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`window.gpecCSPViolations.length > 0`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Fatalf("no CSP violation noted for an inline script: %v", err)
+		}
+		if v := eval[[]string](t, ctx, `window.gpecCSPViolations.splice(0)`); len(v) != 1 || !strings.HasPrefix(v[0], "script-src") || eval[bool](t, ctx, `window.ran === 1`) {
+			t.Fatalf("an inline script was not refused by the CSP: %v", v)
 		}
 
 		// A pole manager has no right to releases' aggregates: the view says so, not a broken page.

@@ -9,6 +9,11 @@ import { client, APIError } from './api.js';
 import { poleView, companyView, observatoryView, errorBox } from './views.js';
 import { shapes } from './map.js';
 
+// CSP refusals are kept where the browser tests read them: the page is
+// meant to need nothing beyond its own origin.
+window.gpecCSPViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.gpecCSPViolations.push(e.violatedDirective + ' ' + e.blockedURI));
+
 const cfg = JSON.parse(document.body.dataset.config);
 const main = document.getElementById('main');
 const TOKEN_KEY = 'gpec.dashboard.token';

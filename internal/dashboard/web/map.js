@@ -77,7 +77,10 @@ export async function drawMap(container, { level, values, fmt, caption, divergin
     if (c.suppressed) return `${name} (${code}) : ${t('hiddenBecause', reason(c.reason))}`;
     return `${name} (${code}) : ${fmt(c.value)}`;
   };
-  const map = svg('svg', { class: 'map', viewBox: `0 0 ${w} ${h}`, role: 'group', 'aria-label': caption, 'data-level': level },
+  // Crop the box to the fitted shapes: no blank band under a wide region.
+  const [[x0, y0], [x1, y1]] = path.bounds(fit);
+  const box = [Math.max(0, x0 - 8), Math.max(0, y0 - 8), Math.min(w, x1 + 8), Math.min(h, y1 + 8)];
+  const map = svg('svg', { class: 'map', viewBox: `${box[0]} ${box[1]} ${box[2] - box[0]} ${box[3] - box[1]}`, role: 'group', 'aria-label': caption, 'data-level': level },
     svg('defs', {},
       svg('pattern', { id: id + '-hatch', patternUnits: 'userSpaceOnUse', width: 6, height: 6, patternTransform: 'rotate(45)' },
         svg('rect', { width: 6, height: 6, fill: '#ffffff' }),
