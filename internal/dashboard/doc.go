@@ -1,7 +1,9 @@
 // Package dashboard owns gpec's web dashboard at /dashboard: the page, its
-// scripts and style (web/), the map libraries it loads (vendor/, d3-geo
-// and d3-array as published on npm) and the department and region contours
-// it draws (geo/, IGN GEOFLA under Licence Ouverte).
+// scripts and style (web/: plain ES modules, no build step, the bar charts
+// and the XLSX writer included), the map libraries it loads (vendor/,
+// d3-geo and d3-array as published on npm) and the department and region
+// contours it draws (geo/, IGN GEOFLA under Licence Ouverte, prepared by
+// the geoprep command).
 //
 // Everything is embedded in the binary with go:embed and served by Handler
 // itself, because gpec runs on closed networks; the page's

@@ -93,8 +93,10 @@ async function detect(api) {
     const r2 = await api.gql(q);
     readable = poleIds.map((id, i) => r2.data['p' + i]).filter(Boolean);
   }
-  if (readable.length === 1) return { role: 'pole', poleId: readable[0].id };
-  if (readable.length > 1) return { role: 'admin', poleId: readable[0].id, siren: nodes[0].siren };
+  // A pole's manager lists exactly the pole's members; an admin lists more
+  // companies, or reads several poles.
+  if (readable.length === 1 && readable[0].members.totalCount === total) return { role: 'pole', poleId: readable[0].id };
+  if (readable.length >= 1) return { role: 'admin', poleId: readable[0].id, siren: nodes[0].siren };
   if (total === 1) return { role: 'company', siren: nodes[0].siren, poleId: poleIds[0] || null };
   return { role: 'unknown', siren: nodes.length ? nodes[0].siren : null };
 }
