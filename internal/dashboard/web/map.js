@@ -94,7 +94,7 @@ export async function drawMap(container, { level, values, fmt, caption, divergin
       d: path(f), fill, class: 'area' + (c ? ' has-data' : '') + (c && c.suppressed ? ' hidden-cell' : ''),
       'data-code': code, 'data-value': c && !c.suppressed ? c.value : null,
       'data-reason': c && c.suppressed ? c.reason : null,
-      tabindex: c ? 0 : null, 'aria-label': c ? label : null,
+      tabindex: c ? 0 : null, role: c ? 'img' : null, 'aria-label': c ? label : null,
     }, svg('title', {}, label));
     const show = () => { info.textContent = label; };
     p.addEventListener('mouseenter', show);
