@@ -368,6 +368,20 @@ func TestDashboardInBrowser(t *testing.T) {
 		if n == 0 || len(drawn) > n {
 			t.Fatalf("%d departments drawn with data, the API answers %d", len(drawn), n)
 		}
+		// Campaigns, once the schema has them: the page lists them, or says why not.
+		var poleType struct {
+			Type struct{ Fields []struct{ Name string } } `json:"__type"`
+		}
+		gql(t, base, adminTok, `{ __type(name: "Pole") { fields { name } } }`, nil, &poleType)
+		want := "absent"
+		for _, f := range poleType.Type.Fields {
+			if f.Name == "campaigns" {
+				want = "shown"
+			}
+		}
+		if got := eval[string](t, ctx, `document.getElementById('campaigns-box').dataset.campaigns || ''`); got != want && (want == "absent" || got == "absent" || got == "") {
+			t.Fatalf("campaigns: the page says %q, the schema has them: %v", got, want == "shown")
+		}
 		screenshot(t, ctx, "pole-fr")
 
 		// English, and back: same figures, other words.

@@ -98,7 +98,7 @@ export async function poleView(panel, state, rerender) {
   const body = el('div', { class: 'view-body' }, el('p', {}, t('loading')));
   panel.append(body);
   // Every request of the view at once; the campaigns' look-up too.
-  const campBox = el('div', {});
+  const campBox = el('div', { id: 'campaigns-box' });
   const camp = campaigns(campBox, state, state.poleId);
   const [r, m] = await Promise.all([
     state.api.cached(POLE_QUERY, { id: state.poleId, h: state.horizon }),
@@ -170,24 +170,29 @@ async function campaigns(box, state, poleId) {
   const typeQ = (name) => `{ __type(name: ${JSON.stringify(name)}) { fields { name args { name defaultValue type { kind } }
     type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }`;
   const named = (ty) => { while (ty && !ty.name) ty = ty.ofType; return ty; };
-  const plain = (f) => ['SCALAR', 'ENUM'].includes(named(f.type).kind) && f.args.every((a) => a.type.kind !== 'NON_NULL' || a.defaultValue !== null);
+  const required = (a) => a.type.kind === 'NON_NULL' && a.defaultValue === null;
+  const plain = (f) => ['SCALAR', 'ENUM'].includes(named(f.type).kind) && !f.args.some(required);
   const pr = await state.api.cached(typeQ('Pole'));
   const field = pr.data.__type && pr.data.__type.fields.find((f) => f.name === 'campaigns');
-  if (!field || field.args.some((a) => a.type.kind === 'NON_NULL' && a.defaultValue === null)) return;
+  if (!field) { box.dataset.campaigns = 'absent'; return; }
+  // A campaigns field that needs arguments this page does not know: say so.
+  const unsupported = () => { box.dataset.campaigns = 'unsupported'; box.append(section(t('campaigns'), el('p', { class: 'help' }, t('campaignsGraphiQL')))); };
+  if (field.args.some(required)) { unsupported(); return; }
   let nodeType = named(field.type).name;
   let connection = false;
   if (/Connection$/.test(nodeType)) { connection = true; nodeType = nodeType.replace(/Connection$/, ''); }
   const nr = await state.api.cached(typeQ(nodeType));
-  if (!nr.data.__type) return;
+  if (!nr.data.__type) { unsupported(); return; }
   const cols = nr.data.__type.fields.filter(plain).map((f) => f.name).slice(0, 10);
-  if (!cols.length) return;
+  if (!cols.length) { unsupported(); return; }
   const sel = cols.join(' ');
   const q = `query DashboardCampaigns($id: ID!) { pole(id: $id) { campaigns ${connection ? `{ edges { node { ${sel} } } }` : `{ ${sel} }`} } }`;
   const r = await state.api.cached(q, { id: poleId });
   const lang = getLang();
-  if (r.errors.length) { box.append(section(t('campaigns'), errorBox(new APIError(r.errors)))); return; }
+  if (r.errors.length || !r.data.pole) { box.dataset.campaigns = 'error'; box.append(section(t('campaigns'), errorBox(new APIError(r.errors)))); return; }
   const list = connection ? r.data.pole.campaigns.edges.map((e) => e.node) : r.data.pole.campaigns;
   const show = (k, v) => (v === null || v === undefined ? '—' : /rate|share|coverage/i.test(k) && typeof v === 'number' ? fmtPct(lang, v) : typeof v === 'number' ? fmtInt(lang, v) : String(v));
+  box.dataset.campaigns = 'shown';
   box.append(section(t('campaigns'), table(t('campaigns'), cols, list.map((c) => cols.map((k) => show(k, c[k]))), { attrs: { id: 'campaigns' } })));
 }
 
