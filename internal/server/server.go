@@ -20,6 +20,7 @@ import (
 	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/campaign"
+	"github.com/gpec-project/gpec/internal/dashboard"
 	"github.com/gpec-project/gpec/internal/graphiql"
 	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/limits"
@@ -204,6 +205,9 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
 	mux.HandleFunc("/readyz", s.readyz)
+	// The dashboard is static: it reads data through /graphql with the
+	// user's token, so it needs no authentication of its own.
+	mux.Handle("/dashboard/", dashboard.Handler("/dashboard/", "/graphql"))
 	if s.cfg.GraphiQL {
 		mux.Handle("/", graphiql.Handler(graphiql.Options{
 			Title:          "gpec — GraphiQL",
