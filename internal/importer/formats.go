@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gpec-project/gpec/internal/csvio"
@@ -138,11 +139,14 @@ func level(check func(int) error) func(string) (any, error) {
 	}
 }
 
+// date normalises to YYYY-MM-DD, so that the row checks compare dates as
+// strings and staging reads them whatever the session's DateStyle.
 func date(s string) (any, error) {
-	if _, err := csvio.ParseDate(s); err != nil {
+	d, err := csvio.ParseDate(s)
+	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	return d.Format(time.DateOnly), nil
 }
 
 func boolean(s string) (any, error) { return csvio.ParseBool(s) }

@@ -1,0 +1,227 @@
+package csvio
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Format is how a table is downloaded.
+type Format string
+
+// Download formats. FormatCSV, the default, is for programs: ',' and UTF-8
+// without BOM, as before, so that scripts reading the header do not get a
+// BOM glued to its first name. FormatExcel and FormatExcelFR are for
+// people opening the file in Excel by double-click: Excel reads a CSV as
+// UTF-8 only when it starts with a BOM (without it, accents are garbled),
+// and French Excel splits on ';' and reads decimals with a comma, so
+// FormatExcelFR is ';', BOM and decimal comma. FormatXLSX is a workbook of
+// one sheet, figures as numbers. gpec's import reads all four back.
+const (
+	FormatCSV     Format = "csv"
+	FormatExcel   Format = "excel"
+	FormatExcelFR Format = "excel-fr"
+	FormatXLSX    Format = "xlsx"
+)
+
+// Formats lists the formats, for messages.
+var Formats = []Format{FormatCSV, FormatExcel, FormatExcelFR, FormatXLSX}
+
+// ParseFormat reads a format name; "" is FormatCSV. ok is false for an
+// unknown name.
+func ParseFormat(s string) (Format, bool) {
+	switch f := Format(strings.ToLower(strings.TrimSpace(s))); f {
+	case "":
+		return FormatCSV, true
+	case FormatCSV, FormatExcel, FormatExcelFR, FormatXLSX:
+		return f, true
+	}
+	return "", false
+}
+
+// ContentType is the media type of a download in format f.
+func (f Format) ContentType() string {
+	if f == FormatXLSX {
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "text/csv; charset=utf-8"
+}
+
+// Ext is the file extension of format f, with its dot.
+func (f Format) Ext() string {
+	if f == FormatXLSX {
+		return ".xlsx"
+	}
+	return ".csv"
+}
+
+// ColumnType says how a column's cells are written.
+type ColumnType int
+
+// Column types: text is neutralised against formulas in CSV; integers and
+// decimals are numbers in XLSX, and decimals take a comma in FormatExcelFR.
+const (
+	Text ColumnType = iota
+	Integer
+	Decimal
+)
+
+// TableWriter writes one table, row by row, in a Format.
+type TableWriter interface {
+	// Write writes one row of raw values (not neutralised), one per column.
+	Write(cells []string) error
+	// Close ends the table and flushes it to the underlying writer; it
+	// does not close that writer.
+	Close() error
+}
+
+// NewTableWriter starts a table with header names and column types (nil:
+// every column text) in format f on w; sheet names the XLSX sheet.
+func NewTableWriter(w io.Writer, f Format, sheet string, header []string, types []ColumnType) (TableWriter, error) {
+	if types == nil {
+		types = make([]ColumnType, len(header))
+	}
+	if len(types) != len(header) {
+		return nil, fmt.Errorf("csvio: %d column types for %d columns", len(types), len(header))
+	}
+	if f == FormatXLSX {
+		return newXLSXWriter(w, sheet, header, types)
+	}
+	bw := bufio.NewWriterSize(w, 64*1024)
+	if f == FormatExcel || f == FormatExcelFR {
+		if _, err := bw.WriteString("\uFEFF"); err != nil {
+			return nil, err
+		}
+	}
+	cw := csv.NewWriter(bw)
+	if f == FormatExcelFR {
+		cw.Comma = ';'
+	}
+	t := &csvTable{bw: bw, cw: cw, types: types, decimalComma: f == FormatExcelFR}
+	if err := cw.Write(header); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+type csvTable struct {
+	bw           *bufio.Writer
+	cw           *csv.Writer
+	types        []ColumnType
+	decimalComma bool
+	rec          []string
+}
+
+func (t *csvTable) Write(cells []string) error {
+	t.rec = t.rec[:0]
+	for i, c := range cells {
+		switch {
+		case t.types[i] == Text:
+			c = Neutralise(c)
+		case t.types[i] == Decimal && t.decimalComma:
+			c = strings.Replace(c, ".", ",", 1)
+		}
+		t.rec = append(t.rec, c)
+	}
+	return t.cw.Write(t.rec)
+}
+
+func (t *csvTable) Close() error {
+	t.cw.Flush()
+	if err := t.cw.Error(); err != nil {
+		return err
+	}
+	return t.bw.Flush()
+}
+
+// xlsxTable streams rows to a temporary file (excelize's StreamWriter) and
+// writes the workbook on Close: memory stays bounded whatever the rows.
+type xlsxTable struct {
+	out   io.Writer
+	f     *excelize.File
+	sw    *excelize.StreamWriter
+	types []ColumnType
+	row   int
+	vals  []any
+}
+
+// maxSheetName is Excel's limit on a sheet name's length.
+const maxSheetName = 31
+
+func newXLSXWriter(w io.Writer, sheet string, header []string, types []ColumnType) (*xlsxTable, error) {
+	if sheet == "" {
+		sheet = "Sheet1"
+	}
+	if len(sheet) > maxSheetName {
+		sheet = sheet[:maxSheetName]
+	}
+	f := excelize.NewFile()
+	if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		f.Close()
+		return nil, err
+	}
+	sw, err := f.NewStreamWriter(sheet)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	t := &xlsxTable{out: w, f: f, sw: sw, types: types}
+	hv := make([]any, len(header))
+	for i, h := range header {
+		hv[i] = h
+	}
+	// The header row stays visible while scrolling.
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := t.add(hv); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+func (t *xlsxTable) add(vals []any) error {
+	t.row++
+	cell, err := excelize.CoordinatesToCellName(1, t.row)
+	if err != nil {
+		return err
+	}
+	return t.sw.SetRow(cell, vals)
+}
+
+func (t *xlsxTable) Write(cells []string) error {
+	t.vals = t.vals[:0]
+	for i, c := range cells {
+		var v any = c
+		switch {
+		case c == "":
+			v = nil
+		case t.types[i] == Integer:
+			if n, err := strconv.ParseInt(c, 10, 64); err == nil {
+				v = n
+			}
+		case t.types[i] == Decimal:
+			if x, err := strconv.ParseFloat(c, 64); err == nil {
+				v = x
+			}
+		}
+		t.vals = append(t.vals, v)
+	}
+	return t.add(t.vals)
+}
+
+func (t *xlsxTable) Close() error {
+	defer t.f.Close()
+	if err := t.sw.Flush(); err != nil {
+		return err
+	}
+	_, err := t.f.WriteTo(t.out)
+	return err
+}
