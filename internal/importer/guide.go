@@ -4,6 +4,7 @@ package importer
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/gpec-project/gpec/internal/csvio"
@@ -56,9 +57,9 @@ func Guide() string {
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	w("<!-- Generated from the importer's format table by `%s`; do not edit. -->\n\n", RegenerateGuide)
 	w("# Import guide\n\n")
-	w("gpec imports one file per kind of data: `gpec import FILE|FOLDER…`, the `importData` mutation, " +
-		"or the templates `gpec template KIND` and `GET /templates/KIND.csv` (or `.xlsx`) give an empty file " +
-		"with its header and an example row to start from.\n\n")
+	w("gpec imports one file per kind of data, CSV or XLSX: `gpec import FILE|FOLDER…` or the `importFiles` mutation. " +
+		"To start a file, `gpec template KIND` (or `gpec template -format xlsx KIND`) and `GET /templates/KIND.csv` " +
+		"(or `.xlsx`) give an empty file with its header and example rows, those of this guide.\n\n")
 	w("## Every file\n\n")
 	for _, rule := range generalRules {
 		w("- %s\n", rule)
@@ -118,7 +119,7 @@ var generalRules = []string{
 	"**Header.** The first row names the columns, in any order, trimmed and case-insensitive. " +
 		"An unknown or repeated column is an error; a required column must be there; an optional column may be left out (every row then has it empty).",
 	"**Encoding.** UTF-8 with or without BOM, UTF-16 with BOM (Excel's \"Unicode text\"), or Windows-1252: detected. XLSX cells are read as text as the sheet shows them.",
-	"**Delimiter.** `,` or `;` (French Excel), detected from the header; tab for a UTF-16 file (Excel's \"Unicode text\").",
+	"**Delimiter.** `,` or `;` (French Excel), detected from the header; else a tab (Excel's \"Unicode text\" and \"Text (tab-delimited)\").",
 	"**Cells.** Trimmed; an empty cell is null. A leading `'` before `=`, `+`, `-` or `@` is dropped (exports write it so that spreadsheets do not run formulas).",
 	"**Dates.** `YYYY-MM-DD`, or `DD/MM/YYYY` as French spreadsheets write them (`" + exampleFrenchDate() + "`); a date cell of an XLSX sheet is read as its date.",
 	"**Booleans.** `true`/`false`, `1`/`0`, `oui`/`non`, any case.",
@@ -175,4 +176,24 @@ func csvLine(cells []string) string {
 	}
 	b.WriteByte('\n')
 	return b.String()
+}
+
+// WriteTemplate writes an empty file of a kind to start from: its header
+// and example rows, in format f (a sheet named after the kind for XLSX, so
+// that the filled workbook imports as it is).
+func WriteTemplate(w io.Writer, kind string, f csvio.Format) error {
+	header, rows, ok := Template(kind)
+	if !ok {
+		return fmt.Errorf("no file kind %q; kinds: %s", kind, strings.Join(Kinds(), ", "))
+	}
+	tw, err := csvio.NewTableWriter(w, f, kind, header, nil)
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := tw.Write(r); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
 }
