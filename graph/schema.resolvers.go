@@ -53,6 +53,22 @@ func (r *companyResolver) SkillGaps(ctx context.Context, obj *domain.Company, as
 	return skillGaps(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
 }
 
+// RoleGapsConnection is the resolver for the roleGapsConnection field.
+func (r *companyResolver) RoleGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
+	return roleGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+}
+
+// SkillGapsConnection is the resolver for the skillGapsConnection field.
+func (r *companyResolver) SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
+	return skillGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+}
+
 // Skill is the resolver for the skill field.
 func (r *criticalSkillResolver) Skill(ctx context.Context, obj *analytics.CriticalSkill) (*domain.Skill, error) {
 	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
@@ -104,6 +120,11 @@ func (r *mutationResolver) ImportFiles(ctx context.Context, files []*graphql.Upl
 		sources[i] = importer.UploadSource(f.Filename, f.Size, f.File)
 	}
 	return importer.Import(ctx, r.Store.DB, sources, importer.Options{OnlySiren: onlySiren, DryRun: dryRun != nil && *dryRun})
+}
+
+// DownloadLink is the resolver for the downloadLink field.
+func (r *mutationResolver) DownloadLink(ctx context.Context, url string) (*model.DownloadLink, error) {
+	return downloadLink(ctx, url)
 }
 
 // Region is the resolver for the region field.
@@ -165,6 +186,30 @@ func (r *poleResolver) Employment(ctx context.Context, obj *domain.Pole, year in
 	return &e, err
 }
 
+// RoleGapsConnection is the resolver for the roleGapsConnection field.
+func (r *poleResolver) RoleGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	t, err := territoryKey("territory", territory)
+	if err != nil {
+		return nil, err
+	}
+	return roleGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+}
+
+// SkillGapsConnection is the resolver for the skillGapsConnection field.
+func (r *poleResolver) SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	t, err := territoryKey("territory", territory)
+	if err != nil {
+		return nil, err
+	}
+	return skillGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+}
+
 // CriticalSkills is the resolver for the criticalSkills field.
 func (r *poleStrategyResolver) CriticalSkills(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.CriticalSkill, error) {
 	n, err := limit("first", first, 20, 500)
@@ -199,6 +244,16 @@ func (r *poleStrategyResolver) MobilityPaths(ctx context.Context, obj *model.Pol
 	}
 	page, err := analytics.LoadersFrom(ctx).Mobility.Load(ctx, analytics.PoleKey{PoleID: obj.PoleID, Params: obj.Params, First: n})
 	return items(page.Items), err
+}
+
+// CriticalSkillsConnection is the resolver for the criticalSkillsConnection field.
+func (r *poleStrategyResolver) CriticalSkillsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.CriticalSkill], error) {
+	return criticalSkillConnection(ctx, obj, first, after)
+}
+
+// MobilityPathsConnection is the resolver for the mobilityPathsConnection field.
+func (r *poleStrategyResolver) MobilityPathsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.MobilityPath], error) {
+	return mobilityPathConnection(ctx, obj, first, after)
 }
 
 // Poles is the resolver for the poles field.
@@ -527,6 +582,11 @@ func (r *skillGapResolver) TrainingsNear(ctx context.Context, obj *model.SkillGa
 	return trainingsNear(ctx, analytics.NearRequest{Scope: obj.Scope, SkillID: obj.SkillID, MinLevel: obj.LevelNeeded}, first)
 }
 
+// Edges is the resolver for the edges field.
+func (r *skillGapConnectionResolver) Edges(ctx context.Context, obj *model.SkillGapConnection) ([]*model.SkillGapEdge, error) {
+	return obj.Edges, nil
+}
+
 // TerritoryTotals is the resolver for the territoryTotals field.
 func (r *territorialAggregatesResolver) TerritoryTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error) {
 	return items(obj.RowTotals), nil
@@ -570,6 +630,24 @@ func (r *territoryResolver) SkillGaps(ctx context.Context, obj *domain.Territory
 		return nil, err
 	}
 	return skillGaps(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+}
+
+// RoleGapsConnection is the resolver for the roleGapsConnection field.
+func (r *territoryResolver) RoleGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
+	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
+	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
+		return nil, err
+	}
+	return roleGapConnection(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+}
+
+// SkillGapsConnection is the resolver for the skillGapsConnection field.
+func (r *territoryResolver) SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
+	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
+		return nil, err
+	}
+	return skillGapConnection(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
 }
 
 // Territory is the resolver for the territory field.
@@ -650,6 +728,11 @@ func (r *Resolver) Skill() generated.SkillResolver { return &skillResolver{r} }
 // SkillGap returns generated.SkillGapResolver implementation.
 func (r *Resolver) SkillGap() generated.SkillGapResolver { return &skillGapResolver{r} }
 
+// SkillGapConnection returns generated.SkillGapConnectionResolver implementation.
+func (r *Resolver) SkillGapConnection() generated.SkillGapConnectionResolver {
+	return &skillGapConnectionResolver{r}
+}
+
 // TerritorialAggregates returns generated.TerritorialAggregatesResolver implementation.
 func (r *Resolver) TerritorialAggregates() generated.TerritorialAggregatesResolver {
 	return &territorialAggregatesResolver{r}
@@ -685,21 +768,10 @@ type (
 	siteResolver                      struct{ *Resolver }
 	skillResolver                     struct{ *Resolver }
 	skillGapResolver                  struct{ *Resolver }
+	skillGapConnectionResolver        struct{ *Resolver }
 	territorialAggregatesResolver     struct{ *Resolver }
 	territoryResolver                 struct{ *Resolver }
 	trainingResolver                  struct{ *Resolver }
 	trainingNearResolver              struct{ *Resolver }
 	trainingSkillResolver             struct{ *Resolver }
 )
-
-// !!! WARNING !!!
-// The code below was going to be deleted when updating resolvers. It has been copied here so you have
-// one last chance to move it out of harms way if you want. There are two reasons this happens:
-//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
-//    it when you're done.
-//  - You have helper methods in this file. Move them out to keep these resolver files clean.
-/*
-	func (r *roleResolver) FamilyCode(ctx context.Context, obj *domain.Role) (*string, error) {
-	return obj.FamilyCode, nil
-}
-*/

@@ -56,6 +56,7 @@ func runServe(ctx context.Context, args []string) error {
 		"folder of *.graphql files: non-admin callers may run only these (env GPEC_PERSISTED_QUERIES)")
 	production := fs.Bool("production", envOr("GPEC_MODE", "development") == "production",
 		"production mode: introspection for admins only, no field suggestions (env GPEC_MODE=production)")
+	browser := browserFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,6 +88,10 @@ func runServe(ctx context.Context, args []string) error {
 		}
 		headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens["admin"])
 	}
+	bcfg, err := browser.config(tokens)
+	if err != nil {
+		return err
+	}
 	read, stopRead, err := readDatabase(ctx, poolOptions())
 	if err != nil {
 		return err
@@ -104,6 +109,12 @@ func runServe(ctx context.Context, args []string) error {
 		Log:             log,
 		ReadDB:          read,
 		SeparateMetrics: metricsAddr != "",
+
+		CORSOrigins:           bcfg.corsOrigins,
+		DownloadSecret:        bcfg.downloadSecret,
+		DownloadTTL:           bcfg.downloadTTL,
+		GraphiQLExamples:      bcfg.examples,
+		GraphiQLHeaderPresets: bcfg.presets,
 	})
 	// Rollups are built on the primary (d); requests read them wherever
 	// they read (a replica follows).
