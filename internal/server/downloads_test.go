@@ -119,7 +119,9 @@ func TestTemplatesEndpoint(t *testing.T) {
 func downloadLink(t *testing.T, h http.Handler, tok, target string) (string, gqlResponse) {
 	t.Helper()
 	res := postAs(t, h, tok, fmt.Sprintf(`mutation { downloadLink(url: %q) { url expiresAt } }`, target))
-	var data struct{ DownloadLink struct{ URL, ExpiresAt string } }
+	var data struct {
+		DownloadLink struct{ URL, ExpiresAt string }
+	}
 	if len(res.Errors) == 0 {
 		if err := json.Unmarshal(res.Data, &data); err != nil {
 			t.Fatal(err)
