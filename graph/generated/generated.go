@@ -3260,7 +3260,7 @@ type TrainingSkillEdge {
 "The root of every write."
 type Mutation {
   """
-  Imports CSV files of the formats of the import guide, all-or-nothing: when
+  Imports CSV or XLSX files of the formats of the import guide (docs/import.md), all-or-nothing: when
   any row is bad nothing is written and the report lists every bad row.
   Send them as a multipart request. An admin may import every kind; a company
   token only its own companies, sites, employees, employee_skills and needs rows.

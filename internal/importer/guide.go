@@ -113,9 +113,10 @@ func Guide() string {
 
 // generalRules are the rules of every file, as csvio and Import apply them.
 var generalRules = []string{
-	"**Kind.** A file is named after its kind (`employees.csv`, `07_employees.csv`, `Employees-2025.csv`), " +
-		"or has the columns of exactly one kind. An XLSX workbook holds one kind per sheet, each sheet named after its kind " +
-		"(a single-sheet workbook may instead be named after its kind).",
+	"**Kind.** A file's kind is the one its name says (`employees.csv`, `07_employees.csv`, `Employees-2025.csv`) when its columns fit it, " +
+		"else the one kind its columns fit; when neither tells, the report names the kind the columns look closest to and the columns it lacks. " +
+		"An XLSX workbook holds one kind per sheet, each sheet named after its kind (a workbook with one sheet may instead be named after its kind); " +
+		"blank sheets are ignored. Errors name a sheet as `book.xlsx[employees]`. Old binary `.xls` files are refused: save them as `.xlsx` or CSV.",
 	"**Header.** The first row names the columns, in any order, trimmed and case-insensitive. " +
 		"An unknown or repeated column is an error; a required column must be there; an optional column may be left out (every row then has it empty).",
 	"**Encoding.** UTF-8 with or without BOM, UTF-16 with BOM (Excel's \"Unicode text\"), or Windows-1252: detected. XLSX cells are read as text as the sheet shows them.",
