@@ -127,9 +127,9 @@ func (s *Signer) Sign(ctx context.Context, target string) (string, time.Time, er
 // whoever holds it.
 var errLink = domain.Errorf(domain.CodeUnauthenticated, "this download link is invalid, used or expired: ask the API for a new one")
 
-// check verifies a request's link and spends its nonce; it returns the id
-// of the token it acts for.
-func (s *Signer) check(r *http.Request) (int64, error) {
+// check verifies a request's link and, when spend is set, spends its nonce;
+// it returns the id of the token it acts for.
+func (s *Signer) check(r *http.Request, spend bool) (int64, error) {
 	parts := strings.Split(r.URL.Query().Get(Param), ".")
 	if len(parts) != 2 {
 		return 0, errLink
@@ -154,6 +154,9 @@ func (s *Signer) check(r *http.Request) (int64, error) {
 	if _, used := s.spent[nonce]; used {
 		return 0, errLink
 	}
+	if !spend {
+		return int64(binary.BigEndian.Uint64(payload[0:])), nil
+	}
 	for n, e := range s.spent {
 		if !now.Before(e) {
 			delete(s.spent, n) // expired links fail on their expiry alone
@@ -177,7 +180,8 @@ func (s *Signer) Middleware(db auth.DB, download, authed http.Handler, fail func
 			authed.ServeHTTP(w, r) // the handler refuses the method
 			return
 		}
-		id, err := s.check(r)
+		// A HEAD (a client probing the link) does not spend it.
+		id, err := s.check(r, r.Method == http.MethodGet)
 		var p auth.Principal
 		if err == nil {
 			p, err = auth.ByID(r.Context(), db, id)

@@ -144,6 +144,17 @@ func TestSignedDownloadLinks(t *testing.T) {
 		t.Fatalf("link %q %+v", link, res.Errors)
 	}
 
+	// A HEAD probes a link without spending it.
+	exportLink, _ := downloadLink(t, h, admin, "/export/sites.csv")
+	head := httptest.NewRequest(http.MethodHead, exportLink, nil)
+	hrec := httptest.NewRecorder()
+	h.ServeHTTP(hrec, head)
+	if hrec.Code != 200 {
+		t.Fatalf("HEAD: %d", hrec.Code)
+	}
+	if rec := get(t, h, "", exportLink); rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), "siret,") {
+		t.Fatalf("GET after HEAD: %d", rec.Code)
+	}
 	// Followed without any header: the file, once.
 	rec := get(t, h, "", link)
 	if rec.Code != 200 || !strings.HasPrefix(rec.Body.String(), bom+"kind;") || rec.Header().Get("Referrer-Policy") != "no-referrer" {
