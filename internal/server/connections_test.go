@@ -75,7 +75,9 @@ func TestSkillGapsConnectionIsComplete(t *testing.T) {
 		if len(res.Errors) > 0 {
 			t.Fatalf("%+v", res.Errors)
 		}
-		var data struct{ Pole struct{ SkillGapsConnection gapPage } }
+		var data struct {
+			Pole struct{ SkillGapsConnection gapPage }
+		}
 		if err := json.Unmarshal(res.Data, &data); err != nil {
 			t.Fatal(err)
 		}
