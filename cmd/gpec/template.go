@@ -23,6 +23,7 @@ func runTemplate(_ context.Context, args []string) error {
 	fs := flag.NewFlagSet("template", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: gpec template [-format csv|excel|excel-fr|xlsx] [-o FILE] KIND\n"+
+			"       gpec template [-o FILE] all   (one XLSX workbook, a sheet per kind)\n"+
 			"       gpec template -guide [-o FILE]\n\nkinds: %s\n\nflags:\n", strings.Join(importer.Kinds(), ", "))
 		fs.PrintDefaults()
 	}
@@ -46,17 +47,28 @@ func runTemplate(_ context.Context, args []string) error {
 		return errors.New("one KIND expected")
 	}
 	kind := fs.Arg(0)
+	formatSet := false
+	fs.Visit(func(fl *flag.Flag) { formatSet = formatSet || fl.Name == "format" })
+	if kind == importer.AllKinds && !formatSet {
+		*format = string(csvio.FormatXLSX) // every kind in one file is a workbook
+	}
 	f, ok := csvio.ParseFormat(*format)
 	if !ok {
 		return fmt.Errorf("unknown -format %q: one of %v", *format, csvio.Formats)
 	}
-	if _, _, ok := importer.Template(kind); !ok {
+	write := func(w io.Writer) error { return importer.WriteTemplate(w, kind, f) }
+	if kind == importer.AllKinds {
+		if f != csvio.FormatXLSX {
+			return errors.New("all kinds make one workbook: use -format xlsx")
+		}
+		write = importer.WriteWorkbookTemplate
+	} else if _, _, ok := importer.Template(kind); !ok {
 		return fmt.Errorf("no file kind %q; kinds: %s", kind, strings.Join(importer.Kinds(), ", "))
 	}
 	if f == csvio.FormatXLSX && *out == "" {
 		*out = kind + ".xlsx" // a workbook on a terminal is noise
 	}
-	if err := writeOut(*out, func(w io.Writer) error { return importer.WriteTemplate(w, kind, f) }); err != nil {
+	if err := writeOut(*out, write); err != nil {
 		return err
 	}
 	if *out != "" {

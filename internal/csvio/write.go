@@ -3,6 +3,7 @@ package csvio
 import (
 	"bufio"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -139,51 +140,104 @@ func (t *csvTable) Close() error {
 	return t.bw.Flush()
 }
 
-// xlsxTable streams rows to a temporary file (excelize's StreamWriter) and
-// writes the workbook on Close: memory stays bounded whatever the rows.
-type xlsxTable struct {
-	out   io.Writer
-	f     *excelize.File
-	sw    *excelize.StreamWriter
-	types []ColumnType
-	row   int
-	vals  []any
+// WorkbookWriter writes an XLSX workbook of one or more sheets, each
+// streamed row by row to a temporary file (excelize's StreamWriter), and
+// the workbook on Close: memory stays bounded whatever the rows.
+type WorkbookWriter struct {
+	out    io.Writer
+	f      *excelize.File
+	sheets int
+	open   *xlsxTable
+}
+
+// NewWorkbookWriter starts a workbook written to w on Close.
+func NewWorkbookWriter(w io.Writer) *WorkbookWriter {
+	return &WorkbookWriter{out: w, f: excelize.NewFile()}
 }
 
 // maxSheetName is Excel's limit on a sheet name's length.
 const maxSheetName = 31
 
-func newXLSXWriter(w io.Writer, sheet string, header []string, types []ColumnType) (*xlsxTable, error) {
-	if sheet == "" {
-		sheet = "Sheet1"
+// Sheet starts the next sheet, with its header row frozen; the previous
+// sheet must be closed. Closing the returned TableWriter ends the sheet.
+func (b *WorkbookWriter) Sheet(name string, header []string, types []ColumnType) (TableWriter, error) {
+	if types == nil {
+		types = make([]ColumnType, len(header))
 	}
-	if len(sheet) > maxSheetName {
-		sheet = sheet[:maxSheetName]
+	if len(types) != len(header) {
+		return nil, fmt.Errorf("csvio: %d column types for %d columns", len(types), len(header))
 	}
-	f := excelize.NewFile()
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		f.Close()
-		return nil, err
+	if b.open != nil {
+		return nil, errors.New("csvio: the previous sheet is not closed")
 	}
-	sw, err := f.NewStreamWriter(sheet)
+	if name == "" {
+		name = "Sheet" + strconv.Itoa(b.sheets+1)
+	}
+	if len(name) > maxSheetName {
+		name = name[:maxSheetName]
+	}
+	var err error
+	if b.sheets == 0 {
+		err = b.f.SetSheetName("Sheet1", name)
+	} else {
+		_, err = b.f.NewSheet(name)
+	}
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
-	t := &xlsxTable{out: w, f: f, sw: sw, types: types}
+	b.sheets++
+	sw, err := b.f.NewStreamWriter(name)
+	if err != nil {
+		return nil, err
+	}
+	// The header row stays visible while scrolling.
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return nil, err
+	}
+	t := &xlsxTable{book: b, sw: sw, types: types}
 	hv := make([]any, len(header))
 	for i, h := range header {
 		hv[i] = h
 	}
-	// The header row stays visible while scrolling.
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		f.Close()
-		return nil, err
-	}
 	if err := t.add(hv); err != nil {
-		f.Close()
 		return nil, err
 	}
+	b.open = t
+	return t, nil
+}
+
+// Close writes the workbook to the writer given to NewWorkbookWriter and
+// releases its temporary files.
+func (b *WorkbookWriter) Close() error {
+	defer b.f.Close()
+	if b.open != nil {
+		if err := b.open.Close(); err != nil {
+			return err
+		}
+	}
+	_, err := b.f.WriteTo(b.out)
+	return err
+}
+
+// xlsxTable is one sheet of a WorkbookWriter.
+type xlsxTable struct {
+	book  *WorkbookWriter
+	sw    *excelize.StreamWriter
+	types []ColumnType
+	row   int
+	vals  []any
+	own   bool // the table's Close also writes the workbook
+}
+
+func newXLSXWriter(w io.Writer, sheet string, header []string, types []ColumnType) (*xlsxTable, error) {
+	b := NewWorkbookWriter(w)
+	tw, err := b.Sheet(sheet, header, types)
+	if err != nil {
+		b.f.Close()
+		return nil, err
+	}
+	t := tw.(*xlsxTable)
+	t.own = true
 	return t, nil
 }
 
@@ -217,11 +271,18 @@ func (t *xlsxTable) Write(cells []string) error {
 	return t.add(t.vals)
 }
 
+// Close ends the sheet; for a single-sheet table (NewTableWriter), it also
+// writes the workbook.
 func (t *xlsxTable) Close() error {
-	defer t.f.Close()
+	if t.book.open != t {
+		return nil // closed already
+	}
+	t.book.open = nil
 	if err := t.sw.Flush(); err != nil {
 		return err
 	}
-	_, err := t.f.WriteTo(t.out)
-	return err
+	if t.own {
+		return t.book.Close()
+	}
+	return nil
 }

@@ -59,7 +59,8 @@ func Guide() string {
 	w("# Import guide\n\n")
 	w("gpec imports one file per kind of data, CSV or XLSX: `gpec import FILE|FOLDER…` or the `importFiles` mutation. " +
 		"To start a file, `gpec template KIND` (or `gpec template -format xlsx KIND`) and `GET /templates/KIND.csv` " +
-		"(or `.xlsx`) give an empty file with its header and example rows, those of this guide.\n\n")
+		"(or `.xlsx`) give an empty file with its header and example rows, those of this guide; " +
+		"`gpec template %s` and `GET /templates/%s.xlsx` give one workbook with a sheet per kind.\n\n", AllKinds, AllKinds)
 	w("## Every file\n\n")
 	for _, rule := range generalRules {
 		w("- %s\n", rule)
@@ -197,4 +198,30 @@ func WriteTemplate(w io.Writer, kind string, f csvio.Format) error {
 		}
 	}
 	return tw.Close()
+}
+
+// AllKinds is the template name of the workbook of every kind.
+const AllKinds = "all"
+
+// WriteWorkbookTemplate writes one XLSX workbook with a sheet per kind, in
+// dependency order, each with its header and example rows: filled in, it
+// imports as it is.
+func WriteWorkbookTemplate(w io.Writer) error {
+	b := csvio.NewWorkbookWriter(w)
+	for _, f := range formats {
+		header, rows, _ := Template(f.kind)
+		tw, err := b.Sheet(f.kind, header, nil)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := tw.Write(r); err != nil {
+				return err
+			}
+		}
+		if err := tw.Close(); err != nil {
+			return err
+		}
+	}
+	return b.Close()
 }

@@ -114,8 +114,8 @@ func TestSpreadsheetFiles(t *testing.T) {
 	mustImport(t, d0, byteSources(csvFiles), Options{})
 	want := fingerprint(t, d0)
 
-	// One workbook, a sheet per kind, in reverse dependency order, plus
-	// a blank sheet: sheets are found by name.
+	// One workbook, a sheet per kind, in reverse dependency order: sheets
+	// are found by name.
 	book := excelize.NewFile()
 	kinds := Kinds()
 	for i := len(kinds) - 1; i >= 0; i-- {
@@ -137,6 +137,11 @@ func TestSpreadsheetFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	book.Close()
+	// The template workbook of every kind.
+	var all bytes.Buffer
+	if err := WriteWorkbookTemplate(&all); err != nil {
+		t.Fatal(err)
+	}
 
 	// Excel's "Unicode text": UTF-16 with BOM, tab-separated, CRLF.
 	utf16Files := map[string][]byte{}
@@ -157,6 +162,7 @@ func TestSpreadsheetFiles(t *testing.T) {
 	for name, files := range map[string]map[string][]byte{
 		"workbook per kind": exampleFiles(t, csvio.FormatXLSX),
 		"sheet per kind":    {"gpec-data.xlsx": wb.Bytes()},
+		"template workbook": {"all.xlsx": all.Bytes()},
 		"excel-fr":          exampleFiles(t, csvio.FormatExcelFR),
 		"utf-16":            utf16Files,
 	} {

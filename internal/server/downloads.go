@@ -52,7 +52,8 @@ func isDownload(p string) bool {
 }
 
 // templates serves GET /templates/{kind}.csv|xlsx: an empty file of a kind
-// with its header and the import guide's example rows. They hold only the
+// with its header and the import guide's example rows; /templates/all.xlsx
+// is one workbook with a sheet per kind. They hold only the
 // format, so they need no token: links in the guide and on web pages work.
 func (s *Server) templates(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -70,12 +71,16 @@ func (s *Server) templates(w http.ResponseWriter, r *http.Request) {
 		s.writeDomainError(w, r, err)
 		return
 	}
-	if _, _, ok := importer.Template(kind); !ok {
-		httpjson.Error(w, http.StatusNotFound, domain.CodeNotFound, fmt.Sprintf("no file kind %q; kinds: %s", kind, strings.Join(importer.Kinds(), ", ")))
+	write := func(b *bytes.Buffer) error { return importer.WriteTemplate(b, kind, f) }
+	switch _, _, ok := importer.Template(kind); {
+	case kind == importer.AllKinds && f == csvio.FormatXLSX:
+		write = func(b *bytes.Buffer) error { return importer.WriteWorkbookTemplate(b) }
+	case !ok:
+		httpjson.Error(w, http.StatusNotFound, domain.CodeNotFound, fmt.Sprintf("no file kind %q; kinds: %s (and all.xlsx, every kind in one workbook)", kind, strings.Join(importer.Kinds(), ", ")))
 		return
 	}
 	var b bytes.Buffer
-	if err := importer.WriteTemplate(&b, kind, f); err != nil {
+	if err := write(&b); err != nil {
 		s.writeDomainError(w, r, err)
 		return
 	}

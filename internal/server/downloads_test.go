@@ -108,7 +108,16 @@ func TestTemplatesEndpoint(t *testing.T) {
 	if len(got) < 2 || got[0][0] != "siret" {
 		t.Fatalf("needs.xlsx rows %q", got)
 	}
-	for path, code := range map[string]int{"/templates/nope.csv": 404, "/templates/needs": 400, "/templates/needs.csv?format=xml": 400} {
+	rec = get(t, h, "", "/templates/all.xlsx")
+	f, err = excelize.OpenReader(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatalf("%d: %v", rec.Code, err)
+	}
+	if sheets := f.GetSheetList(); len(sheets) != len(importer.Kinds()) || sheets[0] != "territories" {
+		t.Errorf("all.xlsx sheets %q", sheets)
+	}
+	f.Close()
+	for path, code := range map[string]int{"/templates/nope.csv": 404, "/templates/all.csv": 404, "/templates/needs": 400, "/templates/needs.csv?format=xml": 400} {
 		if rec := get(t, h, "", path); rec.Code != code {
 			t.Errorf("%s: %d, want %d", path, rec.Code, code)
 		}
