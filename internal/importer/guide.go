@@ -57,9 +57,9 @@ func Guide() string {
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	w("<!-- Generated from the importer's format table by `%s`; do not edit. -->\n\n", RegenerateGuide)
 	w("# Import guide\n\n")
-	w("gpec imports one file per kind of data, CSV or XLSX: `gpec import FILE|FOLDER…` or the `importFiles` mutation. " +
-		"To start a file, `gpec template KIND` (or `gpec template -format xlsx KIND`) and `GET /templates/KIND.csv` " +
-		"(or `.xlsx`) give an empty file with its header and example rows, those of this guide; " +
+	w("gpec imports one file per kind of data, CSV or XLSX: `gpec import FILE|FOLDER…` or the `importFiles` mutation. "+
+		"To start a file, `gpec template KIND` (or `gpec template -format xlsx KIND`) and `GET /templates/KIND.csv` "+
+		"(or `.xlsx`) give an empty file with its header and example rows, those of this guide; "+
 		"`gpec template %s` and `GET /templates/%s.xlsx` give one workbook with a sheet per kind.\n\n", AllKinds, AllKinds)
 	w("## Every file\n\n")
 	for _, rule := range generalRules {
