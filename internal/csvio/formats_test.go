@@ -129,6 +129,17 @@ func TestWriteFormats(t *testing.T) {
 		if fm, _ := f.GetCellFormula("aggregates", "A2"); fm != "" {
 			t.Errorf("A2 has formula %q", fm)
 		}
+		// A text column is formatted as text, so that typing 01 keeps the zero.
+		id, err := f.GetColStyle("aggregates", "A")
+		st, err2 := f.GetStyle(id)
+		if err != nil || err2 != nil || st.NumFmt != 49 {
+			t.Errorf("column A style %d %+v (%v %v), want number format 49 (text)", id, st, err, err2)
+		}
+		if id, _ := f.GetColStyle("aggregates", "B"); id != 0 {
+			if st, _ := f.GetStyle(id); st.NumFmt == 49 {
+				t.Error("the integer column B is formatted as text")
+			}
+		}
 		wb, err := OpenWorkbook("t.xlsx", bytes.NewReader(b), WorkbookOptions{})
 		if err != nil {
 			t.Fatal(err)

@@ -148,6 +148,17 @@ type WorkbookWriter struct {
 	f      *excelize.File
 	sheets int
 	open   *xlsxTable
+	text   int // style id of the text number format, once made
+}
+
+// textStyle is the workbook's style of text cells (number format 49, "@").
+func (b *WorkbookWriter) textStyle() (int, error) {
+	if b.text != 0 {
+		return b.text, nil
+	}
+	id, err := b.f.NewStyle(&excelize.Style{NumFmt: 49})
+	b.text = id
+	return id, err
 }
 
 // NewWorkbookWriter starts a workbook written to w on Close.
@@ -193,6 +204,23 @@ func (b *WorkbookWriter) Sheet(name string, header []string, types []ColumnType)
 	// The header row stays visible while scrolling.
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return nil, err
+	}
+	// Text columns are formatted as text, so that what a person types in
+	// them stays as typed: a department "01" keeps its zero, a SIRET does
+	// not turn into 5.52E+13.
+	textStyle, err := b.textStyle()
+	if err != nil {
+		return nil, err
+	}
+	for i, h := range header {
+		if types[i] == Text {
+			if err := sw.SetColStyle(i+1, i+1, textStyle); err != nil {
+				return nil, err
+			}
+		}
+		if err := sw.SetColWidth(i+1, i+1, float64(max(len(h)+2, 12))); err != nil {
+			return nil, err
+		}
 	}
 	t := &xlsxTable{book: b, sw: sw, types: types}
 	hv := make([]any, len(header))

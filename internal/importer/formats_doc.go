@@ -143,7 +143,7 @@ var kindDocs = map[string]kindDoc{
 			"role_code":    "The employee's role.",
 			"birth_year":   "Year of birth, 1900–2100 (departures at the horizon follow from it).",
 			"entry_date":   "First day in the company.",
-			"exit_date":    "Last day's end: the employee is active before it; empty while employed.",
+			"exit_date":    "The day the employee left: active before it, not from it on; empty while employed.",
 		},
 		example: []map[string]string{
 			{"siren": "552032534", "employee_ref": "E001", "siret": "55203253400109", "role_code": "H2913", "birth_year": "1966", "entry_date": "2001-03-01"},

@@ -91,7 +91,7 @@ func Guide() string {
 		}
 		checks := append([]string(nil), d.rules...)
 		for _, c := range f.checks {
-			checks = append(checks, fmt.Sprintf("`%s`: refused as %s when it names nothing in the database nor in the same import.", c.column, checkReason(c.reason)))
+			checks = append(checks, fmt.Sprintf("`%s` names something of the database or of the same import; otherwise the row is refused as %s.", c.column, checkReason(c.reason)))
 		}
 		if f.sirenCol != "" {
 			checks = append(checks, fmt.Sprintf("A company account may import this kind, for its own company only (by `%s`).", f.sirenCol))
@@ -120,7 +120,7 @@ var generalRules = []string{
 		"blank sheets are ignored. Errors name a sheet as `book.xlsx[employees]`. Old binary `.xls` files are refused: save them as `.xlsx` or CSV.",
 	"**Header.** The first row names the columns, in any order, trimmed and case-insensitive. " +
 		"An unknown or repeated column is an error; a required column must be there; an optional column may be left out (every row then has it empty).",
-	"**Encoding.** UTF-8 with or without BOM, UTF-16 with BOM (Excel's \"Unicode text\"), or Windows-1252: detected. XLSX cells are read as text as the sheet shows them.",
+	"**Encoding.** UTF-8 with or without BOM, UTF-16 with BOM (Excel's \"Unicode text\"), or Windows-1252: detected. XLSX cells are read as the sheet shows them; the templates format their code columns as text, so that a code such as `01` keeps its leading zero (in a sheet of your own, format such columns as Text before typing).",
 	"**Delimiter.** `,` or `;` (French Excel), detected from the header; else a tab (Excel's \"Unicode text\" and \"Text (tab-delimited)\").",
 	"**Cells.** Trimmed; an empty cell is null. A leading `'` before `=`, `+`, `-` or `@` is dropped (exports write it so that spreadsheets do not run formulas).",
 	"**Dates.** `YYYY-MM-DD`, or `DD/MM/YYYY` as French spreadsheets write them (`" + exampleFrenchDate() + "`); a date cell of an XLSX sheet is read as its date.",
