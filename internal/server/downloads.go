@@ -79,16 +79,26 @@ func (s *Server) templates(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusNotFound, domain.CodeNotFound, fmt.Sprintf("no file kind %q; kinds: %s (and all.xlsx, every kind in one workbook)", kind, strings.Join(importer.Kinds(), ", ")))
 		return
 	}
-	var b bytes.Buffer
-	if err := write(&b); err != nil {
-		s.writeDomainError(w, r, err)
-		return
+	// Templates are made once: the route needs no token, so it must cost
+	// nothing to repeat.
+	key := kind + "." + string(f)
+	body, ok := templateCache.Load(key)
+	if !ok {
+		var b bytes.Buffer
+		if err := write(&b); err != nil {
+			s.writeDomainError(w, r, err)
+			return
+		}
+		body, _ = templateCache.LoadOrStore(key, b.Bytes())
 	}
 	w.Header().Set("Content-Type", f.ContentType())
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s%s"`, kind, f.Ext()))
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b.Bytes()))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body.([]byte)))
 }
+
+// templateCache holds the templates made, by kind and format (a few dozen).
+var templateCache sync.Map
 
 // schemaSDL serves GET /schema.graphql: the schema in SDL, for code
 // generators. It is introspection by another road, so the same rule holds:
