@@ -89,6 +89,44 @@ func mobilityPathConnection(ctx context.Context, st *model.PoleStrategy, first *
 	return window(a, pg.Items, pg.Total), nil
 }
 
+func sharedOpportunityConnection(ctx context.Context, st *model.PoleStrategy, minCompanies *int, first *int, after *string) (*model.SharedTrainingOpportunityConnection, error) {
+	a, err := analyticsPage(first, after)
+	if err != nil {
+		return nil, err
+	}
+	// As the list field: trainings are asked per opportunity by their own field.
+	opt := analytics.SharedOptions{Trainings: -1}
+	if minCompanies != nil {
+		opt.MinCompanies = *minCompanies
+	}
+	key := analytics.SharedKey{PoleKey: analytics.PoleKey{PoleID: st.PoleID, Params: st.Params, First: a.Offset + a.Limit}, Options: opt}
+	pg, err := analytics.LoadersFrom(ctx).Shared.Load(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return window(a, pg.Items, pg.Total), nil
+}
+
+func trainingsNearConnection(ctx context.Context, req analytics.NearRequest, first *int, after *string) (*model.TrainingNearConnection, error) {
+	if first == nil {
+		n := 5
+		first = &n
+	}
+	a, err := page.Parse(first, after)
+	if err != nil {
+		return nil, err
+	}
+	if req.MinLevel == 0 {
+		// No role of the scope requires the skill: nothing to train to.
+		return page.Build(a, []*analytics.TrainingMatch{}, 0), nil
+	}
+	pg, err := analytics.LoadersFrom(ctx).Near.Load(ctx, analytics.NearKey{Request: req, First: a.Offset + a.Limit})
+	if err != nil {
+		return nil, err
+	}
+	return window(a, pg.Items, pg.Total), nil
+}
+
 // downloadLink signs a link for the caller (see package download).
 func downloadLink(ctx context.Context, url string) (*model.DownloadLink, error) {
 	s := download.FromContext(ctx)

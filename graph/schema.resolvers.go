@@ -256,6 +256,11 @@ func (r *poleStrategyResolver) MobilityPathsConnection(ctx context.Context, obj 
 	return mobilityPathConnection(ctx, obj, first, after)
 }
 
+// SharedTrainingOpportunitiesConnection is the resolver for the sharedTrainingOpportunitiesConnection field.
+func (r *poleStrategyResolver) SharedTrainingOpportunitiesConnection(ctx context.Context, obj *model.PoleStrategy, minCompanies *int, first *int, after *string) (*page.Connection[*analytics.SharedTrainingOpportunity], error) {
+	return sharedOpportunityConnection(ctx, obj, minCompanies, first, after)
+}
+
 // Poles is the resolver for the poles field.
 func (r *queryResolver) Poles(ctx context.Context, kind *string, regionCode *string, search *string, first *int, after *string) (*page.Connection[*domain.Pole], error) {
 	a, err := page.Parse(first, after)
@@ -580,6 +585,11 @@ func (r *skillGapResolver) Skill(ctx context.Context, obj *model.SkillGap) (*dom
 // TrainingsNear is the resolver for the trainingsNear field.
 func (r *skillGapResolver) TrainingsNear(ctx context.Context, obj *model.SkillGap, first *int) ([]*analytics.TrainingMatch, error) {
 	return trainingsNear(ctx, analytics.NearRequest{Scope: obj.Scope, SkillID: obj.SkillID, MinLevel: obj.LevelNeeded}, first)
+}
+
+// TrainingsNearConnection is the resolver for the trainingsNearConnection field.
+func (r *skillGapResolver) TrainingsNearConnection(ctx context.Context, obj *model.SkillGap, first *int, after *string) (*page.Connection[*analytics.TrainingMatch], error) {
+	return trainingsNearConnection(ctx, analytics.NearRequest{Scope: obj.Scope, SkillID: obj.SkillID, MinLevel: obj.LevelNeeded}, first, after)
 }
 
 // Edges is the resolver for the edges field.

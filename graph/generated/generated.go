@@ -264,11 +264,12 @@ type ComplexityRoot struct {
 	}
 
 	PoleStrategy struct {
-		CriticalSkills              func(childComplexity int, first *int) int
-		CriticalSkillsConnection    func(childComplexity int, first *int, after *string) int
-		MobilityPaths               func(childComplexity int, first *int) int
-		MobilityPathsConnection     func(childComplexity int, first *int, after *string) int
-		SharedTrainingOpportunities func(childComplexity int, minCompanies *int, first *int) int
+		CriticalSkills                        func(childComplexity int, first *int) int
+		CriticalSkillsConnection              func(childComplexity int, first *int, after *string) int
+		MobilityPaths                         func(childComplexity int, first *int) int
+		MobilityPathsConnection               func(childComplexity int, first *int, after *string) int
+		SharedTrainingOpportunities           func(childComplexity int, minCompanies *int, first *int) int
+		SharedTrainingOpportunitiesConnection func(childComplexity int, minCompanies *int, first *int, after *string) int
 	}
 
 	Query struct {
@@ -362,6 +363,17 @@ type ComplexityRoot struct {
 		Trainings   func(childComplexity int, first *int) int
 	}
 
+	SharedTrainingOpportunityConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SharedTrainingOpportunityEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Site struct {
 		Company    func(childComplexity int) int
 		Department func(childComplexity int) int
@@ -392,15 +404,16 @@ type ComplexityRoot struct {
 	}
 
 	SkillGap struct {
-		Coverage      func(childComplexity int) int
-		Gap           func(childComplexity int) int
-		InternalPool  func(childComplexity int) int
-		LevelNeeded   func(childComplexity int) int
-		Qualified     func(childComplexity int) int
-		Required      func(childComplexity int) int
-		Skill         func(childComplexity int) int
-		TrainingsNear func(childComplexity int, first *int) int
-		Upskillable   func(childComplexity int) int
+		Coverage                func(childComplexity int) int
+		Gap                     func(childComplexity int) int
+		InternalPool            func(childComplexity int) int
+		LevelNeeded             func(childComplexity int) int
+		Qualified               func(childComplexity int) int
+		Required                func(childComplexity int) int
+		Skill                   func(childComplexity int) int
+		TrainingsNear           func(childComplexity int, first *int) int
+		TrainingsNearConnection func(childComplexity int, first *int, after *string) int
+		Upskillable             func(childComplexity int) int
 	}
 
 	SkillGapConnection struct {
@@ -478,6 +491,17 @@ type ComplexityRoot struct {
 		Training func(childComplexity int) int
 	}
 
+	TrainingNearConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TrainingNearEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	TrainingSkill struct {
 		Level    func(childComplexity int) int
 		Skill    func(childComplexity int) int
@@ -546,6 +570,7 @@ type PoleStrategyResolver interface {
 	MobilityPaths(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.MobilityPath, error)
 	CriticalSkillsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.CriticalSkill], error)
 	MobilityPathsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.MobilityPath], error)
+	SharedTrainingOpportunitiesConnection(ctx context.Context, obj *model.PoleStrategy, minCompanies *int, first *int, after *string) (*page.Connection[*analytics.SharedTrainingOpportunity], error)
 }
 type QueryResolver interface {
 	Poles(ctx context.Context, kind *string, regionCode *string, search *string, first *int, after *string) (*page.Connection[*domain.Pole], error)
@@ -599,6 +624,7 @@ type SkillGapResolver interface {
 	Skill(ctx context.Context, obj *model.SkillGap) (*domain.Skill, error)
 
 	TrainingsNear(ctx context.Context, obj *model.SkillGap, first *int) ([]*analytics.TrainingMatch, error)
+	TrainingsNearConnection(ctx context.Context, obj *model.SkillGap, first *int, after *string) (*page.Connection[*analytics.TrainingMatch], error)
 }
 type SkillGapConnectionResolver interface {
 	Edges(ctx context.Context, obj *model.SkillGapConnection) ([]*model.SkillGapEdge, error)
@@ -1551,6 +1577,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunities(childComplexity, args["minCompanies"].(*int), args["first"].(*int)), true
+	case "PoleStrategy.sharedTrainingOpportunitiesConnection":
+		if e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunitiesConnection == nil {
+			break
+		}
+
+		args, err := ec.field_PoleStrategy_sharedTrainingOpportunitiesConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunitiesConnection(childComplexity, args["minCompanies"].(*int), args["first"].(*int), args["after"].(*string)), true
 
 	case "Query.companies":
 		if e.ComplexityRoot.Query.Companies == nil {
@@ -1985,6 +2022,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SharedTrainingOpportunity.Trainings(childComplexity, args["first"].(*int)), true
 
+	case "SharedTrainingOpportunityConnection.edges":
+		if e.ComplexityRoot.SharedTrainingOpportunityConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityConnection.Edges(childComplexity), true
+	case "SharedTrainingOpportunityConnection.pageInfo":
+		if e.ComplexityRoot.SharedTrainingOpportunityConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityConnection.PageInfo(childComplexity), true
+	case "SharedTrainingOpportunityConnection.totalCount":
+		if e.ComplexityRoot.SharedTrainingOpportunityConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityConnection.TotalCount(childComplexity), true
+
+	case "SharedTrainingOpportunityEdge.cursor":
+		if e.ComplexityRoot.SharedTrainingOpportunityEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityEdge.Cursor(childComplexity), true
+	case "SharedTrainingOpportunityEdge.node":
+		if e.ComplexityRoot.SharedTrainingOpportunityEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityEdge.Node(childComplexity), true
+
 	case "Site.company":
 		if e.ComplexityRoot.Site.Company == nil {
 			break
@@ -2154,6 +2223,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SkillGap.TrainingsNear(childComplexity, args["first"].(*int)), true
+	case "SkillGap.trainingsNearConnection":
+		if e.ComplexityRoot.SkillGap.TrainingsNearConnection == nil {
+			break
+		}
+
+		args, err := ec.field_SkillGap_trainingsNearConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SkillGap.TrainingsNearConnection(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "SkillGap.upskillable":
 		if e.ComplexityRoot.SkillGap.Upskillable == nil {
 			break
@@ -2448,6 +2528,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrainingNear.Training(childComplexity), true
+
+	case "TrainingNearConnection.edges":
+		if e.ComplexityRoot.TrainingNearConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearConnection.Edges(childComplexity), true
+	case "TrainingNearConnection.pageInfo":
+		if e.ComplexityRoot.TrainingNearConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearConnection.PageInfo(childComplexity), true
+	case "TrainingNearConnection.totalCount":
+		if e.ComplexityRoot.TrainingNearConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearConnection.TotalCount(childComplexity), true
+
+	case "TrainingNearEdge.cursor":
+		if e.ComplexityRoot.TrainingNearEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearEdge.Cursor(childComplexity), true
+	case "TrainingNearEdge.node":
+		if e.ComplexityRoot.TrainingNearEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearEdge.Node(childComplexity), true
 
 	case "TrainingSkill.level":
 		if e.ComplexityRoot.TrainingSkill.Level == nil {
@@ -3748,6 +3860,56 @@ extend type PoleStrategy {
   criticalSkillsConnection("Page size, 1–500." first: Int = 20, "Cursor of the last edge already read." after: String): CriticalSkillConnection!
   "mobilityPaths as a connection: the same rows in the same order, with cursors and totalCount."
   mobilityPathsConnection("Page size, 1–500." first: Int = 20, "Cursor of the last edge already read." after: String): MobilityPathConnection!
+  "sharedTrainingOpportunities as a connection: the same rows in the same order, with cursors and totalCount."
+  sharedTrainingOpportunitiesConnection(
+    "Members needed for an opportunity (k)."
+    minCompanies: Int = 3
+    "Page size, 1–500."
+    first: Int = 20
+    "Cursor of the last edge already read."
+    after: String
+  ): SharedTrainingOpportunityConnection!
+}
+
+extend type SkillGap {
+  "trainingsNear as a connection: the same trainings in the same order, with cursors and totalCount."
+  trainingsNearConnection("Page size, 1–500." first: Int = 5, "Cursor of the last edge already read." after: String): TrainingNearConnection!
+}
+
+"A page of a pole's shared training opportunities."
+type SharedTrainingOpportunityConnection {
+  "The opportunities of the page, with their cursors."
+  edges: [SharedTrainingOpportunityEdge!]!
+  "Where the page stands."
+  pageInfo: PageInfo!
+  "How many opportunities, in all pages."
+  totalCount: Int!
+}
+
+"A shared training opportunity and its cursor."
+type SharedTrainingOpportunityEdge {
+  "Opaque position of this edge."
+  cursor: String!
+  "The opportunity."
+  node: SharedTrainingOpportunity!
+}
+
+"A page of trainings near a scope."
+type TrainingNearConnection {
+  "The trainings of the page, with their cursors."
+  edges: [TrainingNearEdge!]!
+  "Where the page stands."
+  pageInfo: PageInfo!
+  "How many trainings teach the skill at the level needed, in all pages."
+  totalCount: Int!
+}
+
+"A training near a scope and its cursor."
+type TrainingNearEdge {
+  "Opaque position of this edge."
+  cursor: String!
+  "The training and its distance."
+  node: TrainingNear!
 }
 
 "A page of role figures."
@@ -4246,6 +4408,8 @@ func (ec *executionContext) childFields_PoleStrategy(ctx context.Context, field 
 		return ec.fieldContext_PoleStrategy_criticalSkillsConnection(ctx, field)
 	case "mobilityPathsConnection":
 		return ec.fieldContext_PoleStrategy_mobilityPathsConnection(ctx, field)
+	case "sharedTrainingOpportunitiesConnection":
+		return ec.fieldContext_PoleStrategy_sharedTrainingOpportunitiesConnection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PoleStrategy", field.Name)
 }
@@ -4394,6 +4558,28 @@ func (ec *executionContext) childFields_SharedTrainingOpportunity(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type SharedTrainingOpportunity", field.Name)
 }
 
+func (ec *executionContext) childFields_SharedTrainingOpportunityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SharedTrainingOpportunityConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SharedTrainingOpportunityConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SharedTrainingOpportunityConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SharedTrainingOpportunityConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SharedTrainingOpportunityEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SharedTrainingOpportunityEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SharedTrainingOpportunityEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SharedTrainingOpportunityEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Site(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "siret":
@@ -4472,6 +4658,8 @@ func (ec *executionContext) childFields_SkillGap(ctx context.Context, field grap
 		return ec.fieldContext_SkillGap_levelNeeded(ctx, field)
 	case "trainingsNear":
 		return ec.fieldContext_SkillGap_trainingsNear(ctx, field)
+	case "trainingsNearConnection":
+		return ec.fieldContext_SkillGap_trainingsNearConnection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SkillGap", field.Name)
 }
@@ -4624,6 +4812,28 @@ func (ec *executionContext) childFields_TrainingNear(ctx context.Context, field 
 		return ec.fieldContext_TrainingNear_distance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrainingNear", field.Name)
+}
+
+func (ec *executionContext) childFields_TrainingNearConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TrainingNearConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TrainingNearConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TrainingNearConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrainingNearConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TrainingNearEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TrainingNearEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TrainingNearEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrainingNearEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_TrainingSkill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5127,6 +5337,36 @@ func (ec *executionContext) field_PoleStrategy_mobilityPaths_args(ctx context.Co
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PoleStrategy_sharedTrainingOpportunitiesConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "minCompanies",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minCompanies"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -6049,6 +6289,28 @@ func (ec *executionContext) field_SharedTrainingOpportunity_trainings_args(ctx c
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_SkillGap_trainingsNearConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -10091,6 +10353,50 @@ func (ec *executionContext) fieldContext_PoleStrategy_mobilityPathsConnection(ct
 	return fc, nil
 }
 
+func (ec *executionContext) _PoleStrategy_sharedTrainingOpportunitiesConnection(ctx context.Context, field graphql.CollectedField, obj *model.PoleStrategy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoleStrategy_sharedTrainingOpportunitiesConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PoleStrategy().SharedTrainingOpportunitiesConnection(ctx, obj, fc.Args["minCompanies"].(*int), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+			return ec.marshalNSharedTrainingOpportunityConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoleStrategy_sharedTrainingOpportunitiesConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PoleStrategy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharedTrainingOpportunityConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PoleStrategy_sharedTrainingOpportunitiesConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_poles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11954,6 +12260,148 @@ func (ec *executionContext) fieldContext_SharedTrainingOpportunity_trainings(ctx
 	return fc, nil
 }
 
+func (ec *executionContext) _SharedTrainingOpportunityConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*page.Edge[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+			return ec.marshalNSharedTrainingOpportunityEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunityConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharedTrainingOpportunityEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SharedTrainingOpportunityConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Info) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunityConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SharedTrainingOpportunityConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedTrainingOpportunityConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SharedTrainingOpportunityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedTrainingOpportunityEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SharedTrainingOpportunityEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.SharedTrainingOpportunity) graphql.Marshaler {
+			return ec.marshalNSharedTrainingOpportunity2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐSharedTrainingOpportunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunityEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharedTrainingOpportunity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Site_siret(ctx context.Context, field graphql.CollectedField, obj *domain.Site) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12681,6 +13129,50 @@ func (ec *executionContext) fieldContext_SkillGap_trainingsNear(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_SkillGap_trainingsNear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillGap_trainingsNearConnection(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_trainingsNearConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SkillGap().TrainingsNearConnection(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.TrainingMatch]) graphql.Marshaler {
+			return ec.marshalNTrainingNearConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_trainingsNearConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillGap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrainingNearConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SkillGap_trainingsNearConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13927,6 +14419,148 @@ func (ec *executionContext) _TrainingNear_distance(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_TrainingNear_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrainingNear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrainingNearConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*page.Edge[*analytics.TrainingMatch]) graphql.Marshaler {
+			return ec.marshalNTrainingNearEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingNearConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrainingNearEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrainingNearConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Info) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingNearConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrainingNearConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingNearConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrainingNearEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingNearEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrainingNearEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.TrainingMatch) graphql.Marshaler {
+			return ec.marshalNTrainingNear2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐTrainingMatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingNearEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrainingNear(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TrainingSkill_training(ctx context.Context, field graphql.CollectedField, obj *domain.TrainingSkill) (ret graphql.Marshaler) {
@@ -16735,6 +17369,12 @@ func (ec *executionContext) _PoleStrategy(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PoleStrategy_mobilityPathsConnection(ctx, field, obj)
 				})
+		case "sharedTrainingOpportunitiesConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PoleStrategy_sharedTrainingOpportunitiesConnection(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17410,6 +18050,87 @@ func (ec *executionContext) _SharedTrainingOpportunity(ctx context.Context, sel 
 	return out
 }
 
+var sharedTrainingOpportunityConnectionImplementors = []string{"SharedTrainingOpportunityConnection"}
+
+func (ec *executionContext) _SharedTrainingOpportunityConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTrainingOpportunityConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SharedTrainingOpportunityConnection")
+		case "edges":
+			out.Values[i] = ec._SharedTrainingOpportunityConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SharedTrainingOpportunityConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SharedTrainingOpportunityConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sharedTrainingOpportunityEdgeImplementors = []string{"SharedTrainingOpportunityEdge"}
+
+func (ec *executionContext) _SharedTrainingOpportunityEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTrainingOpportunityEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SharedTrainingOpportunityEdge")
+		case "cursor":
+			out.Values[i] = ec._SharedTrainingOpportunityEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SharedTrainingOpportunityEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var siteImplementors = []string{"Site"}
 
 func (ec *executionContext) _Site(ctx context.Context, sel ast.SelectionSet, obj *domain.Site) graphql.Marshaler {
@@ -17670,6 +18391,12 @@ func (ec *executionContext) _SkillGap(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SkillGap_trainingsNear(ctx, field, obj)
+				})
+		case "trainingsNearConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkillGap_trainingsNearConnection(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18200,6 +18927,87 @@ func (ec *executionContext) _TrainingNear(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._TrainingNear_distance(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trainingNearConnectionImplementors = []string{"TrainingNearConnection"}
+
+func (ec *executionContext) _TrainingNearConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*analytics.TrainingMatch]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trainingNearConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrainingNearConnection")
+		case "edges":
+			out.Values[i] = ec._TrainingNearConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TrainingNearConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TrainingNearConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trainingNearEdgeImplementors = []string{"TrainingNearEdge"}
+
+func (ec *executionContext) _TrainingNearEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*analytics.TrainingMatch]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trainingNearEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrainingNearEdge")
+		case "cursor":
+			out.Values[i] = ec._TrainingNearEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TrainingNearEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -19406,6 +20214,38 @@ func (ec *executionContext) marshalNSharedTrainingOpportunity2ᚖgithubᚗcomᚋ
 	return ec._SharedTrainingOpportunity(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSharedTrainingOpportunityConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SharedTrainingOpportunityConnection!")
+		return graphql.Null
+	}
+	return ec._SharedTrainingOpportunityConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSharedTrainingOpportunityEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSharedTrainingOpportunityEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSharedTrainingOpportunityEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v *page.Edge[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SharedTrainingOpportunityEdge!")
+		return graphql.Null
+	}
+	return ec._SharedTrainingOpportunityEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSite2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSiteᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Site) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -19715,6 +20555,38 @@ func (ec *executionContext) marshalNTrainingNear2ᚖgithubᚗcomᚋgpecᚑprojec
 		return graphql.Null
 	}
 	return ec._TrainingNear(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrainingNearConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*analytics.TrainingMatch]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrainingNearConnection!")
+		return graphql.Null
+	}
+	return ec._TrainingNearConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrainingNearEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*analytics.TrainingMatch]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrainingNearEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrainingNearEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v *page.Edge[*analytics.TrainingMatch]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrainingNearEdge!")
+		return graphql.Null
+	}
+	return ec._TrainingNearEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTrainingSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTrainingSkillᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.TrainingSkill) graphql.Marshaler {

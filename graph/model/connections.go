@@ -37,6 +37,11 @@ type (
 	CriticalSkillEdge       = page.Edge[*analytics.CriticalSkill]
 	MobilityPathConnection  = page.Connection[*analytics.MobilityPath]
 	MobilityPathEdge        = page.Edge[*analytics.MobilityPath]
+
+	SharedTrainingOpportunityConnection = page.Connection[*analytics.SharedTrainingOpportunity]
+	SharedTrainingOpportunityEdge       = page.Edge[*analytics.SharedTrainingOpportunity]
+	TrainingNearConnection              = page.Connection[*analytics.TrainingMatch]
+	TrainingNearEdge                    = page.Edge[*analytics.TrainingMatch]
 )
 
 // DownloadLink is a signed download link and its expiry (RFC 3339).

@@ -23,6 +23,7 @@ func bigSkills(t *testing.T, exec func(string)) {
 	exec(`INSERT INTO employee_skills (employee_id, skill_id, level)
 		SELECT e.id, k.id, (e.id + substr(k.code, 2)::int) % 5 FROM employees e, skills k
 		WHERE k.code LIKE 'K%' AND (e.id + substr(k.code, 2)::int) % 3 = 0`)
+	exec(`INSERT INTO training_skills (training_id, skill_id, level) SELECT t.id, k.id, 4 FROM trainings t, skills k WHERE k.code LIKE 'K%'`)
 }
 
 type gapPage struct {
@@ -137,8 +138,12 @@ func TestAnalyticsConnectionsStatements(t *testing.T) {
 	post(t, c, `{ __typename }`) // authenticates once
 	const q = `{ pole(id: "aerospace-valley") {
 		skillGaps(horizon: 2030, first: 5) { gap }
-		skillGapsConnection(horizon: 2030, first: 5) { totalCount edges { node { gap } } }
+		skillGapsConnection(horizon: 2030, first: 5) { totalCount edges { node { gap
+			trainingsNear(first: 2) { training { id } }
+			trainingsNearConnection(first: 1, after: "cG9zOjE") { totalCount edges { cursor node { training { id } } } } } } }
 		strategy(horizon: 2030) {
+			sharedTrainingOpportunities(minCompanies: 1, first: 3) { learners }
+			sharedTrainingOpportunitiesConnection(minCompanies: 1, first: 3) { totalCount edges { node { learners } } }
 			criticalSkills(first: 3) { gap }
 			criticalSkillsConnection(first: 3) { totalCount pageInfo { hasNextPage } edges { node { gap skill { code } } } }
 			mobilityPathsConnection(first: 3) { totalCount edges { node { people } } } }
@@ -158,7 +163,30 @@ func TestAnalyticsConnectionsStatements(t *testing.T) {
 				SkillGaps           []struct{ Gap int }
 				SkillGapsConnection struct {
 					TotalCount int
-					Edges      []struct{ Node struct{ Gap int } }
+					Edges      []struct {
+						Node struct {
+							Gap           int
+							TrainingsNear []struct {
+								Training struct{ ID string }
+							}
+							TrainingsNearConnection struct {
+								TotalCount int
+								Edges      []struct {
+									Cursor string
+									Node   struct {
+										Training struct{ ID string }
+									}
+								}
+							}
+						}
+					}
+				}
+				Strategy struct {
+					SharedTrainingOpportunities           []struct{ Learners int }
+					SharedTrainingOpportunitiesConnection struct {
+						TotalCount int
+						Edges      []struct{ Node struct{ Learners int } }
+					}
 				}
 				Members struct {
 					Edges []struct {
@@ -177,6 +205,32 @@ func TestAnalyticsConnectionsStatements(t *testing.T) {
 		p := data.Pole
 		if p.SkillGapsConnection.TotalCount < 1200 || len(p.SkillGapsConnection.Edges) != 5 || p.SkillGapsConnection.Edges[4].Node.Gap != p.SkillGaps[4].Gap {
 			t.Fatalf("pole connection %+v vs list %+v", p.SkillGapsConnection, p.SkillGaps)
+		}
+		// The second training near each skill, as the list field gives it.
+		checked := 0
+		for _, e := range p.SkillGapsConnection.Edges {
+			list, conn := e.Node.TrainingsNear, e.Node.TrainingsNearConnection
+			if len(list) == 2 && (len(conn.Edges) != 1 || conn.Edges[0].Node.Training.ID != list[1].Training.ID || conn.Edges[0].Cursor != "cG9zOjI") {
+				t.Fatalf("trainingsNear %+v, its connection after 1 %+v", list, conn)
+			}
+			if conn.TotalCount < len(list) {
+				t.Fatalf("trainingsNear totalCount %d < %d", conn.TotalCount, len(list))
+			}
+			if len(list) == 2 {
+				checked++
+			}
+		}
+		if checked == 0 {
+			t.Fatal("no skill with two trainings near: the comparison checked nothing")
+		}
+		sh, shc := p.Strategy.SharedTrainingOpportunities, p.Strategy.SharedTrainingOpportunitiesConnection
+		if len(sh) == 0 || len(shc.Edges) != len(sh) || shc.TotalCount < len(sh) {
+			t.Fatalf("shared opportunities %+v, connection %+v", sh, shc)
+		}
+		for i := range sh {
+			if shc.Edges[i].Node.Learners != sh[i].Learners {
+				t.Fatalf("shared opportunity %d: %+v vs %+v", i, shc.Edges[i], sh[i])
+			}
 		}
 		if e := p.Members.Edges[0].Node.SkillGapsConnection.Edges; len(e) != 2 || e[0].Cursor != "cG9zOjM" {
 			t.Fatalf("page after position 2: %+v", e)
