@@ -83,6 +83,9 @@ func TestDownloadFormats(t *testing.T) {
 				t.Fatalf("%s re-imported: %v\n%s", path, err, rep)
 			}
 		}
+		if rec := get(t, c.h, c.token, "/export/sites.json"); rec.Code != 404 {
+			t.Errorf("/export/sites.json: %d", rec.Code)
+		}
 		rec := get(t, c.h, c.token, "/export/trainings.csv?format=excel-fr")
 		if !strings.Contains(rec.Body.String(), ";1200,5;") && !strings.Contains(rec.Body.String(), ";1200,50") {
 			t.Errorf("cost_eur without a decimal comma: %s", rec.Body.String())

@@ -32,7 +32,10 @@ func (s *Server) exportKind(w http.ResponseWriter, r *http.Request) {
 		s.writeDomainError(w, r, err)
 		return
 	}
-	kind := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/export/"), path.Ext(r.URL.Path))
+	kind := strings.TrimPrefix(r.URL.Path, "/export/")
+	if ext := path.Ext(kind); ext == ".csv" || ext == ".xlsx" {
+		kind = strings.TrimSuffix(kind, ext)
+	}
 	known := false
 	for _, k := range export.Kinds() {
 		known = known || k == kind
