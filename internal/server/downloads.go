@@ -193,5 +193,6 @@ func (s *Server) signer() *download.Signer {
 // withSigned serves a download route: a request with a signed link acts as
 // the link's token, any other goes through authed.
 func (s *Server) withSigned(download, authed http.Handler) http.Handler {
-	return s.signer().Middleware(s.DB, download, authed, s.writeDomainError)
+	// The request log names the link's token like any other's.
+	return s.signer().Middleware(s.DB, notePrincipal(download), authed, s.writeDomainError)
 }

@@ -41,8 +41,8 @@ type Config struct {
 	GraphiQLHeaders string
 	// GraphiQLQuery is the example shown on first load.
 	GraphiQLQuery string
-	// GraphiQLExamples are named queries GraphiQL offers as tabs (those of
-	// docs/queries.md by default, see graphiql.DocumentedExamples).
+	// GraphiQLExamples are named queries GraphiQL offers as tabs (serve
+	// passes those of docs/queries.md, graphiql.DocumentedExamples).
 	GraphiQLExamples []graphiql.Example
 	// GraphiQLHeaderPresets are named headers GraphiQL offers to switch
 	// between, e.g. the demo roles' tokens.
