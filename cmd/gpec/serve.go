@@ -62,6 +62,7 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 	production := fs.Bool("production", envOr("GPEC_MODE", "development") == "production",
 		"production mode: introspection for admins only, no field suggestions (env GPEC_MODE=production)")
 	limitsConfig := limitFlags(fs.FlagSet)
+	browser := browserFlags(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -108,6 +109,14 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 			headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens[0].Token)
 		}
 	}
+	pageTokens := tokens
+	if headers == "" {
+		pageTokens = nil
+	}
+	bcfg, err := browser.config(pageTokens)
+	if err != nil {
+		return err
+	}
 	read, stopRead, err := readDatabase(ctx, poolOptions())
 	if err != nil {
 		return err
@@ -133,6 +142,12 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		Limits:          &lim,
 		Auth:            &authCfg,
 		SeparateMetrics: metricsAddr != "",
+
+		CORSOrigins:           bcfg.corsOrigins,
+		DownloadSecret:        bcfg.downloadSecret,
+		DownloadTTL:           bcfg.downloadTTL,
+		GraphiQLExamples:      bcfg.examples,
+		GraphiQLHeaderPresets: bcfg.presets,
 	})
 	// Rollups are built on the primary (d); requests read them wherever
 	// they read (a replica follows).

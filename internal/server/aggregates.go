@@ -14,10 +14,12 @@ import (
 	"github.com/gpec-project/gpec/internal/limits"
 )
 
-// aggregatesCSV serves GET /aggregates.csv: the territorialAggregates query
-// as a spreadsheet, same cells, same suppression, same access rules.
-// Parameters: level, parent (level:code), dimension, asOf, horizon,
-// retirementAge, includeOptional, orderBy, descending, first.
+// aggregatesCSV serves GET /aggregates.csv and /aggregates.xlsx: the
+// territorialAggregates query as a spreadsheet, same cells, same
+// suppression, same access rules. Parameters: level, parent (level:code),
+// dimension, asOf, horizon, retirementAge, includeOptional, orderBy,
+// descending, first, and format (csv, excel, excel-fr, xlsx; see
+// csvio.Format).
 func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
@@ -27,7 +29,11 @@ func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 	if !s.spendOn(w, r, "Query.territorialAggregates") {
 		return
 	}
-	q, err := aggregatesQuery(r)
+	format, err := downloadFormat(r)
+	var q aggregates.Query
+	if err == nil {
+		q, err = aggregatesQuery(r)
+	}
 	if err == nil {
 		err = access.Aggregates(r.Context(), &q.Parent, &q.Scope.PoleID, &q.Enforce)
 	}
@@ -39,9 +45,9 @@ func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 		s.writeDomainError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", aggregates.ContentDisposition(q))
-	if err := aggregates.WriteCSV(w, q.Dimension, res); err != nil {
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", aggregates.ContentDispositionAs(q, format.Ext()))
+	if err := aggregates.WriteTable(w, format, q.Dimension, res); err != nil {
 		s.cfg.Log.ErrorContext(r.Context(), "aggregates csv", "request_id", RequestID(r.Context()), "err", err.Error())
 	}
 }

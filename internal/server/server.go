@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -21,6 +22,7 @@ import (
 	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/campaign"
 	"github.com/gpec-project/gpec/internal/dashboard"
+	"github.com/gpec-project/gpec/internal/download"
 	"github.com/gpec-project/gpec/internal/graphiql"
 	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/limits"
@@ -43,6 +45,12 @@ type Config struct {
 	GraphiQLHeaders string
 	// GraphiQLQuery is the example shown on first load.
 	GraphiQLQuery string
+	// GraphiQLExamples are named queries GraphiQL offers as tabs (serve
+	// passes those of docs/queries.md, graphiql.DocumentedExamples).
+	GraphiQLExamples []graphiql.Example
+	// GraphiQLHeaderPresets are named headers GraphiQL offers to switch
+	// between, e.g. the demo roles' tokens.
+	GraphiQLHeaderPresets []graphiql.HeaderPreset
 	// LoaderWait is how long a batch of nested look-ups stays open.
 	LoaderWait time.Duration
 	// Limits bound every request; zero value: limits.Defaults().
@@ -63,6 +71,16 @@ type Config struct {
 	// SeparateMetrics leaves /metrics out of Handler: the caller serves
 	// MetricsHandler on a listener of its own.
 	SeparateMetrics bool
+
+	// CORSOrigins are the origins (scheme://host[:port], or "*") whose
+	// pages may call the API from a browser; none by default.
+	CORSOrigins []string
+	// DownloadSecret keys the signed download links (see package
+	// download); empty: a random key per process. Servers sharing one
+	// address need the same secret.
+	DownloadSecret []byte
+	// DownloadTTL is a signed download link's lifetime; 0: 5 minutes.
+	DownloadTTL time.Duration
 }
 
 // Server is gpec's HTTP service.
@@ -80,6 +98,9 @@ type Server struct {
 	ready  func() bool
 	auth   *auth.Middleware
 	guard  *limits.Guard
+
+	signerOnce sync.Once
+	links      *download.Signer
 }
 
 // New assembles the service over db.
@@ -194,10 +215,17 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	authed := func(h http.Handler) http.Handler {
 		return s.withRequest(s.auth.Handler(notePrincipal(s.guard.Handler(h))))
 	}
-	mux.Handle("/graphql", observed("graphql", limits.HTTPMiddleware(*s.cfg.Limits, authed(gql))))
-	// Exports stream for as long as they need: no request timeout.
-	mux.Handle("/export/", observed("export", authed(http.HandlerFunc(s.exportKind))))
-	mux.Handle("/aggregates.csv", observed("aggregates", limits.HTTPMiddleware(*s.cfg.Limits, authed(http.HandlerFunc(s.aggregatesCSV)))))
+	links := s.signer()
+	mux.Handle("/graphql", observed("graphql", limits.HTTPMiddleware(*s.cfg.Limits, authed(withSigner(links, gql)))))
+	// Exports stream for as long as they need: no request timeout. The
+	// downloads also accept a signed link instead of a token.
+	exportH := http.HandlerFunc(s.exportKind)
+	mux.Handle("/export/", observed("export", s.withSigned(exportH, authed(exportH))))
+	aggH := http.HandlerFunc(s.aggregatesCSV)
+	mux.Handle("/aggregates.csv", observed("aggregates", limits.HTTPMiddleware(*s.cfg.Limits, s.withSigned(aggH, authed(aggH)))))
+	mux.Handle("/aggregates.xlsx", observed("aggregates", limits.HTTPMiddleware(*s.cfg.Limits, s.withSigned(aggH, authed(aggH)))))
+	mux.Handle("/templates/", observed("templates", http.HandlerFunc(s.templates)))
+	mux.Handle("/schema.graphql", observed("schema", authed(http.HandlerFunc(s.schemaSDL))))
 	if !s.cfg.SeparateMetrics {
 		mux.Handle("/metrics", s.MetricsHandler())
 	}
@@ -214,9 +242,18 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 			Endpoint:       "/graphql",
 			DefaultQuery:   s.cfg.GraphiQLQuery,
 			DefaultHeaders: s.cfg.GraphiQLHeaders,
+			Examples:       s.cfg.GraphiQLExamples,
+			HeaderPresets:  s.cfg.GraphiQLHeaderPresets,
 		}))
 	}
-	return mux
+	return cors(s.cfg.CORSOrigins, mux)
+}
+
+// withSigner lets the downloadLink mutation sign links.
+func withSigner(links *download.Signer, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(download.WithSigner(r.Context(), links)))
+	})
 }
 
 // notePrincipal tells the request log who is asking: the token id and
