@@ -18,11 +18,15 @@ const excerptLen = 40
 // DefaultStringLengths bound string arguments and input fields by name;
 // the others get MaxStringLength. Identifiers get their own length, a
 // search a short phrase (a longer pattern finds nothing more and costs
-// more to match), category and NAF codes what the referentials hold.
+// more to match), category and NAF codes what the referentials hold. A
+// title is free text as the importer takes it, and a download link's url is
+// the path and query of a download (a few hundred characters at most).
 var DefaultStringLengths = map[string]int{
 	"search": 100,
 	"siren":  9,
 	"siret":  14,
+	"title":  1000,
+	"url":    2048,
 }
 
 // Excerpt returns s cut to n characters (an ellipsis marks the cut), with

@@ -193,6 +193,7 @@ func (s *Server) signer() *download.Signer {
 // withSigned serves a download route: a request with a signed link acts as
 // the link's token, any other goes through authed.
 func (s *Server) withSigned(download, authed http.Handler) http.Handler {
-	// The request log names the link's token like any other's.
-	return s.signer().Middleware(s.DB, notePrincipal(download), authed, s.writeDomainError)
+	// The request log names the link's token like any other's, and the
+	// token's limits (in-flight cap, cost budget) apply as to any request.
+	return s.signer().Middleware(s.DB, notePrincipal(s.guard.Handler(download)), authed, s.writeDomainError)
 }
