@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS enrolments;
+DROP TABLE IF EXISTS training_sessions;
