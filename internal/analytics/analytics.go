@@ -56,6 +56,11 @@ type Params struct {
 	RetirementAge int
 	// IncludeOptional makes optional role–skill links count as "requires".
 	IncludeOptional bool
+	// WithPlan adds DESIGN.md's plan figures (qualifiedWithPlan,
+	// gapAfterPlan, plannedLearners) to skill figures, and orders critical
+	// skills by them. Rollups do not hold them: a query with the plan is
+	// computed from the data.
+	WithPlan bool
 }
 
 // invalid reports a bad argument as the domain's BAD_USER_INPUT error,

@@ -21,7 +21,7 @@ import (
 
 // rollupRun returns the fresh rollup answering p, if any.
 func (e *Engine) rollupRun(ctx context.Context, p Params) (int64, bool, error) {
-	if p.IncludeOptional {
+	if p.IncludeOptional || p.WithPlan {
 		return 0, false, nil
 	}
 	return rollup.Fresh(ctx, e.DB, rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge})
@@ -95,7 +95,7 @@ func rankedSkillsSQL(companies bool) string {
 WITH scope_in AS (
   SELECT (u.ord - 1)::int AS unit_no, u.pole_id FROM unnest($2::text[]) WITH ORDINALITY AS u(pole_id, ord)
 )
-SELECT si.unit_no, ` + skillColumns + `,` + col + `
+SELECT si.unit_no, ` + rolledSkillColumns + `,` + col + `
        (SELECT max(m.gap_rank) FROM rollup_pole_skills m
         WHERE m.run_id = $1 AND m.pole_id = si.pole_id AND m.gap_rank IS NOT NULL) AS total,
        sf.gap_rank AS rn
@@ -112,7 +112,7 @@ scope_in AS (
 ),
 skill_fig AS (
   SELECT si.unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool, r.level_needed,
-         r.companies_with_gap
+         r.companies_with_gap, 0 AS qualified_with_plan
   FROM scope_in si JOIN rollup_pole_skills r ON r.run_id = $1 AND r.pole_id = si.pole_id
 ),
 role_fig AS (
