@@ -4280,7 +4280,7 @@ type CampaignAnswer {
 
 extend type Mutation {
   "Opens a campaign of a pole: its pole manager or an administrator."
-  openCampaign(input: OpenCampaignInput!): Campaign!
+  openCampaign("The campaign to open." input: OpenCampaignInput!): Campaign!
   """
   A member company answers its poles' campaigns: declares needs (dated
   today) and updates its employees' assessments (dated on or before today),
