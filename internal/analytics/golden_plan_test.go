@@ -36,12 +36,20 @@ import (
 // gap 6; with the plan 4, 6, 0. Critical order: WELDING (8) then SAFETY
 // (6); with the plan both have 6 and 4/10, so the code puts SAFETY first.
 //
+// Upcoming sessions teaching WELDING 3 near department 69 at asOf: TW/F
+// (distance 0, 35 h, full: 2 seats, e6 and e8; e9 cancelled), TW/L, TR/R1
+// (remote: distance 0, 70 h), TX/X1 (in 38, same region: distance 1, 10
+// free seats); not TX/X0 (starts on asOf), TX/X2 (in 75: distance 2), TL
+// (level 2). At level 4: TR/R1 only.
+//
 // At asOf 2025-01-10: e1 3, e2 3 (its assessment is later than asOf, its
 // completion counts), e3 2, e4 0, e5 4: WELDING qualified 3; e10's SAFETY
 // completion is later: SAFETY qualified 3 (e1, e2, e3).
 const planFixture = `
-INSERT INTO territories (level, code, name, parent_code) VALUES ('region', '84', 'Auvergne-Rhône-Alpes', NULL);
-INSERT INTO territories (level, code, name, parent_code) VALUES ('department', '69', 'Rhône', '84');
+INSERT INTO territories (level, code, name, parent_code) VALUES ('region', '84', 'Auvergne-Rhône-Alpes', NULL),
+ ('region', '11', 'Île-de-France', NULL);
+INSERT INTO territories (level, code, name, parent_code) VALUES ('department', '69', 'Rhône', '84'),
+ ('department', '38', 'Isère', '84'), ('department', '75', 'Paris', '11');
 INSERT INTO poles (id, name, kind, region_code) VALUES ('aero', 'Aéro', 'competitiveness_pole', '84');
 INSERT INTO companies (siren, name) VALUES ('111111118', 'A');
 INSERT INTO sites (siret, siren, territory_code) VALUES ('11111111800019', '111111118', '69');
@@ -64,14 +72,18 @@ SELECT e.id, s.id, v.level, v.on_::date FROM (VALUES
 JOIN employees e ON e.employee_ref = v.ref JOIN skills s ON s.code = v.skill;
 INSERT INTO trainings (id, provider, title, territory_code, modality, duration_hours) VALUES
  ('TW', 'P', 'Welding 3', '69', 'onsite', 35), ('TL', 'P', 'Welding 2', '69', 'onsite', 14),
- ('TS', 'P', 'Safety 2', '69', 'onsite', 7);
+ ('TS', 'P', 'Safety 2', '69', 'onsite', 7), ('TX', 'P', 'Welding 3 short', '69', 'onsite', 7),
+ ('TR', 'P', 'Welding 4 remote', '75', 'remote', 70);
 INSERT INTO training_skills (training_id, skill_id, level)
-SELECT v.t, s.id, v.level FROM (VALUES ('TW', 'WELDING', 3), ('TL', 'WELDING', 2), ('TS', 'SAFETY', 2)) v(t, skill, level)
+SELECT v.t, s.id, v.level FROM (VALUES ('TW', 'WELDING', 3), ('TL', 'WELDING', 2), ('TS', 'SAFETY', 2),
+ ('TX', 'WELDING', 3), ('TR', 'WELDING', 4)) v(t, skill, level)
 JOIN skills s ON s.code = v.skill;
 INSERT INTO training_sessions (training_id, session_id, start_date, end_date, territory_code, seats) VALUES
  ('TW', 'P', '2025-01-06', '2025-01-10', NULL, NULL), ('TW', 'F', '2027-03-01', '2027-03-05', NULL, 2),
  ('TW', 'L', '2029-01-01', '2029-01-05', NULL, NULL), ('TL', 'P', '2025-03-01', '2025-03-02', NULL, NULL),
- ('TS', 'P', '2025-02-01', '2025-02-02', NULL, NULL);
+ ('TS', 'P', '2025-02-01', '2025-02-02', NULL, NULL),
+ ('TX', 'X0', '2026-06-30', '2026-07-01', NULL, NULL), ('TX', 'X1', '2026-10-01', '2026-10-01', '38', 10),
+ ('TX', 'X2', '2026-10-01', '2026-10-01', '75', NULL), ('TR', 'R1', '2027-01-01', '2027-01-10', NULL, NULL);
 INSERT INTO enrolments (training_id, session_id, employee_id, status, completed_on)
 SELECT v.t, v.s, e.id, v.status, v.on_::date FROM (VALUES
   ('TW', 'P', 'e1', 'completed', '2025-01-10'), ('TW', 'P', 'e2', 'completed', '2025-01-10'),
@@ -206,4 +218,45 @@ func TestGoldenCompletionsAndPlan(t *testing.T) {
 		}
 		sameRows(t, "series", got, []int{3, 3})
 	})
+}
+
+func TestGoldenUpcomingSessions(t *testing.T) {
+	e := planEngine(t)
+	ctx := context.Background()
+	var welding int
+	if err := e.DB.Get(&welding, `SELECT id FROM skills WHERE code = 'WELDING'`); err != nil {
+		t.Fatal(err)
+	}
+	r3 := analytics.SessionRequest{DepartmentCode: "69", SkillID: welding, MinLevel: 3, AsOf: planParams.AsOf}
+	r4 := r3
+	r4.MinLevel = 4
+	got, err := e.UpcomingSessions(ctx, []analytics.SessionRequest{r3, r4}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id              string
+		distance, seats int
+		free            int
+	}
+	rows := func(p analytics.SessionPage) []row {
+		var out []row
+		for _, s := range p.Items {
+			r := row{s.TrainingID + "/" + s.SessionID, s.Distance, -1, -1}
+			if s.Seats != nil {
+				r.seats, r.free = *s.Seats, *s.FreeSeats
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	sameRows(t, "level 3", rows(got[r3]), []row{{"TW/F", 0, 2, 0}, {"TW/L", 0, -1, -1}, {"TR/R1", 0, -1, -1}, {"TX/X1", 1, 10, 10}})
+	sameRows(t, "level 4", rows(got[r4]), []row{{"TR/R1", 0, -1, -1}})
+	if got[r3].Total != 4 {
+		t.Errorf("total %d", got[r3].Total)
+	}
+	cut, err := e.UpcomingSessions(ctx, []analytics.SessionRequest{r3}, 1)
+	if err != nil || len(cut[r3].Items) != 1 || cut[r3].Total != 4 {
+		t.Errorf("first 1: %+v %v", cut[r3], err)
+	}
 }

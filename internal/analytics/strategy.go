@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lib/pq"
 )
@@ -88,6 +89,9 @@ type SharedTrainingOpportunity struct {
 	LevelNeeded int
 	// Trainings teaching the skill at LevelNeeded or above, near the department.
 	Trainings TrainingPage
+	// AsOf is the reference date of the figures: the upcoming sessions
+	// (Sessions) are those starting after it.
+	AsOf time.Time
 }
 
 // Near is the request that finds the opportunity's trainings.
@@ -164,6 +168,7 @@ func (e *Engine) SharedTrainingOpportunities(ctx context.Context, poleIDs []stri
 			return nil, err
 		}
 		o.Trainings = TrainingPage{Items: []TrainingMatch{}}
+		o.AsOf = p.AsOf
 		page := out[poles[n]]
 		page.Total = total
 		page.Items = append(page.Items, o)

@@ -455,7 +455,7 @@ func (d *Dataset) SharedTrainingOpportunities(pole string, p analytics.Params, k
 			}
 		}
 		for _, sk := range d.Skills {
-			o := analytics.SharedTrainingOpportunity{DepartmentCode: dep, SkillID: sk.ID, SkillCode: sk.Code, SkillName: sk.Name}
+			o := analytics.SharedTrainingOpportunity{DepartmentCode: dep, SkillID: sk.ID, SkillCode: sk.Code, SkillName: sk.Name, AsOf: p.AsOf}
 			for _, gaps := range companies {
 				for _, g := range gaps {
 					if g.SkillID == sk.ID && g.Gap > 0 {
