@@ -31,6 +31,10 @@ import (
 //     dated after today, and dated today when it gives none (a company's
 //     writes are answers to its poles' campaigns).
 //   - role_families (extra kind): [code], title, parent_code (another family).
+//   - A company token's completions (enrolments.completed_on) are refused
+//     when dated after today, like its assessments. Companies may import
+//     enrolments of their own employees, not sessions (a pole or an
+//     administrator publishes those).
 
 // column is one column of a format.
 type column struct {
@@ -709,6 +713,14 @@ func init() {
 			status, _ := v[4].(string)
 			done, _ := v[5].(string)
 			return CheckCompletion(status, done != "")
+		},
+		companyRow: func(v []any, today string) (string, error) {
+			// A company records completions that happened, as it dates
+			// its assessments: not after the day of the write.
+			if d, _ := v[5].(string); d != "" && isoDate(d) > today {
+				return "completed_on", errors.New("a completion cannot be dated after today (" + today + ")")
+			}
+			return "", nil
 		},
 		checks: []check{
 			{"session_id", "s.training_id || '/' || s.session_id", `'unknown training session'`,
