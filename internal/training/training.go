@@ -146,7 +146,7 @@ row_in AS (
   FROM enrolments en
   JOIN employees e ON e.id = en.employee_id
   LEFT JOIN s_in si ON si.t = en.training_id AND si.s = en.session_id
-  WHERE (cardinality($1::text[]) = 0 OR si.n IS NOT NULL)
+  WHERE (coalesce(cardinality($1::text[]), 0) = 0 OR si.n IS NOT NULL)
     AND ($3 = '' OR e.siren = $3)
     AND ($4 = '' OR EXISTS (SELECT 1 FROM memberships m WHERE m.pole_id = $4 AND m.siren = e.siren
                              AND m.since <= $7::date AND (m.until IS NULL OR $7::date < m.until)))
