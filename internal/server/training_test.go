@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -126,5 +127,58 @@ func TestTrainingSessionsAPI(t *testing.T) {
 		!strings.Contains(string(r.Data), `"b":[{"skill":{"code":"100001"},"qualified":1,"qualifiedWithPlan":3,"plannedLearners":2}]`) ||
 		!strings.Contains(string(r.Data), `"criticalSkills":[{"skill":{"code":"100001"},"gapAfterPlan":0}]`) {
 		t.Errorf("withPlan: %s %+v", r.Data, r.Errors)
+	}
+}
+
+// TestPlanDemo: in the demo dataset, the pole's plan (sessions of 2027)
+// closes some of its critical gaps, completions of 2025 already count, and
+// its shared opportunities list upcoming sessions.
+func TestPlanDemo(t *testing.T) {
+	d, _ := testdb.New(t)
+	demo(t, d)
+	h := server.New(d, server.Config{}).Handler()
+	admin := token(t, d, auth.RoleAdmin, auth.Scope{})
+	r := postAs(t, h, admin, `{ pole(id: "aerospace-valley") { strategy(asOf: "2026-06-30", horizon: 2029, withPlan: true) {
+		criticalSkills(first: 500) { gap gapAfterPlan plannedLearners }
+		sharedTrainingOpportunities(minCompanies: 2, first: 50) { learners sessions(first: 3) { sessionId startDate freeSeats distance } } } } }`)
+	if len(r.Errors) > 0 {
+		t.Fatalf("%+v", r.Errors)
+	}
+	var out struct {
+		Pole struct {
+			Strategy struct {
+				CriticalSkills []struct{ Gap, GapAfterPlan, PlannedLearners int }
+				Shared         []struct {
+					Sessions []struct {
+						SessionID, StartDate string
+						Distance             int
+					}
+				} `json:"sharedTrainingOpportunities"`
+			}
+		}
+	}
+	if err := json.Unmarshal(r.Data, &out); err != nil {
+		t.Fatal(err)
+	}
+	gap, after, learners, sessions := 0, 0, 0, 0
+	for _, c := range out.Pole.Strategy.CriticalSkills {
+		gap, after, learners = gap+c.Gap, after+c.GapAfterPlan, learners+c.PlannedLearners
+	}
+	for _, o := range out.Pole.Strategy.Shared {
+		for _, s := range o.Sessions {
+			sessions++
+			if s.StartDate <= "2026-06-30" || s.Distance > 1 {
+				t.Errorf("session %+v is not upcoming and near", s)
+			}
+		}
+	}
+	t.Logf("critical skills %d: gap %d, after the plan %d, planned learners %d; upcoming sessions listed %d",
+		len(out.Pole.Strategy.CriticalSkills), gap, after, learners, sessions)
+	if learners == 0 || after != gap-learners || sessions == 0 {
+		t.Error("the demo's plan shows no effect")
+	}
+	var completed int
+	if err := d.Get(&completed, `SELECT count(*) FROM enrolments WHERE status = 'completed'`); err != nil || completed == 0 {
+		t.Errorf("no completion in the demo: %d %v", completed, err)
 	}
 }
