@@ -97,6 +97,13 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 		return rep, nil
 	}
 
+	// LHÉO files become CSV files of trainings, sessions and skills first.
+	sources, cleanup, err := expandLHEO(ctx, db, sources, rep)
+	defer cleanup()
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+
 	// Sniff every file's kind first: the merge order depends on them all.
 	kinds := make([]string, len(sources))
 	for i, src := range sources {

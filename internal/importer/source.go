@@ -23,7 +23,7 @@ type Source struct {
 }
 
 // SourcesFromPaths turns files and folders into sources; a folder gives its
-// *.csv files (not its subfolders), in name order.
+// *.csv and *.xml (LHÉO) files (not its subfolders), in name order.
 func SourcesFromPaths(paths ...string) ([]Source, error) {
 	var out []Source
 	add := func(p string, size int64) {
@@ -44,7 +44,7 @@ func SourcesFromPaths(paths ...string) ([]Source, error) {
 		}
 		var names []string
 		for _, e := range entries {
-			if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ".csv") {
+			if !e.IsDir() && (strings.EqualFold(filepath.Ext(e.Name()), ".csv") || isLHEO(e.Name())) {
 				names = append(names, e.Name())
 			}
 		}
