@@ -521,3 +521,48 @@ func TestHistoryCut(t *testing.T) {
 		}
 	}
 }
+
+// TestUpcomingSessionsAgainstReference compares the sessions of every
+// (department, skill, level, asOf) with the reference's literal reading.
+func TestUpcomingSessionsAgainstReference(t *testing.T) {
+	ctx := context.Background()
+	seen := map[string]int{}
+	for _, seed := range []int64{21, 22} {
+		e, d := generated(t, seed, reference.Small)
+		var reqs []analytics.SessionRequest
+		for _, ter := range d.Territories {
+			if ter.Level != analytics.LevelDepartment {
+				continue
+			}
+			for _, sk := range d.Skills {
+				for lvl := 0; lvl <= 4; lvl++ {
+					for _, asOf := range []time.Time{reference.GenAsOf, reference.GenAsOf.AddDate(-2, 0, 0)} {
+						reqs = append(reqs, analytics.SessionRequest{DepartmentCode: ter.Code, SkillID: sk.ID, MinLevel: lvl, AsOf: asOf})
+					}
+				}
+			}
+		}
+		got, err := e.UpcomingSessions(ctx, reqs, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range reqs {
+			want := d.UpcomingSessions(r)
+			for _, s := range want {
+				seen[fmt.Sprint("distance ", s.Distance)]++
+				if s.FreeSeats != nil && *s.FreeSeats == 0 {
+					seen["full"]++
+				}
+			}
+			if g := got[r]; g.Total != len(want) || !reflect.DeepEqual(g.Items, want) {
+				t.Fatalf("%+v sessions:\n got %s\nwant %s", r, dump(g.Items), dump(want))
+			}
+		}
+	}
+	t.Logf("cases met: %v", seen)
+	for _, c := range []string{"distance 0", "distance 1", "full"} {
+		if seen[c] == 0 {
+			t.Errorf("no case of %q: the generator is too sparse", c)
+		}
+	}
+}
