@@ -41,3 +41,12 @@ CREATE TRIGGER training_sessions_data_version AFTER INSERT OR UPDATE OR DELETE O
   FOR EACH STATEMENT EXECUTE FUNCTION gpec_bump_data_version();
 CREATE TRIGGER enrolments_data_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON enrolments
   FOR EACH STATEMENT EXECUTE FUNCTION gpec_bump_data_version();
+
+-- The plan's figures in the pole rollups, so that withPlan reads them like
+-- the other figures: qualifiedWithPlan, and the members whose
+-- company-scope gapAfterPlan is positive. Rollups built before hold none:
+-- the bump makes them stale, and they are built again.
+ALTER TABLE rollup_pole_skills
+  ADD COLUMN qualified_with_plan integer NOT NULL DEFAULT 0,
+  ADD COLUMN companies_with_gap_after_plan integer NOT NULL DEFAULT 0;
+UPDATE data_version SET version = version + 1;

@@ -58,8 +58,7 @@ type Params struct {
 	IncludeOptional bool
 	// WithPlan adds DESIGN.md's plan figures (qualifiedWithPlan,
 	// gapAfterPlan, plannedLearners) to skill figures, and orders critical
-	// skills by them. Rollups do not hold them: a query with the plan is
-	// computed from the data.
+	// skills by them. Rollups hold them too.
 	WithPlan bool
 }
 

@@ -36,7 +36,8 @@
 //     assessment: completedBy and the taught and assessed CTEs) and the
 //     planned level of withPlan (enrolments in sessions ending by 31
 //     December of H: plannedBy, taught; qualified_with_plan in judged and
-//     skill_fig; rollups hold no plan figure, so withPlan reads the data),
+//     skill_fig; the pole rollups hold qualified_with_plan and the members
+//     with a positive gapAfterPlan: plannedSkillsSQL),
 //     and the declared need
 //     at asOf (the latest row of its (site, role, H) key: declaredBy and
 //     site_need): figuresCTE.

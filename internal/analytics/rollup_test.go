@@ -95,7 +95,6 @@ func TestRollupsAnswerLikeTheData(t *testing.T) {
 
 			// The rollup is what answers: tampering with it shows.
 			p := paramSets()[0]
-			p.WithPlan = false // the plan's figures are never read from a rollup
 			key := rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge}
 			if _, err := r.Build(ctx, key); err != nil {
 				t.Fatal(err)

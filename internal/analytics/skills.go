@@ -90,15 +90,10 @@ func (o SkillOrder) sql() (string, error) {
 	return "", invalid("order", "unknown skill order %q", string(o))
 }
 
-// skillColumns are the columns scanSkill reads, from skill_fig sf and
-// skills sk. Rollups hold no plan figure: statements reading them give 0
-// for qualified_with_plan (rolledSkillColumns), and are never used with
-// the plan (rollupRun).
-const (
-	skillBaseColumns   = `sk.id, sk.code, sk.name, sf.required, sf.qualified, sf.upskillable, sf.internal_pool, sf.level_needed`
-	skillColumns       = skillBaseColumns + `, sf.qualified_with_plan`
-	rolledSkillColumns = skillBaseColumns + `, 0 AS qualified_with_plan`
-)
+// skillColumns are the columns scanSkill reads, from skill_fig sf (or a
+// rollup's rollup_pole_skills sf) and skills sk.
+const skillColumns = `sk.id, sk.code, sk.name, sf.required, sf.qualified, sf.upskillable, sf.internal_pool, sf.level_needed,
+  sf.qualified_with_plan`
 
 func (g *SkillGap) targets() []any {
 	return []any{&g.SkillID, &g.SkillCode, &g.SkillName, &g.Required, &g.Qualified, &g.Upskillable, &g.InternalPool,

@@ -51,6 +51,9 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 		return nil, err
 	} else if ok {
 		q, args = rankedSkillsSQL(true), []any{run, pq.Array(poles), limit(first)}
+		if p.WithPlan {
+			q = plannedSkillsSQL
+		}
 	}
 	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
