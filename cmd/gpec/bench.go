@@ -25,12 +25,12 @@ import (
 )
 
 func init() {
-	register("bench", "benchmark harness behind `make bench`: bench pg|prepare|serve|vars (see bench/README.md)", runBench)
+	register("bench", "benchmark harness behind `make bench`: bench pg|prepare|serve|vars|lheo (see bench/README.md)", runBench)
 }
 
 func runBench(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: gpec bench pg|prepare|serve|vars [flags]")
+		return errors.New("usage: gpec bench pg|prepare|serve|vars|lheo [flags]")
 	}
 	switch args[0] {
 	case "pg":
@@ -41,6 +41,8 @@ func runBench(ctx context.Context, args []string) error {
 		return benchServe(ctx, args[1:])
 	case "vars":
 		return benchVars(ctx, args[1:])
+	case "lheo":
+		return benchLHEO(args[1:])
 	}
 	return fmt.Errorf("unknown bench action %q", args[0])
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // Synthetic writes an LHÉO file of the fixtures' shape, for benchmarks:
@@ -34,9 +35,9 @@ func Synthetic(w io.Writer, size int64, communes, romes []string) (formations in
 <modalites-enseignement>%d</modalites-enseignement><conditions-specifiques>Aucune</conditions-specifiques>
 <prise-en-charge-frais-possible>1</prise-en-charge-frais-possible>
 <lieu-de-formation><coordonnees><adresse><ligne>1 rue de la Formation</ligne><codepostal>00000</codepostal><ville>Ville</ville>
-<code-INSEE-commune>%s</code-INSEE-commune></adresse></coordonnees></lieu-de-formation>
+<departement>%s</departement><code-INSEE-commune>%s</code-INSEE-commune></adresse></coordonnees></lieu-de-formation>
 <modalites-entrees-sorties>0</modalites-entrees-sorties>
-`, i, a, (i+a)%3, commune)
+`, i, a, (i+a)%3, department(commune), commune)
 			for s := 1; s <= 2; s++ {
 				fmt.Fprintf(bw, `<session numero="S%d"><periode><debut>2027%02d01</debut><fin>2027%02d15</fin></periode>
 <adresse-inscription><adresse><ligne>1 rue de la Formation</ligne><codepostal>00000</codepostal><ville>Ville</ville></adresse></adresse-inscription></session>
@@ -59,6 +60,17 @@ func Synthetic(w io.Writer, size int64, communes, romes []string) (formations in
 		return formations, err
 	}
 	return formations, cw.err
+}
+
+// department is the department of an INSEE commune code.
+func department(commune string) string {
+	if strings.HasPrefix(commune, "97") && len(commune) >= 3 {
+		return commune[:3]
+	}
+	if len(commune) >= 2 {
+		return commune[:2]
+	}
+	return commune
 }
 
 type countWriter struct {
