@@ -32,6 +32,10 @@ const assessedBy = `(es.assessed_on IS NULL OR es.assessed_on <= $1::date)`
 // a completion after asOf counts as an enrolment in the plan.
 const completedBy = `(en.status = 'completed' AND en.completed_on <= $1::date)`
 
+// taughtAsOf carries asOf along the enrolments read (series replace it by
+// each unit's own).
+const taughtAsOf = `$1::date AS as_of`
+
 // plannedBy keeps the sessions (alias ss) of the training plan for H: those
 // ending on or before 31 December of H, whatever their start.
 const plannedBy = `(ss.end_date <= make_date($2::int, 12, 31))`
@@ -188,16 +192,22 @@ taught AS (
   -- count), and the highest level of its enrolments in the plan (not
   -- cancelled, not completed by asOf, in a session ending by 31 December
   -- of H). Training levels are read as they are now.
+  -- The assessment kept is dated on or after a completion exactly when
+  -- one dated between the completion and asOf exists: an index probe per
+  -- completion (few), so that the assessment CTE is read once and inlined.
   SELECT t.unit_no, t.id, t.role_id, t.skill_id,
-         max(t.level) FILTER (WHERE t.done AND (a.assessed_on IS NULL OR t.completed_on > a.assessed_on)) AS credited,
+         max(t.level) FILTER (WHERE t.done AND NOT EXISTS (
+           SELECT 1 FROM employee_skills es
+           WHERE es.employee_id = t.id AND es.skill_id = t.skill_id
+             AND es.assessed_on >= t.completed_on AND es.assessed_on <= t.as_of)) AS credited,
          max(t.level) FILTER (WHERE NOT t.done) AS planned
-  FROM (SELECT st.unit_no, st.id, st.role_id, tk.skill_id, tk.level, en.completed_on, ` + completedBy + ` AS done
+  FROM (SELECT st.unit_no, st.id, st.role_id, tk.skill_id, tk.level, en.completed_on, ` + completedBy + ` AS done,
+               ` + taughtAsOf + `
         FROM stayer st
         JOIN enrolments en ON en.employee_id = st.id AND en.status <> 'cancelled'
         JOIN training_sessions ss ON ss.training_id = en.training_id AND ss.session_id = en.session_id
         JOIN training_skills tk ON tk.training_id = en.training_id
         WHERE ` + completedBy + ` OR ` + plannedBy + `) t
-  LEFT JOIN assessment a ON a.unit_no = t.unit_no AND a.id = t.id AND a.skill_id = t.skill_id
   GROUP BY t.unit_no, t.id, t.role_id, t.skill_id
 ),
 assessed AS (

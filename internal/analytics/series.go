@@ -175,6 +175,7 @@ var seriesCTE = func() string {
 		{`SELECT unit_no, id, role_id FROM emp WHERE stayer`, `SELECT unit_no, id, role_id, as_of FROM emp WHERE stayer`},
 		{assessedBy, `(es.assessed_on IS NULL OR es.assessed_on <= st.as_of)`},
 		{completedBy, `(en.status = 'completed' AND en.completed_on <= st.as_of)`},
+		{taughtAsOf, `st.as_of AS as_of`},
 		// Trends use no plan (DESIGN.md).
 		{plannedBy, `false`},
 	})
