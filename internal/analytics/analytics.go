@@ -56,6 +56,10 @@ type Params struct {
 	RetirementAge int
 	// IncludeOptional makes optional role–skill links count as "requires".
 	IncludeOptional bool
+	// WithPlan adds DESIGN.md's plan figures (qualifiedWithPlan,
+	// gapAfterPlan, plannedLearners) to skill figures, and orders critical
+	// skills by them. Rollups hold them too.
+	WithPlan bool
 }
 
 // invalid reports a bad argument as the domain's BAD_USER_INPUT error,
