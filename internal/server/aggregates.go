@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/ident"
+	"github.com/gpec-project/gpec/internal/release"
 )
 
 // aggregatesCSV serves GET /aggregates.csv: the territorialAggregates query
@@ -26,6 +28,9 @@ func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 	q, err := aggregatesQuery(r)
 	if err == nil {
 		err = access.Aggregates(r.Context(), &q.Parent, &q.Scope.PoleID, &q.Enforce)
+		if errors.Is(err, access.ErrReleasesOnly) {
+			err = release.ObservatoryForbidden(r.Context(), s.Read)
+		}
 	}
 	var res *aggregates.Result
 	if err == nil {

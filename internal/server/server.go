@@ -158,6 +158,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	// Exports stream for as long as they need: no request timeout.
 	mux.Handle("/export/", observed("export", authed(http.HandlerFunc(s.exportKind))))
 	mux.Handle("/aggregates.csv", observed("aggregates", limits.HTTPMiddleware(*s.cfg.Limits, authed(http.HandlerFunc(s.aggregatesCSV)))))
+	mux.Handle("/releases/", observed("releases", limits.HTTPMiddleware(*s.cfg.Limits, authed(http.HandlerFunc(s.releaseCSV)))))
 	if !s.cfg.SeparateMetrics {
 		mux.Handle("/metrics", s.MetricsHandler())
 	}
