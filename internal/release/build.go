@@ -190,14 +190,16 @@ func Build(ctx context.Context, db *sqlx.DB, id int64, opt Options) (err error) 
 	if err := insertEmployment(ctx, tx, id, rel.ReferenceDate.Year()-1, emp); err != nil {
 		return err
 	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("release: commit: %w", err)
+	}
+	// Outside the snapshot's transaction, which progress updates of the
+	// same row would make fail to serialise.
 	fd, _ := json.Marshal(famDomains)
-	if _, err := tx.ExecContext(ctx, `UPDATE releases SET family_domains = $2, cell_count = $3, hidden_primary = $4,
+	if _, err := db.ExecContext(ctx, `UPDATE releases SET family_domains = $2, cell_count = $3, hidden_primary = $4,
   hidden_secondary = $5, hidden_headcount = $6, total_headcount = $7 WHERE id = $1`,
 		id, string(fd), cells, hiddenPrimary, hiddenSecondary, hiddenHead, totalHead); err != nil {
 		return fmt.Errorf("release: counts: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("release: commit: %w", err)
 	}
 	step(fmt.Sprintf("stored %d cells", cells))
 
