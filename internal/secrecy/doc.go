@@ -91,7 +91,9 @@
 //
 // The protection requirement (DESIGN.md): for each hidden primary cell of
 // value v, the attacker's interval reaches at most v − max(1, ⌈0.15 v⌉) (or
-// 0) and at least v + max(1, ⌈0.15 v⌉).
+// 0) and at least v + max(1, ⌈0.15 v⌉). A primary cell of value 0 (only
+// declared needs, no contributor) holds no company's headcount: it is hidden,
+// with every figure, but the audit asks nothing more of it.
 //
 // Method: optimisation with an audit, the "hide, audit, add" loop of
 // τ-ARGUS' and sdcTable's audited methods, rather than the hypercube method
