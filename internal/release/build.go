@@ -140,6 +140,18 @@ func Build(ctx context.Context, db *sqlx.DB, id int64, opt Options) (err error) 
 			step(fmt.Sprintf("cells of %s at horizon %d: %d", d, h, len(rows)))
 		}
 	}
+	emp, err := employment(ctx, tx, rel.ReferenceDate.Year()-1)
+	if err != nil {
+		return err
+	}
+	step(fmt.Sprintf("employment indicators of %d: %d territories", rel.ReferenceDate.Year()-1, len(emp)))
+	// Every read is done, in one snapshot: end the transaction before the
+	// suppression, which may take minutes (an idle transaction would be cut
+	// by the server's idle_in_transaction_session_timeout).
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("release: end of reads: %w", err)
+	}
+
 	list := sortedEntries(entries)
 	// A territory's total carries the skill figures summed over its
 	// categories (they partition the skills).
@@ -177,20 +189,19 @@ func Build(ctx context.Context, db *sqlx.DB, id int64, opt Options) (err error) 
 	}
 	step(fmt.Sprintf("secondary suppression: %d primary and %d secondary cells hidden", hiddenPrimary, hiddenSecondary))
 
-	emp, err := employment(ctx, tx, rel.ReferenceDate.Year()-1)
+	wtx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("release: begin writes: %w", err)
+	}
+	defer wtx.Rollback() //nolint:errcheck // a no-op after Commit
+	cells, err := insertCells(ctx, wtx, id, list, horizons)
 	if err != nil {
 		return err
 	}
-	step(fmt.Sprintf("employment indicators of %d: %d territories", rel.ReferenceDate.Year()-1, len(emp)))
-
-	cells, err := insertCells(ctx, tx, id, list, horizons)
-	if err != nil {
+	if err := insertEmployment(ctx, wtx, id, rel.ReferenceDate.Year()-1, emp); err != nil {
 		return err
 	}
-	if err := insertEmployment(ctx, tx, id, rel.ReferenceDate.Year()-1, emp); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
+	if err := wtx.Commit(); err != nil {
 		return fmt.Errorf("release: commit: %w", err)
 	}
 	// Outside the snapshot's transaction, which progress updates of the

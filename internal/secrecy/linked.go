@@ -437,36 +437,31 @@ func (l *Linked) neighbourhoods(x int, comp []int) [][]int {
 	if len(in) <= limit {
 		sets = append(sets, snapshot())
 	}
-	// Cells two steps away reached through two different cells of ring 1
-	// close the cycles (x+, y−, z−, w+) that protect a cell of a table.
-	reach := map[int]int{}
-	for _, y := range ring1 {
-		seen := map[int]bool{}
-		for _, w := range hiddenNear(y) {
-			if !in[w] && !seen[w] {
-				seen[w] = true
-				reach[w]++
+	// Cells reached from the set through two different relations close the
+	// cycles (x+, y−, z−, w+) that protect a cell of a table; repeating the
+	// closure lifts those cycles to the tables linked to it (a role family's
+	// cycle to its grand domains').
+	for range 4 {
+		reach := map[int]int{}
+		for c := range in {
+			for _, r := range l.of[c] {
+				for _, t := range l.Relations[r].Terms {
+					if !in[t.Cell] && l.Cells[t.Cell].Hidden {
+						reach[t.Cell]++
+					}
+				}
 			}
 		}
-	}
-	var closing, rest []int
-	for w, n := range reach {
-		if n >= 2 {
-			closing = append(closing, w)
-		} else {
-			rest = append(rest, w)
+		var closing []int
+		for w, n := range reach {
+			if n >= 2 {
+				closing = append(closing, w)
+			}
 		}
-	}
-	slices.Sort(closing)
-	slices.Sort(rest)
-	if len(closing) > 0 && len(in)+len(closing) <= limit {
+		if len(closing) == 0 || len(in)+len(closing) > limit {
+			break
+		}
 		for _, w := range closing {
-			in[w] = true
-		}
-		sets = append(sets, snapshot())
-	}
-	if len(rest) > 0 && len(in)+len(rest) <= limit {
-		for _, w := range rest {
 			in[w] = true
 		}
 		sets = append(sets, snapshot())
