@@ -382,4 +382,3 @@ func TestProtectionAgainstAnIndependentAttacker(t *testing.T) {
 	}
 	t.Logf("%d primary cells withstand the attacker; %d secondary cells hidden; without them %d were recovered", checked, secondary, recovered)
 }
-
