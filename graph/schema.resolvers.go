@@ -447,7 +447,7 @@ func (r *releaseResolver) Failure(ctx context.Context, obj *release.Release) (*s
 
 // Dimensions is the resolver for the dimensions field.
 func (r *releaseResolver) Dimensions(ctx context.Context, obj *release.Release) ([]aggregates.Dimension, error) {
-	return release.Dimensions(), nil
+	return aggregates.Dimensions(), nil
 }
 
 // Table is the resolver for the table field.

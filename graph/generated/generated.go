@@ -3608,7 +3608,7 @@ type Release {
   hiddenHeadcountShare: Float
   "Why a FAILED release failed (administrators only; null otherwise)."
   failure: String
-  "The dimensions of the release's tables (besides none, the territories' totals)."
+  "The dimensions a table of the release may be crossed with (none: the territories' totals only)."
   dimensions: [AggregateDimension!]!
   "One table of the release: same shape as territorialAggregates."
   table(level: TerritoryLevel!, parent: TerritoryInput, dimension: AggregateDimension = none, horizon: Int!): TerritorialAggregates!
