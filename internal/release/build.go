@@ -374,6 +374,7 @@ func linked(list []*entry, famDomains map[string]string, rules secrecy.ReleaseRu
 		idx[e.key] = i
 		l.Cells[i].Value = e.headcount
 	}
+	l.Moves = func(x int) [][]secrecy.Term { return cycles(list, idx, famDomains, x) }
 	parentLevel := map[string]string{domain.LevelDepartment: domain.LevelRegion, domain.LevelRegion: aggregates.CountryLevel}
 	children := map[key][]int{}
 	type terr struct{ level, code string }
@@ -457,4 +458,50 @@ func (k key) describe() string {
 		b.WriteString(" (total)")
 	}
 	return b.String()
+}
+
+// cycles proposes the 4-cycles of a department cell x = (d, D, a): with
+// another department d' of the same region and another value b of D,
+// x + (d', b) − (d, b) − (d', a) leaves every region, France and every
+// department's total as they are. Grand domain cells (whose moves would
+// change role families) and role families of different grand domains are
+// left to the LP. secrecy checks each move against every relation.
+func cycles(list []*entry, idx map[key]int, famDomains map[string]string, x int) [][]secrecy.Term {
+	e := list[x]
+	if e.level != domain.LevelDepartment || e.dim == string(aggregates.DimensionNone) || e.dim == string(aggregates.DimensionGrandDomain) {
+		return nil
+	}
+	var siblings, values []string
+	seenD, seenV := map[string]bool{}, map[string]bool{}
+	for _, o := range list {
+		if o.dim != e.dim || o.level != domain.LevelDepartment {
+			continue
+		}
+		if o.parent == e.parent && o.code != e.code && !seenD[o.code] {
+			seenD[o.code] = true
+			siblings = append(siblings, o.code)
+		}
+		if o.code == e.code && o.value != e.value && !seenV[o.value] {
+			seenV[o.value] = true
+			values = append(values, o.value)
+		}
+	}
+	var out [][]secrecy.Term
+	for _, b := range values {
+		if e.dim == string(aggregates.DimensionRoleFamily) && famDomains[b] != famDomains[e.value] {
+			continue
+		}
+		db, ok := idx[key{e.dim, e.level, e.code, b}]
+		if !ok {
+			continue
+		}
+		for _, d2 := range siblings {
+			da, ok1 := idx[key{e.dim, e.level, d2, e.value}]
+			dbb, ok2 := idx[key{e.dim, e.level, d2, b}]
+			if ok1 && ok2 {
+				out = append(out, []secrecy.Term{{Cell: x, Coef: 1}, {Cell: db, Coef: -1}, {Cell: da, Coef: -1}, {Cell: dbb, Coef: 1}})
+			}
+		}
+	}
+	return out
 }

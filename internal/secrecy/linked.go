@@ -183,6 +183,11 @@ type Linked struct {
 	// MaxLP bounds the hidden cells of one linear program (0:
 	// DefaultMaxLP).
 	MaxLP int
+	// Moves, when set, proposes directions in which a cell's true values
+	// may move for the attacker not to tell (each a sparse vector of
+	// changes, the cell's own +1): typically the 4-cycles of a table. They
+	// are only candidates: moveRoom checks each against every relation.
+	Moves func(cell int) [][]Term
 	// Trace, when set, hears of each round of Protect (progress lines).
 	Trace func(round, violated, hidden int)
 
@@ -344,6 +349,52 @@ func (l *Linked) closed(comp []int) bool {
 	return true
 }
 
+// moveRoom returns how far the true values may move along sign × d while
+// every relation holds and every value stays >= 0: then the values moved
+// are a dataset the attacker cannot tell from the true one, so each cell of
+// d can be off by that much. 0 when a cell of d is published (its value
+// would change), an equality is unbalanced, or nothing can move.
+func (l *Linked) moveRoom(d []Term, sign float64) int {
+	delta := map[int]float64{}
+	for _, t := range d {
+		if !l.Cells[t.Cell].Hidden {
+			return 0
+		}
+		delta[t.Cell] += sign * t.Coef
+	}
+	room := math.Inf(1)
+	for c, dc := range delta {
+		if dc < 0 {
+			room = min(room, float64(l.Cells[c].Value)/-dc)
+		}
+	}
+	seen := map[int]bool{}
+	for c := range delta {
+		for _, r := range l.of[c] {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			rel := l.Relations[r]
+			var at, slope float64
+			for _, t := range rel.Terms {
+				at += t.Coef * float64(l.Cells[t.Cell].Value)
+				slope += t.Coef * delta[t.Cell]
+			}
+			switch {
+			case rel.Equal && math.Abs(slope) > 1e-9:
+				return 0
+			case !rel.Equal && slope > 1e-9:
+				room = min(room, -at/slope)
+			}
+		}
+	}
+	if math.IsInf(room, 1) {
+		return math.MaxInt32
+	}
+	return int(math.Floor(room + 1e-9))
+}
+
 // DefaultMaxLP is the most hidden cells one linear program of the audit
 // holds (see boundCell).
 const DefaultMaxLP = 100
@@ -371,6 +422,25 @@ func (l *Linked) boundCell(x, m int, comp []int) (Bound, int) {
 	b := Bound{Cell: x, Value: v, Lower: v, Upper: v}
 	upDone, downDone := false, false
 	lps := 0
+	if l.Moves != nil {
+		for _, d := range l.Moves(x) {
+			if !upDone {
+				if k := l.moveRoom(d, 1); k > 0 {
+					b.Upper = max(b.Upper, v+k)
+					upDone = b.Upper >= v+m
+				}
+			}
+			if !downDone {
+				if k := l.moveRoom(d, -1); k > 0 {
+					b.Lower = min(b.Lower, v-k)
+					downDone = b.Lower <= max(0, v-m)
+				}
+			}
+			if upDone && downDone {
+				return b, 0
+			}
+		}
+	}
 	for _, set := range l.neighbourhoods(x, comp) {
 		p := l.program(set)
 		full := len(set) == len(comp)
