@@ -844,11 +844,59 @@ func (l *Linked) cheapest(terms []Term, margin int) int {
 	return best
 }
 
-// addPartner hides one more cell for a violating cell: the cheapest
+// addCycle hides the published cells of the cheapest of the cell's moves
+// (Moves) that would then protect it on both sides: the fewest published
+// cells, then the least headcount. It returns one of the cells hidden, or
+// -1 when no move would do.
+func (l *Linked) addCycle(cell, margin int) int {
+	if l.Moves == nil {
+		return -1
+	}
+	v := l.Cells[cell].Value
+	need := min(v, margin) // downwards: to v − margin, or 0
+	best, bestN, bestCost := []int(nil), 0, 0
+	for _, d := range l.Moves(cell) {
+		var pub []int
+		cost := 0
+		for _, t := range d {
+			if !l.Cells[t.Cell].Hidden {
+				pub = append(pub, t.Cell)
+				cost += l.Cells[t.Cell].Value
+			}
+		}
+		if best != nil && (len(pub) > bestN || len(pub) == bestN && cost >= bestCost) {
+			continue
+		}
+		// Would the move protect the cell once its cells are hidden?
+		for _, c := range pub {
+			l.Cells[c].Hidden = true
+		}
+		ok := l.moveRoom(d, 1) >= margin && l.moveRoom(d, -1) >= need
+		for _, c := range pub {
+			l.Cells[c].Hidden = false
+		}
+		if ok {
+			best, bestN, bestCost = pub, len(pub), cost
+		}
+	}
+	if len(best) == 0 {
+		return -1
+	}
+	for _, c := range best {
+		l.hide(c)
+	}
+	return best[0]
+}
+
+// addPartner hides one more cell for a violating cell: the published cells
+// of its cheapest protecting move (addCycle), else the cheapest
 // published member of its own relations, else of the relations of the hidden
 // cells of its component. It returns the cell hidden, or -1 when none is
 // left.
 func (l *Linked) addPartner(cell, margin int) int {
+	if c := l.addCycle(cell, margin); c >= 0 {
+		return c
+	}
 	var terms []Term
 	for _, r := range l.of[cell] {
 		terms = append(terms, l.Relations[r].Terms...)
