@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -19,6 +20,7 @@ import (
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/page"
+	"github.com/gpec-project/gpec/internal/release"
 	"github.com/gpec-project/gpec/internal/store"
 	"github.com/gpec-project/gpec/internal/training"
 )
@@ -288,6 +290,16 @@ func (r *mutationResolver) WriteEnrolments(ctx context.Context, siren *string, e
 	}
 	svc := &training.Service{DB: r.Store.DB}
 	return svc.Write(ctx, company, enrolmentInputs(enrolments), domain.Today(), 0)
+}
+
+// CreateRelease is the resolver for the createRelease field.
+func (r *mutationResolver) CreateRelease(ctx context.Context, date time.Time) (*release.Release, error) {
+	return createRelease(ctx, r.Store.DB, date)
+}
+
+// DeleteRelease is the resolver for the deleteRelease field.
+func (r *mutationResolver) DeleteRelease(ctx context.Context, id string) (bool, error) {
+	return deleteRelease(ctx, r.Store.DB, id)
 }
 
 // Region is the resolver for the region field.
@@ -666,7 +678,7 @@ func (r *queryResolver) TerritorialAggregates(ctx context.Context, level string,
 		return nil, err
 	}
 	if err := access.Aggregates(ctx, &q.Parent, &q.Scope.PoleID, &q.Enforce); err != nil {
-		return nil, err
+		return nil, releasesOnly(ctx, r.Store.DB, err)
 	}
 	if dimension != nil {
 		q.Dimension = *dimension
@@ -693,9 +705,47 @@ func (r *queryResolver) TerritorialEmployment(ctx context.Context, level string,
 		return nil, err
 	}
 	if err := access.Aggregates(ctx, &q.Parent, &q.Scope.PoleID, &q.Enforce); err != nil {
-		return nil, err
+		return nil, releasesOnly(ctx, r.Store.DB, err)
 	}
 	return aggregates.Employment(ctx, r.Store.DB, q)
+}
+
+// Releases is the resolver for the releases field.
+func (r *queryResolver) Releases(ctx context.Context, first *int, after *string) (*page.Connection[*release.Release], error) {
+	return listReleases(ctx, r.Store.DB, first, after)
+}
+
+// Release is the resolver for the release field.
+func (r *queryResolver) Release(ctx context.Context, id string) (*release.Release, error) {
+	return readableRelease(ctx, r.Store.DB, id)
+}
+
+// ID is the resolver for the id field.
+func (r *releaseResolver) ID(ctx context.Context, obj *release.Release) (string, error) {
+	return strconv.FormatInt(obj.ID, 10), nil
+}
+
+// Failure is the resolver for the failure field.
+func (r *releaseResolver) Failure(ctx context.Context, obj *release.Release) (*string, error) {
+	if access.Admin(ctx) != nil || !obj.Failure.Valid {
+		return nil, nil
+	}
+	return &obj.Failure.String, nil
+}
+
+// Dimensions is the resolver for the dimensions field.
+func (r *releaseResolver) Dimensions(ctx context.Context, obj *release.Release) ([]aggregates.Dimension, error) {
+	return aggregates.Dimensions(), nil
+}
+
+// Table is the resolver for the table field.
+func (r *releaseResolver) Table(ctx context.Context, obj *release.Release, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, horizon int) (*aggregates.Result, error) {
+	return releaseTable(ctx, r.Store.DB, obj, level, parent, dimension, horizon)
+}
+
+// Employment is the resolver for the employment field.
+func (r *releaseResolver) Employment(ctx context.Context, obj *release.Release, level string, parent *model.TerritoryInput) (*aggregates.EmploymentResult, error) {
+	return releaseEmployment(ctx, r.Store.DB, obj, level, parent)
 }
 
 // Family is the resolver for the family field.
@@ -1037,6 +1087,9 @@ func (r *Resolver) PoleStrategy() generated.PoleStrategyResolver { return &poleS
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+// Release returns generated.ReleaseResolver implementation.
+func (r *Resolver) Release() generated.ReleaseResolver { return &releaseResolver{r} }
+
 // Role returns generated.RoleResolver implementation.
 func (r *Resolver) Role() generated.RoleResolver { return &roleResolver{r} }
 
@@ -1116,6 +1169,7 @@ type (
 	poleResolver                      struct{ *Resolver }
 	poleStrategyResolver              struct{ *Resolver }
 	queryResolver                     struct{ *Resolver }
+	releaseResolver                   struct{ *Resolver }
 	roleResolver                      struct{ *Resolver }
 	roleFamilyResolver                struct{ *Resolver }
 	roleGapResolver                   struct{ *Resolver }

@@ -3,6 +3,7 @@
 //	gpec serve                 run the service (a private PostgreSQL and demo data when DATABASE_URL is unset)
 //	gpec migrate up|down|status
 //	gpec withdb -- CMD…        run CMD with TEST_DATABASE_URL pointing at a PostgreSQL (started if none runs)
+//	gpec release create -date D | list | show ID | delete ID | audit ID   observatory releases
 //
 // Run `gpec help` for every subcommand, `gpec help COMMAND` for its flags.
 package main

@@ -23,6 +23,7 @@ import (
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/page"
+	"github.com/gpec-project/gpec/internal/release"
 	"github.com/gpec-project/gpec/internal/training"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -52,6 +53,7 @@ type ResolverRoot interface {
 	Pole() PoleResolver
 	PoleStrategy() PoleStrategyResolver
 	Query() QueryResolver
+	Release() ReleaseResolver
 	Role() RoleResolver
 	RoleFamily() RoleFamilyResolver
 	RoleGap() RoleGapResolver
@@ -303,6 +305,8 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AnswerCampaign  func(childComplexity int, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) int
+		CreateRelease   func(childComplexity int, date time.Time) int
+		DeleteRelease   func(childComplexity int, id string) int
 		DownloadLink    func(childComplexity int, url string) int
 		ImportFiles     func(childComplexity int, files []*graphql.Upload, dryRun *bool) int
 		OpenCampaign    func(childComplexity int, input model.OpenCampaignInput) int
@@ -362,6 +366,8 @@ type ComplexityRoot struct {
 		Company               func(childComplexity int, siren string) int
 		Pole                  func(childComplexity int, id string) int
 		Poles                 func(childComplexity int, kind *string, regionCode *string, search *string, first *int, after *string) int
+		Release               func(childComplexity int, id string) int
+		Releases              func(childComplexity int, first *int, after *string) int
 		Role                  func(childComplexity int, code string) int
 		RoleFamilies          func(childComplexity int, parent *string) int
 		Roles                 func(childComplexity int, family *string, search *string, first *int, after *string) int
@@ -374,6 +380,36 @@ type ComplexityRoot struct {
 		Territory             func(childComplexity int, level string, code string) int
 		Training              func(childComplexity int, id string) int
 		Trainings             func(childComplexity int, skill *string, minLevel *int, territory *model.TerritoryInput, modality *string, search *string, first *int, after *string) int
+	}
+
+	Release struct {
+		BuildSeconds         func(childComplexity int) int
+		CellCount            func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		Dimensions           func(childComplexity int) int
+		Employment           func(childComplexity int, level string, parent *model.TerritoryInput) int
+		Failure              func(childComplexity int) int
+		HiddenHeadcountShare func(childComplexity int) int
+		HiddenPrimary        func(childComplexity int) int
+		HiddenSecondary      func(childComplexity int) int
+		Horizons             func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		Progress             func(childComplexity int) int
+		ReferenceDate        func(childComplexity int) int
+		RetirementAge        func(childComplexity int) int
+		Status               func(childComplexity int) int
+		Table                func(childComplexity int, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, horizon int) int
+	}
+
+	ReleaseConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReleaseEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Role struct {
@@ -757,6 +793,8 @@ type MutationResolver interface {
 	AnswerCampaign(ctx context.Context, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) (*campaign.Answer, error)
 	DownloadLink(ctx context.Context, url string) (*model.DownloadLink, error)
 	WriteEnrolments(ctx context.Context, siren *string, enrolments []*model.EnrolmentInput) (*importer.KindReport, error)
+	CreateRelease(ctx context.Context, date time.Time) (*release.Release, error)
+	DeleteRelease(ctx context.Context, id string) (bool, error)
 }
 type PoleResolver interface {
 	Region(ctx context.Context, obj *domain.Pole) (*domain.Territory, error)
@@ -799,6 +837,16 @@ type QueryResolver interface {
 	Training(ctx context.Context, id string) (*domain.Training, error)
 	TerritorialAggregates(ctx context.Context, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *aggregates.Measure, descending *bool, first *int) (*aggregates.Result, error)
 	TerritorialEmployment(ctx context.Context, level string, parent *model.TerritoryInput, year int) (*aggregates.EmploymentResult, error)
+	Releases(ctx context.Context, first *int, after *string) (*page.Connection[*release.Release], error)
+	Release(ctx context.Context, id string) (*release.Release, error)
+}
+type ReleaseResolver interface {
+	ID(ctx context.Context, obj *release.Release) (string, error)
+
+	Failure(ctx context.Context, obj *release.Release) (*string, error)
+	Dimensions(ctx context.Context, obj *release.Release) ([]aggregates.Dimension, error)
+	Table(ctx context.Context, obj *release.Release, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, horizon int) (*aggregates.Result, error)
+	Employment(ctx context.Context, obj *release.Release, level string, parent *model.TerritoryInput) (*aggregates.EmploymentResult, error)
 }
 type RoleResolver interface {
 	Family(ctx context.Context, obj *domain.Role) (*domain.RoleFamily, error)
@@ -1861,6 +1909,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AnswerCampaign(childComplexity, args["needs"].([]*model.NeedAnswerInput), args["assessments"].([]*model.AssessmentAnswerInput)), true
+	case "Mutation.createRelease":
+		if e.ComplexityRoot.Mutation.CreateRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRelease(childComplexity, args["date"].(time.Time)), true
+	case "Mutation.deleteRelease":
+		if e.ComplexityRoot.Mutation.DeleteRelease == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRelease_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRelease(childComplexity, args["id"].(string)), true
 	case "Mutation.downloadLink":
 		if e.ComplexityRoot.Mutation.DownloadLink == nil {
 			break
@@ -2239,6 +2309,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Poles(childComplexity, args["kind"].(*string), args["regionCode"].(*string), args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.release":
+		if e.ComplexityRoot.Query.Release == nil {
+			break
+		}
+
+		args, err := ec.field_Query_release_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Release(childComplexity, args["id"].(string)), true
+	case "Query.releases":
+		if e.ComplexityRoot.Query.Releases == nil {
+			break
+		}
+
+		args, err := ec.field_Query_releases_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Releases(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.role":
 		if e.ComplexityRoot.Query.Role == nil {
 			break
@@ -2371,6 +2463,145 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Trainings(childComplexity, args["skill"].(*string), args["minLevel"].(*int), args["territory"].(*model.TerritoryInput), args["modality"].(*string), args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
+
+	case "Release.buildSeconds":
+		if e.ComplexityRoot.Release.BuildSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.BuildSeconds(childComplexity), true
+	case "Release.cellCount":
+		if e.ComplexityRoot.Release.CellCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.CellCount(childComplexity), true
+	case "Release.createdAt":
+		if e.ComplexityRoot.Release.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.CreatedAt(childComplexity), true
+	case "Release.dimensions":
+		if e.ComplexityRoot.Release.Dimensions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Dimensions(childComplexity), true
+	case "Release.employment":
+		if e.ComplexityRoot.Release.Employment == nil {
+			break
+		}
+
+		args, err := ec.field_Release_employment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Release.Employment(childComplexity, args["level"].(string), args["parent"].(*model.TerritoryInput)), true
+	case "Release.failure":
+		if e.ComplexityRoot.Release.Failure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Failure(childComplexity), true
+	case "Release.hiddenHeadcountShare":
+		if e.ComplexityRoot.Release.HiddenHeadcountShare == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.HiddenHeadcountShare(childComplexity), true
+	case "Release.hiddenPrimary":
+		if e.ComplexityRoot.Release.HiddenPrimary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.HiddenPrimary(childComplexity), true
+	case "Release.hiddenSecondary":
+		if e.ComplexityRoot.Release.HiddenSecondary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.HiddenSecondary(childComplexity), true
+	case "Release.horizons":
+		if e.ComplexityRoot.Release.Horizons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Horizons(childComplexity), true
+	case "Release.id":
+		if e.ComplexityRoot.Release.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.ID(childComplexity), true
+	case "Release.progress":
+		if e.ComplexityRoot.Release.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Progress(childComplexity), true
+	case "Release.referenceDate":
+		if e.ComplexityRoot.Release.ReferenceDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.ReferenceDate(childComplexity), true
+	case "Release.retirementAge":
+		if e.ComplexityRoot.Release.RetirementAge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.RetirementAge(childComplexity), true
+	case "Release.status":
+		if e.ComplexityRoot.Release.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Status(childComplexity), true
+	case "Release.table":
+		if e.ComplexityRoot.Release.Table == nil {
+			break
+		}
+
+		args, err := ec.field_Release_table_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Release.Table(childComplexity, args["level"].(string), args["parent"].(*model.TerritoryInput), args["dimension"].(*aggregates.Dimension), args["horizon"].(int)), true
+
+	case "ReleaseConnection.edges":
+		if e.ComplexityRoot.ReleaseConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseConnection.Edges(childComplexity), true
+	case "ReleaseConnection.pageInfo":
+		if e.ComplexityRoot.ReleaseConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseConnection.PageInfo(childComplexity), true
+	case "ReleaseConnection.totalCount":
+		if e.ComplexityRoot.ReleaseConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseConnection.TotalCount(childComplexity), true
+
+	case "ReleaseEdge.cursor":
+		if e.ComplexityRoot.ReleaseEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEdge.Cursor(childComplexity), true
+	case "ReleaseEdge.node":
+		if e.ComplexityRoot.ReleaseEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseEdge.Node(childComplexity), true
 
 	case "Role.code":
 		if e.ComplexityRoot.Role.Code == nil {
@@ -4490,6 +4721,10 @@ enum SuppressionReason {
   DOMINANCE
   "Suppressed so that another suppressed figure cannot be recovered by subtraction."
   SECONDARY
+  "Releases: the headcount less its two largest contributions is below 15 % of the largest (the second largest contributor could estimate the largest within 15 %)."
+  P_PERCENT
+  "Releases' employment indicators: a share of 0, 1, 1/n or (n−1)/n would tell members' status."
+  GROUP_DISCLOSURE
 }
 
 "A territorial aggregate: cells, their margins and the grand total."
@@ -5501,6 +5736,90 @@ extend type Mutation {
     enrolments: [EnrolmentInput!]!
   ): ImportKind!
 }
+
+# --- Observatory releases: fixed tables protected together ---
+
+extend type Query {
+  "Releases the caller may read (observatories: all published ones, cut to their territory), newest reference date first."
+  releases(first: Int = 50, after: String): ReleaseConnection!
+  "One release by id, or null."
+  release(id: ID!): Release
+}
+
+extend type Mutation {
+  "Admins: build a release for a reference date (returns at once with status BUILDING)."
+  createRelease(date: Date!): Release!
+  "Admins: delete a release."
+  deleteRelease(id: ID!): Boolean!
+}
+
+"Where a release is."
+enum ReleaseStatus {
+  "Being built: see progress."
+  BUILDING
+  "Built and audited: every primary cell meets the protection requirement."
+  PUBLISHED
+  "Build or audit failed; observatories never see it."
+  FAILED
+}
+
+"""
+Fixed tables of the territorial aggregates at a reference date, protected as a
+whole by statistical secrecy: one pattern of hidden cells over every table,
+level, dimension and horizon. Immutable: deletion is its only change.
+"""
+type Release {
+  "The release's id (cite it with its reference date)."
+  id: ID!
+  "The date D every figure is computed at."
+  referenceDate: Date!
+  "Where the release is."
+  status: ReleaseStatus!
+  "0..1 while BUILDING."
+  progress: Float
+  "The horizon years: year(D)+1, +3, +5."
+  horizons: [Int!]!
+  "The retirement age of departures and stayers."
+  retirementAge: Int!
+  "When the release was created (RFC 3339)."
+  createdAt: String!
+  "How long the build took, audit included."
+  buildSeconds: Float
+  "Cells of every table, level, dimension and horizon."
+  cellCount: Int
+  "Hidden (territory, dimension, value) cells failing a primary rule."
+  hiddenPrimary: Int
+  "Hidden (territory, dimension, value) cells protecting primary ones."
+  hiddenSecondary: Int
+  "Headcount of the hidden cells over the headcount of every cell."
+  hiddenHeadcountShare: Float
+  "Why a FAILED release failed (administrators only; null otherwise)."
+  failure: String
+  "The dimensions a table of the release may be crossed with (none: the territories' totals only)."
+  dimensions: [AggregateDimension!]!
+  "One table of the release: same shape as territorialAggregates."
+  table(level: TerritoryLevel!, parent: TerritoryInput, dimension: AggregateDimension = none, horizon: Int!): TerritorialAggregates!
+  "Employment indicators for year(D)-1, by territory."
+  employment(level: TerritoryLevel!, parent: TerritoryInput): TerritorialEmployment!
+}
+
+"A page of releases."
+type ReleaseConnection {
+  "The releases of the page."
+  edges: [ReleaseEdge!]!
+  "Where the page is."
+  pageInfo: PageInfo!
+  "How many releases the caller may read."
+  totalCount: Int!
+}
+
+"A release and its cursor."
+type ReleaseEdge {
+  "Pass as ` + "`" + `after` + "`" + ` for the next page."
+  cursor: String!
+  "The release."
+  node: Release!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -6053,6 +6372,66 @@ func (ec *executionContext) childFields_PoleStrategy(ctx context.Context, field 
 		return ec.fieldContext_PoleStrategy_sharedTrainingOpportunitiesConnection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PoleStrategy", field.Name)
+}
+
+func (ec *executionContext) childFields_Release(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Release_id(ctx, field)
+	case "referenceDate":
+		return ec.fieldContext_Release_referenceDate(ctx, field)
+	case "status":
+		return ec.fieldContext_Release_status(ctx, field)
+	case "progress":
+		return ec.fieldContext_Release_progress(ctx, field)
+	case "horizons":
+		return ec.fieldContext_Release_horizons(ctx, field)
+	case "retirementAge":
+		return ec.fieldContext_Release_retirementAge(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Release_createdAt(ctx, field)
+	case "buildSeconds":
+		return ec.fieldContext_Release_buildSeconds(ctx, field)
+	case "cellCount":
+		return ec.fieldContext_Release_cellCount(ctx, field)
+	case "hiddenPrimary":
+		return ec.fieldContext_Release_hiddenPrimary(ctx, field)
+	case "hiddenSecondary":
+		return ec.fieldContext_Release_hiddenSecondary(ctx, field)
+	case "hiddenHeadcountShare":
+		return ec.fieldContext_Release_hiddenHeadcountShare(ctx, field)
+	case "failure":
+		return ec.fieldContext_Release_failure(ctx, field)
+	case "dimensions":
+		return ec.fieldContext_Release_dimensions(ctx, field)
+	case "table":
+		return ec.fieldContext_Release_table(ctx, field)
+	case "employment":
+		return ec.fieldContext_Release_employment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReleaseConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReleaseConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReleaseConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReleaseEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ReleaseEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ReleaseEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReleaseEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7251,6 +7630,34 @@ func (ec *executionContext) field_Mutation_answerCampaign_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createRelease_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "date",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNDate2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["date"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteRelease_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_downloadLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8055,6 +8462,42 @@ func (ec *executionContext) field_Query_poles_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_release_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_releases_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_roleFamilies_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8452,6 +8895,66 @@ func (ec *executionContext) field_Query_trainings_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Release_employment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNTerritoryLevel2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "parent",
+		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
+			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parent"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Release_table_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "level",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNTerritoryLevel2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["level"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "parent",
+		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
+			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["parent"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "dimension",
+		func(ctx context.Context, v any) (*aggregates.Dimension, error) {
+			return ec.unmarshalOAggregateDimension2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimension(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["dimension"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg3
 	return args, nil
 }
 
@@ -13097,6 +13600,94 @@ func (ec *executionContext) fieldContext_Mutation_writeEnrolments(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createRelease(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRelease(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRelease(ctx, fc.Args["date"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRelease_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRelease(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRelease(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRelease(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRelease(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRelease_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.Info) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14962,6 +15553,94 @@ func (ec *executionContext) fieldContext_Query_territorialEmployment(ctx context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_releases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_releases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Releases(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*release.Release]) graphql.Marshaler {
+			return ec.marshalNReleaseConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_releases(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_releases_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_release(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Release(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Release) graphql.Marshaler {
+			return ec.marshalORelease2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐRelease(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_release(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_release_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15033,6 +15712,558 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Release_id(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Release_referenceDate(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_referenceDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReferenceDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_referenceDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Release_status(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v release.Status) graphql.Marshaler {
+			return ec.marshalNReleaseStatus2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, false, false, "ReleaseStatus")
+}
+
+func (ec *executionContext) _Release_progress(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Progress(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Release_horizons(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_horizons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Horizons(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_horizons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Release_retirementAge(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_retirementAge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetirementAge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_retirementAge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Release_createdAt(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, false, "String")
+}
+
+func (ec *executionContext) _Release_buildSeconds(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_buildSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BuildSeconds(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_buildSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Release_cellCount(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_cellCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CellCount(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_cellCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Release_hiddenPrimary(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_hiddenPrimary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HiddenPrimary(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_hiddenPrimary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Release_hiddenSecondary(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_hiddenSecondary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HiddenSecondary(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_hiddenSecondary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, false, "Int")
+}
+
+func (ec *executionContext) _Release_hiddenHeadcountShare(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_hiddenHeadcountShare(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HiddenHeadcountShare(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_hiddenHeadcountShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, false, "Float")
+}
+
+func (ec *executionContext) _Release_failure(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_failure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().Failure(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_failure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, true, "String")
+}
+
+func (ec *executionContext) _Release_dimensions(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_dimensions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().Dimensions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []aggregates.Dimension) graphql.Marshaler {
+			return ec.marshalNAggregateDimension2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimensionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_dimensions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Release", field, true, true, "AggregateDimension")
+}
+
+func (ec *executionContext) _Release_table(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_table(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Release().Table(ctx, obj, fc.Args["level"].(string), fc.Args["parent"].(*model.TerritoryInput), fc.Args["dimension"].(*aggregates.Dimension), fc.Args["horizon"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aggregates.Result) graphql.Marshaler {
+			return ec.marshalNTerritorialAggregates2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_table(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TerritorialAggregates(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Release_table_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Release_employment(ctx context.Context, field graphql.CollectedField, obj *release.Release) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_employment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Release().Employment(ctx, obj, fc.Args["level"].(string), fc.Args["parent"].(*model.TerritoryInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *aggregates.EmploymentResult) graphql.Marshaler {
+			return ec.marshalNTerritorialEmployment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Release_employment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TerritorialEmployment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Release_employment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*release.Release]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*page.Edge[*release.Release]) graphql.Marshaler {
+			return ec.marshalNReleaseEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReleaseEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*release.Release]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Info) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*release.Release]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReleaseEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*release.Release]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReleaseEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*release.Release]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *release.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐRelease(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Release(ctx, field)
 		},
 	}
 	return fc, nil
@@ -23334,6 +24565,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createRelease":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRelease(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRelease":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRelease(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23790,6 +25035,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_territorialEmployment(ctx, field)
 				})
+		case "releases":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_releases(ctx, field)
+				})
+		case "release":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_release(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -23803,6 +25060,200 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var releaseImplementors = []string{"Release"}
+
+func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *release.Release) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Release")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_id(ctx, field, obj)
+				})
+		case "referenceDate":
+			out.Values[i] = ec._Release_referenceDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Release_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "progress":
+			out.Values[i] = ec._Release_progress(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "horizons":
+			out.Values[i] = ec._Release_horizons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "retirementAge":
+			out.Values[i] = ec._Release_retirementAge(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Release_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "buildSeconds":
+			out.Values[i] = ec._Release_buildSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cellCount":
+			out.Values[i] = ec._Release_cellCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hiddenPrimary":
+			out.Values[i] = ec._Release_hiddenPrimary(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hiddenSecondary":
+			out.Values[i] = ec._Release_hiddenSecondary(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hiddenHeadcountShare":
+			out.Values[i] = ec._Release_hiddenHeadcountShare(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failure":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_failure(ctx, field, obj)
+				})
+		case "dimensions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_dimensions(ctx, field, obj)
+				})
+		case "table":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_table(ctx, field, obj)
+				})
+		case "employment":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_employment(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var releaseConnectionImplementors = []string{"ReleaseConnection"}
+
+func (ec *executionContext) _ReleaseConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*release.Release]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReleaseConnection")
+		case "edges":
+			out.Values[i] = ec._ReleaseConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReleaseConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReleaseConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var releaseEdgeImplementors = []string{"ReleaseEdge"}
+
+func (ec *executionContext) _ReleaseEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*release.Release]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReleaseEdge")
+		case "cursor":
+			out.Values[i] = ec._ReleaseEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ReleaseEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -26423,6 +27874,51 @@ func (ec *executionContext) marshalNAggregateCell2ᚖgithubᚗcomᚋgpecᚑproje
 	return ec._AggregateCell(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNAggregateDimension2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimension(ctx context.Context, v any) (aggregates.Dimension, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := aggregates.Dimension(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAggregateDimension2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimension(ctx context.Context, sel ast.SelectionSet, v aggregates.Dimension) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AggregateDimension!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNAggregateDimension2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimensionᚄ(ctx context.Context, v any) ([]aggregates.Dimension, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]aggregates.Dimension, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAggregateDimension2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimension(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAggregateDimension2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimensionᚄ(ctx context.Context, sel ast.SelectionSet, v []aggregates.Dimension) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAggregateDimension2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐDimension(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNAssessmentAnswerInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐAssessmentAnswerInput(ctx context.Context, v any) (*model.AssessmentAnswerInput, error) {
 	res, err := ec.unmarshalInputAssessmentAnswerInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
@@ -27104,6 +28600,61 @@ func (ec *executionContext) marshalNPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojec
 	return ec._PoleStrategy(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRelease2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐRelease(ctx context.Context, sel ast.SelectionSet, v *release.Release) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Release!")
+		return graphql.Null
+	}
+	return ec._Release(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReleaseConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*release.Release]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReleaseConnection!")
+		return graphql.Null
+	}
+	return ec._ReleaseConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReleaseEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*release.Release]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReleaseEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReleaseEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v *page.Edge[*release.Release]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReleaseEdge!")
+		return graphql.Null
+	}
+	return ec._ReleaseEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReleaseStatus2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐStatus(ctx context.Context, v any) (release.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := release.Status(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReleaseStatus2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐStatus(ctx context.Context, sel ast.SelectionSet, v release.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ReleaseStatus!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNRole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx context.Context, sel ast.SelectionSet, v *domain.Role) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Role!")
@@ -27591,6 +29142,22 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNTerritorialAggregates2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐResult(ctx context.Context, sel ast.SelectionSet, v *aggregates.Result) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TerritorialAggregates!")
+		return graphql.Null
+	}
+	return ec._TerritorialAggregates(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTerritorialEmployment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentResult(ctx context.Context, sel ast.SelectionSet, v *aggregates.EmploymentResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TerritorialEmployment!")
+		return graphql.Null
+	}
+	return ec._TerritorialEmployment(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTerritory2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTerritory(ctx context.Context, sel ast.SelectionSet, v *domain.Territory) graphql.Marshaler {
@@ -28392,6 +29959,13 @@ func (ec *executionContext) marshalOPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojec
 		return graphql.Null
 	}
 	return ec._PoleStrategy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalORelease2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐRelease(ctx context.Context, sel ast.SelectionSet, v *release.Release) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Release(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx context.Context, sel ast.SelectionSet, v *domain.Role) graphql.Marshaler {

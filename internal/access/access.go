@@ -79,10 +79,11 @@ func CompanyScope(ctx context.Context, f *store.CompanyFilter) error {
 	return nil
 }
 
-// Aggregates fits a territorial aggregate request to the caller: an
-// observatory gets secrecy, within its territory (the default parent); a
-// pole manager its pole's members, unsuppressed; an admin everything; a
-// company nothing, since aggregates over other companies are not its to read.
+// Aggregates fits a live territorial aggregate request to the caller: a
+// pole manager its pole's members, unsuppressed; an admin everything; an
+// observatory ErrReleasesOnly (it reads releases); a company nothing, since
+// aggregates over other companies are not its to read. enforce is never set
+// any more: no caller of live aggregates is under secrecy.
 func Aggregates(ctx context.Context, parent **domain.TerritoryKey, scopePole *string, enforce *bool) error {
 	p := auth.FromContext(ctx)
 	if err := p.RequireAuthenticated(); err != nil {
@@ -95,24 +96,10 @@ func Aggregates(ctx context.Context, parent **domain.TerritoryKey, scopePole *st
 		*scopePole = p.Scope.PoleID
 		return nil
 	case auth.RoleObservatory:
-		*enforce = true
-		t := p.Scope.Territory
-		if t == nil {
-			return nil // the whole country
-		}
-		own := domain.TerritoryKey{Level: t.Level, Code: t.Code}
-		if *parent == nil {
-			*parent = &own
-			return nil
-		}
-		within, err := Within(ctx, **parent, own)
-		if err != nil {
-			return err
-		}
-		if !within {
-			return forbidden("your token reads aggregates of %s %s only", own.Level, own.Code)
-		}
-		return nil
+		// Free queries over live data let tables be combined (levels,
+		// dimensions, horizons, dates) to recover hidden cells: observatories
+		// read releases, protected as a whole (ReleaseTable).
+		return ErrReleasesOnly
 	}
 	return forbidden("your token may not read territorial aggregates")
 }

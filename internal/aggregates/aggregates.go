@@ -269,12 +269,12 @@ type territory struct{ level, code, name string }
 
 // marginTerritory returns the parent territory, checking that it exists, or
 // France.
-func marginTerritory(ctx context.Context, db *sqlx.DB, parent *domain.TerritoryKey) (territory, error) {
+func marginTerritory(ctx context.Context, db sqlx.QueryerContext, parent *domain.TerritoryKey) (territory, error) {
 	if parent == nil {
 		return territory{CountryLevel, CountryCode, CountryName}, nil
 	}
 	var name string
-	err := db.GetContext(ctx, &name, `SELECT name FROM territories WHERE level = $1 AND code = $2`, parent.Level, parent.Code)
+	err := sqlx.GetContext(ctx, db, &name, `SELECT name FROM territories WHERE level = $1 AND code = $2`, parent.Level, parent.Code)
 	if errors.Is(err, sql.ErrNoRows) {
 		return territory{}, domain.Invalid("parent", "no %s with code %q", parent.Level, parent.Code)
 	}

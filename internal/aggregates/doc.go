@@ -71,9 +71,11 @@
 //
 // # Secrecy and scope
 //
-// Query.Enforce (the caller is an observatory) applies primary and secondary
-// secrecy (package secrecy): a suppressed figure set publishes null for every
-// figure, with its reason. Other callers get the same cells unsuppressed,
+// Query.Enforce applies primary and secondary secrecy table by table
+// (package secrecy): a suppressed figure set publishes null for every
+// figure, with its reason. No API caller sets it any more: free queries let
+// tables be combined to recover hidden cells, so observatories read releases
+// (package release, built from ReleaseCellsSQL) and get FORBIDDEN here. Other callers get the same cells unsuppressed,
 // limited to their scope (Scope.PoleID: the sites of that pole's members with
 // an active membership at asOf). There is no company filter, on purpose: an
 // observatory groups only by whole territories and fixed dimensions.

@@ -100,7 +100,7 @@ type employmentRow struct {
 // (each company weighing its headcount on 31 December Y in the choice of the
 // second cell), so that a suppressed territory cannot be recovered from the
 // total.
-func Employment(ctx context.Context, db *sqlx.DB, q EmploymentQuery) (*EmploymentResult, error) {
+func Employment(ctx context.Context, db sqlx.QueryerContext, q EmploymentQuery) (*EmploymentResult, error) {
 	if err := checkLevels(q.Level, q.Parent); err != nil {
 		return nil, err
 	}

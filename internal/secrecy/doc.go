@@ -76,6 +76,54 @@
 // tests). Non-negativity also bounds values: a published total of headcount 0
 // says its suppressed members are 0.
 //
+// These limits are why observatories no longer read live tables: they read
+// releases, protected as a whole (below).
+//
+// # Releases: linked tables protected as a whole
+//
+// Linked (linked.go) protects every table of a release together. Its cells
+// are the release's (territory, dimension, value) keys with their true
+// headcount; its relations are what an attacker holding every published
+// figure knows: totals equal to the sums of their parts, parts at most their
+// total, and Covers (a total at most the sum of its parts). ReleasePrimary
+// adds the P_PERCENT rule to FREQUENCY (counted on contributors) and
+// DOMINANCE.
+//
+// The protection requirement (DESIGN.md): for each hidden primary cell of
+// value v, the attacker's interval reaches at most v − max(1, ⌈0.15 v⌉) (or
+// 0) and at least v + max(1, ⌈0.15 v⌉). A primary cell of value 0 (only
+// declared needs, no contributor) holds no company's headcount: it is hidden,
+// with every figure, but the audit asks nothing more of it.
+//
+// Method: optimisation with an audit, the "hide, audit, add" loop of
+// τ-ARGUS' and sdcTable's audited methods, rather than the hypercube method
+// or HiTaS. The hypercube method protects each cell by a hypercube in one
+// table, and HiTaS protects sub-tables one by one, carrying hidden margins
+// down the hierarchy; both suit one hierarchical table but neither proves
+// anything about the links between tables of several dimensions sharing the
+// territories' totals, nor about the inequalities of overlapping dimensions
+// (poles, skill categories). Here the proof is the criterion: Protect hides
+// the primary cells, applies the singleton rule (an equation with one hidden
+// member hides its cheapest other member), then audits and, for each
+// violation, hides the cheapest published member of the violating cell's
+// relations (the smallest value at least the margin it needs, so that little
+// headcount is hidden; else the largest), and audits again the components it
+// changed, until none is violated. A component whose relations hold no
+// published cell needs no LP: every non-negative multiple of its true values
+// satisfies them, so each cell of value v > 0 is free in [0, ∞).
+//
+// Audit: only hidden cells are variables (published values are constants),
+// and the relations split into connected components of hidden cells; each
+// primary cell is bounded by linear programs (gonum's simplex) over growing
+// neighbourhoods of it, the other hidden cells held at their true values.
+// Holding cells fixed can only narrow the attacker's interval, so a side
+// that reaches far enough in a neighbourhood reaches far enough in the
+// release; the last neighbourhood is the whole component when it has at most
+// MaxLP cells, and then the bounds are exact. A side not proven within MaxLP
+// cells counts as a violation: the protection hides more rather than trust
+// it. Bounds are rounded inward to integers (the attacker knows the values
+// are integers; the LP relaxation is what statistical offices audit with).
+//
 // # Without secrecy
 //
 // Apply with enforce false computes the same table and margins and publishes

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/ident"
 	"github.com/gpec-project/gpec/internal/limits"
+	"github.com/gpec-project/gpec/internal/release"
 )
 
 // aggregatesCSV serves GET /aggregates.csv and /aggregates.xlsx: the
@@ -36,6 +38,9 @@ func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		err = access.Aggregates(r.Context(), &q.Parent, &q.Scope.PoleID, &q.Enforce)
+		if errors.Is(err, access.ErrReleasesOnly) {
+			err = release.ObservatoryForbidden(r.Context(), s.Read)
+		}
 	}
 	var res *aggregates.Result
 	if err == nil {

@@ -227,6 +227,7 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 	mux.Handle("/aggregates.xlsx", observed("aggregates", limits.HTTPMiddleware(*s.cfg.Limits, s.withSigned(aggH, authed(aggH)))))
 	mux.Handle("/templates/", observed("templates", http.HandlerFunc(s.templates)))
 	mux.Handle("/schema.graphql", observed("schema", authed(http.HandlerFunc(s.schemaSDL))))
+	mux.Handle("/releases/", observed("releases", limits.HTTPMiddleware(*s.cfg.Limits, authed(http.HandlerFunc(s.releaseCSV)))))
 	if !s.cfg.SeparateMetrics {
 		mux.Handle("/metrics", s.MetricsHandler())
 	}
