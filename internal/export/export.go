@@ -71,6 +71,13 @@ var kinds = []kindQuery{
 	{"training_skills", []string{"training_id", "skill_code", "level"},
 		`SELECT ts.training_id, k.code, ts.level::text FROM training_skills ts
 		 JOIN skills k ON k.id = ts.skill_id ORDER BY ts.training_id, k.code`},
+	{"projects", []string{"id", "pole_id", "title", "funding", "start_year", "end_year"},
+		`SELECT id, pole_id, title, funding, start_year::text, end_year::text FROM projects ORDER BY id`},
+	{"project_partners", []string{"project_id", "siren", "role"},
+		`SELECT project_id, siren, role FROM project_partners ORDER BY project_id, siren`},
+	{"project_needs", []string{"project_id", "siret", "role_code", "year", "headcount"},
+		`SELECT n.project_id, n.siret, r.code, n.year::text, n.headcount::text FROM project_needs n
+		 JOIN roles r ON r.id = n.role_id ORDER BY n.project_id, n.siret, r.code, n.year`},
 }
 
 // ErrUnknownKind is returned for a kind that is not a file kind.

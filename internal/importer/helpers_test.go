@@ -70,6 +70,14 @@ var base = map[string]string{
 		"T2,CNAM,=Go avancé,31555,remote,\"12,5\",\n" +
 		"T3,-Org,@Title +plus,31,blended,,0\n",
 	"training_skills.csv": "training_id,skill_code,level\nT1,S-WELD,3\nT2,S-CODE,4\n",
+	// A project of aerospace-valley with a current member (443061841) and a
+	// former one (552032534, whose membership ended in 2020: still a
+	// membership row).
+	"projects.csv": "id,pole_id,title,funding,start_year,end_year\n" +
+		"P1,aerospace-valley,Drone léger,FUI,2026,2029\n",
+	"project_partners.csv": "project_id,siren,role\nP1,443061841,leader\nP1,552032534,partner\n",
+	"project_needs.csv": "project_id,siret,role_code,year,headcount\n" +
+		"P1,44306184100104,M1805,2027,3\nP1,55203253400109,H2913,2029,1\n",
 }
 
 // fingerprint digests every table's whole content, to tell whether an
