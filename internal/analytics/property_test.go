@@ -59,7 +59,9 @@ func scopesOf(d *reference.Dataset) []analytics.Scope {
 }
 
 // paramSets crosses reference dates on and around boundaries, horizons,
-// retirement ages 62 and 64 and includeOptional.
+// retirement ages 62 and 64, includeOptional and includeProjects (the
+// latter without includeOptional, to keep the run short: the two options
+// touch different parts of the figures).
 func paramSets() []analytics.Params {
 	var out []analytics.Params
 	for _, asOf := range []time.Time{reference.GenAsOf, reference.GenAsOf.AddDate(0, 0, 1), time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)} {
@@ -68,6 +70,7 @@ func paramSets() []analytics.Params {
 				for _, opt := range []bool{false, true} {
 					out = append(out, analytics.Params{AsOf: asOf, Horizon: h, RetirementAge: a, IncludeOptional: opt})
 				}
+				out = append(out, analytics.Params{AsOf: asOf, Horizon: h, RetirementAge: a, IncludeProjects: true})
 			}
 		}
 	}
@@ -98,7 +101,8 @@ func TestAgainstReference(t *testing.T) {
 			}
 			nonEmpty := 0
 			for _, p := range paramSets() {
-				name := fmt.Sprintf("asOf=%s H=%d A=%d opt=%v", p.AsOf.Format("2006-01-02"), p.Horizon, p.RetirementAge, p.IncludeOptional)
+				name := fmt.Sprintf("asOf=%s H=%d A=%d opt=%v projects=%v", p.AsOf.Format("2006-01-02"), p.Horizon, p.RetirementAge,
+					p.IncludeOptional, p.IncludeProjects)
 				roles, err := e.RoleGaps(ctx, scopes, p, analytics.RoleByCode, 0)
 				if err != nil {
 					t.Fatal(err)
@@ -118,6 +122,13 @@ func TestAgainstReference(t *testing.T) {
 					}
 					if len(want) > 0 {
 						nonEmpty++
+					}
+					if p.IncludeProjects {
+						plain := p
+						plain.IncludeProjects = false
+						if !reflect.DeepEqual(want, d.RoleGaps(s, plain)) {
+							seen[fmt.Sprint("projects change the figures of a scope with a pole: ", s.PoleID != "")]++
+						}
 					}
 					for _, g := range want {
 						if g.Gap < 0 {
@@ -220,7 +231,8 @@ func TestAgainstReference(t *testing.T) {
 	t.Logf("cases met: %v", seen)
 	for _, c := range []string{"negative roleGap", "need without employees", "internalPool", "upskillable",
 		"null coverage", "shared k=3", "mobility paths", "critical in several companies", "employment created",
-		"training distance 0", "training distance 1", "training distance 2"} {
+		"training distance 0", "training distance 1", "training distance 2",
+		"projects change the figures of a scope with a pole: true", "projects change the figures of a scope with a pole: false"} {
 		if seen[c] == 0 {
 			t.Errorf("no case of %q: the generator is too sparse", c)
 		}
