@@ -89,3 +89,8 @@ var (
 	sharedOpportunitiesProjectsSQL = replaceAll(sharedOpportunitiesSQL, [][2]string{{figuresCTE, memberProjectFigures}})
 	mobilityPathsProjectsSQL       = replaceAll(mobilityPathsSQL, [][2]string{{figuresCTE, memberProjectFigures}})
 )
+
+// Normalized returns p with its defaults applied, or the error naming the
+// argument at fault: for packages that read figures beside their own
+// statements.
+func (p Params) Normalized() (Params, error) { return p.normalize() }

@@ -23,6 +23,7 @@ import (
 	"github.com/gpec-project/gpec/internal/limits"
 	"github.com/gpec-project/gpec/internal/migrate"
 	"github.com/gpec-project/gpec/internal/observe"
+	"github.com/gpec-project/gpec/internal/project"
 	"github.com/gpec-project/gpec/internal/store"
 )
 
@@ -195,6 +196,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		ctx := store.WithLoaders(r.Context(), s.Store.NewLoaders(s.cfg.LoaderWait))
 		ctx = analytics.WithLoaders(ctx, s.engine.NewLoaders(s.cfg.LoaderWait))
 		ctx = campaign.WithLoaders(ctx, campaign.NewLoaders(&campaign.Service{DB: s.Read, Engine: s.engine}, s.cfg.LoaderWait))
+		ctx = project.WithLoaders(ctx, project.NewLoaders(&project.Service{DB: s.Read, Engine: s.engine}, s.cfg.LoaderWait))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
