@@ -208,7 +208,7 @@ func TestGoldenProjectFigures(t *testing.T) {
 	// WELD's optional link). Beside them aero's gaps without projects
 	// (TestGoldenSkillGaps): SAFETY 6 of 11, ISO 3 of 3, WELDING 4 of 8.
 	type skill struct {
-		code                       string
+		code                     string
 		headcount, gap, required int
 	}
 	codes := map[int]string{}
