@@ -293,7 +293,10 @@ func TestAdditivity(t *testing.T) {
 			for _, pole := range d.Poles {
 				ps := analytics.Scope{PoleID: pole.ID}
 				for _, siren := range d.Members(pole.ID, p.AsOf) {
-					parts[ps] = append(parts[ps], analytics.Scope{Siren: siren})
+					// Each member within the pole: the same sites as the
+					// company's, and with includeProjects the pole's
+					// projects only (a company alone counts every pole's).
+					parts[ps] = append(parts[ps], analytics.Scope{Siren: siren, PoleID: pole.ID})
 				}
 			}
 			for _, r := range d.Territories {
