@@ -150,6 +150,22 @@ func (r *companyResolver) Trend(ctx context.Context, obj *domain.Company, dates 
 	return trend(ctx, analytics.Scope{Siren: obj.Siren}, points, roles, skills, first)
 }
 
+// RoleGapsConnection is the resolver for the roleGapsConnection field.
+func (r *companyResolver) RoleGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
+	return roleGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
+}
+
+// SkillGapsConnection is the resolver for the skillGapsConnection field.
+func (r *companyResolver) SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
+	return skillGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
+}
+
 // Projects is the resolver for the projects field.
 func (r *companyResolver) Projects(ctx context.Context, obj *domain.Company) ([]*project.Project, error) {
 	return companyProjects(ctx, obj.Siren)
@@ -230,6 +246,11 @@ func (r *mutationResolver) AnswerCampaign(ctx context.Context, needs []*model.Ne
 	}
 	ns, as := answerInputs(needs, assessments)
 	return campaign.AnswerOf(ctx, r.Store.DB, siren, ns, as, domain.Today(), 0)
+}
+
+// DownloadLink is the resolver for the downloadLink field.
+func (r *mutationResolver) DownloadLink(ctx context.Context, url string) (*model.DownloadLink, error) {
+	return downloadLink(ctx, url)
 }
 
 // Region is the resolver for the region field.
@@ -343,6 +364,30 @@ func (r *poleResolver) GapMoves(ctx context.Context, obj *domain.Pole, from stri
 	return gapMoves(ctx, obj.ID, from, to, offset, first)
 }
 
+// RoleGapsConnection is the resolver for the roleGapsConnection field.
+func (r *poleResolver) RoleGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	t, err := territoryKey("territory", territory)
+	if err != nil {
+		return nil, err
+	}
+	return roleGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
+}
+
+// SkillGapsConnection is the resolver for the skillGapsConnection field.
+func (r *poleResolver) SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	t, err := territoryKey("territory", territory)
+	if err != nil {
+		return nil, err
+	}
+	return skillGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
+}
+
 // Projects is the resolver for the projects field.
 func (r *poleResolver) Projects(ctx context.Context, obj *domain.Pole) ([]*project.Project, error) {
 	return poleProjects(ctx, obj.ID)
@@ -387,6 +432,21 @@ func (r *poleStrategyResolver) MobilityPaths(ctx context.Context, obj *model.Pol
 	}
 	page, err := analytics.LoadersFrom(ctx).Mobility.Load(ctx, analytics.PoleKey{PoleID: obj.PoleID, Params: obj.Params, First: n})
 	return items(page.Items), err
+}
+
+// CriticalSkillsConnection is the resolver for the criticalSkillsConnection field.
+func (r *poleStrategyResolver) CriticalSkillsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.CriticalSkill], error) {
+	return criticalSkillConnection(ctx, obj, first, after)
+}
+
+// MobilityPathsConnection is the resolver for the mobilityPathsConnection field.
+func (r *poleStrategyResolver) MobilityPathsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.MobilityPath], error) {
+	return mobilityPathConnection(ctx, obj, first, after)
+}
+
+// SharedTrainingOpportunitiesConnection is the resolver for the sharedTrainingOpportunitiesConnection field.
+func (r *poleStrategyResolver) SharedTrainingOpportunitiesConnection(ctx context.Context, obj *model.PoleStrategy, minCompanies *int, first *int, after *string) (*page.Connection[*analytics.SharedTrainingOpportunity], error) {
+	return sharedOpportunityConnection(ctx, obj, minCompanies, first, after)
 }
 
 // Projects is the resolver for the projects field.
@@ -790,6 +850,16 @@ func (r *skillGapResolver) TrainingsNear(ctx context.Context, obj *model.SkillGa
 	return trainingsNear(ctx, analytics.NearRequest{Scope: obj.Scope, SkillID: obj.SkillID, MinLevel: obj.LevelNeeded}, first)
 }
 
+// TrainingsNearConnection is the resolver for the trainingsNearConnection field.
+func (r *skillGapResolver) TrainingsNearConnection(ctx context.Context, obj *model.SkillGap, first *int, after *string) (*page.Connection[*analytics.TrainingMatch], error) {
+	return trainingsNearConnection(ctx, analytics.NearRequest{Scope: obj.Scope, SkillID: obj.SkillID, MinLevel: obj.LevelNeeded}, first, after)
+}
+
+// Edges is the resolver for the edges field.
+func (r *skillGapConnectionResolver) Edges(ctx context.Context, obj *model.SkillGapConnection) ([]*model.SkillGapEdge, error) {
+	return obj.Edges, nil
+}
+
 // Skill is the resolver for the skill field.
 func (r *skillTrendResolver) Skill(ctx context.Context, obj *campaign.SkillTrend) (*domain.Skill, error) {
 	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
@@ -865,6 +935,24 @@ func (r *territoryResolver) Trend(ctx context.Context, obj *domain.Territory, da
 		return nil, err
 	}
 	return trend(ctx, analytics.Scope{PoleID: poleID, TerritoryLevel: obj.Level, TerritoryCode: obj.Code}, points, roles, skills, first)
+}
+
+// RoleGapsConnection is the resolver for the roleGapsConnection field.
+func (r *territoryResolver) RoleGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
+	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
+	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
+		return nil, err
+	}
+	return roleGapConnection(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
+}
+
+// SkillGapsConnection is the resolver for the skillGapsConnection field.
+func (r *territoryResolver) SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
+	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
+		return nil, err
+	}
+	return skillGapConnection(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
 }
 
 // Territory is the resolver for the territory field.
@@ -983,6 +1071,11 @@ func (r *Resolver) Skill() generated.SkillResolver { return &skillResolver{r} }
 // SkillGap returns generated.SkillGapResolver implementation.
 func (r *Resolver) SkillGap() generated.SkillGapResolver { return &skillGapResolver{r} }
 
+// SkillGapConnection returns generated.SkillGapConnectionResolver implementation.
+func (r *Resolver) SkillGapConnection() generated.SkillGapConnectionResolver {
+	return &skillGapConnectionResolver{r}
+}
+
 // SkillTrend returns generated.SkillTrendResolver implementation.
 func (r *Resolver) SkillTrend() generated.SkillTrendResolver { return &skillTrendResolver{r} }
 
@@ -1036,6 +1129,7 @@ type (
 	siteResolver                      struct{ *Resolver }
 	skillResolver                     struct{ *Resolver }
 	skillGapResolver                  struct{ *Resolver }
+	skillGapConnectionResolver        struct{ *Resolver }
 	skillTrendResolver                struct{ *Resolver }
 	strategyProjectResolver           struct{ *Resolver }
 	territorialAggregatesResolver     struct{ *Resolver }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/db"
+	"github.com/gpec-project/gpec/internal/limits"
 	"github.com/gpec-project/gpec/internal/pgserver"
 	"github.com/gpec-project/gpec/internal/server"
 )
@@ -143,7 +144,10 @@ func benchServe(ctx context.Context, args []string) error {
 	go refresher(d).Loop(ctx, rollupPoll)
 	a := auth.DefaultConfig()
 	a.Rate = 0
-	srv := server.New(d, server.Config{Auth: &a})
+	// Nor the per-token cost budget and in-flight cap, for the same reason.
+	lim := limits.Defaults()
+	lim.CostPerSecond, lim.MaxInFlight = 0, 0
+	srv := server.New(d, server.Config{Auth: &a, Limits: &lim})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

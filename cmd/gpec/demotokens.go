@@ -165,14 +165,18 @@ func writeDemoTokens(path string, toks []demoToken) error {
 
 // printBanner says where the service is and, with the demo, its tokens:
 // on stdout, apart from the JSON log lines of stderr.
-func printBanner(w io.Writer, addr string, private bool, toks []demoToken) {
+func printBanner(w io.Writer, addr string, private bool, toks []demoToken, inPage bool) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\ngpec is serving on http://%s/  (GraphiQL at /, API at /graphql; Ctrl-C stops it)\n", addr)
 	if private {
 		fmt.Fprintf(&b, "Data folder: %s\n", dataDir())
 	}
 	if len(toks) > 0 {
-		fmt.Fprintln(&b, "\nDemo tokens (send as `Authorization: Bearer …`; GraphiQL starts with the admin one in its Headers tab):")
+		where := "GraphiQL starts with the admin one in its Headers tab"
+		if !inPage {
+			where = "not in GraphiQL's page: the listener is not on loopback"
+		}
+		fmt.Fprintf(&b, "\nDemo tokens (send as `Authorization: Bearer …`; %s):\n", where)
 		for _, t := range toks {
 			fmt.Fprintf(&b, "  %-36s %s\n", t.Name, t.Token)
 		}

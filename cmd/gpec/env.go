@@ -114,6 +114,7 @@ func database(ctx context.Context, o db.Options) (*sqlx.DB, bool, func(), error)
 		}
 		url = srv.URL(pgserver.AppDatabase)
 	}
+	primaryURL = url
 	d, err := db.Open(ctx, url, o)
 	if err != nil {
 		if srv != nil {
@@ -130,6 +131,20 @@ func database(ctx context.Context, o db.Options) (*sqlx.DB, bool, func(), error)
 		}
 	}
 	return d, private, stop, nil
+}
+
+// primaryURL is the URL database opened, for authDatabase.
+var primaryURL string
+
+// authDatabase opens a small pool of the primary (GPEC_AUTH_DB_MAX_CONNS,
+// default 4) for token look-ups and /readyz only: slow queries filling the
+// main pool cannot starve authentication nor readiness.
+func authDatabase(ctx context.Context) (*sqlx.DB, error) {
+	o := poolOptions()
+	o.MaxOpen = envInt("GPEC_AUTH_DB_MAX_CONNS", 4)
+	o.StatementTimeout = 5 * time.Second
+	o.ApplicationName = "gpec-auth"
+	return db.Open(ctx, primaryURL, o)
 }
 
 // readDatabase opens DATABASE_READ_URL, the read replica, or returns nil

@@ -61,7 +61,13 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		"folder of *.graphql files: non-admin callers may run only these (env GPEC_PERSISTED_QUERIES)")
 	production := fs.Bool("production", envOr("GPEC_MODE", "development") == "production",
 		"production mode: introspection for admins only, no field suggestions (env GPEC_MODE=production)")
+	limitsConfig := limitFlags(fs.FlagSet)
+	browser := browserFlags(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	lim, authCfg, err := limitsConfig()
+	if err != nil {
 		return err
 	}
 	tuneGC()
@@ -97,13 +103,30 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		if tokens, err = demoTokens(ctx, d, filepath.Join(dataDir(), demoTokensFile)); err != nil {
 			return err
 		}
-		headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens[0].Token)
+		// Only a page served on loopback may carry a token: elsewhere
+		// anyone who can load / would get the admin token.
+		if server.LoopbackAddr(*addr) {
+			headers = fmt.Sprintf(`{"Authorization": "Bearer %s"}`, tokens[0].Token)
+		}
+	}
+	pageTokens := tokens
+	if headers == "" {
+		pageTokens = nil
+	}
+	bcfg, err := browser.config(pageTokens)
+	if err != nil {
+		return err
 	}
 	read, stopRead, err := readDatabase(ctx, poolOptions())
 	if err != nil {
 		return err
 	}
 	defer stopRead()
+	authDB, err := authDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	defer authDB.Close()
 	metricsAddr := os.Getenv("GPEC_METRICS_ADDR")
 	metrics := observe.NewMetrics()
 	srv := server.New(d, server.Config{
@@ -115,7 +138,16 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		GraphiQLHeaders: headers,
 		Log:             log,
 		ReadDB:          read,
+		AuthDB:          authDB,
+		Limits:          &lim,
+		Auth:            &authCfg,
 		SeparateMetrics: metricsAddr != "",
+
+		CORSOrigins:           bcfg.corsOrigins,
+		DownloadSecret:        bcfg.downloadSecret,
+		DownloadTTL:           bcfg.downloadTTL,
+		GraphiQLExamples:      bcfg.examples,
+		GraphiQLHeaderPresets: bcfg.presets,
 	})
 	// Rollups are built on the primary (d); requests read them wherever
 	// they read (a replica follows).
@@ -139,7 +171,7 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		}()
 		log.Info("serving metrics", "addr", mln.Addr().String())
 	}
-	printBanner(os.Stdout, ln.Addr().String(), private, tokens)
+	printBanner(os.Stdout, ln.Addr().String(), private, tokens, headers != "")
 	return server.Run(ctx, ln, srv.Handler(), server.RunOptions{
 		Draining:   func() { shuttingDown.Store(true) },
 		DrainDelay: envDuration("GPEC_DRAIN_DELAY", 0),

@@ -65,6 +65,7 @@ type ResolverRoot interface {
 	Site() SiteResolver
 	Skill() SkillResolver
 	SkillGap() SkillGapResolver
+	SkillGapConnection() SkillGapConnectionResolver
 	SkillTrend() SkillTrendResolver
 	StrategyProject() StrategyProjectResolver
 	TerritorialAggregates() TerritorialAggregatesResolver
@@ -131,16 +132,18 @@ type ComplexityRoot struct {
 	}
 
 	Company struct {
-		FoundedYear func(childComplexity int) int
-		Memberships func(childComplexity int) int
-		Naf         func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Projects    func(childComplexity int) int
-		RoleGaps    func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
-		Siren       func(childComplexity int) int
-		Sites       func(childComplexity int) int
-		SkillGaps   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
-		Trend       func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
+		FoundedYear         func(childComplexity int) int
+		Memberships         func(childComplexity int) int
+		Naf                 func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Projects            func(childComplexity int) int
+		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
+		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
+		Siren               func(childComplexity int) int
+		Sites               func(childComplexity int) int
+		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
+		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
+		Trend               func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
 	CompanyConnection struct {
@@ -161,6 +164,22 @@ type ComplexityRoot struct {
 		Qualified        func(childComplexity int) int
 		Required         func(childComplexity int) int
 		Skill            func(childComplexity int) int
+	}
+
+	CriticalSkillConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CriticalSkillEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	DownloadLink struct {
+		ExpiresAt func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	EmploymentCell struct {
@@ -257,8 +276,20 @@ type ComplexityRoot struct {
 		To         func(childComplexity int) int
 	}
 
+	MobilityPathConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MobilityPathEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AnswerCampaign func(childComplexity int, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) int
+		DownloadLink   func(childComplexity int, url string) int
 		ImportFiles    func(childComplexity int, files []*graphql.Upload, dryRun *bool) int
 		OpenCampaign   func(childComplexity int, input model.OpenCampaignInput) int
 	}
@@ -271,23 +302,25 @@ type ComplexityRoot struct {
 	}
 
 	Pole struct {
-		Campaign          func(childComplexity int, id string) int
-		Campaigns         func(childComplexity int) int
-		Employment        func(childComplexity int, year int) int
-		GapMoves          func(childComplexity int, from string, to string, offset *int, first *int) int
-		ID                func(childComplexity int) int
-		Kind              func(childComplexity int) int
-		Members           func(childComplexity int, asOf *time.Time, search *string, first *int, after *string) int
-		Name              func(childComplexity int) int
-		ProjectSkillNeeds func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, first *int) int
-		Projects          func(childComplexity int) int
-		Region            func(childComplexity int) int
-		RoleGaps          func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
-		SkillGaps         func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
-		Strategy          func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool) int
-		Themes            func(childComplexity int) int
-		Trend             func(childComplexity int, dates []*time.Time, offset *int, roles []string, skills []string, first *int) int
-		Website           func(childComplexity int) int
+		Campaign            func(childComplexity int, id string) int
+		Campaigns           func(childComplexity int) int
+		Employment          func(childComplexity int, year int) int
+		GapMoves            func(childComplexity int, from string, to string, offset *int, first *int) int
+		ID                  func(childComplexity int) int
+		Kind                func(childComplexity int) int
+		Members             func(childComplexity int, asOf *time.Time, search *string, first *int, after *string) int
+		Name                func(childComplexity int) int
+		ProjectSkillNeeds   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, first *int) int
+		Projects            func(childComplexity int) int
+		Region              func(childComplexity int) int
+		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
+		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
+		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
+		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
+		Strategy            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool) int
+		Themes              func(childComplexity int) int
+		Trend               func(childComplexity int, dates []*time.Time, offset *int, roles []string, skills []string, first *int) int
+		Website             func(childComplexity int) int
 	}
 
 	PoleConnection struct {
@@ -302,10 +335,13 @@ type ComplexityRoot struct {
 	}
 
 	PoleStrategy struct {
-		CriticalSkills              func(childComplexity int, first *int) int
-		MobilityPaths               func(childComplexity int, first *int) int
-		Projects                    func(childComplexity int) int
-		SharedTrainingOpportunities func(childComplexity int, minCompanies *int, first *int) int
+		CriticalSkills                        func(childComplexity int, first *int) int
+		CriticalSkillsConnection              func(childComplexity int, first *int, after *string) int
+		MobilityPaths                         func(childComplexity int, first *int) int
+		MobilityPathsConnection               func(childComplexity int, first *int, after *string) int
+		Projects                              func(childComplexity int) int
+		SharedTrainingOpportunities           func(childComplexity int, minCompanies *int, first *int) int
+		SharedTrainingOpportunitiesConnection func(childComplexity int, minCompanies *int, first *int, after *string) int
 	}
 
 	Project struct {
@@ -405,6 +441,17 @@ type ComplexityRoot struct {
 		Target     func(childComplexity int) int
 	}
 
+	RoleGapConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RoleGapEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	RoleSkill struct {
 		Essential func(childComplexity int) int
 		Level     func(childComplexity int) int
@@ -448,6 +495,17 @@ type ComplexityRoot struct {
 		Trainings   func(childComplexity int, first *int) int
 	}
 
+	SharedTrainingOpportunityConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SharedTrainingOpportunityEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Site struct {
 		Company    func(childComplexity int) int
 		Department func(childComplexity int) int
@@ -478,15 +536,27 @@ type ComplexityRoot struct {
 	}
 
 	SkillGap struct {
-		Coverage      func(childComplexity int) int
-		Gap           func(childComplexity int) int
-		InternalPool  func(childComplexity int) int
-		LevelNeeded   func(childComplexity int) int
-		Qualified     func(childComplexity int) int
-		Required      func(childComplexity int) int
-		Skill         func(childComplexity int) int
-		TrainingsNear func(childComplexity int, first *int) int
-		Upskillable   func(childComplexity int) int
+		Coverage                func(childComplexity int) int
+		Gap                     func(childComplexity int) int
+		InternalPool            func(childComplexity int) int
+		LevelNeeded             func(childComplexity int) int
+		Qualified               func(childComplexity int) int
+		Required                func(childComplexity int) int
+		Skill                   func(childComplexity int) int
+		TrainingsNear           func(childComplexity int, first *int) int
+		TrainingsNearConnection func(childComplexity int, first *int, after *string) int
+		Upskillable             func(childComplexity int) int
+	}
+
+	SkillGapConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SkillGapEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	SkillTrend struct {
@@ -526,14 +596,16 @@ type ComplexityRoot struct {
 	}
 
 	Territory struct {
-		Children  func(childComplexity int, first *int, after *string) int
-		Code      func(childComplexity int) int
-		Level     func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Parent    func(childComplexity int) int
-		RoleGaps  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
-		SkillGaps func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
-		Trend     func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
+		Children            func(childComplexity int, first *int, after *string) int
+		Code                func(childComplexity int) int
+		Level               func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Parent              func(childComplexity int) int
+		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
+		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
+		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
+		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
+		Trend               func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
 	TerritoryConnection struct {
@@ -573,6 +645,17 @@ type ComplexityRoot struct {
 		Distance func(childComplexity int) int
 		Level    func(childComplexity int) int
 		Training func(childComplexity int) int
+	}
+
+	TrainingNearConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TrainingNearEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	TrainingSkill struct {
@@ -642,6 +725,8 @@ type CompanyResolver interface {
 	RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
 	SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
 	Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
+	RoleGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
+	SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
 	Projects(ctx context.Context, obj *domain.Company) ([]*project.Project, error)
 }
 type CriticalSkillResolver interface {
@@ -668,6 +753,7 @@ type MutationResolver interface {
 	ImportFiles(ctx context.Context, files []*graphql.Upload, dryRun *bool) (*importer.Report, error)
 	OpenCampaign(ctx context.Context, input model.OpenCampaignInput) (*campaign.Campaign, error)
 	AnswerCampaign(ctx context.Context, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) (*campaign.Answer, error)
+	DownloadLink(ctx context.Context, url string) (*model.DownloadLink, error)
 }
 type PoleResolver interface {
 	Region(ctx context.Context, obj *domain.Pole) (*domain.Territory, error)
@@ -681,6 +767,8 @@ type PoleResolver interface {
 	Campaign(ctx context.Context, obj *domain.Pole, id string) (*campaign.Campaign, error)
 	Trend(ctx context.Context, obj *domain.Pole, dates []*time.Time, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 	GapMoves(ctx context.Context, obj *domain.Pole, from string, to string, offset *int, first *int) (*model.GapMoves, error)
+	RoleGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
+	SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
 	Projects(ctx context.Context, obj *domain.Pole) ([]*project.Project, error)
 	ProjectSkillNeeds(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, first *int) ([]*project.SkillNeed, error)
 }
@@ -688,6 +776,9 @@ type PoleStrategyResolver interface {
 	CriticalSkills(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.CriticalSkill, error)
 	SharedTrainingOpportunities(ctx context.Context, obj *model.PoleStrategy, minCompanies *int, first *int) ([]*analytics.SharedTrainingOpportunity, error)
 	MobilityPaths(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.MobilityPath, error)
+	CriticalSkillsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.CriticalSkill], error)
+	MobilityPathsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.MobilityPath], error)
+	SharedTrainingOpportunitiesConnection(ctx context.Context, obj *model.PoleStrategy, minCompanies *int, first *int, after *string) (*page.Connection[*analytics.SharedTrainingOpportunity], error)
 	Projects(ctx context.Context, obj *model.PoleStrategy) ([]*model.StrategyProject, error)
 }
 type ProjectResolver interface {
@@ -770,6 +861,10 @@ type SkillGapResolver interface {
 	Skill(ctx context.Context, obj *model.SkillGap) (*domain.Skill, error)
 
 	TrainingsNear(ctx context.Context, obj *model.SkillGap, first *int) ([]*analytics.TrainingMatch, error)
+	TrainingsNearConnection(ctx context.Context, obj *model.SkillGap, first *int, after *string) (*page.Connection[*analytics.TrainingMatch], error)
+}
+type SkillGapConnectionResolver interface {
+	Edges(ctx context.Context, obj *model.SkillGapConnection) ([]*model.SkillGapEdge, error)
 }
 type SkillTrendResolver interface {
 	Skill(ctx context.Context, obj *campaign.SkillTrend) (*domain.Skill, error)
@@ -788,6 +883,8 @@ type TerritoryResolver interface {
 	RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
 	SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
 	Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
+	RoleGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
+	SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
 }
 type TrainingResolver interface {
 	Territory(ctx context.Context, obj *domain.Training) (*domain.Territory, error)
@@ -1108,6 +1205,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Company.roleGapsConnection":
+		if e.ComplexityRoot.Company.RoleGapsConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Company_roleGapsConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Company.RoleGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Company.siren":
 		if e.ComplexityRoot.Company.Siren == nil {
 			break
@@ -1131,6 +1239,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Company.skillGapsConnection":
+		if e.ComplexityRoot.Company.SkillGapsConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Company_skillGapsConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Company.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Company.trend":
 		if e.ComplexityRoot.Company.Trend == nil {
 			break
@@ -1211,6 +1330,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CriticalSkill.Skill(childComplexity), true
+
+	case "CriticalSkillConnection.edges":
+		if e.ComplexityRoot.CriticalSkillConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkillConnection.Edges(childComplexity), true
+	case "CriticalSkillConnection.pageInfo":
+		if e.ComplexityRoot.CriticalSkillConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkillConnection.PageInfo(childComplexity), true
+	case "CriticalSkillConnection.totalCount":
+		if e.ComplexityRoot.CriticalSkillConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkillConnection.TotalCount(childComplexity), true
+
+	case "CriticalSkillEdge.cursor":
+		if e.ComplexityRoot.CriticalSkillEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkillEdge.Cursor(childComplexity), true
+	case "CriticalSkillEdge.node":
+		if e.ComplexityRoot.CriticalSkillEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkillEdge.Node(childComplexity), true
+
+	case "DownloadLink.expiresAt":
+		if e.ComplexityRoot.DownloadLink.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DownloadLink.ExpiresAt(childComplexity), true
+	case "DownloadLink.url":
+		if e.ComplexityRoot.DownloadLink.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DownloadLink.URL(childComplexity), true
 
 	case "EmploymentCell.companies":
 		if e.ComplexityRoot.EmploymentCell.Companies == nil {
@@ -1594,6 +1758,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MobilityPath.To(childComplexity), true
 
+	case "MobilityPathConnection.edges":
+		if e.ComplexityRoot.MobilityPathConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPathConnection.Edges(childComplexity), true
+	case "MobilityPathConnection.pageInfo":
+		if e.ComplexityRoot.MobilityPathConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPathConnection.PageInfo(childComplexity), true
+	case "MobilityPathConnection.totalCount":
+		if e.ComplexityRoot.MobilityPathConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPathConnection.TotalCount(childComplexity), true
+
+	case "MobilityPathEdge.cursor":
+		if e.ComplexityRoot.MobilityPathEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPathEdge.Cursor(childComplexity), true
+	case "MobilityPathEdge.node":
+		if e.ComplexityRoot.MobilityPathEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MobilityPathEdge.Node(childComplexity), true
+
 	case "Mutation.answerCampaign":
 		if e.ComplexityRoot.Mutation.AnswerCampaign == nil {
 			break
@@ -1605,6 +1801,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AnswerCampaign(childComplexity, args["needs"].([]*model.NeedAnswerInput), args["assessments"].([]*model.AssessmentAnswerInput)), true
+	case "Mutation.downloadLink":
+		if e.ComplexityRoot.Mutation.DownloadLink == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_downloadLink_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DownloadLink(childComplexity, args["url"].(string)), true
 	case "Mutation.importFiles":
 		if e.ComplexityRoot.Mutation.ImportFiles == nil {
 			break
@@ -1755,6 +1962,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pole.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Pole.roleGapsConnection":
+		if e.ComplexityRoot.Pole.RoleGapsConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_roleGapsConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.RoleGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Pole.skillGaps":
 		if e.ComplexityRoot.Pole.SkillGaps == nil {
 			break
@@ -1766,6 +1984,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pole.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Pole.skillGapsConnection":
+		if e.ComplexityRoot.Pole.SkillGapsConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_skillGapsConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Pole.strategy":
 		if e.ComplexityRoot.Pole.Strategy == nil {
 			break
@@ -1844,6 +2073,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PoleStrategy.CriticalSkills(childComplexity, args["first"].(*int)), true
+	case "PoleStrategy.criticalSkillsConnection":
+		if e.ComplexityRoot.PoleStrategy.CriticalSkillsConnection == nil {
+			break
+		}
+
+		args, err := ec.field_PoleStrategy_criticalSkillsConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PoleStrategy.CriticalSkillsConnection(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "PoleStrategy.mobilityPaths":
 		if e.ComplexityRoot.PoleStrategy.MobilityPaths == nil {
 			break
@@ -1855,6 +2095,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PoleStrategy.MobilityPaths(childComplexity, args["first"].(*int)), true
+	case "PoleStrategy.mobilityPathsConnection":
+		if e.ComplexityRoot.PoleStrategy.MobilityPathsConnection == nil {
+			break
+		}
+
+		args, err := ec.field_PoleStrategy_mobilityPathsConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PoleStrategy.MobilityPathsConnection(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "PoleStrategy.projects":
 		if e.ComplexityRoot.PoleStrategy.Projects == nil {
 			break
@@ -1872,6 +2123,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunities(childComplexity, args["minCompanies"].(*int), args["first"].(*int)), true
+	case "PoleStrategy.sharedTrainingOpportunitiesConnection":
+		if e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunitiesConnection == nil {
+			break
+		}
+
+		args, err := ec.field_PoleStrategy_sharedTrainingOpportunitiesConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunitiesConnection(childComplexity, args["minCompanies"].(*int), args["first"].(*int), args["after"].(*string)), true
 
 	case "Project.endYear":
 		if e.ComplexityRoot.Project.EndYear == nil {
@@ -2352,6 +2614,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoleGap.Target(childComplexity), true
 
+	case "RoleGapConnection.edges":
+		if e.ComplexityRoot.RoleGapConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGapConnection.Edges(childComplexity), true
+	case "RoleGapConnection.pageInfo":
+		if e.ComplexityRoot.RoleGapConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGapConnection.PageInfo(childComplexity), true
+	case "RoleGapConnection.totalCount":
+		if e.ComplexityRoot.RoleGapConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGapConnection.TotalCount(childComplexity), true
+
+	case "RoleGapEdge.cursor":
+		if e.ComplexityRoot.RoleGapEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGapEdge.Cursor(childComplexity), true
+	case "RoleGapEdge.node":
+		if e.ComplexityRoot.RoleGapEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoleGapEdge.Node(childComplexity), true
+
 	case "RoleSkill.essential":
 		if e.ComplexityRoot.RoleSkill.Essential == nil {
 			break
@@ -2512,6 +2806,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SharedTrainingOpportunity.Trainings(childComplexity, args["first"].(*int)), true
+
+	case "SharedTrainingOpportunityConnection.edges":
+		if e.ComplexityRoot.SharedTrainingOpportunityConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityConnection.Edges(childComplexity), true
+	case "SharedTrainingOpportunityConnection.pageInfo":
+		if e.ComplexityRoot.SharedTrainingOpportunityConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityConnection.PageInfo(childComplexity), true
+	case "SharedTrainingOpportunityConnection.totalCount":
+		if e.ComplexityRoot.SharedTrainingOpportunityConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityConnection.TotalCount(childComplexity), true
+
+	case "SharedTrainingOpportunityEdge.cursor":
+		if e.ComplexityRoot.SharedTrainingOpportunityEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityEdge.Cursor(childComplexity), true
+	case "SharedTrainingOpportunityEdge.node":
+		if e.ComplexityRoot.SharedTrainingOpportunityEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunityEdge.Node(childComplexity), true
 
 	case "Site.company":
 		if e.ComplexityRoot.Site.Company == nil {
@@ -2682,12 +3008,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SkillGap.TrainingsNear(childComplexity, args["first"].(*int)), true
+	case "SkillGap.trainingsNearConnection":
+		if e.ComplexityRoot.SkillGap.TrainingsNearConnection == nil {
+			break
+		}
+
+		args, err := ec.field_SkillGap_trainingsNearConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SkillGap.TrainingsNearConnection(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "SkillGap.upskillable":
 		if e.ComplexityRoot.SkillGap.Upskillable == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SkillGap.Upskillable(childComplexity), true
+
+	case "SkillGapConnection.edges":
+		if e.ComplexityRoot.SkillGapConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGapConnection.Edges(childComplexity), true
+	case "SkillGapConnection.pageInfo":
+		if e.ComplexityRoot.SkillGapConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGapConnection.PageInfo(childComplexity), true
+	case "SkillGapConnection.totalCount":
+		if e.ComplexityRoot.SkillGapConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGapConnection.TotalCount(childComplexity), true
+
+	case "SkillGapEdge.cursor":
+		if e.ComplexityRoot.SkillGapEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGapEdge.Cursor(childComplexity), true
+	case "SkillGapEdge.node":
+		if e.ComplexityRoot.SkillGapEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGapEdge.Node(childComplexity), true
 
 	case "SkillTrend.points":
 		if e.ComplexityRoot.SkillTrend.Points == nil {
@@ -2866,6 +3235,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Territory.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Territory.roleGapsConnection":
+		if e.ComplexityRoot.Territory.RoleGapsConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Territory_roleGapsConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Territory.RoleGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Territory.skillGaps":
 		if e.ComplexityRoot.Territory.SkillGaps == nil {
 			break
@@ -2877,6 +3257,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Territory.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+	case "Territory.skillGapsConnection":
+		if e.ComplexityRoot.Territory.SkillGapsConnection == nil {
+			break
+		}
+
+		args, err := ec.field_Territory_skillGapsConnection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Territory.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Territory.trend":
 		if e.ComplexityRoot.Territory.Trend == nil {
 			break
@@ -3020,6 +3411,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrainingNear.Training(childComplexity), true
+
+	case "TrainingNearConnection.edges":
+		if e.ComplexityRoot.TrainingNearConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearConnection.Edges(childComplexity), true
+	case "TrainingNearConnection.pageInfo":
+		if e.ComplexityRoot.TrainingNearConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearConnection.PageInfo(childComplexity), true
+	case "TrainingNearConnection.totalCount":
+		if e.ComplexityRoot.TrainingNearConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearConnection.TotalCount(childComplexity), true
+
+	case "TrainingNearEdge.cursor":
+		if e.ComplexityRoot.TrainingNearEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearEdge.Cursor(childComplexity), true
+	case "TrainingNearEdge.node":
+		if e.ComplexityRoot.TrainingNearEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingNearEdge.Node(childComplexity), true
 
 	case "TrainingSkill.level":
 		if e.ComplexityRoot.TrainingSkill.Level == nil {
@@ -3913,7 +4336,7 @@ type TrainingSkillEdge {
 "The root of every write."
 type Mutation {
   """
-  Imports CSV files of the formats of the import guide, all-or-nothing: when
+  Imports CSV or XLSX files of the formats of the import guide (docs/import.md), all-or-nothing: when
   any row is bad nothing is written and the report lists every bad row.
   Send them as a multipart request. An admin may import every kind; a company
   token only its own companies, sites, employees, employee_skills and needs rows.
@@ -4629,6 +5052,283 @@ extend type Mutation {
   ): CampaignAnswer!
 }
 
+# ---- Complete analytics lists and download links (data ergonomics) ----
+
+extend type Pole {
+  "roleGaps as a connection: the same rows in the same order, with cursors and totalCount, so that a list can be read to its end."
+  roleGapsConnection(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
+    "Only the members' sites in this territory (a pole within a territory)."
+    territory: TerritoryInput
+    "Order of the roles."
+    orderBy: RoleGapOrder = GAP
+    "Page size, 1–500."
+    first: Int = 20
+    "Cursor of the last edge already read."
+    after: String
+  ): RoleGapConnection!
+  "skillGaps as a connection: the same rows in the same order, with cursors and totalCount."
+  skillGapsConnection(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
+    "Only the members' sites in this territory (a pole within a territory)."
+    territory: TerritoryInput
+    "Order of the skills."
+    orderBy: SkillGapOrder = GAP
+    "Page size, 1–500."
+    first: Int = 20
+    "Cursor of the last edge already read."
+    after: String
+  ): SkillGapConnection!
+}
+
+extend type Company {
+  "roleGaps as a connection: the same rows in the same order, with cursors and totalCount."
+  roleGapsConnection(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
+    "Order of the roles."
+    orderBy: RoleGapOrder = GAP
+    "Page size, 1–500."
+    first: Int = 20
+    "Cursor of the last edge already read."
+    after: String
+  ): RoleGapConnection!
+  "skillGaps as a connection: the same rows in the same order, with cursors and totalCount."
+  skillGapsConnection(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
+    "Order of the skills."
+    orderBy: SkillGapOrder = GAP
+    "Page size, 1–500."
+    first: Int = 20
+    "Cursor of the last edge already read."
+    after: String
+  ): SkillGapConnection!
+}
+
+extend type Territory {
+  "roleGaps as a connection: the same rows in the same order, with cursors and totalCount."
+  roleGapsConnection(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
+    "Order of the roles."
+    orderBy: RoleGapOrder = GAP
+    "Page size, 1–500."
+    first: Int = 20
+    "Cursor of the last edge already read."
+    after: String
+  ): RoleGapConnection!
+  "skillGaps as a connection: the same rows in the same order, with cursors and totalCount."
+  skillGapsConnection(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
+    "Order of the skills."
+    orderBy: SkillGapOrder = GAP
+    "Page size, 1–500."
+    first: Int = 20
+    "Cursor of the last edge already read."
+    after: String
+  ): SkillGapConnection!
+}
+
+extend type PoleStrategy {
+  "criticalSkills as a connection: the same rows in the same order, with cursors and totalCount."
+  criticalSkillsConnection("Page size, 1–500." first: Int = 20, "Cursor of the last edge already read." after: String): CriticalSkillConnection!
+  "mobilityPaths as a connection: the same rows in the same order, with cursors and totalCount."
+  mobilityPathsConnection("Page size, 1–500." first: Int = 20, "Cursor of the last edge already read." after: String): MobilityPathConnection!
+  "sharedTrainingOpportunities as a connection: the same rows in the same order, with cursors and totalCount."
+  sharedTrainingOpportunitiesConnection(
+    "Members needed for an opportunity (k)."
+    minCompanies: Int = 3
+    "Page size, 1–500."
+    first: Int = 20
+    "Cursor of the last edge already read."
+    after: String
+  ): SharedTrainingOpportunityConnection!
+}
+
+extend type SkillGap {
+  "trainingsNear as a connection: the same trainings in the same order, with cursors and totalCount."
+  trainingsNearConnection("Page size, 1–500." first: Int = 5, "Cursor of the last edge already read." after: String): TrainingNearConnection!
+}
+
+"A page of a pole's shared training opportunities."
+type SharedTrainingOpportunityConnection {
+  "The opportunities of the page, with their cursors."
+  edges: [SharedTrainingOpportunityEdge!]!
+  "Where the page stands."
+  pageInfo: PageInfo!
+  "How many opportunities, in all pages."
+  totalCount: Int!
+}
+
+"A shared training opportunity and its cursor."
+type SharedTrainingOpportunityEdge {
+  "Opaque position of this edge."
+  cursor: String!
+  "The opportunity."
+  node: SharedTrainingOpportunity!
+}
+
+"A page of trainings near a scope."
+type TrainingNearConnection {
+  "The trainings of the page, with their cursors."
+  edges: [TrainingNearEdge!]!
+  "Where the page stands."
+  pageInfo: PageInfo!
+  "How many trainings teach the skill at the level needed, in all pages."
+  totalCount: Int!
+}
+
+"A training near a scope and its cursor."
+type TrainingNearEdge {
+  "Opaque position of this edge."
+  cursor: String!
+  "The training and its distance."
+  node: TrainingNear!
+}
+
+"A page of role figures."
+type RoleGapConnection {
+  "The roles of the page, with their cursors."
+  edges: [RoleGapEdge!]!
+  "Where the page stands."
+  pageInfo: PageInfo!
+  "How many roles have a non-zero figure, in all pages."
+  totalCount: Int!
+}
+
+"A role's figures and their cursor."
+type RoleGapEdge {
+  "Opaque position of this edge."
+  cursor: String!
+  "The role's figures."
+  node: RoleGap!
+}
+
+"A page of skill figures."
+type SkillGapConnection {
+  "The skills of the page, with their cursors."
+  edges: [SkillGapEdge!]!
+  "Where the page stands."
+  pageInfo: PageInfo!
+  "How many skills have a non-zero figure, in all pages."
+  totalCount: Int!
+}
+
+"A skill's figures and their cursor."
+type SkillGapEdge {
+  "Opaque position of this edge."
+  cursor: String!
+  "The skill's figures."
+  node: SkillGap!
+}
+
+"A page of a pole's critical skills."
+type CriticalSkillConnection {
+  "The skills of the page, with their cursors."
+  edges: [CriticalSkillEdge!]!
+  "Where the page stands."
+  pageInfo: PageInfo!
+  "How many skills, in all pages."
+  totalCount: Int!
+}
+
+"A critical skill and its cursor."
+type CriticalSkillEdge {
+  "Opaque position of this edge."
+  cursor: String!
+  "The skill's figures."
+  node: CriticalSkill!
+}
+
+"A page of a pole's mobility paths."
+type MobilityPathConnection {
+  "The paths of the page, with their cursors."
+  edges: [MobilityPathEdge!]!
+  "Where the page stands."
+  pageInfo: PageInfo!
+  "How many paths, in all pages."
+  totalCount: Int!
+}
+
+"A mobility path and its cursor."
+type MobilityPathEdge {
+  "Opaque position of this edge."
+  cursor: String!
+  "The path."
+  node: MobilityPath!
+}
+
+"A link that downloads a file without an Authorization header, for a browser."
+type DownloadLink {
+  "The path and query to follow on this API (relative: prefix the API's origin); it carries a signature, not a token."
+  url: String!
+  "When the link stops working; it also works only once."
+  expiresAt: String!
+}
+
+extend type Mutation {
+  """
+  A short-lived, single-use link to a download of this API for the caller's
+  token, e.g. ` + "`" + `/aggregates.csv?level=region&horizon=2030&format=excel-fr` + "`" + ` or
+  ` + "`" + `/export/employees.xlsx` + "`" + `: following it in a browser downloads the file with
+  the caller's rights, with no token in the URL. Links last a few minutes
+  (configurable) and die with the token.
+  """
+  downloadLink("A path of this API with its query: /aggregates.csv, /aggregates.xlsx, /export/KIND.csv or /export/KIND.xlsx." url: String!): DownloadLink!
+}
+
 # ---------------------------------------------------------------------------
 # Collaborative R&D projects of a pole: partners, needs by role and year, the
 # skills they require beside the pole's gaps, and what projects add to the
@@ -4901,6 +5601,10 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_skillGaps(ctx, field)
 	case "trend":
 		return ec.fieldContext_Company_trend(ctx, field)
+	case "roleGapsConnection":
+		return ec.fieldContext_Company_roleGapsConnection(ctx, field)
+	case "skillGapsConnection":
+		return ec.fieldContext_Company_skillGapsConnection(ctx, field)
 	case "projects":
 		return ec.fieldContext_Company_projects(ctx, field)
 	}
@@ -4945,6 +5649,38 @@ func (ec *executionContext) childFields_CriticalSkill(ctx context.Context, field
 		return ec.fieldContext_CriticalSkill_companiesWithGap(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CriticalSkill", field.Name)
+}
+
+func (ec *executionContext) childFields_CriticalSkillConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CriticalSkillConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CriticalSkillConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CriticalSkillConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CriticalSkillConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CriticalSkillEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CriticalSkillEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CriticalSkillEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CriticalSkillEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DownloadLink(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_DownloadLink_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_DownloadLink_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DownloadLink", field.Name)
 }
 
 func (ec *executionContext) childFields_EmploymentCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5135,6 +5871,28 @@ func (ec *executionContext) childFields_MobilityPath(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type MobilityPath", field.Name)
 }
 
+func (ec *executionContext) childFields_MobilityPathConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MobilityPathConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MobilityPathConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MobilityPathConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MobilityPathConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MobilityPathEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_MobilityPathEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_MobilityPathEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MobilityPathEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -5181,6 +5939,10 @@ func (ec *executionContext) childFields_Pole(ctx context.Context, field graphql.
 		return ec.fieldContext_Pole_trend(ctx, field)
 	case "gapMoves":
 		return ec.fieldContext_Pole_gapMoves(ctx, field)
+	case "roleGapsConnection":
+		return ec.fieldContext_Pole_roleGapsConnection(ctx, field)
+	case "skillGapsConnection":
+		return ec.fieldContext_Pole_skillGapsConnection(ctx, field)
 	case "projects":
 		return ec.fieldContext_Pole_projects(ctx, field)
 	case "projectSkillNeeds":
@@ -5219,6 +5981,12 @@ func (ec *executionContext) childFields_PoleStrategy(ctx context.Context, field 
 		return ec.fieldContext_PoleStrategy_sharedTrainingOpportunities(ctx, field)
 	case "mobilityPaths":
 		return ec.fieldContext_PoleStrategy_mobilityPaths(ctx, field)
+	case "criticalSkillsConnection":
+		return ec.fieldContext_PoleStrategy_criticalSkillsConnection(ctx, field)
+	case "mobilityPathsConnection":
+		return ec.fieldContext_PoleStrategy_mobilityPathsConnection(ctx, field)
+	case "sharedTrainingOpportunitiesConnection":
+		return ec.fieldContext_PoleStrategy_sharedTrainingOpportunitiesConnection(ctx, field)
 	case "projects":
 		return ec.fieldContext_PoleStrategy_projects(ctx, field)
 	}
@@ -5379,6 +6147,28 @@ func (ec *executionContext) childFields_RoleGap(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type RoleGap", field.Name)
 }
 
+func (ec *executionContext) childFields_RoleGapConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RoleGapConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RoleGapConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RoleGapConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleGapConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RoleGapEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RoleGapEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RoleGapEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoleGapEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_RoleSkill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "role":
@@ -5465,6 +6255,28 @@ func (ec *executionContext) childFields_SharedTrainingOpportunity(ctx context.Co
 	return nil, fmt.Errorf("no field named %q was found under type SharedTrainingOpportunity", field.Name)
 }
 
+func (ec *executionContext) childFields_SharedTrainingOpportunityConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SharedTrainingOpportunityConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SharedTrainingOpportunityConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SharedTrainingOpportunityConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SharedTrainingOpportunityConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SharedTrainingOpportunityEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SharedTrainingOpportunityEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SharedTrainingOpportunityEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SharedTrainingOpportunityEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_Site(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "siret":
@@ -5543,8 +6355,32 @@ func (ec *executionContext) childFields_SkillGap(ctx context.Context, field grap
 		return ec.fieldContext_SkillGap_levelNeeded(ctx, field)
 	case "trainingsNear":
 		return ec.fieldContext_SkillGap_trainingsNear(ctx, field)
+	case "trainingsNearConnection":
+		return ec.fieldContext_SkillGap_trainingsNearConnection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SkillGap", field.Name)
+}
+
+func (ec *executionContext) childFields_SkillGapConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SkillGapConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SkillGapConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SkillGapConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkillGapConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SkillGapEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SkillGapEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SkillGapEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SkillGapEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SkillTrend(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5637,6 +6473,10 @@ func (ec *executionContext) childFields_Territory(ctx context.Context, field gra
 		return ec.fieldContext_Territory_skillGaps(ctx, field)
 	case "trend":
 		return ec.fieldContext_Territory_trend(ctx, field)
+	case "roleGapsConnection":
+		return ec.fieldContext_Territory_roleGapsConnection(ctx, field)
+	case "skillGapsConnection":
+		return ec.fieldContext_Territory_skillGapsConnection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Territory", field.Name)
 }
@@ -5717,6 +6557,28 @@ func (ec *executionContext) childFields_TrainingNear(ctx context.Context, field 
 		return ec.fieldContext_TrainingNear_distance(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrainingNear", field.Name)
+}
+
+func (ec *executionContext) childFields_TrainingNearConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TrainingNearConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TrainingNearConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TrainingNearConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrainingNearConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TrainingNearEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TrainingNearEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TrainingNearEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrainingNearEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_TrainingSkill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6017,6 +6879,76 @@ func (ec *executionContext) field_Campaign_strategy_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Company_roleGapsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg7
+	return args, nil
+}
+
 func (ec *executionContext) field_Company_roleGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6076,6 +7008,76 @@ func (ec *executionContext) field_Company_roleGaps_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["first"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Company_skillGapsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -6231,6 +7233,20 @@ func (ec *executionContext) field_Mutation_answerCampaign_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_downloadLink_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_importFiles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6267,6 +7283,28 @@ func (ec *executionContext) field_Mutation_openCampaign_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_PoleStrategy_criticalSkillsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_PoleStrategy_criticalSkills_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6281,6 +7319,28 @@ func (ec *executionContext) field_PoleStrategy_criticalSkills_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_PoleStrategy_mobilityPathsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_PoleStrategy_mobilityPaths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6292,6 +7352,36 @@ func (ec *executionContext) field_PoleStrategy_mobilityPaths_args(ctx context.Co
 		return nil, err
 	}
 	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_PoleStrategy_sharedTrainingOpportunitiesConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "minCompanies",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minCompanies"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -6467,6 +7557,84 @@ func (ec *executionContext) field_Pole_projectSkillNeeds_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Pole_roleGapsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
+			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["territory"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg8
+	return args, nil
+}
+
 func (ec *executionContext) field_Pole_roleGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6534,6 +7702,84 @@ func (ec *executionContext) field_Pole_roleGaps_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["first"] = arg7
+	return args, nil
+}
+
+func (ec *executionContext) field_Pole_skillGapsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
+			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["territory"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg8
 	return args, nil
 }
 
@@ -7311,6 +8557,28 @@ func (ec *executionContext) field_SharedTrainingOpportunity_trainings_args(ctx c
 	return args, nil
 }
 
+func (ec *executionContext) field_SkillGap_trainingsNearConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_SkillGap_trainingsNear_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7407,6 +8675,76 @@ func (ec *executionContext) field_Territory_children_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Territory_roleGapsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg7
+	return args, nil
+}
+
 func (ec *executionContext) field_Territory_roleGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7466,6 +8804,76 @@ func (ec *executionContext) field_Territory_roleGaps_args(ctx context.Context, r
 		return nil, err
 	}
 	args["first"] = arg6
+	return args, nil
+}
+
+func (ec *executionContext) field_Territory_skillGapsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -8945,6 +10353,94 @@ func (ec *executionContext) fieldContext_Company_trend(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Company_roleGapsConnection(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_roleGapsConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Company().RoleGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.RoleGap]) graphql.Marshaler {
+			return ec.marshalNRoleGapConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_roleGapsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGapConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Company_roleGapsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Company_skillGapsConnection(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_skillGapsConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Company().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {
+			return ec.marshalNSkillGapConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_skillGapsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillGapConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Company_skillGapsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Company_projects(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9264,6 +10760,194 @@ func (ec *executionContext) _CriticalSkill_companiesWithGap(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_CriticalSkill_companiesWithGap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CriticalSkill", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CriticalSkillConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.CriticalSkill]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkillConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*page.Edge[*analytics.CriticalSkill]) graphql.Marshaler {
+			return ec.marshalNCriticalSkillEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkillConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CriticalSkillConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CriticalSkillEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CriticalSkillConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.CriticalSkill]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkillConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Info) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkillConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CriticalSkillConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CriticalSkillConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.CriticalSkill]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkillConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkillConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkillConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CriticalSkillEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.CriticalSkill]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkillEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkillEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkillEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CriticalSkillEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.CriticalSkill]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkillEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.CriticalSkill) graphql.Marshaler {
+			return ec.marshalNCriticalSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐCriticalSkill(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkillEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CriticalSkillEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CriticalSkill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DownloadLink_url(ctx context.Context, field graphql.CollectedField, obj *model.DownloadLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DownloadLink_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DownloadLink_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DownloadLink", field, false, false, "String")
+}
+
+func (ec *executionContext) _DownloadLink_expiresAt(ctx context.Context, field graphql.CollectedField, obj *model.DownloadLink) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DownloadLink_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DownloadLink_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DownloadLink", field, false, false, "String")
 }
 
 func (ec *executionContext) _EmploymentCell_territoryLevel(ctx context.Context, field graphql.CollectedField, obj *aggregates.EmploymentCell) (ret graphql.Marshaler) {
@@ -10816,6 +12500,148 @@ func (ec *executionContext) fieldContext_MobilityPath_people(_ context.Context, 
 	return graphql.NewScalarFieldContext("MobilityPath", field, false, false, "Int")
 }
 
+func (ec *executionContext) _MobilityPathConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.MobilityPath]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPathConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*page.Edge[*analytics.MobilityPath]) graphql.Marshaler {
+			return ec.marshalNMobilityPathEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPathConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MobilityPathConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MobilityPathEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MobilityPathConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.MobilityPath]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPathConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Info) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPathConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MobilityPathConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MobilityPathConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.MobilityPath]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPathConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPathConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MobilityPathConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MobilityPathEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.MobilityPath]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPathEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPathEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MobilityPathEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _MobilityPathEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.MobilityPath]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MobilityPathEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.MobilityPath) graphql.Marshaler {
+			return ec.marshalNMobilityPath2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐMobilityPath(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MobilityPathEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MobilityPathEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MobilityPath(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_importFiles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10942,6 +12768,50 @@ func (ec *executionContext) fieldContext_Mutation_answerCampaign(ctx context.Con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_answerCampaign_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_downloadLink(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_downloadLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DownloadLink(ctx, fc.Args["url"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DownloadLink) graphql.Marshaler {
+			return ec.marshalNDownloadLink2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐDownloadLink(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_downloadLink(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DownloadLink(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_downloadLink_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11571,6 +13441,94 @@ func (ec *executionContext) fieldContext_Pole_gapMoves(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Pole_roleGapsConnection(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_roleGapsConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().RoleGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.RoleGap]) graphql.Marshaler {
+			return ec.marshalNRoleGapConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_roleGapsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGapConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_roleGapsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_skillGapsConnection(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_skillGapsConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {
+			return ec.marshalNSkillGapConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_skillGapsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillGapConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_skillGapsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Pole_projects(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11915,6 +13873,138 @@ func (ec *executionContext) fieldContext_PoleStrategy_mobilityPaths(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_PoleStrategy_mobilityPaths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PoleStrategy_criticalSkillsConnection(ctx context.Context, field graphql.CollectedField, obj *model.PoleStrategy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoleStrategy_criticalSkillsConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PoleStrategy().CriticalSkillsConnection(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.CriticalSkill]) graphql.Marshaler {
+			return ec.marshalNCriticalSkillConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoleStrategy_criticalSkillsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PoleStrategy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CriticalSkillConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PoleStrategy_criticalSkillsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PoleStrategy_mobilityPathsConnection(ctx context.Context, field graphql.CollectedField, obj *model.PoleStrategy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoleStrategy_mobilityPathsConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PoleStrategy().MobilityPathsConnection(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.MobilityPath]) graphql.Marshaler {
+			return ec.marshalNMobilityPathConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoleStrategy_mobilityPathsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PoleStrategy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MobilityPathConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PoleStrategy_mobilityPathsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PoleStrategy_sharedTrainingOpportunitiesConnection(ctx context.Context, field graphql.CollectedField, obj *model.PoleStrategy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoleStrategy_sharedTrainingOpportunitiesConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.PoleStrategy().SharedTrainingOpportunitiesConnection(ctx, obj, fc.Args["minCompanies"].(*int), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+			return ec.marshalNSharedTrainingOpportunityConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoleStrategy_sharedTrainingOpportunitiesConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PoleStrategy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharedTrainingOpportunityConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_PoleStrategy_sharedTrainingOpportunitiesConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13987,6 +16077,148 @@ func (ec *executionContext) fieldContext_RoleGap_roleGap(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("RoleGap", field, false, false, "Int")
 }
 
+func (ec *executionContext) _RoleGapConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.RoleGap]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGapConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*page.Edge[*analytics.RoleGap]) graphql.Marshaler {
+			return ec.marshalNRoleGapEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGapConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleGapConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGapEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleGapConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.RoleGap]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGapConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Info) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGapConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleGapConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoleGapConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.RoleGap]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGapConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGapConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleGapConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoleGapEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.RoleGap]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGapEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGapEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoleGapEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoleGapEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.RoleGap]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoleGapEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.RoleGap) graphql.Marshaler {
+			return ec.marshalNRoleGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐRoleGap(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoleGapEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoleGapEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGap(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RoleSkill_role(ctx context.Context, field graphql.CollectedField, obj *domain.RoleSkill) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14714,6 +16946,148 @@ func (ec *executionContext) fieldContext_SharedTrainingOpportunity_trainings(ctx
 	if fc.Args, err = ec.field_SharedTrainingOpportunity_trainings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SharedTrainingOpportunityConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*page.Edge[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+			return ec.marshalNSharedTrainingOpportunityEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunityConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharedTrainingOpportunityEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SharedTrainingOpportunityConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Info) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunityConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SharedTrainingOpportunityConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedTrainingOpportunityConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SharedTrainingOpportunityEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedTrainingOpportunityEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SharedTrainingOpportunityEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunityEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.SharedTrainingOpportunity) graphql.Marshaler {
+			return ec.marshalNSharedTrainingOpportunity2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐSharedTrainingOpportunity(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunityEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunityEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharedTrainingOpportunity(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -15447,6 +17821,192 @@ func (ec *executionContext) fieldContext_SkillGap_trainingsNear(ctx context.Cont
 	if fc.Args, err = ec.field_SkillGap_trainingsNear_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillGap_trainingsNearConnection(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_trainingsNearConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SkillGap().TrainingsNearConnection(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.TrainingMatch]) graphql.Marshaler {
+			return ec.marshalNTrainingNearConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_trainingsNearConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillGap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrainingNearConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SkillGap_trainingsNearConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillGapConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SkillGapConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGapConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SkillGapConnection().Edges(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGapEdge) graphql.Marshaler {
+			return ec.marshalNSkillGapEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGapConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillGapConnection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillGapEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillGapConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SkillGapConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGapConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Info) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGapConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillGapConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SkillGapConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SkillGapConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGapConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGapConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGapConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SkillGapEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SkillGapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGapEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGapEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGapEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SkillGapEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SkillGapEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGapEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGap) graphql.Marshaler {
+			return ec.marshalNSkillGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGap(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGapEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SkillGapEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillGap(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -16373,6 +18933,94 @@ func (ec *executionContext) fieldContext_Territory_trend(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Territory_roleGapsConnection(ctx context.Context, field graphql.CollectedField, obj *domain.Territory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Territory_roleGapsConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Territory().RoleGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.RoleGap]) graphql.Marshaler {
+			return ec.marshalNRoleGapConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Territory_roleGapsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Territory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoleGapConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Territory_roleGapsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Territory_skillGapsConnection(ctx context.Context, field graphql.CollectedField, obj *domain.Territory) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Territory_skillGapsConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Territory().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {
+			return ec.marshalNSkillGapConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Territory_skillGapsConnection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Territory",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SkillGapConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Territory_skillGapsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TerritoryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*domain.Territory]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16935,6 +19583,148 @@ func (ec *executionContext) _TrainingNear_distance(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_TrainingNear_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrainingNear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrainingNearConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*page.Edge[*analytics.TrainingMatch]) graphql.Marshaler {
+			return ec.marshalNTrainingNearEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingNearConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrainingNearEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrainingNearConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *page.Info) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingNearConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrainingNearConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingNearConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrainingNearEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingNearEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrainingNearEdge_node(ctx context.Context, field graphql.CollectedField, obj *page.Edge[*analytics.TrainingMatch]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingNearEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *analytics.TrainingMatch) graphql.Marshaler {
+			return ec.marshalNTrainingNear2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐTrainingMatch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingNearEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingNearEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrainingNear(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TrainingSkill_training(ctx context.Context, field graphql.CollectedField, obj *domain.TrainingSkill) (ret graphql.Marshaler) {
@@ -19244,6 +22034,18 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_trend(ctx, field, obj)
 				})
+		case "roleGapsConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_roleGapsConnection(ctx, field, obj)
+				})
+		case "skillGapsConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_skillGapsConnection(ctx, field, obj)
+				})
 		case "projects":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -19389,6 +22191,125 @@ func (ec *executionContext) _CriticalSkill(ctx context.Context, sel ast.Selectio
 			out.Values[i] = ec._CriticalSkill_companiesWithGap(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var criticalSkillConnectionImplementors = []string{"CriticalSkillConnection"}
+
+func (ec *executionContext) _CriticalSkillConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*analytics.CriticalSkill]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, criticalSkillConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CriticalSkillConnection")
+		case "edges":
+			out.Values[i] = ec._CriticalSkillConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CriticalSkillConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CriticalSkillConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var criticalSkillEdgeImplementors = []string{"CriticalSkillEdge"}
+
+func (ec *executionContext) _CriticalSkillEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*analytics.CriticalSkill]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, criticalSkillEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CriticalSkillEdge")
+		case "cursor":
+			out.Values[i] = ec._CriticalSkillEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CriticalSkillEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var downloadLinkImplementors = []string{"DownloadLink"}
+
+func (ec *executionContext) _DownloadLink(ctx context.Context, sel ast.SelectionSet, obj *model.DownloadLink) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, downloadLinkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DownloadLink")
+		case "url":
+			out.Values[i] = ec._DownloadLink_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._DownloadLink_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -20028,6 +22949,87 @@ func (ec *executionContext) _MobilityPath(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var mobilityPathConnectionImplementors = []string{"MobilityPathConnection"}
+
+func (ec *executionContext) _MobilityPathConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*analytics.MobilityPath]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mobilityPathConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MobilityPathConnection")
+		case "edges":
+			out.Values[i] = ec._MobilityPathConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MobilityPathConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._MobilityPathConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mobilityPathEdgeImplementors = []string{"MobilityPathEdge"}
+
+func (ec *executionContext) _MobilityPathEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*analytics.MobilityPath]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mobilityPathEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MobilityPathEdge")
+		case "cursor":
+			out.Values[i] = ec._MobilityPathEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._MobilityPathEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -20064,6 +23066,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "answerCampaign":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_answerCampaign(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "downloadLink":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_downloadLink(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -20229,6 +23238,18 @@ func (ec *executionContext) _Pole(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pole_gapMoves(ctx, field, obj)
 				})
+		case "roleGapsConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_roleGapsConnection(ctx, field, obj)
+				})
+		case "skillGapsConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_skillGapsConnection(ctx, field, obj)
+				})
 		case "projects":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -20367,6 +23388,24 @@ func (ec *executionContext) _PoleStrategy(ctx context.Context, sel ast.Selection
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PoleStrategy_mobilityPaths(ctx, field, obj)
+				})
+		case "criticalSkillsConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PoleStrategy_criticalSkillsConnection(ctx, field, obj)
+				})
+		case "mobilityPathsConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PoleStrategy_mobilityPathsConnection(ctx, field, obj)
+				})
+		case "sharedTrainingOpportunitiesConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PoleStrategy_sharedTrainingOpportunitiesConnection(ctx, field, obj)
 				})
 		case "projects":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -21087,6 +24126,87 @@ func (ec *executionContext) _RoleGap(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var roleGapConnectionImplementors = []string{"RoleGapConnection"}
+
+func (ec *executionContext) _RoleGapConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*analytics.RoleGap]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleGapConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoleGapConnection")
+		case "edges":
+			out.Values[i] = ec._RoleGapConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RoleGapConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RoleGapConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var roleGapEdgeImplementors = []string{"RoleGapEdge"}
+
+func (ec *executionContext) _RoleGapEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*analytics.RoleGap]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleGapEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoleGapEdge")
+		case "cursor":
+			out.Values[i] = ec._RoleGapEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RoleGapEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roleSkillImplementors = []string{"RoleSkill"}
 
 func (ec *executionContext) _RoleSkill(ctx context.Context, sel ast.SelectionSet, obj *domain.RoleSkill) graphql.Marshaler {
@@ -21386,6 +24506,87 @@ func (ec *executionContext) _SharedTrainingOpportunity(ctx context.Context, sel 
 	return out
 }
 
+var sharedTrainingOpportunityConnectionImplementors = []string{"SharedTrainingOpportunityConnection"}
+
+func (ec *executionContext) _SharedTrainingOpportunityConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTrainingOpportunityConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SharedTrainingOpportunityConnection")
+		case "edges":
+			out.Values[i] = ec._SharedTrainingOpportunityConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SharedTrainingOpportunityConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SharedTrainingOpportunityConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sharedTrainingOpportunityEdgeImplementors = []string{"SharedTrainingOpportunityEdge"}
+
+func (ec *executionContext) _SharedTrainingOpportunityEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTrainingOpportunityEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SharedTrainingOpportunityEdge")
+		case "cursor":
+			out.Values[i] = ec._SharedTrainingOpportunityEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SharedTrainingOpportunityEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var siteImplementors = []string{"Site"}
 
 func (ec *executionContext) _Site(ctx context.Context, sel ast.SelectionSet, obj *domain.Site) graphql.Marshaler {
@@ -21647,6 +24848,94 @@ func (ec *executionContext) _SkillGap(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SkillGap_trainingsNear(ctx, field, obj)
 				})
+		case "trainingsNearConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkillGap_trainingsNearConnection(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skillGapConnectionImplementors = []string{"SkillGapConnection"}
+
+func (ec *executionContext) _SkillGapConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SkillGapConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skillGapConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkillGapConnection")
+		case "edges":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkillGapConnection_edges(ctx, field, obj)
+				})
+		case "pageInfo":
+			out.Values[i] = ec._SkillGapConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "totalCount":
+			out.Values[i] = ec._SkillGapConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var skillGapEdgeImplementors = []string{"SkillGapEdge"}
+
+func (ec *executionContext) _SkillGapEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SkillGapEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, skillGapEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SkillGapEdge")
+		case "cursor":
+			out.Values[i] = ec._SkillGapEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SkillGapEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21970,6 +25259,18 @@ func (ec *executionContext) _Territory(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Territory_trend(ctx, field, obj)
 				})
+		case "roleGapsConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Territory_roleGapsConnection(ctx, field, obj)
+				})
+		case "skillGapsConnection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Territory_skillGapsConnection(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22245,6 +25546,87 @@ func (ec *executionContext) _TrainingNear(ctx context.Context, sel ast.Selection
 			out.Values[i] = ec._TrainingNear_distance(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trainingNearConnectionImplementors = []string{"TrainingNearConnection"}
+
+func (ec *executionContext) _TrainingNearConnection(ctx context.Context, sel ast.SelectionSet, obj *page.Connection[*analytics.TrainingMatch]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trainingNearConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrainingNearConnection")
+		case "edges":
+			out.Values[i] = ec._TrainingNearConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TrainingNearConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TrainingNearConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trainingNearEdgeImplementors = []string{"TrainingNearEdge"}
+
+func (ec *executionContext) _TrainingNearEdge(ctx context.Context, sel ast.SelectionSet, obj *page.Edge[*analytics.TrainingMatch]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trainingNearEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrainingNearEdge")
+		case "cursor":
+			out.Values[i] = ec._TrainingNearEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TrainingNearEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -23120,6 +26502,38 @@ func (ec *executionContext) marshalNCriticalSkill2ᚖgithubᚗcomᚋgpecᚑproje
 	return ec._CriticalSkill(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCriticalSkillConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*analytics.CriticalSkill]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CriticalSkillConnection!")
+		return graphql.Null
+	}
+	return ec._CriticalSkillConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCriticalSkillEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*analytics.CriticalSkill]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCriticalSkillEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCriticalSkillEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v *page.Edge[*analytics.CriticalSkill]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CriticalSkillEdge!")
+		return graphql.Null
+	}
+	return ec._CriticalSkillEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDate2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := scalars.UnmarshalDate(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -23150,6 +26564,14 @@ func (ec *executionContext) marshalNDate2ᚖtimeᚐTime(ctx context.Context, sel
 		graphql.AddInvalidNullFromMarshaler(ctx, "Date!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNDownloadLink2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐDownloadLink(ctx context.Context, sel ast.SelectionSet, v *model.DownloadLink) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DownloadLink!")
+		return graphql.Null
+	}
+	return ec._DownloadLink(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEmploymentCell2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋaggregatesᚐEmploymentCell(ctx context.Context, sel ast.SelectionSet, v aggregates.EmploymentCell) graphql.Marshaler {
@@ -23411,6 +26833,38 @@ func (ec *executionContext) marshalNMobilityPath2ᚖgithubᚗcomᚋgpecᚑprojec
 		return graphql.Null
 	}
 	return ec._MobilityPath(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMobilityPathConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*analytics.MobilityPath]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MobilityPathConnection!")
+		return graphql.Null
+	}
+	return ec._MobilityPathConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMobilityPathEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*analytics.MobilityPath]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMobilityPathEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMobilityPathEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v *page.Edge[*analytics.MobilityPath]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MobilityPathEdge!")
+		return graphql.Null
+	}
+	return ec._MobilityPathEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNModality2string(ctx context.Context, v any) (string, error) {
@@ -23719,6 +27173,38 @@ func (ec *executionContext) marshalNRoleGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋg
 	return ec._RoleGap(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRoleGapConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*analytics.RoleGap]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoleGapConnection!")
+		return graphql.Null
+	}
+	return ec._RoleGapConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRoleGapEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*analytics.RoleGap]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRoleGapEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRoleGapEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v *page.Edge[*analytics.RoleGap]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoleGapEdge!")
+		return graphql.Null
+	}
+	return ec._RoleGapEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNRoleSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRoleSkillᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.RoleSkill) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23839,6 +27325,38 @@ func (ec *executionContext) marshalNSharedTrainingOpportunity2ᚖgithubᚗcomᚋ
 	return ec._SharedTrainingOpportunity(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSharedTrainingOpportunityConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SharedTrainingOpportunityConnection!")
+		return graphql.Null
+	}
+	return ec._SharedTrainingOpportunityConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSharedTrainingOpportunityEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSharedTrainingOpportunityEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSharedTrainingOpportunityEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v *page.Edge[*analytics.SharedTrainingOpportunity]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SharedTrainingOpportunityEdge!")
+		return graphql.Null
+	}
+	return ec._SharedTrainingOpportunityEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSite2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSiteᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Site) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23925,6 +27443,38 @@ func (ec *executionContext) marshalNSkillGap2ᚖgithubᚗcomᚋgpecᚑprojectᚋ
 		return graphql.Null
 	}
 	return ec._SkillGap(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSkillGapConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapConnection(ctx context.Context, sel ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SkillGapConnection!")
+		return graphql.Null
+	}
+	return ec._SkillGapConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSkillGapEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SkillGapEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSkillGapEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSkillGapEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐSkillGapEdge(ctx context.Context, sel ast.SelectionSet, v *model.SkillGapEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SkillGapEdge!")
+		return graphql.Null
+	}
+	return ec._SkillGapEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSkillKind2string(ctx context.Context, v any) (string, error) {
@@ -24164,6 +27714,38 @@ func (ec *executionContext) marshalNTrainingNear2ᚖgithubᚗcomᚋgpecᚑprojec
 		return graphql.Null
 	}
 	return ec._TrainingNear(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrainingNearConnection2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐConnection(ctx context.Context, sel ast.SelectionSet, v *page.Connection[*analytics.TrainingMatch]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrainingNearConnection!")
+		return graphql.Null
+	}
+	return ec._TrainingNearConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTrainingNearEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*analytics.TrainingMatch]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrainingNearEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrainingNearEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx context.Context, sel ast.SelectionSet, v *page.Edge[*analytics.TrainingMatch]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrainingNearEdge!")
+		return graphql.Null
+	}
+	return ec._TrainingNearEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNTrainingSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTrainingSkillᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.TrainingSkill) graphql.Marshaler {

@@ -3,6 +3,7 @@
 package model
 
 import (
+	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/page"
 )
@@ -25,3 +26,26 @@ type (
 	TrainingSkillConnection = page.Connection[*domain.TrainingSkill]
 	TrainingSkillEdge       = page.Edge[*domain.TrainingSkill]
 )
+
+// The analytics connections (complete lists of figures).
+type (
+	RoleGapConnection       = page.Connection[*analytics.RoleGap]
+	RoleGapEdge             = page.Edge[*analytics.RoleGap]
+	SkillGapConnection      = page.Connection[*SkillGap]
+	SkillGapEdge            = page.Edge[*SkillGap]
+	CriticalSkillConnection = page.Connection[*analytics.CriticalSkill]
+	CriticalSkillEdge       = page.Edge[*analytics.CriticalSkill]
+	MobilityPathConnection  = page.Connection[*analytics.MobilityPath]
+	MobilityPathEdge        = page.Edge[*analytics.MobilityPath]
+
+	SharedTrainingOpportunityConnection = page.Connection[*analytics.SharedTrainingOpportunity]
+	SharedTrainingOpportunityEdge       = page.Edge[*analytics.SharedTrainingOpportunity]
+	TrainingNearConnection              = page.Connection[*analytics.TrainingMatch]
+	TrainingNearEdge                    = page.Edge[*analytics.TrainingMatch]
+)
+
+// DownloadLink is a signed download link and its expiry (RFC 3339).
+type DownloadLink struct {
+	URL       string
+	ExpiresAt string
+}

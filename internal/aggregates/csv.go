@@ -1,7 +1,6 @@
 package aggregates
 
 import (
-	"encoding/csv"
 	"io"
 	"mime"
 	"strconv"
@@ -36,17 +35,39 @@ const (
 // empty field; coverage has 4 decimals. A text field starting with '=', '+',
 // '-' or '@' gets a leading single quote so that a spreadsheet does not run it
 // as a formula (the rule of package export); numbers are written by strconv and
-// left alone, so a negative gap stays a number.
+// left alone, so a negative gap stays a number. WriteTable writes the other
+// download formats.
 func WriteCSV(w io.Writer, d Dimension, r *Result) error {
+	return WriteTable(w, csvio.FormatCSV, d, r)
+}
+
+// csvTypes are the column types of CSVHeader: figures are numbers in a
+// workbook, coverage takes a decimal comma in the French dialect.
+var csvTypes = func() []csvio.ColumnType {
+	t := make([]csvio.ColumnType, len(CSVHeader))
+	for i, h := range CSVHeader {
+		switch h {
+		case "companies", "headcount", "departures", "target", "role_gap", "required", "qualified", "gap":
+			t[i] = csvio.Integer
+		case "coverage":
+			t[i] = csvio.Decimal
+		}
+	}
+	return t
+}()
+
+// WriteTable writes a result like WriteCSV, in download format f (see
+// csvio.Format): an XLSX sheet named "aggregates" has the figures as numbers.
+func WriteTable(w io.Writer, f csvio.Format, d Dimension, r *Result) error {
 	if d == "" {
 		d = DimensionNone
 	}
-	cw := csv.NewWriter(w)
-	if err := cw.Write(CSVHeader); err != nil {
+	tw, err := csvio.NewTableWriter(w, f, "aggregates", CSVHeader, csvTypes)
+	if err != nil {
 		return err
 	}
 	write := func(kind string, c *Cell) error {
-		return cw.Write(csvRecord(kind, d, c))
+		return tw.Write(record(kind, d, c))
 	}
 	for i := range r.Cells {
 		if err := write(KindCell, &r.Cells[i]); err != nil {
@@ -66,11 +87,11 @@ func WriteCSV(w io.Writer, d Dimension, r *Result) error {
 	if err := write(KindGrandTotal, &r.Total); err != nil {
 		return err
 	}
-	cw.Flush()
-	return cw.Error()
+	return tw.Close()
 }
 
-func csvRecord(kind string, d Dimension, c *Cell) []string {
+// record is a cell's line, raw: the table writer neutralises text for CSV.
+func record(kind string, d Dimension, c *Cell) []string {
 	f := &c.Figures
 	reason := ""
 	if f.Reason != nil {
@@ -81,8 +102,8 @@ func csvRecord(kind string, d Dimension, c *Cell) []string {
 		coverage = strconv.FormatFloat(*f.Coverage, 'f', 4, 64)
 	}
 	return []string{
-		kind, c.TerritoryLevel, csvio.Neutralise(c.TerritoryCode), csvio.Neutralise(c.TerritoryName),
-		string(d), csvio.Neutralise(deref(c.DimensionCode)), csvio.Neutralise(deref(c.DimensionLabel)),
+		kind, c.TerritoryLevel, c.TerritoryCode, c.TerritoryName,
+		string(d), deref(c.DimensionCode), deref(c.DimensionLabel),
 		number(f.Companies), number(f.Headcount), number(f.Departures), number(f.Target), number(f.RoleGap),
 		number(f.Required), number(f.Qualified), number(f.Gap), coverage,
 		strconv.FormatBool(f.Suppressed), reason,
@@ -137,7 +158,14 @@ func Filename(q Query) string {
 
 // ContentDisposition is the Content-Disposition header of the CSV export.
 func ContentDisposition(q Query) string {
-	return mime.FormatMediaType("attachment", map[string]string{"filename": Filename(q)})
+	return ContentDispositionAs(q, ".csv")
+}
+
+// ContentDispositionAs is ContentDisposition for a file of extension ext
+// (".csv", ".xlsx").
+func ContentDispositionAs(q Query, ext string) string {
+	name := strings.TrimSuffix(Filename(q), ".csv") + ext
+	return mime.FormatMediaType("attachment", map[string]string{"filename": name})
 }
 
 // sanitizeFilename keeps [A-Za-z0-9_-]: the query is validated before an

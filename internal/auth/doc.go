@@ -5,7 +5,12 @@
 // (creation, listing, revocation, authentication; only a SHA-256 of each
 // token is stored); and the HTTP middleware that turns an
 // `Authorization: Bearer` header into a principal in the request context,
-// with a short authentication cache and a per-token (or per-IP) rate limit.
+// with a per-token (or per-IP) rate limit and a cache of verified tokens
+// that each request checks against the token revision (one primary-key
+// read; migration 0010), so that a revocation applies at the token's next
+// request on every instance. A look-up that fails for another reason than
+// the token (the database is down) answers 503 UNAVAILABLE with
+// Retry-After, never 401.
 //
 // It does not decide what a role may read: stores and resolvers do, with
 // Principal.Scope and the Require* helpers, because only the database knows

@@ -19,6 +19,14 @@ import (
 // (HTTP 429 with Retry-After; only the middleware sends it).
 const CodeRateLimited = "RATE_LIMITED"
 
+// CodeUnavailable: the token could not be looked up because the database
+// is unreachable (HTTP 503 with Retry-After): retry, the token may be fine.
+const CodeUnavailable = "UNAVAILABLE"
+
+// unavailableRetry is the Retry-After, in seconds, of an answer during a
+// database outage.
+const unavailableRetry = 5
+
 func errorf(code, msg string) *domain.Error { return &domain.Error{Code: code, Message: msg} }
 
 // WriteError writes a GraphQL-shaped error body (see internal/httpjson).

@@ -1,7 +1,10 @@
 package auth
 
 import (
+	"context"
 	"crypto/sha256"
+	"fmt"
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/httpjson"
 )
 
 // Config tunes the HTTP middleware.
@@ -22,6 +26,9 @@ type Config struct {
 	// asking the database; it is also how long a revoked token may keep
 	// working on a server other than the one that revoked it. Negative
 	// disables the cache.
+	// Each request first reads the token revision (migration 0010), which
+	// every revocation increments: a revoked token is refused at its next
+	// request on every instance, and the TTL only bounds an entry's life.
 	CacheTTL time.Duration
 	// CacheSize bounds the number of cached tokens.
 	CacheSize int
@@ -30,6 +37,12 @@ type Config struct {
 	// Burst how many may arrive at once. Rate <= 0 disables rate limiting.
 	Rate  float64
 	Burst int
+	// WithDataVersion, when set, makes the token revision's statement also
+	// read data_version.version and hands it to the request's context
+	// through this function, so that the request needs no statement of its
+	// own to read it (the store's shared cache does): checking revocation
+	// then costs no statement per request.
+	WithDataVersion func(ctx context.Context, version int64) context.Context
 	// ClientIP names the client of a request, for anonymous rate limiting.
 	// The default is the connection's peer address; behind a reverse proxy,
 	// give a function reading the header that proxy sets (and only that
@@ -52,6 +65,8 @@ type Middleware struct {
 
 	mu    sync.Mutex
 	cache map[[32]byte]cached
+	// rev is the token revision the cache holds (migration 0010).
+	rev int64
 }
 
 type cached struct {
@@ -102,8 +117,29 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			unauthorized(w, "the Authorization header must be: Bearer <token>")
 			return
 		}
-		t, ok := m.cached(plaintext)
-		if !ok {
+		var (
+			t   Token
+			hit bool
+			rev int64
+		)
+		// A malformed token costs no statement: authenticate drops it.
+		if m.cfg.CacheTTL >= 0 && wellFormed(plaintext) {
+			// One primary-key read, on the pool that serves only tokens and
+			// readiness: any revocation since the cache was filled empties it.
+			if m.cfg.WithDataVersion != nil {
+				var version int64
+				if err := m.db.QueryRowContext(r.Context(), `SELECT t.revision, d.version FROM token_revision t, data_version d`).Scan(&rev, &version); err != nil {
+					unavailable(w, err)
+					return
+				}
+				r = r.WithContext(m.cfg.WithDataVersion(r.Context(), version))
+			} else if err := m.db.QueryRowContext(r.Context(), `SELECT revision FROM token_revision`).Scan(&rev); err != nil {
+				unavailable(w, err)
+				return
+			}
+			t, hit = m.cached(plaintext, rev)
+		}
+		if !hit {
 			// Failed authentications spend the client address's budget and
 			// are refused before the database once it is empty, so that
 			// random tokens cannot turn into a flood of look-ups.
@@ -115,14 +151,14 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			t, err = authenticate(r.Context(), m.db, plaintext)
 			if err != nil {
 				if domain.ErrorCode(err) != domain.CodeUnauthenticated {
-					WriteError(w, http.StatusServiceUnavailable, domain.CodeInternal, "authentication is unavailable, retry later")
+					unavailable(w, err)
 					return
 				}
 				m.limiter.Allow("ip:" + ip)
 				unauthorized(w, err.Error())
 				return
 			}
-			m.remember(plaintext, t)
+			m.remember(plaintext, t, rev)
 		}
 		if !m.allow(w, "token:"+strconv.FormatInt(t.ID, 10)) {
 			return
@@ -147,21 +183,28 @@ func (m *Middleware) Forget(id int64) {
 func (m *Middleware) allow(w http.ResponseWriter, key string) bool {
 	ok, wait := m.limiter.Allow(key)
 	if !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		WriteError(w, http.StatusTooManyRequests, CodeRateLimited, "rate limit exceeded, retry after the delay in Retry-After")
+		retry := max(1, int(math.Ceil(wait.Seconds())))
+		w.Header().Set("Retry-After", strconv.Itoa(retry))
+		httpjson.ErrorWith(w, http.StatusTooManyRequests, CodeRateLimited,
+			fmt.Sprintf("rate limit of %g requests per second (bursts of %d) exceeded; retry in %d s", m.cfg.Rate, m.cfg.Burst, retry),
+			map[string]any{"limit": "requestsPerSecond", "value": m.cfg.Rate, "retryAfter": retry})
 	}
 	return ok
 }
 
 // The cache is keyed by the token's hash, so that no plaintext token stays
 // in memory longer than a request.
-func (m *Middleware) cached(plaintext string) (Token, bool) {
-	if m.cfg.CacheTTL < 0 {
+func (m *Middleware) cached(plaintext string, rev int64) (Token, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if rev > m.rev {
+		m.cache = map[[32]byte]cached{}
+		m.rev = rev
+	}
+	if rev != m.rev {
 		return Token{}, false
 	}
 	k := sha256.Sum256([]byte(plaintext))
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	c, ok := m.cache[k]
 	if !ok {
 		return Token{}, false
@@ -173,7 +216,9 @@ func (m *Middleware) cached(plaintext string) (Token, bool) {
 	return c.token, true
 }
 
-func (m *Middleware) remember(plaintext string, t Token) {
+// remember caches t for revision rev, read before t was looked up, so that
+// t is at least as recent as rev; a newer revision empties the cache.
+func (m *Middleware) remember(plaintext string, t Token, rev int64) {
 	if m.cfg.CacheTTL < 0 {
 		return
 	}
@@ -186,6 +231,9 @@ func (m *Middleware) remember(plaintext string, t Token) {
 	k := sha256.Sum256([]byte(plaintext))
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if rev != m.rev {
+		return
+	}
 	if len(m.cache) >= m.cfg.CacheSize {
 		for k, c := range m.cache {
 			if !now.Before(c.until) {
@@ -199,6 +247,17 @@ func (m *Middleware) remember(plaintext string, t Token) {
 		}
 	}
 	m.cache[k] = cached{token: t, until: until}
+}
+
+// unavailable answers a look-up that failed for another reason than the
+// token: the database is down or unreachable, and the client should retry.
+func unavailable(w http.ResponseWriter, err error) {
+	// The operator needs the cause (an outage, or e.g. a migration not
+	// applied); the client only that it may retry.
+	slog.Warn("token look-up failed", "err", err.Error())
+	w.Header().Set("Retry-After", strconv.Itoa(unavailableRetry))
+	httpjson.ErrorWith(w, http.StatusServiceUnavailable, CodeUnavailable,
+		"the database is unavailable, retry in a few seconds", map[string]any{"retryAfter": unavailableRetry})
 }
 
 func unauthorized(w http.ResponseWriter, msg string) {

@@ -49,11 +49,21 @@ func ParseInt(s string) (int64, error) {
 	return v, nil
 }
 
-// ParseDate reads a date cell, YYYY-MM-DD.
+// ParseDate reads a date cell: YYYY-MM-DD, or DD/MM/YYYY as French
+// spreadsheets write it (day first: 03/04/2021 is the 3rd of April). Day
+// and month may have one digit in the French form (3/4/2021), as Excel
+// shows them with some formats; the year always has four.
 func ParseDate(s string) (time.Time, error) {
+	if strings.IndexByte(s, '/') >= 0 {
+		d, err := time.Parse("2/1/2006", s)
+		if err != nil || len(s) < 8 || len(s) > 10 || s[len(s)-5] != '/' {
+			return time.Time{}, errors.New("not a date (YYYY-MM-DD or DD/MM/YYYY)")
+		}
+		return d, nil
+	}
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil || len(s) != 10 {
-		return time.Time{}, errors.New("not a date YYYY-MM-DD")
+		return time.Time{}, errors.New("not a date (YYYY-MM-DD or DD/MM/YYYY)")
 	}
 	return d, nil
 }

@@ -2,6 +2,7 @@ package csvio
 
 import (
 	"io"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -10,6 +11,10 @@ const (
 	EncodingUTF8        = "utf-8"
 	EncodingUTF8BOM     = "utf-8-bom"
 	EncodingWindows1252 = "windows-1252"
+	EncodingUTF16LE     = "utf-16le"
+	EncodingUTF16BE     = "utf-16be"
+	// EncodingXLSX is a sheet of a workbook: its cells are text already.
+	EncodingXLSX = "xlsx"
 )
 
 // win1252 maps bytes 0x80–0x9F of Windows-1252 to Unicode; the other bytes
@@ -33,10 +38,13 @@ const (
 	modeUndecided = iota
 	modeUTF8
 	modeWin1252
+	modeUTF16LE
+	modeUTF16BE
 )
 
 // decoder turns a byte stream into UTF-8 without reading it all: it strips a
-// BOM, and decides the encoding at the first non-ASCII byte — a valid UTF-8
+// BOM (UTF-8, or UTF-16 in either byte order, which Excel's "Unicode text"
+// writes: only a BOM tells UTF-16, which is then decoded), and decides the encoding at the first non-ASCII byte — a valid UTF-8
 // sequence means UTF-8, anything else Windows-1252 (a French é in
 // Windows-1252 is a lone 0xE9, never valid UTF-8). Should a UTF-8 file later
 // hold an invalid byte, that byte alone is read as Windows-1252 rather than
@@ -63,6 +71,10 @@ func (d *decoder) encoding() string {
 		return EncodingUTF8BOM
 	case d.mode == modeWin1252:
 		return EncodingWindows1252
+	case d.mode == modeUTF16LE:
+		return EncodingUTF16LE
+	case d.mode == modeUTF16BE:
+		return EncodingUTF16BE
 	}
 	return EncodingUTF8
 }
@@ -95,14 +107,25 @@ func (d *decoder) fill() {
 	buf := d.in[:d.n]
 	if !d.started && (len(buf) >= 3 || eof) {
 		d.started = true
-		if len(buf) >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF {
+		switch {
+		case len(buf) >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF:
 			d.bom, d.mode = true, modeUTF8
 			buf = buf[3:]
+		case len(buf) >= 2 && buf[0] == 0xFF && buf[1] == 0xFE:
+			d.mode = modeUTF16LE
+			buf = buf[2:]
+		case len(buf) >= 2 && buf[0] == 0xFE && buf[1] == 0xFF:
+			d.mode = modeUTF16BE
+			buf = buf[2:]
 		}
 	} else if !d.started {
 		return // wait for 3 bytes to look for a BOM
 	}
 	d.out, d.off = d.out[:0], 0
+	if d.mode == modeUTF16LE || d.mode == modeUTF16BE {
+		d.fillUTF16(buf, eof)
+		return
+	}
 	i := 0
 	for i < len(buf) {
 		b := buf[i]
@@ -138,5 +161,47 @@ func (d *decoder) fill() {
 	d.n = rest
 	if eof && d.err == nil {
 		d.err = io.EOF
+	}
+}
+
+// fillUTF16 decodes buf as UTF-16 in the detected byte order into out,
+// keeping an incomplete code unit or surrogate pair for the next chunk. A
+// lone surrogate becomes U+FFFD.
+func (d *decoder) fillUTF16(buf []byte, eof bool) {
+	unit := func(i int) rune {
+		if d.mode == modeUTF16LE {
+			return rune(buf[i]) | rune(buf[i+1])<<8
+		}
+		return rune(buf[i])<<8 | rune(buf[i+1])
+	}
+	i := 0
+	for i+1 < len(buf) {
+		r := unit(i)
+		if utf16.IsSurrogate(r) {
+			if i+3 >= len(buf) && !eof {
+				break // the pair's second half comes with the next chunk
+			}
+			if i+3 < len(buf) {
+				if p := utf16.DecodeRune(r, unit(i+2)); p != utf8.RuneError {
+					d.out = utf8.AppendRune(d.out, p)
+					i += 4
+					continue
+				}
+			}
+			r = utf8.RuneError
+		}
+		d.out = utf8.AppendRune(d.out, r)
+		i += 2
+	}
+	rest := copy(d.in, buf[i:])
+	d.n = rest
+	if eof {
+		if rest > 0 {
+			d.out = utf8.AppendRune(d.out, utf8.RuneError) // an odd trailing byte
+			d.n = 0
+		}
+		if d.err == nil {
+			d.err = io.EOF
+		}
 	}
 }

@@ -41,13 +41,15 @@ func (e *Error) Error() string {
 // gpec's formats, and the bound keeps detection streaming.
 const maxHeader = 64 * 1024
 
-// Reader streams the records of one CSV file. Create it with NewReader, bind
-// the columns with Bind, then call Next until io.EOF.
+// Reader streams the records of one CSV file or one XLSX sheet. Create it
+// with NewReader (or Workbook.Reader), bind the columns with Bind, then call
+// Next until io.EOF.
 type Reader struct {
 	file      string
 	counter   *countingReader
 	dec       *decoder
 	cr        *csv.Reader
+	sheet     *sheetRows // set for an XLSX sheet, instead of counter, dec and cr
 	header    []string
 	delimiter rune
 	rec       []string
@@ -88,23 +90,27 @@ func NewReader(file string, r io.Reader) (*Reader, error) {
 	if err != nil {
 		return nil, rd.parseError(err)
 	}
-	rd.header = make([]string, len(h))
-	for i, name := range h {
-		rd.header[i] = strings.ToLower(strings.TrimSpace(name))
-	}
+	rd.setHeader(h)
 	return rd, nil
 }
 
-// sniffDelimiter looks at the header line, outside quotes, for ',' or ';'.
-// A header with neither has one column; one with both is refused, since
-// no column name of the formats contains either.
+func (r *Reader) setHeader(h []string) {
+	r.header = make([]string, len(h))
+	for i, name := range h {
+		r.header[i] = strings.ToLower(strings.TrimSpace(name))
+	}
+}
+
+// sniffDelimiter looks at the header line, outside quotes, for ',' or ';',
+// else a tab. A header with none has one column; one with both ',' and ';'
+// is refused, since no column name of the formats contains either.
 func sniffDelimiter(br *bufio.Reader) (rune, error) {
 	for size := 4096; ; size *= 2 {
 		if size > maxHeader {
 			size = maxHeader
 		}
 		b, err := br.Peek(size)
-		commas, semis, inQuotes, done := 0, 0, false, false
+		commas, semis, tabs, inQuotes, done := 0, 0, 0, false, false
 		for _, c := range b {
 			switch {
 			case c == '"':
@@ -116,6 +122,8 @@ func sniffDelimiter(br *bufio.Reader) (rune, error) {
 				commas++
 			case c == ';':
 				semis++
+			case c == '\t':
+				tabs++
 			}
 			if done {
 				break
@@ -130,6 +138,9 @@ func sniffDelimiter(br *bufio.Reader) (rune, error) {
 				return 0, errors.New("the header mixes ',' and ';': use one delimiter")
 			case semis > 0:
 				return ';', nil
+			case commas == 0 && tabs > 0:
+				// Excel's "Unicode text" and "Text (tab-delimited)".
+				return '\t', nil
 			}
 			return ',', nil
 		}
@@ -149,11 +160,22 @@ func (r *Reader) Header() []string { return r.header }
 func (r *Reader) Delimiter() rune { return r.delimiter }
 
 // Encoding is the detected encoding so far (EncodingUTF8 until a non-ASCII
-// byte decides it).
-func (r *Reader) Encoding() string { return r.dec.encoding() }
+// byte decides it); EncodingXLSX for a sheet.
+func (r *Reader) Encoding() string {
+	if r.sheet != nil {
+		return EncodingXLSX
+	}
+	return r.dec.encoding()
+}
 
-// BytesRead counts the raw bytes consumed from the source, for progress.
-func (r *Reader) BytesRead() int64 { return r.counter.n }
+// BytesRead counts the raw bytes consumed from the source, for progress;
+// 0 for a sheet, whose bytes are compressed in the workbook.
+func (r *Reader) BytesRead() int64 {
+	if r.counter == nil {
+		return 0
+	}
+	return r.counter.n
+}
 
 // Rows counts the records returned by Next so far, bad ones included.
 func (r *Reader) Rows() int64 { return r.rows }
@@ -168,6 +190,9 @@ func (r *Reader) Record() []string { return r.rec }
 // *Error for a record that cannot be read (bad quoting, wrong number of
 // fields); reading may go on after an *Error.
 func (r *Reader) Next() error {
+	if r.sheet != nil {
+		return r.nextRow()
+	}
 	rec, err := r.cr.Read()
 	if err == io.EOF {
 		return io.EOF

@@ -1,10 +1,8 @@
 package export
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -113,8 +111,28 @@ func ExportKind(ctx context.Context, db *sqlx.DB, kind string, w io.Writer) erro
 	if kq == nil {
 		return fmt.Errorf("export %q: %w", kind, ErrUnknownKind)
 	}
-	return snapshot(ctx, db, func(tx *sql.Tx) error { return writeKind(ctx, tx, kq, w) })
+	return snapshot(ctx, db, func(tx *sql.Tx) error { return writeKind(ctx, tx, kq, w, csvio.FormatCSV) })
 }
+
+// ExportKindAs writes one kind's file to w in a download format: the
+// import format as CSV for programs, CSV for Excel, or an XLSX sheet named
+// after the kind. Every one of them imports back.
+func ExportKindAs(ctx context.Context, db *sqlx.DB, kind string, f csvio.Format, w io.Writer) error {
+	var kq *kindQuery
+	for i := range kinds {
+		if kinds[i].kind == kind {
+			kq = &kinds[i]
+		}
+	}
+	if kq == nil {
+		return fmt.Errorf("export %q: %w", kind, ErrUnknownKind)
+	}
+	return snapshot(ctx, db, func(tx *sql.Tx) error { return writeKind(ctx, tx, kq, w, f) })
+}
+
+// decimalColumns are the export columns holding decimals: numbers in a
+// workbook, with a decimal comma in the French Excel dialect.
+var decimalColumns = map[string]bool{"duration_hours": true, "cost_eur": true}
 
 // Export writes every kind to dir/<kind>.csv from one consistent snapshot,
 // creating dir if needed.
@@ -137,7 +155,7 @@ func writeFile(ctx context.Context, tx *sql.Tx, kq *kindQuery, path string) erro
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := writeKind(ctx, tx, kq, f); err != nil {
+	if err := writeKind(ctx, tx, kq, f, csvio.FormatCSV); err != nil {
 		f.Close()
 		return err
 	}
@@ -164,10 +182,15 @@ func snapshot(ctx context.Context, db *sqlx.DB, fn func(*sql.Tx) error) error {
 
 // writeKind streams a kind's rows: the driver reads them from the server as
 // they are scanned, never the whole result at once.
-func writeKind(ctx context.Context, tx *sql.Tx, kq *kindQuery, w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 64*1024)
-	cw := csv.NewWriter(bw)
-	if err := cw.Write(kq.header); err != nil {
+func writeKind(ctx context.Context, tx *sql.Tx, kq *kindQuery, w io.Writer, format csvio.Format) error {
+	types := make([]csvio.ColumnType, len(kq.header))
+	for i, h := range kq.header {
+		if decimalColumns[h] {
+			types[i] = csvio.Decimal
+		}
+	}
+	tw, err := csvio.NewTableWriter(w, format, kq.kind, kq.header, types)
+	if err != nil {
 		return fmt.Errorf("export %s: %w", kq.kind, err)
 	}
 	rows, err := tx.QueryContext(ctx, kq.query)
@@ -187,18 +210,17 @@ func writeKind(ctx context.Context, tx *sql.Tx, kq *kindQuery, w io.Writer) erro
 			return fmt.Errorf("export %s: %w", kq.kind, err)
 		}
 		for i, c := range cells {
-			rec[i] = csvio.Neutralise(c.String) // NULL → ""
+			rec[i] = c.String // NULL → ""; the writer neutralises text for CSV
 		}
-		if err := cw.Write(rec); err != nil {
+		if err := tw.Write(rec); err != nil {
 			return fmt.Errorf("export %s: %w", kq.kind, err)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("export %s: %w", kq.kind, err)
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
+	if err := tw.Close(); err != nil {
 		return fmt.Errorf("export %s: %w", kq.kind, err)
 	}
-	return bw.Flush()
+	return nil
 }

@@ -41,6 +41,12 @@ type Options struct {
 	// editor (tokens included) in the browser's localStorage. Off by
 	// default, so every visit starts from DefaultHeaders.
 	PersistHeaders bool
+	// Examples are offered as tabs on a first visit (GraphiQL keeps the
+	// tabs of later visits in the browser).
+	Examples []Example
+	// HeaderPresets are offered in a menu above GraphiQL; choosing one
+	// replaces the headers editor's content (e.g. the demo roles' tokens).
+	HeaderPresets []HeaderPreset
 	// BasePath is the URL path the index page is served at, ending in "/";
 	// the page's files are under BasePath+AssetDir. "/" when empty. Mount
 	// Handler for that whole subtree without stripping the prefix, e.g.
@@ -127,10 +133,12 @@ func (a *asset) gzipBody() []byte {
 
 // pageConfig is what the index page hands to web/init.js, as JSON.
 type pageConfig struct {
-	Endpoint       string `json:"endpoint"`
-	DefaultQuery   string `json:"defaultQuery,omitempty"`
-	DefaultHeaders string `json:"defaultHeaders,omitempty"`
-	PersistHeaders bool   `json:"persistHeaders"`
+	Endpoint       string         `json:"endpoint"`
+	DefaultQuery   string         `json:"defaultQuery,omitempty"`
+	DefaultHeaders string         `json:"defaultHeaders,omitempty"`
+	PersistHeaders bool           `json:"persistHeaders"`
+	Examples       []Example      `json:"examples,omitempty"`
+	HeaderPresets  []HeaderPreset `json:"headerPresets,omitempty"`
 }
 
 type handler struct {
@@ -182,6 +190,8 @@ func Handler(opts Options) http.Handler {
 			DefaultQuery:   opts.DefaultQuery,
 			DefaultHeaders: opts.DefaultHeaders,
 			PersistHeaders: opts.PersistHeaders,
+			Examples:       opts.Examples,
+			HeaderPresets:  opts.HeaderPresets,
 		},
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
@@ -245,7 +246,7 @@ func TestOptionsEmbeddedEscaped(t *testing.T) {
 		DefaultHeaders: opts.DefaultHeaders,
 		PersistHeaders: true,
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("options decode to %+v, want %+v", got, want)
 	}
 }
@@ -255,7 +256,7 @@ func TestDefaults(t *testing.T) {
 	if !strings.Contains(page, "<title>GraphiQL</title>") {
 		t.Error("default title missing")
 	}
-	if got := options(t, page); got != (pageConfig{Endpoint: "/graphql"}) {
+	if got := options(t, page); !reflect.DeepEqual(got, pageConfig{Endpoint: "/graphql"}) {
 		t.Errorf("default options = %+v", got)
 	}
 }

@@ -32,3 +32,13 @@ func Error(w http.ResponseWriter, status int, code, message string) {
 		Errors []item `json:"errors"`
 	}{[]item{{message, extensions{code}}}})
 }
+
+// ErrorWith answers one error with its code and more extensions (a limit's
+// name, value and retry delay).
+func ErrorWith(w http.ResponseWriter, status int, code, message string, ext map[string]any) {
+	e := map[string]any{"code": code}
+	for k, v := range ext {
+		e[k] = v
+	}
+	Write(w, status, map[string]any{"errors": []map[string]any{{"message": message, "extensions": e}}})
+}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gpec-project/gpec/internal/csvio"
@@ -163,11 +164,14 @@ func level(check func(int) error) func(string) (any, error) {
 	}
 }
 
+// date normalises to YYYY-MM-DD, so that the row checks compare dates as
+// strings and staging reads them whatever the session's DateStyle.
 func date(s string) (any, error) {
-	if _, err := csvio.ParseDate(s); err != nil {
+	d, err := csvio.ParseDate(s)
+	if err != nil {
 		return nil, err
 	}
-	return s, nil
+	return d.Format(time.DateOnly), nil
 }
 
 // isoDate gives a parsed date cell (either accepted spelling) as

@@ -38,6 +38,9 @@ type Options struct {
 	// file (default 100,000), at each file's end, and at each phase.
 	Progress      func(Progress)
 	ProgressEvery int64
+	// MaxXLSXBytes caps the uncompressed size of an XLSX workbook (default
+	// 2 GiB): a zip bomb is refused before it fills the disk.
+	MaxXLSXBytes int64
 }
 
 // ErrBusy is returned when another import holds the import lock: imports run
@@ -97,6 +100,11 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 		return rep, nil
 	}
 
+	// A workbook is one source per sheet.
+	sources, wbErrs := expandWorkbooks(sources, csvio.WorkbookOptions{MaxUnzipped: opts.MaxXLSXBytes})
+	for _, e := range wbErrs {
+		rep.addError(e)
+	}
 	// Sniff every file's kind first: the merge order depends on them all.
 	kinds := make([]string, len(sources))
 	for i, src := range sources {
@@ -287,25 +295,21 @@ func (im *run) allResolve(f *format, kr *KindReport) (bool, error) {
 func (im *run) stageFile(f *format, fileIdx int, copySQL string, kr *KindReport) error {
 	src := im.sources[fileIdx]
 	fr := &im.rep.Files[fileIdx]
-	rc, err := src.Open()
-	if err != nil {
-		im.rep.addError(RowError{File: src.Name, Reason: "cannot open the file"})
+	rd, rc, ce := openReader(src)
+	if ce != nil {
+		im.rep.addError(*ce)
 		return nil
 	}
 	defer rc.Close()
-	rd, err := csvio.NewReader(src.Name, rc)
-	if err != nil {
-		var ce *csvio.Error
-		if errors.As(err, &ce) {
-			im.rep.addError(*ce)
-			return nil
-		}
-		return err
+	if rd.Encoding() != csvio.EncodingXLSX {
+		fr.Delimiter = string(rd.Delimiter())
 	}
-	fr.Delimiter = string(rd.Delimiter())
 	bind, errs := rd.Bind(f.colNames(), f.required())
 	if len(errs) > 0 {
 		for _, e := range errs {
+			// Say which kind the file was taken for: a missing column
+			// is the kind's.
+			e.Reason += " (the file is read as kind " + f.kind + ")"
 			im.rep.addError(*e)
 		}
 		return nil
@@ -321,7 +325,7 @@ func (im *run) stageFile(f *format, fileIdx int, copySQL string, kr *KindReport)
 	note := func(done bool) {
 		im.progress(Progress{Phase: "reading", Kind: f.kind, File: src.Name, Rows: rd.Rows(), Bytes: rd.BytesRead(), Size: src.Size, Done: done})
 	}
-	err = im.copyIn(copySQL, func(send func([]byte) error) error {
+	err := im.copyIn(copySQL, func(send func([]byte) error) error {
 		// Rows are written in COPY's text format into buf and sent in
 		// chunks: one driver call per chunk, not per row, is what lets
 		// staging keep up with the file.

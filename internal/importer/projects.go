@@ -17,6 +17,56 @@ import (
 //     when a need it already has falls outside the new years, or a partner
 //     it already has has no membership in the new pole.
 
+// The guide's words for the project kinds (see formats_doc.go).
+func init() {
+	kindDocs["projects"] = kindDoc{
+		about: "A collaborative R&D project of a pole (FUI, ANR, European programme…), over its years. Its needs add to the figures asked with includeProjects.",
+		rules: []string{
+			"`end_year` is not before `start_year`.",
+			"Re-importing a project is refused when a need it has would fall outside its new years, or a partner it has has no membership row in its new pole.",
+			"An administrator's kind: a company account may not import it.",
+		},
+		cols: map[string]string{
+			"id":         "The project's id (1–64 characters), e.g. `drone-leger`.",
+			"pole_id":    "The pole the project belongs to.",
+			"title":      "Its title.",
+			"funding":    "Its funding, free text, e.g. `FUI`, `ANR`, `Europe`.",
+			"start_year": "Its first year, 1900–2200.",
+			"end_year":   "Its last year, 1900–2200.",
+		},
+		example: []map[string]string{{"id": "drone-leger", "pole_id": "lyon-meca", "title": "Drone léger", "funding": "FUI", "start_year": "2026", "end_year": "2029"}},
+	}
+	kindDocs["project_partners"] = kindDoc{
+		about: "A partner company of a project.",
+		rules: []string{
+			"The company has a membership row in the project's pole, whatever its dates (a former member may be a partner).",
+			"An administrator's kind: a company account may not import it.",
+		},
+		cols: map[string]string{
+			"project_id": "The project's id.",
+			"siren":      "The partner's SIREN.",
+			"role":       "`leader` or `partner`.",
+		},
+		example: []map[string]string{{"project_id": "drone-leger", "siren": "552032534", "role": "leader"}},
+	}
+	kindDocs["project_needs"] = kindDoc{
+		about: "A staffing need of a project: how many people in a role it needs at a partner's site in a year.",
+		rules: []string{
+			"The site belongs to one of the project's partners (its SIRET starts with a partner's SIREN).",
+			"`year` lies within the project's years.",
+			"An administrator's kind: a company account may not import it.",
+		},
+		cols: map[string]string{
+			"project_id": "The project's id.",
+			"siret":      "The partner's site.",
+			"role_code":  "The role needed.",
+			"year":       "The year of the need, within the project's years.",
+			"headcount":  "How many people, 0 or more.",
+		},
+		example: []map[string]string{{"project_id": "drone-leger", "siret": "55203253400109", "role_code": "H2913", "year": "2028", "headcount": "2"}},
+	}
+}
+
 // partnerRoles are DESIGN.md's partner roles.
 var partnerRoles = map[string]bool{"leader": true, "partner": true}
 

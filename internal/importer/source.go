@@ -20,10 +20,15 @@ type Source struct {
 	Name string
 	Size int64
 	Open func() (io.ReadCloser, error)
+
+	// Set on the sources of a workbook's sheets (see expandWorkbooks):
+	// kindName is the name the kind is read from, sheet opens the rows.
+	kindName string
+	sheet    func() (*csvio.Reader, io.Closer, *csvio.Error)
 }
 
 // SourcesFromPaths turns files and folders into sources; a folder gives its
-// *.csv files (not its subfolders), in name order.
+// *.csv and *.xlsx files (not its subfolders), in name order.
 func SourcesFromPaths(paths ...string) ([]Source, error) {
 	var out []Source
 	add := func(p string, size int64) {
@@ -44,7 +49,7 @@ func SourcesFromPaths(paths ...string) ([]Source, error) {
 		}
 		var names []string
 		for _, e := range entries {
-			if !e.IsDir() && strings.EqualFold(filepath.Ext(e.Name()), ".csv") {
+			if ext := filepath.Ext(e.Name()); !e.IsDir() && (strings.EqualFold(ext, ".csv") || strings.EqualFold(ext, ".xlsx")) {
 				names = append(names, e.Name())
 			}
 		}
@@ -63,45 +68,6 @@ func SourcesFromPaths(paths ...string) ([]Source, error) {
 
 var numericPrefix = regexp.MustCompile(`^[0-9]+[-_. ]*`)
 
-// kindFromName recognises "employees.csv", "07_employees.csv" or
-// "Employee_Skills.CSV"; "" when the name says nothing.
-func kindFromName(name string) string {
-	base := strings.ToLower(filepath.Base(name))
-	base = strings.TrimSuffix(base, filepath.Ext(base))
-	base = numericPrefix.ReplaceAllString(base, "")
-	base = strings.ReplaceAll(base, "-", "_")
-	if _, ok := byKind[base]; ok {
-		return base
-	}
-	return ""
-}
-
-// kindFromHeader finds the one kind whose required columns the header has
-// and whose columns include all of the header's.
-func kindFromHeader(header []string) (string, []string) {
-	var matches []string
-	for _, f := range formats {
-		all := map[string]bool{}
-		for _, c := range f.cols {
-			all[c.name] = true
-		}
-		ok := true
-		for _, h := range header {
-			ok = ok && all[h]
-		}
-		for _, r := range f.required() {
-			ok = ok && contains(header, r)
-		}
-		if ok {
-			matches = append(matches, f.kind)
-		}
-	}
-	if len(matches) == 1 {
-		return matches[0], nil
-	}
-	return "", matches
-}
-
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -109,34 +75,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// sniff opens a source and tells its kind, from its name or else its header.
-func sniff(src Source) (string, *csvio.Error) {
-	rc, err := src.Open()
-	if err != nil {
-		return "", &csvio.Error{File: src.Name, Reason: "cannot open the file"}
-	}
-	defer rc.Close()
-	rd, err := csvio.NewReader(src.Name, rc)
-	if err != nil {
-		if e, ok := err.(*csvio.Error); ok {
-			return "", e
-		}
-		return "", &csvio.Error{File: src.Name, Reason: "cannot read the file"}
-	}
-	if k := kindFromName(src.Name); k != "" {
-		return k, nil
-	}
-	k, candidates := kindFromHeader(rd.Header())
-	if k != "" {
-		return k, nil
-	}
-	reason := "cannot tell which kind of file this is: name it after its kind (e.g. employees.csv) or use the columns of one kind"
-	if len(candidates) > 1 {
-		reason = "the columns fit several kinds (" + strings.Join(candidates, ", ") + "): name the file after its kind (e.g. " + candidates[0] + ".csv)"
-	}
-	return "", &csvio.Error{File: src.Name, Line: 1, Reason: reason}
 }
 
 // UploadSource makes a source of an uploaded file held by the HTTP layer;

@@ -28,7 +28,9 @@ import (
 //     its length being the connection's `first`;
 //   - any other list multiplies by its `first` argument if it has one, else
 //     by ListEstimate;
-//   - every field costs 1 for each time it is resolved.
+//   - every field costs 1 for each time it is resolved, plus its Weight
+//     (weights.go: analytics fields, searches): Each for each time it is
+//     resolved, Fixed once for each place it is written.
 //
 // Nested connections multiply: companies(first: 500) { sites(first: 500) }
 // resolves up to 250,500 fields.
@@ -56,35 +58,47 @@ func (c CostLimits) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 		// and without a code; CSRF-safe GETs must never change anything.
 		return limitError(CodeBadRequest, "a %s must be sent with POST; GET carries queries only", op.Operation)
 	}
-	_, err := Cost(c.cfg, opCtx.Doc, op, opCtx.Variables)
-	return err
+	if err := CheckArguments(c.cfg, opCtx.Doc, op, opCtx.Variables); err != nil {
+		return err
+	}
+	cost, err := Cost(c.cfg, opCtx.Doc, op, opCtx.Variables)
+	if err != nil {
+		return err
+	}
+	return spend(ctx, c.cfg, cost)
 }
 
 // Cost checks the `first` of every connection of op and returns its cost,
 // or an error when a `first` is missing or out of range or the cost is
 // over cfg.MaxCost. doc must be validated against the schema.
 func Cost(cfg Config, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (int64, *gqlerror.Error) {
-	w := costWalker{cfg: cfg, doc: doc, vars: vars, frags: map[string]*fragCost{}}
-	cost := w.set(op.SelectionSet)
+	weights := cfg.Weights
+	if weights == nil {
+		weights = DefaultWeights
+	}
+	w := costWalker{cfg: cfg, doc: doc, vars: vars, weights: weights, frags: map[string]*fragCost{}}
+	cost := satAdd(w.set(op.SelectionSet), w.fixed)
 	if w.err != nil {
 		return cost, w.err
 	}
 	if cfg.MaxCost > 0 && cost > int64(cfg.MaxCost) {
-		return cost, limitError(CodeCostLimit, "operation %s has an estimated cost of %s, more than the limit of %d: ask for smaller pages (first) or fewer nested connections",
-			opName(op), atLeast(cost), cfg.MaxCost)
+		return cost, withLimit(limitError(CodeCostLimit, "operation %s has an estimated cost of %s, more than the limit of %d: ask for smaller pages (first), fewer analytics fields or fewer nested connections",
+			opName(op), atLeast(cost), cfg.MaxCost), "maxCost", cfg.MaxCost)
 	}
 	return cost, nil
 }
 
 type costWalker struct {
-	cfg   Config
-	doc   *ast.QueryDocument
-	vars  map[string]any
-	frags map[string]*fragCost
-	err   *gqlerror.Error
+	cfg     Config
+	doc     *ast.QueryDocument
+	vars    map[string]any
+	weights map[string]Weight
+	frags   map[string]*fragCost
+	fixed   int64 // the Fixed weights met so far
+	err     *gqlerror.Error
 }
 
-type fragCost struct{ cost int64 }
+type fragCost struct{ cost, fixed int64 }
 
 // set returns the cost of a selection set resolved once. Cost is linear in
 // the number of times a set is resolved, so a fragment's cost is computed
@@ -97,7 +111,14 @@ func (w *costWalker) set(set ast.SelectionSet) int64 {
 		}
 		switch sel := sel.(type) {
 		case *ast.Field:
-			total = satAdd(total, satAdd(1, satMul(w.factor(sel), w.set(sel.SelectionSet))))
+			own := int64(1)
+			if sel.ObjectDefinition != nil {
+				if wt, ok := w.weights[sel.ObjectDefinition.Name+"."+sel.Name]; ok {
+					own = satAdd(own, wt.Each)
+					w.fixed = satAdd(w.fixed, wt.Fixed)
+				}
+			}
+			total = satAdd(total, satAdd(own, satMul(w.factor(sel), w.set(sel.SelectionSet))))
 		case *ast.InlineFragment:
 			total = satAdd(total, w.set(sel.SelectionSet))
 		case *ast.FragmentSpread:
@@ -109,7 +130,9 @@ func (w *costWalker) set(set ast.SelectionSet) int64 {
 
 func (w *costWalker) fragment(sp *ast.FragmentSpread) int64 {
 	if m, ok := w.frags[sp.Name]; ok {
-		return m.cost // measured, or in progress (a cycle): zero so far
+		// Measured, or in progress (a cycle): zero so far.
+		w.fixed = satAdd(w.fixed, m.fixed)
+		return m.cost
 	}
 	def := sp.Definition
 	if def == nil {
@@ -120,7 +143,9 @@ func (w *costWalker) fragment(sp *ast.FragmentSpread) int64 {
 	}
 	m := &fragCost{}
 	w.frags[sp.Name] = m
+	before := w.fixed
 	m.cost = w.set(def.SelectionSet)
+	m.fixed = w.fixed - before
 	return m.cost
 }
 
@@ -166,7 +191,7 @@ func (w *costWalker) first(f *ast.Field, parent string, required bool) int64 {
 	case !present || v == nil:
 		w.err = limitError(CodeBadUserInput, "%s is a connection: give it first (1 to %d)", name, hi)
 	case !ok || n < 1 || n > int64(hi):
-		w.err = limitError(CodeBadUserInput, "%s: first must be between 1 and %d, not %v", name, hi, v)
+		w.err = limitError(CodeBadUserInput, "%s: first must be between 1 and %d, not %s", name, hi, Excerpt(fmt.Sprint(v), excerptLen))
 	default:
 		return n
 	}

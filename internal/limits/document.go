@@ -34,6 +34,9 @@ func (DocumentLimits) Validate(graphql.ExecutableSchema) error { return nil }
 // validation when the document breaks a limit. A document that does not
 // parse is left to gqlgen, which reports its syntax error as usual.
 func (d DocumentLimits) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+	if err := CheckParams(d.cfg, p.OperationName, p.Variables); err != nil {
+		return err
+	}
 	if p.Query == "" {
 		return nil // a persisted query: the APQ extension, registered first, fills it in
 	}
@@ -45,7 +48,7 @@ func CheckQuery(cfg Config, query string) *gqlerror.Error {
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, cfg.MaxTokens)
 	if err != nil {
 		if cfg.MaxTokens > 0 && strings.Contains(err.Error(), "exceeded token limit") {
-			return limitError(CodeTokenLimit, "the query has more than %d tokens", cfg.MaxTokens)
+			return withLimit(limitError(CodeTokenLimit, "the query has more than %d tokens", cfg.MaxTokens), "maxTokens", cfg.MaxTokens)
 		}
 		return nil
 	}
@@ -69,13 +72,16 @@ func CheckDocument(cfg Config, doc *ast.QueryDocument) *gqlerror.Error {
 		s.written(f.SelectionSet)
 	}
 	if cfg.MaxDirectivesPerField > 0 && s.maxDirectives > cfg.MaxDirectivesPerField {
-		return limitError(CodeDirectiveLimit, "a field has %d directives, more than the limit of %d", s.maxDirectives, cfg.MaxDirectivesPerField)
+		return withLimit(limitError(CodeDirectiveLimit, "a field has %d directives, more than the limit of %d", s.maxDirectives, cfg.MaxDirectivesPerField),
+			"maxDirectivesPerField", cfg.MaxDirectivesPerField)
 	}
 	if cfg.MaxAliases > 0 && s.aliases > cfg.MaxAliases {
-		return limitError(CodeAliasLimit, "the query has %d aliases, more than the limit of %d", s.aliases, cfg.MaxAliases)
+		return withLimit(limitError(CodeAliasLimit, "the query has %d aliases, more than the limit of %d", s.aliases, cfg.MaxAliases),
+			"maxAliases", cfg.MaxAliases)
 	}
 	if cfg.MaxFields > 0 && s.fields > cfg.MaxFields {
-		return limitError(CodeFieldLimit, "the query has %d fields, more than the limit of %d", s.fields, cfg.MaxFields)
+		return withLimit(limitError(CodeFieldLimit, "the query has %d fields, more than the limit of %d", s.fields, cfg.MaxFields),
+			"maxFields", cfg.MaxFields)
 	}
 	if cfg.MaxRepeatedField > 0 {
 		r := repeats{doc: doc, limit: cfg.MaxRepeatedField, frags: map[string]map[string]int{}}
@@ -86,19 +92,24 @@ func CheckDocument(cfg Config, doc *ast.QueryDocument) *gqlerror.Error {
 			r.sets(f.SelectionSet)
 		}
 		if r.name != "" {
-			return limitError(CodeFieldLimit, "%q is selected more than %d times in one selection set (fragments included); select it once",
-				r.name, cfg.MaxRepeatedField)
+			return withLimit(limitError(CodeFieldLimit, "%q is selected more than %d times in one selection set (fragments included); select it once",
+				Excerpt(r.name, excerptLen), cfg.MaxRepeatedField), "maxRepeatedField", cfg.MaxRepeatedField)
 		}
 	}
 	// Then each operation with its fragments expanded, as it would run.
 	for _, op := range doc.Operations {
 		depth, fields := s.expanded(op.SelectionSet)
 		if cfg.MaxDepth > 0 && depth > int64(cfg.MaxDepth) {
-			return limitError(CodeDepthLimit, "operation %s is %d levels deep, more than the limit of %d", opName(op), depth, cfg.MaxDepth)
+			return withLimit(limitError(CodeDepthLimit, "operation %s is %d levels deep, more than the limit of %d", opName(op), depth, cfg.MaxDepth),
+				"maxDepth", cfg.MaxDepth)
+		}
+		if cfg.MaxIntrospectionDepth > 0 && s.introDepth > int64(cfg.MaxIntrospectionDepth) {
+			return withLimit(limitError(CodeDepthLimit, "operation %s reads the schema %d levels deep, more than the limit of %d", opName(op), s.introDepth, cfg.MaxIntrospectionDepth),
+				"maxIntrospectionDepth", cfg.MaxIntrospectionDepth)
 		}
 		if cfg.MaxFields > 0 && fields > int64(cfg.MaxFields) {
-			return limitError(CodeFieldLimit, "operation %s selects %s fields once its fragments are expanded, more than the limit of %d",
-				opName(op), atLeast(fields), cfg.MaxFields)
+			return withLimit(limitError(CodeFieldLimit, "operation %s selects %s fields once its fragments are expanded, more than the limit of %d",
+				opName(op), atLeast(fields), cfg.MaxFields), "maxFields", cfg.MaxFields)
 		}
 	}
 	return nil
@@ -110,6 +121,8 @@ type shape struct {
 	aliases       int
 	fields        int
 	maxDirectives int
+	// introDepth is the deepest subtree of an introspection field.
+	introDepth int64
 }
 
 type fragShape struct{ depth, fields int64 }
@@ -156,6 +169,11 @@ func (s *shape) expanded(set ast.SelectionSet) (depth, fields int64) {
 		case *ast.Field:
 			cd, cf := s.expanded(sel.SelectionSet)
 			d, f = 1+cd, 1+cf
+			if sel.Name == "__schema" || sel.Name == "__type" {
+				// Its own limit: introspection types only below it.
+				s.introDepth = max(s.introDepth, d)
+				d = 1
+			}
 		case *ast.InlineFragment:
 			d, f = s.expanded(sel.SelectionSet)
 		case *ast.FragmentSpread:
@@ -185,7 +203,7 @@ func opName(op *ast.OperationDefinition) string {
 	if op.Name == "" {
 		return "(anonymous)"
 	}
-	return op.Name
+	return Excerpt(op.Name, excerptLen)
 }
 
 func atLeast(n int64) string {
@@ -198,6 +216,14 @@ func atLeast(n int64) string {
 func limitError(code, format string, args ...any) *gqlerror.Error {
 	err := gqlerror.Errorf(format, args...)
 	err.Extensions = map[string]any{"code": code}
+	return err
+}
+
+// withLimit names the limit a refusal applies, and its value, in the
+// error's extensions, so that clients and the edge need not parse messages.
+func withLimit(err *gqlerror.Error, name string, value any) *gqlerror.Error {
+	err.Extensions["limit"] = name
+	err.Extensions["value"] = value
 	return err
 }
 

@@ -3,11 +3,16 @@ package limits
 import (
 	"bytes"
 	"context"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/lib/pq"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -53,7 +58,10 @@ type methodKey struct{}
 //   - a JSON body that is an array (a batch): 400, one operation per request;
 //   - a deadline of Timeout on the request context, which database/sql and
 //     lib/pq honour by cancelling the running statement;
-//   - the method in the context, so that CostLimits refuses a mutation over GET.
+//   - the method in the context, so that CostLimits refuses a mutation over GET;
+//   - the HTTP status the GraphQL layer asks with SetStatus (429 for a
+//     token over its cost budget, 503 during a database outage), which
+//     gqlgen's transports cannot set.
 func HTTPMiddleware(cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
@@ -79,7 +87,9 @@ func HTTPMiddleware(cfg Config, next http.Handler) http.Handler {
 			ctx, cancel = context.WithTimeout(ctx, cfg.Timeout)
 			defer cancel()
 		}
-		next.ServeHTTP(w, r.WithContext(ctx))
+		st := &status{}
+		ctx = context.WithValue(ctx, statusKey{}, st)
+		next.ServeHTTP(&statusWriter{ResponseWriter: w, s: st}, r.WithContext(ctx))
 	})
 }
 
@@ -145,8 +155,39 @@ func IsTimeout(err error) bool {
 	return errors.As(err, &pqErr) && pqErr.Code == "57014"
 }
 
+// UnavailableRetry is the Retry-After of an answer during a database
+// outage: PostgreSQL restarts or fails over in seconds.
+const UnavailableRetry = 5 * time.Second
+
+// CodeUnavailable: the database cannot be reached (HTTP 503 with
+// Retry-After): retry later, the request itself is fine.
+const CodeUnavailable = "UNAVAILABLE"
+
+// IsUnavailable tells whether err means the database cannot be reached or
+// is not accepting work (restart, failover, connection refused or cut,
+// too many connections), as opposed to a fault of the request or a bug.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch c := string(pqErr.Code); {
+		case strings.HasPrefix(c, "08"), c == "57P01", c == "57P02", c == "57P03", c == "53300":
+			return true
+		}
+		return false
+	}
+	var opErr *net.OpError
+	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &opErr) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, io.ErrUnexpectedEOF) ||
+		strings.Contains(err.Error(), "sql: database is closed")
+}
+
 // ErrorPresenter wraps next so that timeouts reach clients as one clear
-// error with code TIMEOUT rather than a driver message. Use it as (or
+// error with code TIMEOUT rather than a driver message, and database
+// outages as UNAVAILABLE with HTTP 503 and Retry-After. Use it as (or
 // inside) the server's error presenter.
 func ErrorPresenter(next graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
 	if next == nil {
@@ -157,6 +198,13 @@ func ErrorPresenter(next graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc 
 			e := gqlerror.WrapPath(graphql.GetPath(ctx), err)
 			e.Message = "the request took longer than the server's time limit; ask for less (smaller first, fewer nested fields)"
 			e.Extensions = map[string]any{"code": CodeTimeout}
+			return e
+		}
+		if IsUnavailable(err) {
+			SetStatus(ctx, http.StatusServiceUnavailable, UnavailableRetry)
+			e := gqlerror.WrapPath(graphql.GetPath(ctx), err)
+			e.Message = "the database is unavailable; retry in a few seconds"
+			e.Extensions = map[string]any{"code": CodeUnavailable, "retryAfter": retrySecondsInt(UnavailableRetry)}
 			return e
 		}
 		return next(ctx, err)

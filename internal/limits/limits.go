@@ -9,9 +9,14 @@ import (
 // Config holds every limit; zero or negative values disable the one they
 // name (MaxBodyBytes and Timeout included).
 type Config struct {
-	// MaxDepth is the deepest field nesting, fragments expanded, with no
-	// exemption for introspection.
+	// MaxDepth is the deepest field nesting, fragments expanded. The
+	// subtree of an introspection field (__schema, __type) counts as one
+	// level here and is bounded by MaxIntrospectionDepth instead: only
+	// introspection types live under it, never the data's cycles.
 	MaxDepth int
+	// MaxIntrospectionDepth bounds the depth under __schema and __type
+	// (GraphiQL's introspection query needs 14).
+	MaxIntrospectionDepth int
 	// MaxAliases is the number of aliased fields in the document.
 	MaxAliases int
 	// MaxDirectivesPerField bounds the directives on any one field,
@@ -25,8 +30,11 @@ type Config struct {
 	MaxRepeatedField int
 	// MaxTokens bounds the lexer tokens of the document.
 	MaxTokens int
-	// MaxCost bounds the estimated number of fields resolved (see cost.go).
+	// MaxCost bounds the estimated cost of one operation (see cost.go).
 	MaxCost int
+	// Weights is the cost of the fields that do more work than reading a
+	// row (analytics), by "Type.field"; nil means DefaultWeights.
+	Weights map[string]Weight
 	// MaxFirst is the largest `first` a connection accepts (smallest is 1).
 	MaxFirst int
 	// ListEstimate is the cost factor of a list field without `first`.
@@ -38,15 +46,46 @@ type Config struct {
 	MaxUploadBytes int64
 	// Timeout is the deadline of one request's context.
 	Timeout time.Duration
+
+	// Inputs (inputs.go).
+
+	// MaxStringLength bounds every string argument and input field that
+	// StringLengths does not name.
+	MaxStringLength int
+	// StringLengths bounds string arguments and input fields by name
+	// (search, siren, siret…); nil means DefaultStringLengths.
+	StringLengths map[string]int
+	// MaxVariablesBytes bounds the variables of a request, measured as
+	// their JSON text; MaxVariablesDepth their nesting (objects and lists).
+	MaxVariablesBytes int
+	MaxVariablesDepth int
+	// MaxOperationNameLength bounds operationName.
+	MaxOperationNameLength int
+
+	// Per token (guard.go): the key is the token (or the client address
+	// of an anonymous caller).
+
+	// CostPerSecond is the sustained cost a token may spend per second;
+	// it may spend up to max(MaxCost, CostPerSecond) at once.
+	CostPerSecond float64
+	// MaxInFlight bounds a token's requests running at once.
+	MaxInFlight int
 }
 
-// Defaults fit gpec's dashboards: GraphiQL's introspection query (15 levels
-// deep) passes, as do three connections nested through edges { node }
-// (about 12 levels), a few dozen aliased panels and moderate pages;
-// `first` tops at 500 as the schema promises.
+// Defaults fit gpec's dashboards: the deepest query of README.md and
+// docs/queries.md is 9 levels (a pole's members' sites' territories'
+// parents), so 12 leaves a margin of three while a 16-level walk through
+// the pole > members > company > poles cycle is refused; GraphiQL's
+// introspection query passes under MaxIntrospectionDepth. A few dozen
+// aliased panels and moderate pages pass; `first` tops at 500 as the
+// schema promises. A token may run 4 requests at once (a dashboard's
+// panels) and spend 50,000 cost units per second, about half a second of
+// one core (see cost.go): two busy tokens cannot take the 2 cores of a
+// small server.
 func Defaults() Config {
 	return Config{
-		MaxDepth:              20,
+		MaxDepth:              12,
+		MaxIntrospectionDepth: 15,
 		MaxAliases:            100,
 		MaxDirectivesPerField: 5,
 		MaxFields:             2000,
@@ -58,6 +97,14 @@ func Defaults() Config {
 		MaxBodyBytes:          1 << 20,
 		MaxUploadBytes:        512 << 20,
 		Timeout:               30 * time.Second,
+
+		MaxStringLength:        64,
+		MaxVariablesBytes:      64 << 10,
+		MaxVariablesDepth:      8,
+		MaxOperationNameLength: 100,
+
+		CostPerSecond: 50000,
+		MaxInFlight:   4,
 	}
 }
 
@@ -80,6 +127,10 @@ const (
 	// CodeTimeout: the request ran past Timeout (or a statement past
 	// PostgreSQL's statement_timeout).
 	CodeTimeout = "TIMEOUT"
+	// CodeRateLimited: a per-token limit (requests per second, cost per
+	// second, requests in flight) refused the request: HTTP 429 with
+	// Retry-After, and extensions limit, value and retryAfter (seconds).
+	CodeRateLimited = "RATE_LIMITED"
 )
 
 func init() {

@@ -117,8 +117,13 @@ func TestDocumentLimits(t *testing.T) {
 		want  string
 	}{
 		{"Introspection", nil, introspectionQuery, ""},
-		{"ErrIntrospectionNotExempt", func(c *Config) { c.MaxDepth = 14 }, introspectionQuery, CodeDepthLimit},
+		{"ErrIntrospectionDepth", func(c *Config) { c.MaxIntrospectionDepth = 13 }, introspectionQuery, CodeDepthLimit},
+		{"IntrospectionUnderDataLimit", func(c *Config) { c.MaxDepth = 2 }, introspectionQuery, ""},
 		{"Shallow", nil, nested(10), ""},
+		{"Err16Levels", nil, nested(16), CodeDepthLimit},
+		{"Err16LevelsNamedSchema", nil, "query __schema " + nested(16), CodeDepthLimit},
+		{"Err16LevelsInFragmentNamedSchema", nil, "query { ...__schema }\nfragment __schema on Query " + nested(16), CodeDepthLimit},
+		{"ErrDataUnderSchemaField", nil, "{ __schema { types { name } } " + nested(16)[1:], CodeDepthLimit},
 		{"ErrDeepNesting", nil, nested(40), CodeDepthLimit},
 		{"ErrDepthInFragments", nil, func() string {
 			// The operation is two levels deep as written; its fragments
@@ -190,6 +195,7 @@ func repeat(n int, f func(int) string) string {
 func TestCost(t *testing.T) {
 	schema := loadSchema(t)
 	cfg := Defaults()
+	cfg.Weights = map[string]Weight{} // the plain model; TestWeights has weights
 	cases := []struct {
 		name  string
 		query string
@@ -312,5 +318,46 @@ func TestLimitsKeepValidationCheap(t *testing.T) {
 	}
 	if d := time.Since(start); d > 100*time.Millisecond {
 		t.Fatalf("validating %d bytes took %v", len(q), d)
+	}
+}
+
+func TestWeights(t *testing.T) {
+	schema := loadSchema(t)
+	cfg := Defaults()
+	cfg.Weights = map[string]Weight{"Company.sites": {Fixed: 1000, Each: 10}}
+	// Per company: nodes 1 + sites (1 + 10 + 2 × (nodes 1 + siret 1)) = 16;
+	// companies 1 + 10 × 16 = 161; Fixed once per written sites.
+	one := "companies(first: 10) { nodes { sites(first: 2) { nodes { siret } } } }"
+	for name, c := range map[string]struct {
+		query string
+		cost  int64
+	}{
+		"Once":                {"{ " + one + " }", 161 + 1000},
+		"TwoAliases":          {"{ a: " + one + " b: " + one + " }", 2*161 + 2*1000},
+		"FragmentTwice":       {"{ a: companies(first: 10) { ...S } b: companies(first: 10) { ...S } } fragment S on CompanyConnection { nodes { sites(first: 2) { nodes { siret } } } }", 2*161 + 2*1000},
+		"NotMultipliedByPage": {"{ companies(first: 100) { nodes { sites(first: 2) { nodes { siret } } } } }", 1 + 100*16 + 1000},
+	} {
+		t.Run(name, func(t *testing.T) {
+			doc, errs := gqlparser.LoadQueryWithRules(schema, c.query, rules.NewDefaultRules())
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			cost, err := Cost(cfg, doc, doc.Operations[0], map[string]any{})
+			if err != nil || cost != c.cost {
+				t.Fatalf("cost %d (%v), want %d", cost, err, c.cost)
+			}
+		})
+	}
+	// 100 aliased analytics fields with different arguments are refused.
+	cfg.Weights = map[string]Weight{"Company.sites": {Fixed: 15000}}
+	q := "{ companies(first: 1) { nodes {" + repeat(100, func(i int) string {
+		return fmt.Sprintf(" a%d: sites(first: %d) { nodes { siret } }", i, i+1)
+	}) + " } } }"
+	doc, errs := gqlparser.LoadQueryWithRules(schema, q, rules.NewDefaultRules())
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if _, err := Cost(cfg, doc, doc.Operations[0], map[string]any{}); code(err) != CodeCostLimit || err.Extensions["limit"] != "maxCost" {
+		t.Fatalf("100 aliased analytics fields: %v", err)
 	}
 }

@@ -11,19 +11,29 @@ import (
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/ident"
+	"github.com/gpec-project/gpec/internal/limits"
 )
 
-// aggregatesCSV serves GET /aggregates.csv: the territorialAggregates query
-// as a spreadsheet, same cells, same suppression, same access rules.
-// Parameters: level, parent (level:code), dimension, asOf, horizon,
-// retirementAge, includeOptional, orderBy, descending, first.
+// aggregatesCSV serves GET /aggregates.csv and /aggregates.xlsx: the
+// territorialAggregates query as a spreadsheet, same cells, same
+// suppression, same access rules. Parameters: level, parent (level:code),
+// dimension, asOf, horizon, retirementAge, includeOptional, orderBy,
+// descending, first, and format (csv, excel, excel-fr, xlsx; see
+// csvio.Format).
 func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		httpjson.Error(w, http.StatusMethodNotAllowed, "BAD_REQUEST", "use GET")
 		return
 	}
-	q, err := aggregatesQuery(r)
+	if !s.spendOn(w, r, "Query.territorialAggregates") {
+		return
+	}
+	format, err := downloadFormat(r)
+	var q aggregates.Query
+	if err == nil {
+		q, err = aggregatesQuery(r)
+	}
 	if err == nil {
 		err = access.Aggregates(r.Context(), &q.Parent, &q.Scope.PoleID, &q.Enforce)
 	}
@@ -35,9 +45,9 @@ func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 		s.writeDomainError(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", aggregates.ContentDisposition(q))
-	if err := aggregates.WriteCSV(w, q.Dimension, res); err != nil {
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", aggregates.ContentDispositionAs(q, format.Ext()))
+	if err := aggregates.WriteTable(w, format, q.Dimension, res); err != nil {
 		s.cfg.Log.ErrorContext(r.Context(), "aggregates csv", "request_id", RequestID(r.Context()), "err", err.Error())
 	}
 }
@@ -79,7 +89,12 @@ func aggregatesQuery(r *http.Request) (aggregates.Query, error) {
 func (s *Server) writeDomainError(w http.ResponseWriter, r *http.Request, err error) {
 	code := domain.ErrorCode(err)
 	status := map[string]int{domain.CodeInvalid: 400, domain.CodeUnauthenticated: 401, domain.CodeForbidden: 403, domain.CodeNotFound: 404}[code]
-	msg := err.Error()
+	msg := limits.ShortenMessage(err.Error())
+	if limits.IsUnavailable(err) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limits.UnavailableRetry.Seconds())))
+		httpjson.Error(w, http.StatusServiceUnavailable, limits.CodeUnavailable, "the database is unavailable; retry in a few seconds")
+		return
+	}
 	if status == 0 {
 		status, msg = 500, "internal error (request "+RequestID(r.Context())+")"
 		s.cfg.Log.ErrorContext(r.Context(), "internal error", "request_id", RequestID(r.Context()), "err", err.Error())

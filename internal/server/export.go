@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 	"time"
 
@@ -13,8 +14,9 @@ import (
 	"github.com/gpec-project/gpec/internal/httpjson"
 )
 
-// exportKind serves GET /export/{kind}.csv: one kind in its import format,
-// for administrators (a company's or a pole's extract is a GraphQL query).
+// exportKind serves GET /export/{kind}.csv (or .xlsx): one kind in its
+// import format, for administrators (a company's or a pole's extract is a
+// GraphQL query); `format` as for /aggregates.csv.
 func (s *Server) exportKind(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
@@ -25,7 +27,15 @@ func (s *Server) exportKind(w http.ResponseWriter, r *http.Request) {
 		s.writeDomainError(w, r, err)
 		return
 	}
-	kind := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/export/"), ".csv")
+	format, err := downloadFormat(r)
+	if err != nil {
+		s.writeDomainError(w, r, err)
+		return
+	}
+	kind := strings.TrimPrefix(r.URL.Path, "/export/")
+	if ext := path.Ext(kind); ext == ".csv" || ext == ".xlsx" {
+		kind = strings.TrimSuffix(kind, ext)
+	}
 	known := false
 	for _, k := range export.Kinds() {
 		known = known || k == kind
@@ -34,9 +44,9 @@ func (s *Server) exportKind(w http.ResponseWriter, r *http.Request) {
 		httpjson.Error(w, http.StatusNotFound, domain.CodeNotFound, fmt.Sprintf("no export kind %q; kinds: %s", kind, strings.Join(export.Kinds(), ", ")))
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="gpec-%s-%s.csv"`, kind, time.Now().UTC().Format("2006-01-02")))
-	if err := export.ExportKind(r.Context(), s.Read, kind, w); err != nil && !errors.Is(err, r.Context().Err()) {
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="gpec-%s-%s%s"`, kind, time.Now().UTC().Format("2006-01-02"), format.Ext()))
+	if err := export.ExportKindAs(r.Context(), s.Read, kind, format, w); err != nil && !errors.Is(err, r.Context().Err()) {
 		// Headers are gone already: log, and cut the body so the client sees a failure.
 		s.cfg.Log.ErrorContext(r.Context(), "export failed", "request_id", RequestID(r.Context()), "kind", kind, "err", err.Error())
 		panic(http.ErrAbortHandler)

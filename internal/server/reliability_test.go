@@ -119,6 +119,7 @@ type result struct {
 	start, end time.Time
 	ok         bool
 	detail     string
+	retryable  bool
 }
 
 // PostgreSQL restarts under traffic: requests fail only while it is down,
@@ -161,7 +162,9 @@ func TestPostgresRestart(t *testing.T) {
 	admin := token(t, d, auth.RoleAdmin, auth.Scope{})
 	// The traffic outruns the per-token rate limit, which is not under test.
 	noRate := auth.Config{CacheTTL: time.Minute, CacheSize: 100}
-	ts := httptest.NewServer(server.New(d, server.Config{Auth: &noRate, Log: quiet}).Handler())
+	noBudget := limits.Defaults()
+	noBudget.CostPerSecond = 0
+	ts := httptest.NewServer(server.New(d, server.Config{Auth: &noRate, Limits: &noBudget, Log: quiet}).Handler())
 	defer ts.Close()
 
 	var mu sync.Mutex
@@ -191,6 +194,11 @@ func TestPostgresRestart(t *testing.T) {
 					res.Body.Close()
 					r.ok = res.StatusCode == 200 && string(body) == `{"data":{"poles":{"totalCount":1},"companies":{"totalCount":2}}}`
 					r.detail = string(body)
+					// A failure tells the client to retry: 503, UNAVAILABLE, Retry-After.
+					r.retryable = res.StatusCode == 503 && strings.Contains(r.detail, `"UNAVAILABLE"`) && res.Header.Get("Retry-After") != ""
+					if !r.ok && !r.retryable {
+						r.detail = fmt.Sprintf("%d %s", res.StatusCode, body)
+					}
 				} else {
 					r.detail = err.Error()
 				}
@@ -250,6 +258,9 @@ func TestPostgresRestart(t *testing.T) {
 			during++
 			if !r.ok {
 				failed++
+				if !r.retryable && !strings.Contains(r.detail, "connection") {
+					t.Errorf("a request failed during the outage without UNAVAILABLE, 503 and Retry-After: %s", r.detail)
+				}
 			}
 		default:
 			after++

@@ -3,7 +3,10 @@ package server
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -18,6 +21,8 @@ import (
 	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/campaign"
+	"github.com/gpec-project/gpec/internal/dashboard"
+	"github.com/gpec-project/gpec/internal/download"
 	"github.com/gpec-project/gpec/internal/graphiql"
 	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/limits"
@@ -41,6 +46,12 @@ type Config struct {
 	GraphiQLHeaders string
 	// GraphiQLQuery is the example shown on first load.
 	GraphiQLQuery string
+	// GraphiQLExamples are named queries GraphiQL offers as tabs (serve
+	// passes those of docs/queries.md, graphiql.DocumentedExamples).
+	GraphiQLExamples []graphiql.Example
+	// GraphiQLHeaderPresets are named headers GraphiQL offers to switch
+	// between, e.g. the demo roles' tokens.
+	GraphiQLHeaderPresets []graphiql.HeaderPreset
 	// LoaderWait is how long a batch of nested look-ups stays open.
 	LoaderWait time.Duration
 	// Limits bound every request; zero value: limits.Defaults().
@@ -52,11 +63,25 @@ type Config struct {
 	// aggregates) and the CSV endpoints, typically a streaming replica;
 	// tokens, imports and readiness's migration check use the primary.
 	ReadDB *sqlx.DB
+	// AuthDB, when set, is a small pool of the primary kept for token
+	// look-ups and /readyz, so that no query, however slow, can starve
+	// authentication or make a healthy instance look down.
+	AuthDB *sqlx.DB
 	// Metrics receives the request and pool metrics; nil makes a registry.
 	Metrics *observe.Metrics
 	// SeparateMetrics leaves /metrics out of Handler: the caller serves
 	// MetricsHandler on a listener of its own.
 	SeparateMetrics bool
+
+	// CORSOrigins are the origins (scheme://host[:port], or "*") whose
+	// pages may call the API from a browser; none by default.
+	CORSOrigins []string
+	// DownloadSecret keys the signed download links (see package
+	// download); empty: a random key per process. Servers sharing one
+	// address need the same secret.
+	DownloadSecret []byte
+	// DownloadTTL is a signed download link's lifetime; 0: 5 minutes.
+	DownloadTTL time.Duration
 }
 
 // Server is gpec's HTTP service.
@@ -66,11 +91,17 @@ type Server struct {
 	// Read serves the reads (the primary unless Config.ReadDB is set).
 	Read *sqlx.DB
 	// Store reads through Read.
-	Store  *store.Store
+	Store *store.Store
+	// Auth serves token look-ups and readiness (Config.AuthDB, else DB).
+	Auth   *sqlx.DB
 	engine *analytics.Engine
 	cfg    Config
 	ready  func() bool
 	auth   *auth.Middleware
+	guard  *limits.Guard
+
+	signerOnce sync.Once
+	links      *download.Signer
 }
 
 // New assembles the service over db.
@@ -97,7 +128,34 @@ func New(db *sqlx.DB, cfg Config) *Server {
 	if read != db {
 		cfg.Metrics.AddDB("read", read.DB)
 	}
-	return &Server{DB: db, Read: read, Store: store.New(read), engine: &analytics.Engine{DB: read}, cfg: cfg}
+	authDB := cfg.AuthDB
+	if authDB == nil {
+		authDB = db
+	} else {
+		cfg.Metrics.AddDB("auth", authDB.DB)
+	}
+	s := &Server{DB: db, Read: read, Auth: authDB, Store: store.New(read), engine: &analytics.Engine{DB: read}, cfg: cfg}
+	ac := *cfg.Auth
+	if read == db {
+		// The token check reads the data version the store's cache needs,
+		// in the same statement: one statement fewer per request.
+		ac.WithDataVersion = store.WithDataVersion
+	}
+	s.auth = auth.NewMiddleware(authDB, ac)
+	s.guard = limits.NewGuard(*cfg.Limits, callerKey)
+	return s
+}
+
+// callerKey names the caller the per-token limits apply to.
+func callerKey(r *http.Request) string {
+	if p := auth.FromContext(r.Context()); p.Authenticated() {
+		return "token:" + strconv.FormatInt(p.TokenID, 10)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	return "ip:" + host
 }
 
 // MetricsHandler serves the Prometheus metrics (see Config.SeparateMetrics).
@@ -135,7 +193,7 @@ func (s *Server) GraphQL() http.Handler {
 	limits.Apply(srv, *s.cfg.Limits)
 	srv.Use(introspection{production: s.cfg.Production})
 	srv.SetDisableSuggestion(s.cfg.Production)
-	srv.SetErrorPresenter(limits.ErrorPresenter(presentError(s.cfg.Log)))
+	srv.SetErrorPresenter(limits.ErrorPresenter(presentError(s.cfg.Log, s.cfg.Production)))
 	srv.SetRecoverFunc(recoverPanic(s.cfg.Log))
 	return srv
 }
@@ -148,18 +206,27 @@ func (s *Server) Handler() http.Handler {
 // routes serves gql and the other endpoints.
 func (s *Server) routes(gql http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	s.auth = auth.NewMiddleware(s.DB, *s.cfg.Auth)
 	// Outermost the request log and metrics, so that refusals are seen;
 	// then the body and time limits, so that they also bound the token
-	// look-up; the principal is noted once authenticated.
+	// look-up; the principal is noted once authenticated, then the
+	// per-token limits apply.
 	observed := func(route string, h http.Handler) http.Handler {
 		return observe.Middleware(route, s.cfg.Metrics, s.cfg.Log, h)
 	}
-	authed := func(h http.Handler) http.Handler { return s.withRequest(s.auth.Handler(notePrincipal(h))) }
-	mux.Handle("/graphql", observed("graphql", limits.HTTPMiddleware(*s.cfg.Limits, authed(gql))))
-	// Exports stream for as long as they need: no request timeout.
-	mux.Handle("/export/", observed("export", authed(http.HandlerFunc(s.exportKind))))
-	mux.Handle("/aggregates.csv", observed("aggregates", limits.HTTPMiddleware(*s.cfg.Limits, authed(http.HandlerFunc(s.aggregatesCSV)))))
+	authed := func(h http.Handler) http.Handler {
+		return s.withRequest(s.auth.Handler(notePrincipal(s.guard.Handler(h))))
+	}
+	links := s.signer()
+	mux.Handle("/graphql", observed("graphql", limits.HTTPMiddleware(*s.cfg.Limits, authed(withSigner(links, gql)))))
+	// Exports stream for as long as they need: no request timeout. The
+	// downloads also accept a signed link instead of a token.
+	exportH := http.HandlerFunc(s.exportKind)
+	mux.Handle("/export/", observed("export", s.withSigned(exportH, authed(exportH))))
+	aggH := http.HandlerFunc(s.aggregatesCSV)
+	mux.Handle("/aggregates.csv", observed("aggregates", limits.HTTPMiddleware(*s.cfg.Limits, s.withSigned(aggH, authed(aggH)))))
+	mux.Handle("/aggregates.xlsx", observed("aggregates", limits.HTTPMiddleware(*s.cfg.Limits, s.withSigned(aggH, authed(aggH)))))
+	mux.Handle("/templates/", observed("templates", http.HandlerFunc(s.templates)))
+	mux.Handle("/schema.graphql", observed("schema", authed(http.HandlerFunc(s.schemaSDL))))
 	if !s.cfg.SeparateMetrics {
 		mux.Handle("/metrics", s.MetricsHandler())
 	}
@@ -167,15 +234,27 @@ func (s *Server) routes(gql http.Handler) http.Handler {
 		httpjson.Write(w, http.StatusOK, map[string]any{"status": "ok"})
 	})
 	mux.HandleFunc("/readyz", s.readyz)
+	// The dashboard is static: it reads data through /graphql with the
+	// user's token, so it needs no authentication of its own.
+	mux.Handle("/dashboard/", dashboard.Handler("/dashboard/", "/graphql"))
 	if s.cfg.GraphiQL {
 		mux.Handle("/", graphiql.Handler(graphiql.Options{
 			Title:          "gpec — GraphiQL",
 			Endpoint:       "/graphql",
 			DefaultQuery:   s.cfg.GraphiQLQuery,
 			DefaultHeaders: s.cfg.GraphiQLHeaders,
+			Examples:       s.cfg.GraphiQLExamples,
+			HeaderPresets:  s.cfg.GraphiQLHeaderPresets,
 		}))
 	}
-	return mux
+	return cors(s.cfg.CORSOrigins, mux)
+}
+
+// withSigner lets the downloadLink mutation sign links.
+func withSigner(links *download.Signer, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(download.WithSigner(r.Context(), links)))
+	})
 }
 
 // notePrincipal tells the request log who is asking: the token id and
@@ -201,6 +280,10 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 	})
 }
 
+// readyz answers 200 when the instance can serve: the database answers
+// (through the auth pool, which queries cannot fill) and no migration is
+// pending. An error while counting migrations is an outage, never "all
+// pending": a load balancer must not mistake one for the other.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
@@ -208,17 +291,26 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "shutting down"})
 		return
 	}
-	if err := s.DB.PingContext(ctx); err != nil {
-		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "database unreachable"})
+	unreachable := func(what string) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(limits.UnavailableRetry.Seconds())))
+		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": what})
+	}
+	if err := s.Auth.PingContext(ctx); err != nil {
+		unreachable("database unreachable")
 		return
 	}
 	if s.Read != s.DB {
 		if err := s.Read.PingContext(ctx); err != nil {
-			httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "read replica unreachable"})
+			unreachable("read replica unreachable")
 			return
 		}
 	}
-	if n, err := migrate.Pending(ctx, s.DB.DB); err != nil || n > 0 {
+	n, err := migrate.Pending(ctx, s.Auth.DB)
+	if err != nil {
+		unreachable("database unreachable")
+		return
+	}
+	if n > 0 {
 		httpjson.Write(w, http.StatusServiceUnavailable, map[string]any{"status": "migrations pending", "pending": n})
 		return
 	}

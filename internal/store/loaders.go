@@ -120,9 +120,23 @@ type requestVersion struct {
 
 func (r *requestVersion) get(ctx context.Context) (int64, bool) {
 	r.once.Do(func() {
+		if v, ok := ctx.Value(dataVersionKey{}).(int64); ok {
+			r.version, r.ok = v, true
+			return
+		}
 		r.ok = r.store.DB.GetContext(ctx, &r.version, `SELECT version FROM data_version`) == nil
 	})
 	return r.version, r.ok
+}
+
+type dataVersionKey struct{}
+
+// WithDataVersion returns ctx carrying the data version its request read
+// from the store's database in another statement (the token check reads
+// it with the token revision): the loaders then use it instead of reading
+// it again. Only for a version read from the database the store reads.
+func WithDataVersion(ctx context.Context, version int64) context.Context {
+	return context.WithValue(ctx, dataVersionKey{}, version)
 }
 
 // cached is a loader of fetch that answers from m what the request's data

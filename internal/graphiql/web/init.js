@@ -56,6 +56,12 @@
     });
   }
 
+  // A link may open GraphiQL on a query: ?query=…&variables=…&operationName=…
+  // (never headers: tokens do not belong in URLs).
+  var params = new URLSearchParams(window.location.search);
+  var linked = params.get('query');
+  var linkedVariables = params.get('variables') || undefined;
+
   var props = {
     fetcher: fetcher,
     isHeadersEditorEnabled: true,
@@ -69,6 +75,93 @@
   if (cfg.defaultHeaders) {
     props.defaultHeaders = cfg.defaultHeaders;
   }
+  // On a first visit, the documented examples are tabs (GraphiQL keeps the
+  // tabs of later visits); a linked query comes first.
+  var tabs = [];
+  if (linked) {
+    tabs.push({ query: linked, variables: linkedVariables });
+  } else if (cfg.defaultQuery && cfg.examples) {
+    tabs.push({ query: cfg.defaultQuery });
+  }
+  (cfg.examples || []).forEach(function (ex) {
+    tabs.push({ query: ex.query, variables: ex.variables || undefined });
+  });
+  if (tabs.length > 0) {
+    props.defaultTabs = tabs.map(function (t) {
+      if (cfg.defaultHeaders) {
+        t.headers = cfg.defaultHeaders;
+      }
+      return t;
+    });
+  }
+  if (linked) {
+    // With tabs kept from an earlier visit, GraphiQL opens a tab for it.
+    props.query = linked;
+    if (linkedVariables) {
+      props.variables = linkedVariables;
+    }
+    if (params.get('operationName')) {
+      props.operationName = params.get('operationName');
+    }
+  }
+  // The address bar follows the query being edited, so that it can be
+  // copied as a link.
+  function remember(name, value) {
+    var p = new URLSearchParams(window.location.search);
+    if (value) {
+      p.set(name, value);
+    } else {
+      p.delete(name);
+    }
+    var q = p.toString();
+    window.history.replaceState(null, '', window.location.pathname + (q ? '?' + q : ''));
+  }
+  props.onEditQuery = function (q) { remember('query', q); };
+  props.onEditVariables = function (v) { remember('variables', v); };
+  props.onEditOperationName = function (n) { remember('operationName', n); };
 
-  ReactDOM.createRoot(root).render(React.createElement(GraphiQL, props));
+  var presets = cfg.headerPresets || [];
+  if (presets.length === 0) {
+    ReactDOM.createRoot(root).render(React.createElement(GraphiQL, props));
+    return;
+  }
+
+  // Header presets (the demo roles' tokens): a menu above GraphiQL; a
+  // choice replaces the headers editor's content.
+  root.classList.add('gpec-with-bar');
+  var bar = document.createElement('div');
+  bar.className = 'gpec-bar';
+  var label = document.createElement('label');
+  label.textContent = 'Headers: ';
+  var select = document.createElement('select');
+  select.setAttribute('aria-label', 'Headers preset');
+  var none = document.createElement('option');
+  none.value = '';
+  none.textContent = '(as edited)';
+  select.appendChild(none);
+  presets.forEach(function (p, i) {
+    var o = document.createElement('option');
+    o.value = String(i);
+    o.textContent = p.name;
+    select.appendChild(o);
+  });
+  label.appendChild(select);
+  bar.appendChild(label);
+  var ide = document.createElement('div');
+  ide.className = 'gpec-ide';
+  root.replaceChildren(bar, ide);
+  var reactRoot = ReactDOM.createRoot(ide);
+  function render(headers) {
+    var p = Object.assign({}, props);
+    if (headers !== undefined) {
+      p.headers = headers;
+    }
+    reactRoot.render(React.createElement(GraphiQL, p));
+  }
+  select.addEventListener('change', function () {
+    if (select.value !== '') {
+      render(presets[Number(select.value)].headers);
+    }
+  });
+  render(undefined);
 })();
