@@ -66,6 +66,12 @@ else
   echo "bench: reusing the $SCALE dataset ($employees employees) in $DB" >&2
   [ -f "$OUT/import.json" ] || echo "bench: no import figures kept for it: the report will say so" >&2
 fi
+step "LHÉO import: a synthetic feed of ${BENCH_LHEO_MB:-100} MB (rows in its report, seconds and peak RSS in lheo.json)"
+LHEO=$DIR/lheo-${BENCH_LHEO_MB:-100}mb.xml
+[ -f "$LHEO" ] || "$GPEC" bench lheo -out "$LHEO" -mb "${BENCH_LHEO_MB:-100}"
+/usr/bin/time -f '{"seconds": %e, "maxRssKB": %M}' -o "$OUT/lheo.json" \
+  env DATABASE_URL="$DB" "$GPEC" import "$LHEO" >"$OUT/lheo-report.txt" 2>&1 \
+  || echo "bench: the LHÉO import failed, see $OUT/lheo-report.txt" >&2
 step "rollups (gpec rollup: built when missing or stale, as the server would)"
 DATABASE_URL=$DB "$GPEC" rollup
 psql -X -q -At -d "$DB" -c "SELECT coalesce(json_agg(json_build_object('asOf', as_of, 'horizon', horizon,

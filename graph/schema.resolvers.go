@@ -21,6 +21,7 @@ import (
 	"github.com/gpec-project/gpec/internal/page"
 	"github.com/gpec-project/gpec/internal/project"
 	"github.com/gpec-project/gpec/internal/store"
+	"github.com/gpec-project/gpec/internal/training"
 )
 
 // Pole is the resolver for the pole field.
@@ -127,11 +128,11 @@ func (r *companyResolver) RoleGaps(ctx context.Context, obj *domain.Company, asO
 }
 
 // SkillGaps is the resolver for the skillGaps field.
-func (r *companyResolver) SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
+func (r *companyResolver) SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
 	if err := access.Company(ctx, obj.Siren); err != nil {
 		return nil, err
 	}
-	return skillGaps(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first)
+	return skillGaps(ctx, analytics.Scope{Siren: obj.Siren}, planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan), orderBy, first)
 }
 
 // Trend is the resolver for the trend field.
@@ -166,6 +167,18 @@ func (r *companyResolver) SkillGapsConnection(ctx context.Context, obj *domain.C
 	return skillGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
 }
 
+// Enrolments is the resolver for the enrolments field.
+func (r *companyResolver) Enrolments(ctx context.Context, obj *domain.Company, first *int) (*training.EnrolmentPage, error) {
+	if err := access.Company(ctx, obj.Siren); err != nil {
+		return nil, err
+	}
+	reader, err := access.EnrolmentReader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return enrolments(ctx, &training.Service{DB: r.Store.DB}, training.EnrolmentFilter{Siren: obj.Siren}, reader, first)
+}
+
 // Projects is the resolver for the projects field.
 func (r *companyResolver) Projects(ctx context.Context, obj *domain.Company) ([]*project.Project, error) {
 	return companyProjects(ctx, obj.Siren)
@@ -174,6 +187,26 @@ func (r *companyResolver) Projects(ctx context.Context, obj *domain.Company) ([]
 // Skill is the resolver for the skill field.
 func (r *criticalSkillResolver) Skill(ctx context.Context, obj *analytics.CriticalSkill) (*domain.Skill, error) {
 	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
+}
+
+// QualifiedWithPlan is the resolver for the qualifiedWithPlan field.
+func (r *criticalSkillResolver) QualifiedWithPlan(ctx context.Context, obj *analytics.CriticalSkill) (*int, error) {
+	return planFigure(&obj.SkillGap, obj.QualifiedWithPlan), nil
+}
+
+// GapAfterPlan is the resolver for the gapAfterPlan field.
+func (r *criticalSkillResolver) GapAfterPlan(ctx context.Context, obj *analytics.CriticalSkill) (*int, error) {
+	return planFigure(&obj.SkillGap, obj.GapAfterPlan), nil
+}
+
+// PlannedLearners is the resolver for the plannedLearners field.
+func (r *criticalSkillResolver) PlannedLearners(ctx context.Context, obj *analytics.CriticalSkill) (*int, error) {
+	return planFigure(&obj.SkillGap, obj.PlannedLearners), nil
+}
+
+// Company is the resolver for the company field.
+func (r *enrolmentResolver) Company(ctx context.Context, obj *training.Enrolment) (*domain.Company, error) {
+	return store.LoadersFrom(ctx).Company.Load(ctx, obj.Siren)
 }
 
 // Skill is the resolver for the skill field.
@@ -253,6 +286,16 @@ func (r *mutationResolver) DownloadLink(ctx context.Context, url string) (*model
 	return downloadLink(ctx, url)
 }
 
+// WriteEnrolments is the resolver for the writeEnrolments field.
+func (r *mutationResolver) WriteEnrolments(ctx context.Context, siren *string, enrolments []*model.EnrolmentInput) (*importer.KindReport, error) {
+	company, err := access.EnrollingCompany(ctx, str(siren))
+	if err != nil {
+		return nil, err
+	}
+	svc := &training.Service{DB: r.Store.DB}
+	return svc.Write(ctx, company, enrolmentInputs(enrolments), domain.Today(), 0)
+}
+
 // Region is the resolver for the region field.
 func (r *poleResolver) Region(ctx context.Context, obj *domain.Pole) (*domain.Territory, error) {
 	return store.LoadersFrom(ctx).Territory.Load(ctx, domain.TerritoryKey{Level: domain.LevelRegion, Code: obj.RegionCode})
@@ -284,7 +327,7 @@ func (r *poleResolver) RoleGaps(ctx context.Context, obj *domain.Pole, asOf *tim
 }
 
 // SkillGaps is the resolver for the skillGaps field.
-func (r *poleResolver) SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error) {
+func (r *poleResolver) SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error) {
 	if err := access.Pole(ctx, obj.ID); err != nil {
 		return nil, err
 	}
@@ -292,15 +335,15 @@ func (r *poleResolver) SkillGaps(ctx context.Context, obj *domain.Pole, asOf *ti
 	if err != nil {
 		return nil, err
 	}
-	return skillGaps(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first)
+	return skillGaps(ctx, poleScope(obj.ID, t), planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan), orderBy, first)
 }
 
 // Strategy is the resolver for the strategy field.
-func (r *poleResolver) Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool) (*model.PoleStrategy, error) {
+func (r *poleResolver) Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool) (*model.PoleStrategy, error) {
 	if err := access.Pole(ctx, obj.ID); err != nil {
 		return nil, err
 	}
-	return &model.PoleStrategy{PoleID: obj.ID, Params: gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects)}, nil
+	return &model.PoleStrategy{PoleID: obj.ID, Params: planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan)}, nil
 }
 
 // Employment is the resolver for the employment field.
@@ -386,6 +429,19 @@ func (r *poleResolver) SkillGapsConnection(ctx context.Context, obj *domain.Pole
 		return nil, err
 	}
 	return skillGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
+}
+
+// Enrolments is the resolver for the enrolments field.
+func (r *poleResolver) Enrolments(ctx context.Context, obj *domain.Pole, asOf *time.Time, first *int) (*training.EnrolmentPage, error) {
+	if err := access.Pole(ctx, obj.ID); err != nil {
+		return nil, err
+	}
+	reader, err := access.EnrolmentReader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reader.AsOf = dateOr(asOf, domain.Today())
+	return enrolments(ctx, &training.Service{DB: r.Store.DB}, training.EnrolmentFilter{PoleID: obj.ID}, reader, first)
 }
 
 // Projects is the resolver for the projects field.
@@ -794,6 +850,16 @@ func (r *sharedTrainingOpportunityResolver) Trainings(ctx context.Context, obj *
 	return trainingsNear(ctx, obj.Near(), first)
 }
 
+// Sessions is the resolver for the sessions field.
+func (r *sharedTrainingOpportunityResolver) Sessions(ctx context.Context, obj *analytics.SharedTrainingOpportunity, first *int) ([]*analytics.UpcomingSession, error) {
+	n, err := limit("first", first, 5, 100)
+	if err != nil {
+		return nil, err
+	}
+	page, err := analytics.LoadersFrom(ctx).Sessions.Load(ctx, analytics.SessionsKey{Request: obj.Sessions(), First: n})
+	return items(page.Items), err
+}
+
 // Company is the resolver for the company field.
 func (r *siteResolver) Company(ctx context.Context, obj *domain.Site) (*domain.Company, error) {
 	return store.LoadersFrom(ctx).Company.Load(ctx, obj.Siren)
@@ -855,6 +921,21 @@ func (r *skillGapResolver) TrainingsNearConnection(ctx context.Context, obj *mod
 	return trainingsNearConnection(ctx, analytics.NearRequest{Scope: obj.Scope, SkillID: obj.SkillID, MinLevel: obj.LevelNeeded}, first, after)
 }
 
+// QualifiedWithPlan is the resolver for the qualifiedWithPlan field.
+func (r *skillGapResolver) QualifiedWithPlan(ctx context.Context, obj *model.SkillGap) (*int, error) {
+	return planFigure(&obj.SkillGap, obj.QualifiedWithPlan), nil
+}
+
+// GapAfterPlan is the resolver for the gapAfterPlan field.
+func (r *skillGapResolver) GapAfterPlan(ctx context.Context, obj *model.SkillGap) (*int, error) {
+	return planFigure(&obj.SkillGap, obj.GapAfterPlan), nil
+}
+
+// PlannedLearners is the resolver for the plannedLearners field.
+func (r *skillGapResolver) PlannedLearners(ctx context.Context, obj *model.SkillGap) (*int, error) {
+	return planFigure(&obj.SkillGap, obj.PlannedLearners), nil
+}
+
 // Edges is the resolver for the edges field.
 func (r *skillGapConnectionResolver) Edges(ctx context.Context, obj *model.SkillGapConnection) ([]*model.SkillGapEdge, error) {
 	return obj.Edges, nil
@@ -912,12 +993,12 @@ func (r *territoryResolver) RoleGaps(ctx context.Context, obj *domain.Territory,
 }
 
 // SkillGaps is the resolver for the skillGaps field.
-func (r *territoryResolver) SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
+func (r *territoryResolver) SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
 	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
 	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
 		return nil, err
 	}
-	return skillGaps(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first)
+	return skillGaps(ctx, s, planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan), orderBy, first)
 }
 
 // Trend is the resolver for the trend field.
@@ -965,9 +1046,30 @@ func (r *trainingResolver) Skills(ctx context.Context, obj *domain.Training) ([]
 	return store.LoadersFrom(ctx).SkillsOfTraining.Load(ctx, obj.ID)
 }
 
+// Sessions is the resolver for the sessions field.
+func (r *trainingResolver) Sessions(ctx context.Context, obj *domain.Training, asOf *time.Time, upcoming *bool) ([]*training.Session, error) {
+	key := training.SessionsKey{TrainingID: obj.ID, AsOf: dateOr(asOf, domain.Today()), Upcoming: upcoming != nil && *upcoming}
+	return training.LoadersFrom(ctx).Sessions.Load(ctx, key)
+}
+
 // Training is the resolver for the training field.
 func (r *trainingNearResolver) Training(ctx context.Context, obj *analytics.TrainingMatch) (*domain.Training, error) {
 	return store.LoadersFrom(ctx).Training.Load(ctx, obj.TrainingID)
+}
+
+// Training is the resolver for the training field.
+func (r *trainingSessionResolver) Training(ctx context.Context, obj *training.Session) (*domain.Training, error) {
+	return store.LoadersFrom(ctx).Training.Load(ctx, obj.TrainingID)
+}
+
+// Territory is the resolver for the territory field.
+func (r *trainingSessionResolver) Territory(ctx context.Context, obj *training.Session) (*domain.Territory, error) {
+	return store.LoadersFrom(ctx).Territory.Load(ctx, domain.TerritoryKey{Level: obj.TerritoryLevel, Code: obj.TerritoryCode})
+}
+
+// Enrolments is the resolver for the enrolments field.
+func (r *trainingSessionResolver) Enrolments(ctx context.Context, obj *training.Session, first *int) (*training.EnrolmentPage, error) {
+	return sessionEnrolments(ctx, obj, first)
 }
 
 // Training is the resolver for the training field.
@@ -978,6 +1080,11 @@ func (r *trainingSkillResolver) Training(ctx context.Context, obj *domain.Traini
 // Skill is the resolver for the skill field.
 func (r *trainingSkillResolver) Skill(ctx context.Context, obj *domain.TrainingSkill) (*domain.Skill, error) {
 	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
+}
+
+// Training is the resolver for the training field.
+func (r *upcomingSessionResolver) Training(ctx context.Context, obj *analytics.UpcomingSession) (*domain.Training, error) {
+	return store.LoadersFrom(ctx).Training.Load(ctx, obj.TrainingID)
 }
 
 // Campaign returns generated.CampaignResolver implementation.
@@ -998,6 +1105,9 @@ func (r *Resolver) Company() generated.CompanyResolver { return &companyResolver
 
 // CriticalSkill returns generated.CriticalSkillResolver implementation.
 func (r *Resolver) CriticalSkill() generated.CriticalSkillResolver { return &criticalSkillResolver{r} }
+
+// Enrolment returns generated.EnrolmentResolver implementation.
+func (r *Resolver) Enrolment() generated.EnrolmentResolver { return &enrolmentResolver{r} }
 
 // GapMove returns generated.GapMoveResolver implementation.
 func (r *Resolver) GapMove() generated.GapMoveResolver { return &gapMoveResolver{r} }
@@ -1098,8 +1208,18 @@ func (r *Resolver) Training() generated.TrainingResolver { return &trainingResol
 // TrainingNear returns generated.TrainingNearResolver implementation.
 func (r *Resolver) TrainingNear() generated.TrainingNearResolver { return &trainingNearResolver{r} }
 
+// TrainingSession returns generated.TrainingSessionResolver implementation.
+func (r *Resolver) TrainingSession() generated.TrainingSessionResolver {
+	return &trainingSessionResolver{r}
+}
+
 // TrainingSkill returns generated.TrainingSkillResolver implementation.
 func (r *Resolver) TrainingSkill() generated.TrainingSkillResolver { return &trainingSkillResolver{r} }
+
+// UpcomingSession returns generated.UpcomingSessionResolver implementation.
+func (r *Resolver) UpcomingSession() generated.UpcomingSessionResolver {
+	return &upcomingSessionResolver{r}
+}
 
 type (
 	campaignResolver                  struct{ *Resolver }
@@ -1107,6 +1227,7 @@ type (
 	campaignMemberResolver            struct{ *Resolver }
 	companyResolver                   struct{ *Resolver }
 	criticalSkillResolver             struct{ *Resolver }
+	enrolmentResolver                 struct{ *Resolver }
 	gapMoveResolver                   struct{ *Resolver }
 	membershipResolver                struct{ *Resolver }
 	mobilityEndResolver               struct{ *Resolver }
@@ -1136,5 +1257,7 @@ type (
 	territoryResolver                 struct{ *Resolver }
 	trainingResolver                  struct{ *Resolver }
 	trainingNearResolver              struct{ *Resolver }
+	trainingSessionResolver           struct{ *Resolver }
 	trainingSkillResolver             struct{ *Resolver }
+	upcomingSessionResolver           struct{ *Resolver }
 )

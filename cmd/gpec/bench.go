@@ -24,15 +24,15 @@ import (
 )
 
 func init() {
-	register("bench", "benchmark harness behind `make bench`: bench pg|prepare|serve|vars (see bench/README.md)", runBench)
+	register("bench", "benchmark harness behind `make bench`: bench pg|prepare|serve|vars|lheo (see bench/README.md)", runBench)
 }
 
 func runBench(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return usagef("no action given (pg, prepare, serve or vars)")
+		return usagef("no action given (pg, prepare, serve, vars or lheo)")
 	}
 	if isHelp(args[0]) {
-		newCLI("bench", "gpec bench pg|prepare|serve|vars [flags]", `
+		newCLI("bench", "gpec bench pg|prepare|serve|vars|lheo [flags]", `
 The parts of make bench (bench/bench.sh) that need gpec's own packages; see
 bench/README.md. gpec bench ACTION -h for an action's flags.`).printUsage(os.Stdout)
 		return errHelpShown
@@ -50,8 +50,10 @@ bench/README.md. gpec bench ACTION -h for an action's flags.`).printUsage(os.Std
 		return benchServe(ctx, args[1:])
 	case "vars":
 		return benchVars(ctx, args[1:])
+	case "lheo":
+		return benchLHEO(args[1:])
 	}
-	return usagef("unknown bench action %q (pg, prepare, serve or vars)", args[0])
+	return usagef("unknown bench action %q (pg, prepare, serve, vars or lheo)", args[0])
 }
 
 // benchPG starts (or reuses) the private cluster under GPEC_DATA_DIR/pg,

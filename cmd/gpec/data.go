@@ -14,7 +14,7 @@ import (
 )
 
 func init() {
-	register("import", "import CSV files or folders, all-or-nothing: import [-dry-run] [-siren S] PATH…", runImportCmd)
+	register("import", "import CSV or LHÉO XML files, or folders of them, all-or-nothing: import [-dry-run] [-siren S] PATH…", runImportCmd)
 	register("export", "export every kind as CSV files into a folder: export DIR", runExportCmd)
 	register("seed", "write a synthetic dataset as CSV files: seed -scale small|medium|national [-seed N] [-out DIR] [-import]", runSeedCmd)
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/page"
 	"github.com/gpec-project/gpec/internal/project"
+	"github.com/gpec-project/gpec/internal/training"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -43,6 +44,7 @@ type ResolverRoot interface {
 	CampaignMember() CampaignMemberResolver
 	Company() CompanyResolver
 	CriticalSkill() CriticalSkillResolver
+	Enrolment() EnrolmentResolver
 	GapMove() GapMoveResolver
 	Membership() MembershipResolver
 	MobilityEnd() MobilityEndResolver
@@ -72,7 +74,9 @@ type ResolverRoot interface {
 	Territory() TerritoryResolver
 	Training() TrainingResolver
 	TrainingNear() TrainingNearResolver
+	TrainingSession() TrainingSessionResolver
 	TrainingSkill() TrainingSkillResolver
+	UpcomingSession() UpcomingSessionResolver
 }
 
 type DirectiveRoot struct {
@@ -132,6 +136,7 @@ type ComplexityRoot struct {
 	}
 
 	Company struct {
+		Enrolments          func(childComplexity int, first *int) int
 		FoundedYear         func(childComplexity int) int
 		Memberships         func(childComplexity int) int
 		Naf                 func(childComplexity int) int
@@ -141,7 +146,7 @@ type ComplexityRoot struct {
 		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
 		Siren               func(childComplexity int) int
 		Sites               func(childComplexity int) int
-		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
+		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) int
 		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
 		Trend               func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
@@ -158,12 +163,15 @@ type ComplexityRoot struct {
 	}
 
 	CriticalSkill struct {
-		CompaniesWithGap func(childComplexity int) int
-		Coverage         func(childComplexity int) int
-		Gap              func(childComplexity int) int
-		Qualified        func(childComplexity int) int
-		Required         func(childComplexity int) int
-		Skill            func(childComplexity int) int
+		CompaniesWithGap  func(childComplexity int) int
+		Coverage          func(childComplexity int) int
+		Gap               func(childComplexity int) int
+		GapAfterPlan      func(childComplexity int) int
+		PlannedLearners   func(childComplexity int) int
+		Qualified         func(childComplexity int) int
+		QualifiedWithPlan func(childComplexity int) int
+		Required          func(childComplexity int) int
+		Skill             func(childComplexity int) int
 	}
 
 	CriticalSkillConnection struct {
@@ -202,6 +210,20 @@ type ComplexityRoot struct {
 		Maintained      func(childComplexity int) int
 		MaintainedShare func(childComplexity int) int
 		Year            func(childComplexity int) int
+	}
+
+	Enrolment struct {
+		Company     func(childComplexity int) int
+		CompletedOn func(childComplexity int) int
+		EmployeeRef func(childComplexity int) int
+		SessionID   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		TrainingID  func(childComplexity int) int
+	}
+
+	EnrolmentList struct {
+		Items func(childComplexity int) int
+		Total func(childComplexity int) int
 	}
 
 	GapMove struct {
@@ -288,10 +310,11 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AnswerCampaign func(childComplexity int, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) int
-		DownloadLink   func(childComplexity int, url string) int
-		ImportFiles    func(childComplexity int, files []*graphql.Upload, dryRun *bool) int
-		OpenCampaign   func(childComplexity int, input model.OpenCampaignInput) int
+		AnswerCampaign  func(childComplexity int, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) int
+		DownloadLink    func(childComplexity int, url string) int
+		ImportFiles     func(childComplexity int, files []*graphql.Upload, dryRun *bool) int
+		OpenCampaign    func(childComplexity int, input model.OpenCampaignInput) int
+		WriteEnrolments func(childComplexity int, siren *string, enrolments []*model.EnrolmentInput) int
 	}
 
 	PageInfo struct {
@@ -305,6 +328,7 @@ type ComplexityRoot struct {
 		Campaign            func(childComplexity int, id string) int
 		Campaigns           func(childComplexity int) int
 		Employment          func(childComplexity int, year int) int
+		Enrolments          func(childComplexity int, asOf *time.Time, first *int) int
 		GapMoves            func(childComplexity int, from string, to string, offset *int, first *int) int
 		ID                  func(childComplexity int) int
 		Kind                func(childComplexity int) int
@@ -315,9 +339,9 @@ type ComplexityRoot struct {
 		Region              func(childComplexity int) int
 		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
 		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
-		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
+		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
 		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
-		Strategy            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool) int
+		Strategy            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool) int
 		Themes              func(childComplexity int) int
 		Trend               func(childComplexity int, dates []*time.Time, offset *int, roles []string, skills []string, first *int) int
 		Website             func(childComplexity int) int
@@ -491,6 +515,7 @@ type ComplexityRoot struct {
 		Department  func(childComplexity int) int
 		Learners    func(childComplexity int) int
 		LevelNeeded func(childComplexity int) int
+		Sessions    func(childComplexity int, first *int) int
 		Skill       func(childComplexity int) int
 		Trainings   func(childComplexity int, first *int) int
 	}
@@ -538,9 +563,12 @@ type ComplexityRoot struct {
 	SkillGap struct {
 		Coverage                func(childComplexity int) int
 		Gap                     func(childComplexity int) int
+		GapAfterPlan            func(childComplexity int) int
 		InternalPool            func(childComplexity int) int
 		LevelNeeded             func(childComplexity int) int
+		PlannedLearners         func(childComplexity int) int
 		Qualified               func(childComplexity int) int
+		QualifiedWithPlan       func(childComplexity int) int
 		Required                func(childComplexity int) int
 		Skill                   func(childComplexity int) int
 		TrainingsNear           func(childComplexity int, first *int) int
@@ -603,7 +631,7 @@ type ComplexityRoot struct {
 		Parent              func(childComplexity int) int
 		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
 		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
-		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
+		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) int
 		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
 		Trend               func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
@@ -625,6 +653,7 @@ type ComplexityRoot struct {
 		ID            func(childComplexity int) int
 		Modality      func(childComplexity int) int
 		Provider      func(childComplexity int) int
+		Sessions      func(childComplexity int, asOf *time.Time, upcoming *bool) int
 		Skills        func(childComplexity int) int
 		Territory     func(childComplexity int) int
 		Title         func(childComplexity int) int
@@ -656,6 +685,21 @@ type ComplexityRoot struct {
 	TrainingNearEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	TrainingSession struct {
+		AsOf       func(childComplexity int) int
+		Completed  func(childComplexity int) int
+		EndDate    func(childComplexity int) int
+		Enrolled   func(childComplexity int) int
+		Enrolments func(childComplexity int, first *int) int
+		FillRate   func(childComplexity int) int
+		FreeSeats  func(childComplexity int) int
+		Seats      func(childComplexity int) int
+		SessionID  func(childComplexity int) int
+		StartDate  func(childComplexity int) int
+		Territory  func(childComplexity int) int
+		Training   func(childComplexity int) int
 	}
 
 	TrainingSkill struct {
@@ -696,6 +740,18 @@ type ComplexityRoot struct {
 		Change func(childComplexity int) int
 		Value  func(childComplexity int) int
 	}
+
+	UpcomingSession struct {
+		Distance  func(childComplexity int) int
+		EndDate   func(childComplexity int) int
+		Enrolled  func(childComplexity int) int
+		FreeSeats func(childComplexity int) int
+		Level     func(childComplexity int) int
+		Seats     func(childComplexity int) int
+		SessionID func(childComplexity int) int
+		StartDate func(childComplexity int) int
+		Training  func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -723,14 +779,22 @@ type CompanyResolver interface {
 	Sites(ctx context.Context, obj *domain.Company) ([]*domain.Site, error)
 	Memberships(ctx context.Context, obj *domain.Company) ([]*domain.Membership, error)
 	RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
-	SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
+	SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
 	Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 	RoleGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
 	SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
+	Enrolments(ctx context.Context, obj *domain.Company, first *int) (*training.EnrolmentPage, error)
 	Projects(ctx context.Context, obj *domain.Company) ([]*project.Project, error)
 }
 type CriticalSkillResolver interface {
 	Skill(ctx context.Context, obj *analytics.CriticalSkill) (*domain.Skill, error)
+
+	QualifiedWithPlan(ctx context.Context, obj *analytics.CriticalSkill) (*int, error)
+	GapAfterPlan(ctx context.Context, obj *analytics.CriticalSkill) (*int, error)
+	PlannedLearners(ctx context.Context, obj *analytics.CriticalSkill) (*int, error)
+}
+type EnrolmentResolver interface {
+	Company(ctx context.Context, obj *training.Enrolment) (*domain.Company, error)
 }
 type GapMoveResolver interface {
 	Skill(ctx context.Context, obj *campaign.GapMove) (*domain.Skill, error)
@@ -754,14 +818,15 @@ type MutationResolver interface {
 	OpenCampaign(ctx context.Context, input model.OpenCampaignInput) (*campaign.Campaign, error)
 	AnswerCampaign(ctx context.Context, needs []*model.NeedAnswerInput, assessments []*model.AssessmentAnswerInput) (*campaign.Answer, error)
 	DownloadLink(ctx context.Context, url string) (*model.DownloadLink, error)
+	WriteEnrolments(ctx context.Context, siren *string, enrolments []*model.EnrolmentInput) (*importer.KindReport, error)
 }
 type PoleResolver interface {
 	Region(ctx context.Context, obj *domain.Pole) (*domain.Territory, error)
 
 	Members(ctx context.Context, obj *domain.Pole, asOf *time.Time, search *string, first *int, after *string) (*page.Connection[*domain.Company], error)
 	RoleGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*analytics.RoleGap, error)
-	SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error)
-	Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool) (*model.PoleStrategy, error)
+	SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error)
+	Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool) (*model.PoleStrategy, error)
 	Employment(ctx context.Context, obj *domain.Pole, year int) (*analytics.Employment, error)
 	Campaigns(ctx context.Context, obj *domain.Pole) ([]*campaign.Campaign, error)
 	Campaign(ctx context.Context, obj *domain.Pole, id string) (*campaign.Campaign, error)
@@ -769,6 +834,7 @@ type PoleResolver interface {
 	GapMoves(ctx context.Context, obj *domain.Pole, from string, to string, offset *int, first *int) (*model.GapMoves, error)
 	RoleGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
 	SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
+	Enrolments(ctx context.Context, obj *domain.Pole, asOf *time.Time, first *int) (*training.EnrolmentPage, error)
 	Projects(ctx context.Context, obj *domain.Pole) ([]*project.Project, error)
 	ProjectSkillNeeds(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, first *int) ([]*project.SkillNeed, error)
 }
@@ -846,6 +912,7 @@ type SharedTrainingOpportunityResolver interface {
 	Skill(ctx context.Context, obj *analytics.SharedTrainingOpportunity) (*domain.Skill, error)
 
 	Trainings(ctx context.Context, obj *analytics.SharedTrainingOpportunity, first *int) ([]*analytics.TrainingMatch, error)
+	Sessions(ctx context.Context, obj *analytics.SharedTrainingOpportunity, first *int) ([]*analytics.UpcomingSession, error)
 }
 type SiteResolver interface {
 	Company(ctx context.Context, obj *domain.Site) (*domain.Company, error)
@@ -862,6 +929,9 @@ type SkillGapResolver interface {
 
 	TrainingsNear(ctx context.Context, obj *model.SkillGap, first *int) ([]*analytics.TrainingMatch, error)
 	TrainingsNearConnection(ctx context.Context, obj *model.SkillGap, first *int, after *string) (*page.Connection[*analytics.TrainingMatch], error)
+	QualifiedWithPlan(ctx context.Context, obj *model.SkillGap) (*int, error)
+	GapAfterPlan(ctx context.Context, obj *model.SkillGap) (*int, error)
+	PlannedLearners(ctx context.Context, obj *model.SkillGap) (*int, error)
 }
 type SkillGapConnectionResolver interface {
 	Edges(ctx context.Context, obj *model.SkillGapConnection) ([]*model.SkillGapEdge, error)
@@ -881,7 +951,7 @@ type TerritoryResolver interface {
 	Parent(ctx context.Context, obj *domain.Territory) (*domain.Territory, error)
 	Children(ctx context.Context, obj *domain.Territory, first *int, after *string) (*page.Connection[*domain.Territory], error)
 	RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
-	SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
+	SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
 	Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 	RoleGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
 	SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
@@ -890,13 +960,24 @@ type TrainingResolver interface {
 	Territory(ctx context.Context, obj *domain.Training) (*domain.Territory, error)
 
 	Skills(ctx context.Context, obj *domain.Training) ([]*domain.TrainingSkill, error)
+	Sessions(ctx context.Context, obj *domain.Training, asOf *time.Time, upcoming *bool) ([]*training.Session, error)
 }
 type TrainingNearResolver interface {
 	Training(ctx context.Context, obj *analytics.TrainingMatch) (*domain.Training, error)
 }
+type TrainingSessionResolver interface {
+	Training(ctx context.Context, obj *training.Session) (*domain.Training, error)
+
+	Territory(ctx context.Context, obj *training.Session) (*domain.Territory, error)
+
+	Enrolments(ctx context.Context, obj *training.Session, first *int) (*training.EnrolmentPage, error)
+}
 type TrainingSkillResolver interface {
 	Training(ctx context.Context, obj *domain.TrainingSkill) (*domain.Training, error)
 	Skill(ctx context.Context, obj *domain.TrainingSkill) (*domain.Skill, error)
+}
+type UpcomingSessionResolver interface {
+	Training(ctx context.Context, obj *analytics.UpcomingSession) (*domain.Training, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1164,6 +1245,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CampaignMember.RoleGaps(childComplexity, args["horizon"].(int), args["orderBy"].(*string), args["first"].(*int)), true
 
+	case "Company.enrolments":
+		if e.ComplexityRoot.Company.Enrolments == nil {
+			break
+		}
+
+		args, err := ec.field_Company_enrolments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Company.Enrolments(childComplexity, args["first"].(*int)), true
 	case "Company.foundedYear":
 		if e.ComplexityRoot.Company.FoundedYear == nil {
 			break
@@ -1238,7 +1330,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Company.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Company.skillGapsConnection":
 		if e.ComplexityRoot.Company.SkillGapsConnection == nil {
 			break
@@ -1312,12 +1404,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CriticalSkill.Gap(childComplexity), true
+	case "CriticalSkill.gapAfterPlan":
+		if e.ComplexityRoot.CriticalSkill.GapAfterPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkill.GapAfterPlan(childComplexity), true
+	case "CriticalSkill.plannedLearners":
+		if e.ComplexityRoot.CriticalSkill.PlannedLearners == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkill.PlannedLearners(childComplexity), true
 	case "CriticalSkill.qualified":
 		if e.ComplexityRoot.CriticalSkill.Qualified == nil {
 			break
 		}
 
 		return e.ComplexityRoot.CriticalSkill.Qualified(childComplexity), true
+	case "CriticalSkill.qualifiedWithPlan":
+		if e.ComplexityRoot.CriticalSkill.QualifiedWithPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CriticalSkill.QualifiedWithPlan(childComplexity), true
 	case "CriticalSkill.required":
 		if e.ComplexityRoot.CriticalSkill.Required == nil {
 			break
@@ -1473,6 +1583,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EmploymentIndicators.Year(childComplexity), true
+
+	case "Enrolment.company":
+		if e.ComplexityRoot.Enrolment.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Company(childComplexity), true
+	case "Enrolment.completedOn":
+		if e.ComplexityRoot.Enrolment.CompletedOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.CompletedOn(childComplexity), true
+	case "Enrolment.employeeRef":
+		if e.ComplexityRoot.Enrolment.EmployeeRef == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.EmployeeRef(childComplexity), true
+	case "Enrolment.sessionId":
+		if e.ComplexityRoot.Enrolment.SessionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.SessionID(childComplexity), true
+	case "Enrolment.status":
+		if e.ComplexityRoot.Enrolment.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.Status(childComplexity), true
+	case "Enrolment.trainingId":
+		if e.ComplexityRoot.Enrolment.TrainingID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Enrolment.TrainingID(childComplexity), true
+
+	case "EnrolmentList.items":
+		if e.ComplexityRoot.EnrolmentList.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentList.Items(childComplexity), true
+	case "EnrolmentList.totalCount":
+		if e.ComplexityRoot.EnrolmentList.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnrolmentList.Total(childComplexity), true
 
 	case "GapMove.change":
 		if e.ComplexityRoot.GapMove.Change == nil {
@@ -1834,6 +1994,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OpenCampaign(childComplexity, args["input"].(model.OpenCampaignInput)), true
+	case "Mutation.writeEnrolments":
+		if e.ComplexityRoot.Mutation.WriteEnrolments == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_writeEnrolments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.WriteEnrolments(childComplexity, args["siren"].(*string), args["enrolments"].([]*model.EnrolmentInput)), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1888,6 +2059,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pole.Employment(childComplexity, args["year"].(int)), true
+	case "Pole.enrolments":
+		if e.ComplexityRoot.Pole.Enrolments == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_enrolments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.Enrolments(childComplexity, args["asOf"].(*time.Time), args["first"].(*int)), true
 	case "Pole.gapMoves":
 		if e.ComplexityRoot.Pole.GapMoves == nil {
 			break
@@ -1983,7 +2165,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pole.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Pole.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Pole.skillGapsConnection":
 		if e.ComplexityRoot.Pole.SkillGapsConnection == nil {
 			break
@@ -2005,7 +2187,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pole.Strategy(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool)), true
+		return e.ComplexityRoot.Pole.Strategy(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool)), true
 	case "Pole.themes":
 		if e.ComplexityRoot.Pole.Themes == nil {
 			break
@@ -2789,6 +2971,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SharedTrainingOpportunity.LevelNeeded(childComplexity), true
+	case "SharedTrainingOpportunity.sessions":
+		if e.ComplexityRoot.SharedTrainingOpportunity.Sessions == nil {
+			break
+		}
+
+		args, err := ec.field_SharedTrainingOpportunity_sessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.SharedTrainingOpportunity.Sessions(childComplexity, args["first"].(*int)), true
 	case "SharedTrainingOpportunity.skill":
 		if e.ComplexityRoot.SharedTrainingOpportunity.Skill == nil {
 			break
@@ -2967,6 +3160,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SkillGap.Gap(childComplexity), true
+	case "SkillGap.gapAfterPlan":
+		if e.ComplexityRoot.SkillGap.GapAfterPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.GapAfterPlan(childComplexity), true
 	case "SkillGap.internalPool":
 		if e.ComplexityRoot.SkillGap.InternalPool == nil {
 			break
@@ -2979,12 +3178,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SkillGap.LevelNeeded(childComplexity), true
+	case "SkillGap.plannedLearners":
+		if e.ComplexityRoot.SkillGap.PlannedLearners == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.PlannedLearners(childComplexity), true
 	case "SkillGap.qualified":
 		if e.ComplexityRoot.SkillGap.Qualified == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SkillGap.Qualified(childComplexity), true
+	case "SkillGap.qualifiedWithPlan":
+		if e.ComplexityRoot.SkillGap.QualifiedWithPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SkillGap.QualifiedWithPlan(childComplexity), true
 	case "SkillGap.required":
 		if e.ComplexityRoot.SkillGap.Required == nil {
 			break
@@ -3256,7 +3467,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Territory.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Territory.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Territory.skillGapsConnection":
 		if e.ComplexityRoot.Territory.SkillGapsConnection == nil {
 			break
@@ -3342,6 +3553,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Training.Provider(childComplexity), true
+	case "Training.sessions":
+		if e.ComplexityRoot.Training.Sessions == nil {
+			break
+		}
+
+		args, err := ec.field_Training_sessions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Training.Sessions(childComplexity, args["asOf"].(*time.Time), args["upcoming"].(*bool)), true
 	case "Training.skills":
 		if e.ComplexityRoot.Training.Skills == nil {
 			break
@@ -3443,6 +3665,84 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TrainingNearEdge.Node(childComplexity), true
+
+	case "TrainingSession.asOf":
+		if e.ComplexityRoot.TrainingSession.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.AsOf(childComplexity), true
+	case "TrainingSession.completed":
+		if e.ComplexityRoot.TrainingSession.Completed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.Completed(childComplexity), true
+	case "TrainingSession.endDate":
+		if e.ComplexityRoot.TrainingSession.EndDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.EndDate(childComplexity), true
+	case "TrainingSession.enrolled":
+		if e.ComplexityRoot.TrainingSession.Enrolled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.Enrolled(childComplexity), true
+	case "TrainingSession.enrolments":
+		if e.ComplexityRoot.TrainingSession.Enrolments == nil {
+			break
+		}
+
+		args, err := ec.field_TrainingSession_enrolments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.TrainingSession.Enrolments(childComplexity, args["first"].(*int)), true
+	case "TrainingSession.fillRate":
+		if e.ComplexityRoot.TrainingSession.FillRate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.FillRate(childComplexity), true
+	case "TrainingSession.freeSeats":
+		if e.ComplexityRoot.TrainingSession.FreeSeats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.FreeSeats(childComplexity), true
+	case "TrainingSession.seats":
+		if e.ComplexityRoot.TrainingSession.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.Seats(childComplexity), true
+	case "TrainingSession.sessionId":
+		if e.ComplexityRoot.TrainingSession.SessionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.SessionID(childComplexity), true
+	case "TrainingSession.startDate":
+		if e.ComplexityRoot.TrainingSession.StartDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.StartDate(childComplexity), true
+	case "TrainingSession.territory":
+		if e.ComplexityRoot.TrainingSession.Territory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.Territory(childComplexity), true
+	case "TrainingSession.training":
+		if e.ComplexityRoot.TrainingSession.Training == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrainingSession.Training(childComplexity), true
 
 	case "TrainingSkill.level":
 		if e.ComplexityRoot.TrainingSkill.Level == nil {
@@ -3559,6 +3859,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TrendValue.Value(childComplexity), true
 
+	case "UpcomingSession.distance":
+		if e.ComplexityRoot.UpcomingSession.Distance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingSession.Distance(childComplexity), true
+	case "UpcomingSession.endDate":
+		if e.ComplexityRoot.UpcomingSession.EndDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingSession.EndDate(childComplexity), true
+	case "UpcomingSession.enrolled":
+		if e.ComplexityRoot.UpcomingSession.Enrolled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingSession.Enrolled(childComplexity), true
+	case "UpcomingSession.freeSeats":
+		if e.ComplexityRoot.UpcomingSession.FreeSeats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingSession.FreeSeats(childComplexity), true
+	case "UpcomingSession.level":
+		if e.ComplexityRoot.UpcomingSession.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingSession.Level(childComplexity), true
+	case "UpcomingSession.seats":
+		if e.ComplexityRoot.UpcomingSession.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingSession.Seats(childComplexity), true
+	case "UpcomingSession.sessionId":
+		if e.ComplexityRoot.UpcomingSession.SessionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingSession.SessionID(childComplexity), true
+	case "UpcomingSession.startDate":
+		if e.ComplexityRoot.UpcomingSession.StartDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingSession.StartDate(childComplexity), true
+	case "UpcomingSession.training":
+		if e.ComplexityRoot.UpcomingSession.Training == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpcomingSession.Training(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3570,6 +3925,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AssessmentAnswerInput", ec.unmarshalInputAssessmentAnswerInput),
 			graphql.NewInputUnmarshaler("CompanyFilter", ec.unmarshalInputCompanyFilter),
+			graphql.NewInputUnmarshaler("EnrolmentInput", ec.unmarshalInputEnrolmentInput),
 			graphql.NewInputUnmarshaler("NeedAnswerInput", ec.unmarshalInputNeedAnswerInput),
 			graphql.NewInputUnmarshaler("OpenCampaignInput", ec.unmarshalInputOpenCampaignInput),
 			graphql.NewInputUnmarshaler("TerritoryInput", ec.unmarshalInputTerritoryInput),
@@ -3936,6 +4292,8 @@ type Pole {
     includeOptional: Boolean = false
     "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
     includeProjects: Boolean = false
+    "With the training plan: add qualifiedWithPlan, gapAfterPlan and plannedLearners (enrolments in sessions ending by 31 December of the horizon)."
+    withPlan: Boolean = false
     "Only the members' sites in this territory (a pole within a territory)."
     territory: TerritoryInput
     "Order of the skills."
@@ -3955,6 +4313,8 @@ type Pole {
     includeOptional: Boolean = false
     "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
     includeProjects: Boolean = false
+    "With the training plan: critical skills by gapAfterPlan, companiesWithGap by the members' gapAfterPlan."
+    withPlan: Boolean = false
   ): PoleStrategy
   "Employment indicators of the members for a year (the figures poles publish)."
   employment("The year Y." year: Int!): EmploymentIndicators
@@ -4021,6 +4381,8 @@ type Company {
     includeOptional: Boolean = false
     "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
     includeProjects: Boolean = false
+    "With the training plan: add qualifiedWithPlan, gapAfterPlan and plannedLearners (enrolments in sessions ending by 31 December of the horizon)."
+    withPlan: Boolean = false
     "Order of the skills."
     orderBy: SkillGapOrder = GAP
     "How many skills, 1–500."
@@ -4122,6 +4484,8 @@ type Territory {
     includeOptional: Boolean = false
     "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
     includeProjects: Boolean = false
+    "With the training plan: add qualifiedWithPlan, gapAfterPlan and plannedLearners (enrolments in sessions ending by 31 December of the horizon)."
+    withPlan: Boolean = false
     "Order of the skills."
     orderBy: SkillGapOrder = GAP
     "How many skills, 1–500."
@@ -4565,6 +4929,8 @@ enum SkillGapOrder {
   REQUIRED
   "Skill code."
   CODE
+  "gapAfterPlan descending, then qualifiedWithPlan / required ascending, then code: the critical order with the plan (needs withPlan)."
+  GAP_AFTER_PLAN
 }
 
 "A role's figures in a scope at a horizon."
@@ -5318,6 +5684,145 @@ type DownloadLink {
   expiresAt: String!
 }
 
+# Training sessions, enrolments and the training plan (DESIGN.md,
+# "Training sessions"; withPlan on skill figures).
+
+extend type SkillGap {
+  "With withPlan: stayers qualified with their planned levels (enrolments in sessions ending by 31 December of the horizon, completions after asOf); null without withPlan."
+  qualifiedWithPlan: Int
+  "With withPlan: required − qualifiedWithPlan; null without withPlan."
+  gapAfterPlan: Int
+  "With withPlan: qualifiedWithPlan − qualified, the stayers the plan makes qualified; null without withPlan."
+  plannedLearners: Int
+}
+
+extend type CriticalSkill {
+  "With withPlan: qualified over the pole with the members' planned levels; null without withPlan."
+  qualifiedWithPlan: Int
+  "With withPlan: required − qualifiedWithPlan; null without withPlan."
+  gapAfterPlan: Int
+  "With withPlan: qualifiedWithPlan − qualified; null without withPlan."
+  plannedLearners: Int
+}
+
+extend type SharedTrainingOpportunity {
+  "Sessions of the matching trainings starting after asOf, at distance 0 or 1 from the department (a session's own territory, else its training's; remote trainings at 0), full ones included with 0 free seats; by distance, duration, training id, start date, session id."
+  sessions("How many, 1–100." first: Int = 5): [UpcomingSession!]!
+}
+
+"An upcoming session of a shared training opportunity."
+type UpcomingSession {
+  "The training."
+  training: Training!
+  "The session's id within its training."
+  sessionId: String!
+  "First day."
+  startDate: Date!
+  "Last day."
+  endDate: Date!
+  "The level at which the training teaches the opportunity's skill."
+  level: Int!
+  "0 inside the department (or remote), 1 in its region."
+  distance: Int!
+  "Seats; null without a limit."
+  seats: Int
+  "Enrolments holding a seat (every one not cancelled)."
+  enrolled: Int!
+  "seats − enrolled (0 when full); null without a limit."
+  freeSeats: Int
+}
+
+extend type Training {
+  "The training's sessions, by start date then id, with their figures at asOf."
+  sessions(
+    "Reference date of the figures (default today)."
+    asOf: Date
+    "Only the sessions starting after asOf."
+    upcoming: Boolean = false
+  ): [TrainingSession!]!
+}
+
+"A session of a training, with its figures at a reference date. The figures count every enrolment, whoever reads them; the enrolment rows follow the reader's rights."
+type TrainingSession {
+  "The training."
+  training: Training!
+  "The session's id within its training."
+  sessionId: String!
+  "First day."
+  startDate: Date!
+  "Last day (on or after startDate)."
+  endDate: Date!
+  "Where it takes place: its own territory, else its training's."
+  territory: Territory!
+  "Seats; null without a limit."
+  seats: Int
+  "The reference date of the figures."
+  asOf: Date!
+  "Enrolments not cancelled (a completion after asOf is still an enrolment)."
+  enrolled: Int!
+  "Completions dated on or before asOf."
+  completed: Int!
+  "enrolled / seats; null without a limit."
+  fillRate: Float
+  "seats − enrolled; null without a limit."
+  freeSeats: Int
+  "The enrolment rows you may read: all for an administrator, your members' for a pole manager, your own employees' for a company."
+  enrolments("How many, 1–500." first: Int = 50): EnrolmentList!
+}
+
+"Enrolment rows, by training, session, company and employee."
+type EnrolmentList {
+  "Rows in all."
+  totalCount: Int!
+  "The first rows."
+  items: [Enrolment!]!
+}
+
+"An employee's enrolment in a training session."
+type Enrolment {
+  "The training's id."
+  trainingId: String!
+  "The session's id within its training."
+  sessionId: String!
+  "The employee's company."
+  company: Company!
+  "The employee's pseudonymous reference within its company."
+  employeeRef: String!
+  "enrolled, completed or cancelled, as recorded (a completion after a reference date counts as an enrolment at that date)."
+  status: String!
+  "The day of the completion, exactly when completed."
+  completedOn: Date
+}
+
+extend type Company {
+  "The company's employees' enrolments."
+  enrolments("How many, 1–500." first: Int = 50): EnrolmentList!
+}
+
+extend type Pole {
+  "The enrolments of the employees of the pole's active members at asOf."
+  enrolments(
+    "Reference date of the membership (default today)."
+    asOf: Date
+    "How many, 1–500."
+    first: Int = 50
+  ): EnrolmentList!
+}
+
+"An enrolment a company writes."
+input EnrolmentInput {
+  "The training's id."
+  trainingId: String!
+  "The session's id within its training."
+  sessionId: String!
+  "The employee's reference within the company."
+  employeeRef: String!
+  "enrolled, completed or cancelled."
+  status: String!
+  "The day of the completion: exactly when completed, not before the session's start, not after today."
+  completedOn: Date
+}
+
 extend type Mutation {
   """
   A short-lived, single-use link to a download of this API for the caller's
@@ -5327,6 +5832,19 @@ extend type Mutation {
   (configurable) and die with the token.
   """
   downloadLink("A path of this API with its query: /aggregates.csv, /aggregates.xlsx, /export/KIND.csv or /export/KIND.xlsx." url: String!): DownloadLink!
+  """
+  A company enrols its employees in sessions, records their completions and
+  cancels enrolments, all or nothing: each row is checked as a row of an
+  enrolments file; no session may end with more enrolments than seats (a
+  cancelled enrolment holds none). A company token writes its own employees'
+  (siren may be left out); an administrator names the company.
+  """
+  writeEnrolments(
+    "The company (a company token: its own)."
+    siren: String
+    "The rows: one per employee and session; writing a row again replaces it."
+    enrolments: [EnrolmentInput!]!
+  ): ImportKind!
 }
 
 # ---------------------------------------------------------------------------
@@ -5605,6 +6123,8 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_roleGapsConnection(ctx, field)
 	case "skillGapsConnection":
 		return ec.fieldContext_Company_skillGapsConnection(ctx, field)
+	case "enrolments":
+		return ec.fieldContext_Company_enrolments(ctx, field)
 	case "projects":
 		return ec.fieldContext_Company_projects(ctx, field)
 	}
@@ -5647,6 +6167,12 @@ func (ec *executionContext) childFields_CriticalSkill(ctx context.Context, field
 		return ec.fieldContext_CriticalSkill_coverage(ctx, field)
 	case "companiesWithGap":
 		return ec.fieldContext_CriticalSkill_companiesWithGap(ctx, field)
+	case "qualifiedWithPlan":
+		return ec.fieldContext_CriticalSkill_qualifiedWithPlan(ctx, field)
+	case "gapAfterPlan":
+		return ec.fieldContext_CriticalSkill_gapAfterPlan(ctx, field)
+	case "plannedLearners":
+		return ec.fieldContext_CriticalSkill_plannedLearners(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CriticalSkill", field.Name)
 }
@@ -5725,6 +6251,34 @@ func (ec *executionContext) childFields_EmploymentIndicators(ctx context.Context
 		return ec.fieldContext_EmploymentIndicators_maintainedJobsShare(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EmploymentIndicators", field.Name)
+}
+
+func (ec *executionContext) childFields_Enrolment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "trainingId":
+		return ec.fieldContext_Enrolment_trainingId(ctx, field)
+	case "sessionId":
+		return ec.fieldContext_Enrolment_sessionId(ctx, field)
+	case "company":
+		return ec.fieldContext_Enrolment_company(ctx, field)
+	case "employeeRef":
+		return ec.fieldContext_Enrolment_employeeRef(ctx, field)
+	case "status":
+		return ec.fieldContext_Enrolment_status(ctx, field)
+	case "completedOn":
+		return ec.fieldContext_Enrolment_completedOn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Enrolment", field.Name)
+}
+
+func (ec *executionContext) childFields_EnrolmentList(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "totalCount":
+		return ec.fieldContext_EnrolmentList_totalCount(ctx, field)
+	case "items":
+		return ec.fieldContext_EnrolmentList_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnrolmentList", field.Name)
 }
 
 func (ec *executionContext) childFields_GapMove(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5943,6 +6497,8 @@ func (ec *executionContext) childFields_Pole(ctx context.Context, field graphql.
 		return ec.fieldContext_Pole_roleGapsConnection(ctx, field)
 	case "skillGapsConnection":
 		return ec.fieldContext_Pole_skillGapsConnection(ctx, field)
+	case "enrolments":
+		return ec.fieldContext_Pole_enrolments(ctx, field)
 	case "projects":
 		return ec.fieldContext_Pole_projects(ctx, field)
 	case "projectSkillNeeds":
@@ -6251,6 +6807,8 @@ func (ec *executionContext) childFields_SharedTrainingOpportunity(ctx context.Co
 		return ec.fieldContext_SharedTrainingOpportunity_levelNeeded(ctx, field)
 	case "trainings":
 		return ec.fieldContext_SharedTrainingOpportunity_trainings(ctx, field)
+	case "sessions":
+		return ec.fieldContext_SharedTrainingOpportunity_sessions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SharedTrainingOpportunity", field.Name)
 }
@@ -6357,6 +6915,12 @@ func (ec *executionContext) childFields_SkillGap(ctx context.Context, field grap
 		return ec.fieldContext_SkillGap_trainingsNear(ctx, field)
 	case "trainingsNearConnection":
 		return ec.fieldContext_SkillGap_trainingsNearConnection(ctx, field)
+	case "qualifiedWithPlan":
+		return ec.fieldContext_SkillGap_qualifiedWithPlan(ctx, field)
+	case "gapAfterPlan":
+		return ec.fieldContext_SkillGap_gapAfterPlan(ctx, field)
+	case "plannedLearners":
+		return ec.fieldContext_SkillGap_plannedLearners(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SkillGap", field.Name)
 }
@@ -6521,6 +7085,8 @@ func (ec *executionContext) childFields_Training(ctx context.Context, field grap
 		return ec.fieldContext_Training_costEur(ctx, field)
 	case "skills":
 		return ec.fieldContext_Training_skills(ctx, field)
+	case "sessions":
+		return ec.fieldContext_Training_sessions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Training", field.Name)
 }
@@ -6579,6 +7145,36 @@ func (ec *executionContext) childFields_TrainingNearEdge(ctx context.Context, fi
 		return ec.fieldContext_TrainingNearEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrainingNearEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TrainingSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "training":
+		return ec.fieldContext_TrainingSession_training(ctx, field)
+	case "sessionId":
+		return ec.fieldContext_TrainingSession_sessionId(ctx, field)
+	case "startDate":
+		return ec.fieldContext_TrainingSession_startDate(ctx, field)
+	case "endDate":
+		return ec.fieldContext_TrainingSession_endDate(ctx, field)
+	case "territory":
+		return ec.fieldContext_TrainingSession_territory(ctx, field)
+	case "seats":
+		return ec.fieldContext_TrainingSession_seats(ctx, field)
+	case "asOf":
+		return ec.fieldContext_TrainingSession_asOf(ctx, field)
+	case "enrolled":
+		return ec.fieldContext_TrainingSession_enrolled(ctx, field)
+	case "completed":
+		return ec.fieldContext_TrainingSession_completed(ctx, field)
+	case "fillRate":
+		return ec.fieldContext_TrainingSession_fillRate(ctx, field)
+	case "freeSeats":
+		return ec.fieldContext_TrainingSession_freeSeats(ctx, field)
+	case "enrolments":
+		return ec.fieldContext_TrainingSession_enrolments(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrainingSession", field.Name)
 }
 
 func (ec *executionContext) childFields_TrainingSkill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6657,6 +7253,30 @@ func (ec *executionContext) childFields_TrendValue(ctx context.Context, field gr
 		return ec.fieldContext_TrendValue_change(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TrendValue", field.Name)
+}
+
+func (ec *executionContext) childFields_UpcomingSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "training":
+		return ec.fieldContext_UpcomingSession_training(ctx, field)
+	case "sessionId":
+		return ec.fieldContext_UpcomingSession_sessionId(ctx, field)
+	case "startDate":
+		return ec.fieldContext_UpcomingSession_startDate(ctx, field)
+	case "endDate":
+		return ec.fieldContext_UpcomingSession_endDate(ctx, field)
+	case "level":
+		return ec.fieldContext_UpcomingSession_level(ctx, field)
+	case "distance":
+		return ec.fieldContext_UpcomingSession_distance(ctx, field)
+	case "seats":
+		return ec.fieldContext_UpcomingSession_seats(ctx, field)
+	case "enrolled":
+		return ec.fieldContext_UpcomingSession_enrolled(ctx, field)
+	case "freeSeats":
+		return ec.fieldContext_UpcomingSession_freeSeats(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpcomingSession", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6876,6 +7496,20 @@ func (ec *executionContext) field_Campaign_strategy_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["horizon"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Company_enrolments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -7124,22 +7758,30 @@ func (ec *executionContext) field_Company_skillGaps_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["includeProjects"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
+	args["first"] = arg7
 	return args, nil
 }
 
@@ -7280,6 +7922,28 @@ func (ec *executionContext) field_Mutation_openCampaign_args(ctx context.Context
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_writeEnrolments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "siren",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["siren"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "enrolments",
+		func(ctx context.Context, v any) ([]*model.EnrolmentInput, error) {
+			return ec.unmarshalNEnrolmentInput2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐEnrolmentInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["enrolments"] = arg1
 	return args, nil
 }
 
@@ -7432,6 +8096,28 @@ func (ec *executionContext) field_Pole_employment_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["year"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Pole_enrolments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -7826,30 +8512,38 @@ func (ec *executionContext) field_Pole_skillGaps_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["includeProjects"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
 		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
 			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["territory"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["territory"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg7
+	args["first"] = arg8
 	return args, nil
 }
 
@@ -7896,6 +8590,14 @@ func (ec *executionContext) field_Pole_strategy_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
 	return args, nil
 }
 
@@ -8543,6 +9245,20 @@ func (ec *executionContext) field_Role_requiredSkills_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_SharedTrainingOpportunity_sessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_SharedTrainingOpportunity_trainings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8920,22 +9636,30 @@ func (ec *executionContext) field_Territory_skillGaps_args(ctx context.Context, 
 		return nil, err
 	}
 	args["includeProjects"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
+	args["first"] = arg7
 	return args, nil
 }
 
@@ -8990,6 +9714,42 @@ func (ec *executionContext) field_Territory_trend_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["first"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_TrainingSession_enrolments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Training_sessions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "upcoming",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["upcoming"] = arg1
 	return args, nil
 }
 
@@ -10275,7 +11035,7 @@ func (ec *executionContext) _Company_skillGaps(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Company().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
@@ -10435,6 +11195,50 @@ func (ec *executionContext) fieldContext_Company_skillGapsConnection(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Company_skillGapsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Company_enrolments(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_enrolments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Company().Enrolments(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *training.EnrolmentPage) graphql.Marshaler {
+			return ec.marshalNEnrolmentList2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐEnrolmentPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Company_enrolments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolmentList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Company_enrolments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -10760,6 +11564,75 @@ func (ec *executionContext) _CriticalSkill_companiesWithGap(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_CriticalSkill_companiesWithGap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CriticalSkill", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CriticalSkill_qualifiedWithPlan(ctx context.Context, field graphql.CollectedField, obj *analytics.CriticalSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkill_qualifiedWithPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CriticalSkill().QualifiedWithPlan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkill_qualifiedWithPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkill", field, true, true, "Int")
+}
+
+func (ec *executionContext) _CriticalSkill_gapAfterPlan(ctx context.Context, field graphql.CollectedField, obj *analytics.CriticalSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkill_gapAfterPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CriticalSkill().GapAfterPlan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkill_gapAfterPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkill", field, true, true, "Int")
+}
+
+func (ec *executionContext) _CriticalSkill_plannedLearners(ctx context.Context, field graphql.CollectedField, obj *analytics.CriticalSkill) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CriticalSkill_plannedLearners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CriticalSkill().PlannedLearners(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CriticalSkill_plannedLearners(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CriticalSkill", field, true, true, "Int")
 }
 
 func (ec *executionContext) _CriticalSkillConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.CriticalSkill]) (ret graphql.Marshaler) {
@@ -11316,6 +12189,208 @@ func (ec *executionContext) _EmploymentIndicators_maintainedJobsShare(ctx contex
 }
 func (ec *executionContext) fieldContext_EmploymentIndicators_maintainedJobsShare(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EmploymentIndicators", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Enrolment_trainingId(ctx context.Context, field graphql.CollectedField, obj *training.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_trainingId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrainingID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_trainingId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Enrolment_sessionId(ctx context.Context, field graphql.CollectedField, obj *training.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_sessionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_sessionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Enrolment_company(ctx context.Context, field graphql.CollectedField, obj *training.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Enrolment().Company(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Company) graphql.Marshaler {
+			return ec.marshalNCompany2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐCompany(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Enrolment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Enrolment_employeeRef(ctx context.Context, field graphql.CollectedField, obj *training.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_employeeRef(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmployeeRef, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_employeeRef(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Enrolment_status(ctx context.Context, field graphql.CollectedField, obj *training.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "String")
+}
+
+func (ec *executionContext) _Enrolment_completedOn(ctx context.Context, field graphql.CollectedField, obj *training.Enrolment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Enrolment_completedOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Enrolment_completedOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Enrolment", field, false, false, "Date")
+}
+
+func (ec *executionContext) _EnrolmentList_totalCount(ctx context.Context, field graphql.CollectedField, obj *training.EnrolmentPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentList_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentList_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnrolmentList", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EnrolmentList_items(ctx context.Context, field graphql.CollectedField, obj *training.EnrolmentPage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnrolmentList_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*training.Enrolment) graphql.Marshaler {
+			return ec.marshalNEnrolment2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐEnrolmentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EnrolmentList_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EnrolmentList",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Enrolment(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _GapMove_skill(ctx context.Context, field graphql.CollectedField, obj *campaign.GapMove) (ret graphql.Marshaler) {
@@ -12818,6 +13893,50 @@ func (ec *executionContext) fieldContext_Mutation_downloadLink(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_writeEnrolments(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_writeEnrolments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().WriteEnrolments(ctx, fc.Args["siren"].(*string), fc.Args["enrolments"].([]*model.EnrolmentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *importer.KindReport) graphql.Marshaler {
+			return ec.marshalNImportKind2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐKindReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_writeEnrolments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImportKind(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_writeEnrolments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.Info) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13155,7 +14274,7 @@ func (ec *executionContext) _Pole_skillGaps(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Pole().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Pole().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
@@ -13199,7 +14318,7 @@ func (ec *executionContext) _Pole_strategy(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Pole().Strategy(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool))
+			return ec.Resolvers.Pole().Strategy(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PoleStrategy) graphql.Marshaler {
@@ -13523,6 +14642,50 @@ func (ec *executionContext) fieldContext_Pole_skillGapsConnection(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Pole_skillGapsConnection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_enrolments(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_enrolments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().Enrolments(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *training.EnrolmentPage) graphql.Marshaler {
+			return ec.marshalNEnrolmentList2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐEnrolmentPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_enrolments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolmentList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_enrolments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16950,6 +18113,50 @@ func (ec *executionContext) fieldContext_SharedTrainingOpportunity_trainings(ctx
 	return fc, nil
 }
 
+func (ec *executionContext) _SharedTrainingOpportunity_sessions(ctx context.Context, field graphql.CollectedField, obj *analytics.SharedTrainingOpportunity) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTrainingOpportunity_sessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.SharedTrainingOpportunity().Sessions(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.UpcomingSession) graphql.Marshaler {
+			return ec.marshalNUpcomingSession2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐUpcomingSessionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTrainingOpportunity_sessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTrainingOpportunity",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpcomingSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_SharedTrainingOpportunity_sessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SharedTrainingOpportunityConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*analytics.SharedTrainingOpportunity]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17867,6 +19074,75 @@ func (ec *executionContext) fieldContext_SkillGap_trainingsNearConnection(ctx co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SkillGap_qualifiedWithPlan(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_qualifiedWithPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SkillGap().QualifiedWithPlan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_qualifiedWithPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, true, true, "Int")
+}
+
+func (ec *executionContext) _SkillGap_gapAfterPlan(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_gapAfterPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SkillGap().GapAfterPlan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_gapAfterPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, true, true, "Int")
+}
+
+func (ec *executionContext) _SkillGap_plannedLearners(ctx context.Context, field graphql.CollectedField, obj *model.SkillGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SkillGap_plannedLearners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SkillGap().PlannedLearners(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SkillGap_plannedLearners(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SkillGap", field, true, true, "Int")
 }
 
 func (ec *executionContext) _SkillGapConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SkillGapConnection) (ret graphql.Marshaler) {
@@ -18855,7 +20131,7 @@ func (ec *executionContext) _Territory_skillGaps(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Territory().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Territory().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
@@ -19365,6 +20641,50 @@ func (ec *executionContext) fieldContext_Training_skills(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Training_sessions(ctx context.Context, field graphql.CollectedField, obj *domain.Training) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Training_sessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Training().Sessions(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["upcoming"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*training.Session) graphql.Marshaler {
+			return ec.marshalNTrainingSession2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐSessionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Training_sessions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Training",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrainingSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Training_sessions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TrainingConnection_edges(ctx context.Context, field graphql.CollectedField, obj *page.Connection[*domain.Training]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19723,6 +21043,321 @@ func (ec *executionContext) fieldContext_TrainingNearEdge_node(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TrainingNear(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrainingSession_training(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_training(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrainingSession().Training(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Training) graphql.Marshaler {
+			return ec.marshalNTraining2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTraining(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_training(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Training(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrainingSession_sessionId(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_sessionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_sessionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _TrainingSession_startDate(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_startDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingSession", field, false, false, "Date")
+}
+
+func (ec *executionContext) _TrainingSession_endDate(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_endDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_endDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingSession", field, false, false, "Date")
+}
+
+func (ec *executionContext) _TrainingSession_territory(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_territory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrainingSession().Territory(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Territory) graphql.Marshaler {
+			return ec.marshalNTerritory2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTerritory(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_territory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Territory(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TrainingSession_seats(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingSession", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrainingSession_asOf(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingSession", field, false, false, "Date")
+}
+
+func (ec *executionContext) _TrainingSession_enrolled(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_enrolled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrolled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_enrolled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingSession", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrainingSession_completed(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_completed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Completed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_completed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingSession", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrainingSession_fillRate(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_fillRate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FillRate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_fillRate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingSession", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TrainingSession_freeSeats(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_freeSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeSeats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_freeSeats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrainingSession", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrainingSession_enrolments(ctx context.Context, field graphql.CollectedField, obj *training.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrainingSession_enrolments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.TrainingSession().Enrolments(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *training.EnrolmentPage) graphql.Marshaler {
+			return ec.marshalNEnrolmentList2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐEnrolmentPage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrainingSession_enrolments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TrainingSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnrolmentList(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_TrainingSession_enrolments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -20220,6 +21855,222 @@ func (ec *executionContext) _TrendValue_change(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_TrendValue_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TrendValue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UpcomingSession_training(ctx context.Context, field graphql.CollectedField, obj *analytics.UpcomingSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingSession_training(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.UpcomingSession().Training(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Training) graphql.Marshaler {
+			return ec.marshalNTraining2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTraining(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingSession_training(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpcomingSession",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Training(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpcomingSession_sessionId(ctx context.Context, field graphql.CollectedField, obj *analytics.UpcomingSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingSession_sessionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SessionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingSession_sessionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpcomingSession_startDate(ctx context.Context, field graphql.CollectedField, obj *analytics.UpcomingSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingSession_startDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingSession_startDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingSession", field, false, false, "Date")
+}
+
+func (ec *executionContext) _UpcomingSession_endDate(ctx context.Context, field graphql.CollectedField, obj *analytics.UpcomingSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingSession_endDate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNDate2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingSession_endDate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingSession", field, false, false, "Date")
+}
+
+func (ec *executionContext) _UpcomingSession_level(ctx context.Context, field graphql.CollectedField, obj *analytics.UpcomingSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingSession_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingSession_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingSession", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UpcomingSession_distance(ctx context.Context, field graphql.CollectedField, obj *analytics.UpcomingSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingSession_distance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Distance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingSession_distance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingSession", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UpcomingSession_seats(ctx context.Context, field graphql.CollectedField, obj *analytics.UpcomingSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingSession_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingSession_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingSession", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UpcomingSession_enrolled(ctx context.Context, field graphql.CollectedField, obj *analytics.UpcomingSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingSession_enrolled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrolled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingSession_enrolled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingSession", field, false, false, "Int")
+}
+
+func (ec *executionContext) _UpcomingSession_freeSeats(ctx context.Context, field graphql.CollectedField, obj *analytics.UpcomingSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpcomingSession_freeSeats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FreeSeats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UpcomingSession_freeSeats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpcomingSession", field, false, false, "Int")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -21428,6 +23279,76 @@ func UnmarshalCompanyFilter(ctx context.Context, raw any) (model.CompanyFilter, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEnrolmentInput(ctx context.Context, obj any) (model.EnrolmentInput, error) {
+	var it model.EnrolmentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"trainingId", "sessionId", "employeeRef", "status", "completedOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "trainingId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trainingId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrainingID = data
+		case "sessionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sessionId"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SessionID = data
+		case "employeeRef":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("employeeRef"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EmployeeRef = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "completedOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("completedOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CompletedOn = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEnrolmentInput unmarshals raw into the EnrolmentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEnrolmentInput(ctx context.Context, raw any) (model.EnrolmentInput, error) {
+	var out model.EnrolmentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnrolmentInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputNeedAnswerInput(ctx context.Context, obj any) (model.NeedAnswerInput, error) {
 	var it model.NeedAnswerInput
 	if obj == nil {
@@ -22046,6 +23967,12 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_skillGapsConnection(ctx, field, obj)
 				})
+		case "enrolments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_enrolments(ctx, field, obj)
+				})
 		case "projects":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -22192,6 +24119,24 @@ func (ec *executionContext) _CriticalSkill(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "qualifiedWithPlan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CriticalSkill_qualifiedWithPlan(ctx, field, obj)
+				})
+		case "gapAfterPlan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CriticalSkill_gapAfterPlan(ctx, field, obj)
+				})
+		case "plannedLearners":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CriticalSkill_plannedLearners(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -22445,6 +24390,103 @@ func (ec *executionContext) _EmploymentIndicators(ctx context.Context, sel ast.S
 		case "maintainedJobsShare":
 			out.Values[i] = ec._EmploymentIndicators_maintainedJobsShare(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrolmentImplementors = []string{"Enrolment"}
+
+func (ec *executionContext) _Enrolment(ctx context.Context, sel ast.SelectionSet, obj *training.Enrolment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Enrolment")
+		case "trainingId":
+			out.Values[i] = ec._Enrolment_trainingId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sessionId":
+			out.Values[i] = ec._Enrolment_sessionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "company":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Enrolment_company(ctx, field, obj)
+				})
+		case "employeeRef":
+			out.Values[i] = ec._Enrolment_employeeRef(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Enrolment_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completedOn":
+			out.Values[i] = ec._Enrolment_completedOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var enrolmentListImplementors = []string{"EnrolmentList"}
+
+func (ec *executionContext) _EnrolmentList(ctx context.Context, sel ast.SelectionSet, obj *training.EnrolmentPage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, enrolmentListImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnrolmentList")
+		case "totalCount":
+			out.Values[i] = ec._EnrolmentList_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._EnrolmentList_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -23077,6 +25119,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "writeEnrolments":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_writeEnrolments(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -23249,6 +25298,12 @@ func (ec *executionContext) _Pole(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pole_skillGapsConnection(ctx, field, obj)
+				})
+		case "enrolments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_enrolments(ctx, field, obj)
 				})
 		case "projects":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -24489,6 +26544,12 @@ func (ec *executionContext) _SharedTrainingOpportunity(ctx context.Context, sel 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SharedTrainingOpportunity_trainings(ctx, field, obj)
 				})
+		case "sessions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SharedTrainingOpportunity_sessions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24853,6 +26914,24 @@ func (ec *executionContext) _SkillGap(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._SkillGap_trainingsNearConnection(ctx, field, obj)
+				})
+		case "qualifiedWithPlan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkillGap_qualifiedWithPlan(ctx, field, obj)
+				})
+		case "gapAfterPlan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkillGap_gapAfterPlan(ctx, field, obj)
+				})
+		case "plannedLearners":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SkillGap_plannedLearners(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -25422,6 +27501,12 @@ func (ec *executionContext) _Training(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Training_skills(ctx, field, obj)
 				})
+		case "sessions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Training_sessions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25628,6 +27713,97 @@ func (ec *executionContext) _TrainingNearEdge(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var trainingSessionImplementors = []string{"TrainingSession"}
+
+func (ec *executionContext) _TrainingSession(ctx context.Context, sel ast.SelectionSet, obj *training.Session) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trainingSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrainingSession")
+		case "training":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrainingSession_training(ctx, field, obj)
+				})
+		case "sessionId":
+			out.Values[i] = ec._TrainingSession_sessionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startDate":
+			out.Values[i] = ec._TrainingSession_startDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endDate":
+			out.Values[i] = ec._TrainingSession_endDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "territory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrainingSession_territory(ctx, field, obj)
+				})
+		case "seats":
+			out.Values[i] = ec._TrainingSession_seats(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "asOf":
+			out.Values[i] = ec._TrainingSession_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enrolled":
+			out.Values[i] = ec._TrainingSession_enrolled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completed":
+			out.Values[i] = ec._TrainingSession_completed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "fillRate":
+			out.Values[i] = ec._TrainingSession_fillRate(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "freeSeats":
+			out.Values[i] = ec._TrainingSession_freeSeats(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enrolments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrainingSession_enrolments(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25915,6 +28091,80 @@ func (ec *executionContext) _TrendValue(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._TrendValue_change(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var upcomingSessionImplementors = []string{"UpcomingSession"}
+
+func (ec *executionContext) _UpcomingSession(ctx context.Context, sel ast.SelectionSet, obj *analytics.UpcomingSession) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, upcomingSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpcomingSession")
+		case "training":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._UpcomingSession_training(ctx, field, obj)
+				})
+		case "sessionId":
+			out.Values[i] = ec._UpcomingSession_sessionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startDate":
+			out.Values[i] = ec._UpcomingSession_startDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endDate":
+			out.Values[i] = ec._UpcomingSession_endDate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "level":
+			out.Values[i] = ec._UpcomingSession_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "distance":
+			out.Values[i] = ec._UpcomingSession_distance(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "seats":
+			out.Values[i] = ec._UpcomingSession_seats(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "enrolled":
+			out.Values[i] = ec._UpcomingSession_enrolled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "freeSeats":
+			out.Values[i] = ec._UpcomingSession_freeSeats(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -26594,6 +28844,57 @@ func (ec *executionContext) marshalNEmploymentCell2ᚕgithubᚗcomᚋgpecᚑproj
 	return ret
 }
 
+func (ec *executionContext) marshalNEnrolment2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐEnrolmentᚄ(ctx context.Context, sel ast.SelectionSet, v []*training.Enrolment) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEnrolment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐEnrolment(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEnrolment2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐEnrolment(ctx context.Context, sel ast.SelectionSet, v *training.Enrolment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Enrolment!")
+		return graphql.Null
+	}
+	return ec._Enrolment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEnrolmentInput2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐEnrolmentInputᚄ(ctx context.Context, v any) ([]*model.EnrolmentInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.EnrolmentInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEnrolmentInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐEnrolmentInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNEnrolmentInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐEnrolmentInput(ctx context.Context, v any) (*model.EnrolmentInput, error) {
+	res, err := ec.unmarshalInputEnrolmentInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEnrolmentList2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐEnrolmentPage(ctx context.Context, sel ast.SelectionSet, v *training.EnrolmentPage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EnrolmentList!")
+		return graphql.Null
+	}
+	return ec._EnrolmentList(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -26712,6 +29013,14 @@ func (ec *executionContext) marshalNImportKind2ᚕgithubᚗcomᚋgpecᚑproject�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNImportKind2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐKindReport(ctx context.Context, sel ast.SelectionSet, v *importer.KindReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImportKind!")
+		return graphql.Null
+	}
+	return ec._ImportKind(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNImportReport2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋimporterᚐReport(ctx context.Context, sel ast.SelectionSet, v *importer.Report) graphql.Marshaler {
@@ -27748,6 +30057,30 @@ func (ec *executionContext) marshalNTrainingNearEdge2ᚖgithubᚗcomᚋgpecᚑpr
 	return ec._TrainingNearEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTrainingSession2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*training.Session) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTrainingSession2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐSession(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTrainingSession2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋtrainingᚐSession(ctx context.Context, sel ast.SelectionSet, v *training.Session) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TrainingSession!")
+		return graphql.Null
+	}
+	return ec._TrainingSession(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTrainingSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐTrainingSkillᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.TrainingSkill) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27838,6 +30171,30 @@ func (ec *executionContext) marshalNTrendRatio2githubᚗcomᚋgpecᚑprojectᚋg
 
 func (ec *executionContext) marshalNTrendValue2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋcampaignᚐValue(ctx context.Context, sel ast.SelectionSet, v campaign.Value) graphql.Marshaler {
 	return ec._TrendValue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNUpcomingSession2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐUpcomingSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*analytics.UpcomingSession) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUpcomingSession2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐUpcomingSession(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUpcomingSession2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋanalyticsᚐUpcomingSession(ctx context.Context, sel ast.SelectionSet, v *analytics.UpcomingSession) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpcomingSession!")
+		return graphql.Null
+	}
+	return ec._UpcomingSession(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpload2ᚕᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUploadᚄ(ctx context.Context, v any) ([]*graphql.Upload, error) {

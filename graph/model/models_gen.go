@@ -32,6 +32,20 @@ type CompanyFilter struct {
 	Search *string `json:"search,omitempty"`
 }
 
+// An enrolment a company writes.
+type EnrolmentInput struct {
+	// The training's id.
+	TrainingID string `json:"trainingId"`
+	// The session's id within its training.
+	SessionID string `json:"sessionId"`
+	// The employee's reference within the company.
+	EmployeeRef string `json:"employeeRef"`
+	// enrolled, completed or cancelled.
+	Status string `json:"status"`
+	// The day of the completion: exactly when completed, not before the session's start, not after today.
+	CompletedOn *time.Time `json:"completedOn,omitempty"`
+}
+
 // The root of every write.
 type Mutation struct {
 }

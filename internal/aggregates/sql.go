@@ -122,14 +122,39 @@ cell AS (
   -- order is that of the pick (OFFSET 0 keeps the lateral from being
   -- flattened): joined on skill_id alone, req × employee_skills would be
   -- ~90 million rows at national scale.
-  SELECT e.siret, e.role_id, r.skill_id, count(*)::int AS qualified
-  FROM emp e
-  CROSS JOIN LATERAL (SELECT DISTINCT ON (es.skill_id) es.skill_id, es.level FROM employee_skills es
-                      WHERE es.employee_id = e.id AND (es.assessed_on IS NULL OR es.assessed_on <= $1::date)
-                      ORDER BY es.skill_id, es.assessed_on DESC NULLS LAST OFFSET 0) es
-  JOIN req r ON r.role_id = e.role_id AND r.skill_id = es.skill_id
-  WHERE e.stayer AND es.level >= r.level
-  GROUP BY e.siret, e.role_id, r.skill_id
+  -- Stayers with a completion counted at asOf (few) take the second
+  -- branch, where completions later than the assessment kept raise its
+  -- level (DESIGN.md); the others keep the plain pick.
+  SELECT es.siret, es.role_id, r.skill_id, count(*)::int AS qualified
+  FROM (SELECT e.siret, e.role_id, es.skill_id, es.level
+        FROM emp e
+        CROSS JOIN LATERAL (SELECT DISTINCT ON (es.skill_id) es.skill_id, es.level FROM employee_skills es
+                            WHERE es.employee_id = e.id AND (es.assessed_on IS NULL OR es.assessed_on <= $1::date)
+                            ORDER BY es.skill_id, es.assessed_on DESC NULLS LAST OFFSET 0) es
+        WHERE e.stayer AND NOT EXISTS (SELECT 1 FROM enrolments en WHERE en.employee_id = e.id
+                                         AND en.status = 'completed' AND en.completed_on <= $1::date)
+        UNION ALL
+        SELECT e.siret, e.role_id, l.skill_id, l.level
+        FROM emp e
+        CROSS JOIN LATERAL (
+          SELECT x.skill_id, max(x.level) AS level
+          FROM (SELECT a.skill_id, a.level FROM (
+                  SELECT DISTINCT ON (es.skill_id) es.skill_id, es.level, es.assessed_on FROM employee_skills es
+                  WHERE es.employee_id = e.id AND (es.assessed_on IS NULL OR es.assessed_on <= $1::date)
+                  ORDER BY es.skill_id, es.assessed_on DESC NULLS LAST) a
+                UNION ALL
+                SELECT tk.skill_id, tk.level
+                FROM enrolments en JOIN training_skills tk ON tk.training_id = en.training_id
+                WHERE en.employee_id = e.id AND en.status = 'completed' AND en.completed_on <= $1::date
+                  AND NOT EXISTS (SELECT 1 FROM employee_skills es
+                                  WHERE es.employee_id = e.id AND es.skill_id = tk.skill_id
+                                    AND es.assessed_on <= $1::date AND es.assessed_on >= en.completed_on)) x
+          GROUP BY x.skill_id) l
+        WHERE e.stayer AND EXISTS (SELECT 1 FROM enrolments en WHERE en.employee_id = e.id
+                                     AND en.status = 'completed' AND en.completed_on <= $1::date)) es
+  JOIN req r ON r.role_id = es.role_id AND r.skill_id = es.skill_id
+  WHERE es.level >= r.level
+  GROUP BY es.siret, es.role_id, r.skill_id
 ),
 unit_category AS (
   SELECT u.siret, u.role_id, coalesce(s.category, '') AS col,

@@ -60,6 +60,10 @@ type Params struct {
 	// scope's sites (projects.go): of the scope's pole when it has one, else
 	// of any pole. Rollups do not hold them: such figures are live.
 	IncludeProjects bool
+	// WithPlan adds DESIGN.md's plan figures (qualifiedWithPlan,
+	// gapAfterPlan, plannedLearners) to skill figures, and orders critical
+	// skills by them. Rollups hold them too.
+	WithPlan bool
 }
 
 // invalid reports a bad argument as the domain's BAD_USER_INPUT error,

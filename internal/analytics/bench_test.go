@@ -67,6 +67,20 @@ func BenchmarkMedium(b *testing.B) {
 		_, err := e.SkillGaps(ctx, []analytics.Scope{pole}, p, analytics.SkillByGap, 20)
 		return err
 	})
+	plan := p
+	plan.WithPlan = true
+	run("PoleSkillGapsTop20WithPlan", func() error {
+		_, err := e.SkillGaps(ctx, []analytics.Scope{pole}, plan, analytics.SkillByGapAfterPlan, 20)
+		return err
+	})
+	run("CriticalSkillsTop20WithPlan", func() error {
+		_, err := e.CriticalSkills(ctx, []string{"pole-1"}, plan, 20)
+		return err
+	})
+	run("20CompaniesSkillGapsTop10WithPlan", func() error {
+		_, err := e.SkillGaps(ctx, companies, plan, analytics.SkillByGap, 10)
+		return err
+	})
 	run("PoleRoleGapsTop20", func() error {
 		_, err := e.RoleGaps(ctx, []analytics.Scope{pole}, p, analytics.RoleByGap, 20)
 		return err

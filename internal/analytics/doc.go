@@ -31,8 +31,14 @@
 //     headcount, stayers, departures, target, roleGap: figuresCTE (emp,
 //     site_role, site_need, role_fig); RoleGaps in roles.go.
 //   - the level of a skill at asOf (the latest assessment undated or dated
-//     on or before asOf, undated the oldest: assessedBy and the assessed
-//     CTE, where completions of trainings will join) and the declared need
+//     on or before asOf, undated the oldest: assessedBy and the assessment
+//     CTE; raised by the completions dated on or before asOf and after that
+//     assessment: completedBy and the taught and assessed CTEs) and the
+//     planned level of withPlan (enrolments in sessions ending by 31
+//     December of H: plannedBy, taught; qualified_with_plan in judged and
+//     skill_fig; the pole rollups hold qualified_with_plan and the members
+//     with a positive gapAfterPlan: plannedSkillsSQL),
+//     and the declared need
 //     at asOf (the latest row of its (site, role, H) key: declaredBy and
 //     site_need): figuresCTE.
 //   - target with projects (includeProjects: the project needs of year H
@@ -42,6 +48,8 @@
 //   - the figures of scopes at several (asOf, H) points at once, for
 //     campaigns and trends: Series in series.go (seriesCTE, derived from the
 //     same fragments; a pole's points read their rollups when all are fresh).
+//   - the upcoming sessions of a shared training opportunity:
+//     UpcomingSessions in sessions.go.
 //   - required and the level needed for trainings (demand), qualified and
 //     upskillable (assessed, judged, unassessed), internalPool (top_level,
 //     judged): figuresCTE;

@@ -21,7 +21,7 @@ func (e *Engine) ExplainSkillGaps(ctx context.Context, scopes []Scope, p Params,
 
 // Statements of the engine, for the benchmark's plans.
 var (
-	CriticalSkillsSQL      = criticalSkillsSQL
+	CriticalSkillsSQL      = criticalSkillsSQL(false)
 	SharedOpportunitiesSQL = sharedOpportunitiesSQL
 	MobilityPathsSQL       = mobilityPathsSQL
 )

@@ -23,11 +23,22 @@ const activeMembership = `m.since <= $1::date AND (m.until IS NULL OR $1::date <
 // (employee, skill) is the level (DESIGN.md, "Level of skill s of employee e
 // at asOf"); every statement reading levels orders by
 // assessed_on DESC NULLS LAST and keeps the first row.
-//
-// Completions of trainings (a later change) will raise that level: the hook
-// is the pick in figuresCTE's assessed CTE, which is where a completion
-// after the kept assessment's date would be joined in.
+// Completions of trainings then raise that level (figuresCTE's taught and
+// assessed CTEs).
 const assessedBy = `(es.assessed_on IS NULL OR es.assessed_on <= $1::date)`
+
+// completedBy keeps the enrolments (alias en) completed on or before asOf:
+// those raise levels at asOf. Enrolments are undated otherwise (DESIGN.md):
+// a completion after asOf counts as an enrolment in the plan.
+const completedBy = `(en.status = 'completed' AND en.completed_on <= $1::date)`
+
+// taughtAsOf carries asOf along the enrolments read (series replace it by
+// each unit's own).
+const taughtAsOf = `$1::date AS as_of`
+
+// plannedBy keeps the sessions (alias ss) of the training plan for H: those
+// ending on or before 31 December of H, whatever their start.
+const plannedBy = `(ss.end_date <= make_date($2::int, 12, 31))`
 
 // declaredBy keeps the needs (alias n) that count at asOf ($1): undated ones
 // and those declared on or before it; the latest of a key is the need.
@@ -113,7 +124,7 @@ unit_sites AS (
 // figuresCTE computes, from unit_sites, the role figures role_fig(unit_no,
 // role_id, headcount, stayers, target) and the skill figures
 // skill_fig(unit_no, skill_id, required, qualified, upskillable,
-// internal_pool, level_needed). Roles whose figures are all zero are left
+// internal_pool, level_needed, qualified_with_plan). Roles whose figures are all zero are left
 // out; skills too, by skillShown.
 const figuresCTE = `
 req AS NOT MATERIALIZED (
@@ -163,16 +174,53 @@ demand AS (
   FROM role_fig rf JOIN req r ON r.role_id = rf.role_id
   GROUP BY rf.unit_no, r.skill_id
 ),
-assessed AS (
-  -- The level of every assessed skill of every stayer at asOf, read once:
-  -- the per-scope scan of the largest table. Per (employee, skill) the
-  -- latest assessment that is undated or dated on or before asOf (undated
-  -- is the oldest); the index employee_skills_employee_analytics holds the
-  -- rows in this order.
-  SELECT DISTINCT ON (st.unit_no, st.id, es.skill_id) st.unit_no, st.id, st.role_id, es.skill_id, es.level
+assessment AS (
+  -- The latest assessment of every assessed skill of every stayer at asOf,
+  -- read once: the per-scope scan of the largest table. Per (employee,
+  -- skill) the latest assessment that is undated or dated on or before
+  -- asOf (undated is the oldest); the index employee_skills_employee_analytics
+  -- holds the rows in this order.
+  SELECT DISTINCT ON (st.unit_no, st.id, es.skill_id) st.unit_no, st.id, st.role_id, es.skill_id, es.level, es.assessed_on
   FROM stayer st JOIN employee_skills es ON es.employee_id = st.id
   WHERE ` + assessedBy + `
   ORDER BY st.unit_no, st.id, es.skill_id, es.assessed_on DESC NULLS LAST
+),
+taught AS (
+  -- Per (stayer, skill) taught by one of its trainings: the highest level
+  -- of its completions at asOf that are later than the assessment kept
+  -- (every one when it is undated or absent; one on its day does not
+  -- count), and the highest level of its enrolments in the plan (not
+  -- cancelled, not completed by asOf, in a session ending by 31 December
+  -- of H). Training levels are read as they are now.
+  -- The assessment kept is dated on or after a completion exactly when
+  -- one dated between the completion and asOf exists: an index probe per
+  -- completion (few), so that the assessment CTE is read once and inlined.
+  SELECT t.unit_no, t.id, t.role_id, t.skill_id,
+         max(t.level) FILTER (WHERE t.done AND NOT EXISTS (
+           SELECT 1 FROM employee_skills es
+           WHERE es.employee_id = t.id AND es.skill_id = t.skill_id
+             AND es.assessed_on >= t.completed_on AND es.assessed_on <= t.as_of)) AS credited,
+         max(t.level) FILTER (WHERE NOT t.done) AS planned
+  FROM (SELECT st.unit_no, st.id, st.role_id, tk.skill_id, tk.level, en.completed_on, ` + completedBy + ` AS done,
+               ` + taughtAsOf + `
+        FROM stayer st
+        JOIN enrolments en ON en.employee_id = st.id AND en.status <> 'cancelled'
+        JOIN training_sessions ss ON ss.training_id = en.training_id AND ss.session_id = en.session_id
+        JOIN training_skills tk ON tk.training_id = en.training_id
+        WHERE ` + completedBy + ` OR ` + plannedBy + `) t
+  GROUP BY t.unit_no, t.id, t.role_id, t.skill_id
+),
+assessed AS (
+  -- DESIGN.md's level of each (stayer, skill) with an assessment or a
+  -- training at asOf: the assessment's, raised by the completions counted
+  -- (never lowered); and its planned level, raised by the plan too. Pairs
+  -- absent here are at level 0 in both.
+  SELECT coalesce(a.unit_no, t.unit_no) AS unit_no, coalesce(a.id, t.id) AS id,
+         coalesce(a.role_id, t.role_id) AS role_id, coalesce(a.skill_id, t.skill_id) AS skill_id,
+         greatest(coalesce(a.level, 0), coalesce(t.credited, 0)) AS level,
+         greatest(coalesce(a.level, 0), coalesce(t.credited, 0), coalesce(t.planned, 0)) AS planned_level
+  FROM assessment a
+  FULL JOIN taught t ON t.unit_no = a.unit_no AND t.id = a.id AND t.skill_id = a.skill_id
 ),
 req_all AS MATERIALIZED (
   -- The same requirements, read whole once: joined with every assessment
@@ -197,6 +245,7 @@ judged AS (
   -- instead of a probe of role_skills per assessment.
   SELECT a.unit_no, a.skill_id,
          count(*) FILTER (WHERE a.level >= r.level) AS qualified,
+         count(*) FILTER (WHERE a.planned_level >= r.level) AS qualified_with_plan,
          count(*) FILTER (WHERE a.level = r.level - 1) AS upskillable,
          count(*) FILTER (WHERE r.level = 1) AS at_one,
          count(*) FILTER (WHERE r.level IS NULL AND a.level >= t.level) AS internal_pool
@@ -217,12 +266,13 @@ skill_fig AS (
   SELECT unit_no, skill_id,
          sum(required)::int AS required, sum(qualified)::int AS qualified,
          sum(upskillable)::int AS upskillable, sum(internal_pool)::int AS internal_pool,
-         max(level_needed)::int AS level_needed
-  FROM (SELECT unit_no, skill_id, required, 0 AS qualified, 0 AS upskillable, 0 AS internal_pool, level_needed FROM demand
+         max(level_needed)::int AS level_needed, sum(qualified_with_plan)::int AS qualified_with_plan
+  FROM (SELECT unit_no, skill_id, required, 0 AS qualified, 0 AS upskillable, 0 AS internal_pool, level_needed,
+               0 AS qualified_with_plan FROM demand
         UNION ALL
-        SELECT unit_no, skill_id, 0, qualified, upskillable - at_one, internal_pool, 0 FROM judged
+        SELECT unit_no, skill_id, 0, qualified, upskillable - at_one, internal_pool, 0, qualified_with_plan FROM judged
         UNION ALL
-        SELECT unit_no, skill_id, 0, 0, at_one, 0, 0 FROM unassessed) x
+        SELECT unit_no, skill_id, 0, 0, at_one, 0, 0, 0 FROM unassessed) x
   GROUP BY unit_no, skill_id
 )`
 

@@ -38,6 +38,12 @@ type SharedKey struct {
 	Options SharedOptions
 }
 
+// SessionsKey asks the upcoming sessions of one opportunity.
+type SessionsKey struct {
+	Request SessionRequest
+	First   int
+}
+
 // EmploymentKey asks a pole's employment indicators for a year.
 type EmploymentKey struct {
 	PoleID string
@@ -53,6 +59,7 @@ type Loaders struct {
 	Shared     *loader.Loader[SharedKey, SharedOpportunityPage]
 	Mobility   *loader.Loader[PoleKey, MobilityPage]
 	Employment *loader.Loader[EmploymentKey, Employment]
+	Sessions   *loader.Loader[SessionsKey, SessionPage]
 }
 
 // grouped turns a batch call over parents into a loader fetch over keys:
@@ -125,6 +132,10 @@ func (e *Engine) NewLoaders(wait time.Duration) *Loaders {
 		Employment: loader.New(grouped(func(k EmploymentKey) (int, string) { return k.Year, k.PoleID },
 			func(ctx context.Context, year int, ids []string) (map[string]Employment, error) {
 				return e.Employment(ctx, ids, year)
+			}), wait, max),
+		Sessions: loader.New(grouped(func(k SessionsKey) (int, SessionRequest) { return k.First, k.Request },
+			func(ctx context.Context, first int, reqs []SessionRequest) (map[SessionRequest]SessionPage, error) {
+				return e.UpcomingSessions(ctx, reqs, first)
 			}), wait, max),
 	}
 }

@@ -85,10 +85,30 @@ var (
 	// The strategy's statements with projects: every figure — the members'
 	// company-scope gaps and role gaps included — counts that pole's
 	// projects only.
-	criticalSkillsProjectsSQL      = replaceAll(criticalSkillsSQL, [][2]string{{figuresCTE, memberProjectFigures}})
+	// criticalSkillsSQLs[withPlan][includeProjects]: with both, the plan's
+	// figures read the projects' required (gapAfterPlan = required with
+	// projects − qualifiedWithPlan) and companiesWithGap counts members whose
+	// company-scope gapAfterPlan with that pole's projects is positive.
+	criticalSkillsSQLs = [2][2]string{
+		{criticalSkillsSQL(false), replaceAll(criticalSkillsSQL(false), [][2]string{{figuresCTE, memberProjectFigures}})},
+		{criticalSkillsSQL(true), replaceAll(criticalSkillsSQL(true), [][2]string{{figuresCTE, memberProjectFigures}})},
+	}
 	sharedOpportunitiesProjectsSQL = replaceAll(sharedOpportunitiesSQL, [][2]string{{figuresCTE, memberProjectFigures}})
 	mobilityPathsProjectsSQL       = replaceAll(mobilityPathsSQL, [][2]string{{figuresCTE, memberProjectFigures}})
 )
+
+// criticalSkillsQuery returns the critical skills statement for p's plan
+// and projects options.
+func criticalSkillsQuery(p Params) string {
+	return criticalSkillsSQLs[b2i(p.WithPlan)][b2i(p.IncludeProjects)]
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
 
 // Normalized returns p with its defaults applied, or the error naming the
 // argument at fault: for packages that read figures beside their own

@@ -68,9 +68,14 @@ func paramSets() []analytics.Params {
 		for _, h := range []int{asOf.Year(), 2028, 2031} {
 			for _, a := range []int{62, 64} {
 				for _, opt := range []bool{false, true} {
-					out = append(out, analytics.Params{AsOf: asOf, Horizon: h, RetirementAge: a, IncludeOptional: opt})
+					// The plan with one of each (A, includeOptional) pair's
+					// values, so that both are met without doubling the sets.
+					plan := opt != (a == 62)
+					out = append(out, analytics.Params{AsOf: asOf, Horizon: h, RetirementAge: a, IncludeOptional: opt, WithPlan: plan})
 				}
-				out = append(out, analytics.Params{AsOf: asOf, Horizon: h, RetirementAge: a, IncludeProjects: true})
+				// Projects with and without the plan: with both,
+				// gapAfterPlan = required (with projects) − qualifiedWithPlan.
+				out = append(out, analytics.Params{AsOf: asOf, Horizon: h, RetirementAge: a, IncludeProjects: true, WithPlan: a == 64})
 			}
 		}
 	}
@@ -151,6 +156,9 @@ func TestAgainstReference(t *testing.T) {
 						if g.LevelNeeded == 0 {
 							seen["no level needed"]++
 						}
+						if g.PlannedLearners > 0 {
+							seen["planned learners"]++
+						}
 					}
 				}
 				crit, err := e.CriticalSkills(ctx, poles, p, 0)
@@ -188,6 +196,18 @@ func TestAgainstReference(t *testing.T) {
 					}
 					if got := mob[pole]; got.Total != len(wantM) || !reflect.DeepEqual(orNil(got.Items), orNil(wantM)) {
 						t.Fatalf("%s %s mobility:\n got %+v\nwant %+v", name, pole, got.Items, wantM)
+					}
+				}
+			}
+			for _, en := range d.Enrolments {
+				if en.Status == "completed" {
+					for _, ts := range d.TrainingSkills {
+						if ts.TrainingID == en.TrainingID {
+							l, _ := d.Assessed(en.EmployeeID, ts.SkillID, reference.GenAsOf)
+							if d.Level(en.EmployeeID, ts.SkillID, reference.GenAsOf) > l {
+								seen["completion raises a level"]++
+							}
+						}
 					}
 				}
 			}
@@ -231,7 +251,7 @@ func TestAgainstReference(t *testing.T) {
 	t.Logf("cases met: %v", seen)
 	for _, c := range []string{"negative roleGap", "need without employees", "internalPool", "upskillable",
 		"null coverage", "shared k=3", "mobility paths", "critical in several companies", "employment created",
-		"training distance 0", "training distance 1", "training distance 2",
+		"training distance 0", "training distance 1", "training distance 2", "planned learners", "completion raises a level",
 		"projects change the figures of a scope with a pole: true", "projects change the figures of a scope with a pole: false"} {
 		if seen[c] == 0 {
 			t.Errorf("no case of %q: the generator is too sparse", c)
@@ -513,6 +533,51 @@ func TestHistoryCut(t *testing.T) {
 	}
 	t.Logf("cases met: %v", seen)
 	for _, c := range []string{"undated assessment superseded", "need re-declared lower"} {
+		if seen[c] == 0 {
+			t.Errorf("no case of %q: the generator is too sparse", c)
+		}
+	}
+}
+
+// TestUpcomingSessionsAgainstReference compares the sessions of every
+// (department, skill, level, asOf) with the reference's literal reading.
+func TestUpcomingSessionsAgainstReference(t *testing.T) {
+	ctx := context.Background()
+	seen := map[string]int{}
+	for _, seed := range []int64{21, 22} {
+		e, d := generated(t, seed, reference.Small)
+		var reqs []analytics.SessionRequest
+		for _, ter := range d.Territories {
+			if ter.Level != analytics.LevelDepartment {
+				continue
+			}
+			for _, sk := range d.Skills {
+				for lvl := 0; lvl <= 4; lvl++ {
+					for _, asOf := range []time.Time{reference.GenAsOf, reference.GenAsOf.AddDate(-2, 0, 0)} {
+						reqs = append(reqs, analytics.SessionRequest{DepartmentCode: ter.Code, SkillID: sk.ID, MinLevel: lvl, AsOf: asOf})
+					}
+				}
+			}
+		}
+		got, err := e.UpcomingSessions(ctx, reqs, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range reqs {
+			want := d.UpcomingSessions(r)
+			for _, s := range want {
+				seen[fmt.Sprint("distance ", s.Distance)]++
+				if s.FreeSeats != nil && *s.FreeSeats == 0 {
+					seen["full"]++
+				}
+			}
+			if g := got[r]; g.Total != len(want) || !reflect.DeepEqual(g.Items, want) {
+				t.Fatalf("%+v sessions:\n got %s\nwant %s", r, dump(g.Items), dump(want))
+			}
+		}
+	}
+	t.Logf("cases met: %v", seen)
+	for _, c := range []string{"distance 0", "distance 1", "full"} {
 		if seen[c] == 0 {
 			t.Errorf("no case of %q: the generator is too sparse", c)
 		}

@@ -105,6 +105,26 @@ JOIN skills sk ON sk.id = sf.skill_id
 ORDER BY si.unit_no, sf.gap_rank`
 }
 
+// plannedSkillsSQL reads the first skills of each pole in the critical
+// order with the plan (gapAfterPlan, qualifiedWithPlan / required, code),
+// ranked from the rollup's rows (a few thousand per pole), with the members
+// whose gapAfterPlan is positive: $1 the run, $2 the pole ids, $3 the row
+// bound; the columns of rankedSkillsSQL(true).
+const plannedSkillsSQL = `
+WITH scope_in AS (
+  SELECT (u.ord - 1)::int AS unit_no, u.pole_id FROM unnest($2::text[]) WITH ORDINALITY AS u(pole_id, ord)
+)
+SELECT * FROM (
+  SELECT si.unit_no, ` + skillColumns + `, sf.companies_with_gap_after_plan,
+         count(*) OVER (PARTITION BY si.unit_no) AS total,
+         row_number() OVER (PARTITION BY si.unit_no ORDER BY ` + planOrder + `) AS rn
+  FROM scope_in si
+  JOIN rollup_pole_skills sf ON sf.run_id = $1 AND sf.pole_id = si.pole_id
+  JOIN skills sk ON sk.id = sf.skill_id
+  WHERE ` + skillShown + `) x
+WHERE rn <= $3::bigint
+ORDER BY unit_no, rn`
+
 // rollupFiguresCTE: $1 the rollup run, $2 the pole ids (unit_no indexes them).
 const rollupFiguresCTE = `
 scope_in AS (
@@ -112,7 +132,7 @@ scope_in AS (
 ),
 skill_fig AS (
   SELECT si.unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool, r.level_needed,
-         r.companies_with_gap
+         r.companies_with_gap, r.qualified_with_plan
   FROM scope_in si JOIN rollup_pole_skills r ON r.run_id = $1 AND r.pole_id = si.pole_id
 ),
 role_fig AS (
@@ -141,7 +161,8 @@ func BuildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key) erro
 	}{
 		{"units", `CREATE TEMP TABLE rollup_unit_skill (
   pole_id text, siren text, department_code text, skill_id int,
-  required int, qualified int, upskillable int, internal_pool int, level_needed int) ON COMMIT DROP`, nil},
+  required int, qualified int, upskillable int, internal_pool int, level_needed int,
+  qualified_with_plan int) ON COMMIT DROP`, nil},
 		{"units", `CREATE TEMP TABLE rollup_unit_role (
   pole_id text, siren text, department_code text, role_id int, headcount int, stayers int, target int) ON COMMIT DROP`, nil},
 		{"unit figures", rollupUnitsSQL, []any{k.AsOf.Format("2006-01-02"), k.Horizon, k.RetirementAge, false, pq.Array(poles)}},
@@ -152,16 +173,20 @@ INSERT INTO rollup_pole_skills
 WITH pole_skill AS (
   SELECT pole_id, skill_id, sum(required)::int AS required, sum(qualified)::int AS qualified,
          sum(upskillable)::int AS upskillable, sum(internal_pool)::int AS internal_pool,
-         max(level_needed)::int AS level_needed, count(*) FILTER (WHERE required > qualified)::int AS companies
+         max(level_needed)::int AS level_needed, count(*) FILTER (WHERE required > qualified)::int AS companies,
+         sum(qualified_with_plan)::int AS qualified_with_plan,
+         count(*) FILTER (WHERE required > qualified_with_plan)::int AS companies_after_plan
   FROM (SELECT pole_id, siren, skill_id, sum(required) AS required, sum(qualified) AS qualified,
-               sum(upskillable) AS upskillable, sum(internal_pool) AS internal_pool, max(level_needed) AS level_needed
+               sum(upskillable) AS upskillable, sum(internal_pool) AS internal_pool, max(level_needed) AS level_needed,
+               sum(qualified_with_plan) AS qualified_with_plan
         FROM rollup_unit_skill GROUP BY pole_id, siren, skill_id) company
   GROUP BY pole_id, skill_id
 )
 SELECT $1, sf.pole_id, sf.skill_id, sf.required, sf.qualified, sf.upskillable, sf.internal_pool, sf.level_needed,
        sf.companies,
        CASE WHEN ` + skillShown + ` THEN row_number() OVER (PARTITION BY sf.pole_id, ` + skillShown + `
-                                                          ORDER BY ` + criticalOrder + `) END
+                                                          ORDER BY ` + criticalOrder + `) END,
+       sf.qualified_with_plan, sf.companies_after_plan
 FROM pole_skill sf JOIN skills sk ON sk.id = sf.skill_id
 ORDER BY sf.pole_id, 10`, []any{run}},
 		{"pole roles", `
@@ -205,7 +230,7 @@ const rollupUnitsSQL = `WITH ` + poleMembersCTE + `,` + departmentUnitsCTE + `,`
 ins_skill AS (
   INSERT INTO rollup_unit_skill
   SELECT pi.id, u.siren, u.department_code, sf.skill_id, sf.required, sf.qualified, sf.upskillable,
-         sf.internal_pool, sf.level_needed
+         sf.internal_pool, sf.level_needed, sf.qualified_with_plan
   FROM skill_fig sf JOIN unit u ON u.unit_no = sf.unit_no JOIN pole_in pi ON pi.pole_no = u.pole_no
 ),
 ins_role AS (

@@ -141,7 +141,7 @@ ORDER BY sf.unit_no, sk.code COLLATE "C"`, append(args, pq.Array(skillCodes))...
 		if err := rows.Scan(append([]any{&n}, g.targets()...)...); err != nil {
 			return nil, err
 		}
-		g.derive()
+		g.derive(false)
 		s, i := unit(n)
 		out[s][i].Skills = append(out[s][i].Skills, g)
 	}
@@ -174,6 +174,10 @@ var seriesCTE = func() string {
 		{declaredBy, `(n.declared_on IS NULL OR n.declared_on <= us.as_of)`},
 		{`SELECT unit_no, id, role_id FROM emp WHERE stayer`, `SELECT unit_no, id, role_id, as_of FROM emp WHERE stayer`},
 		{assessedBy, `(es.assessed_on IS NULL OR es.assessed_on <= st.as_of)`},
+		{completedBy, `(en.status = 'completed' AND en.completed_on <= st.as_of)`},
+		{taughtAsOf, `st.as_of AS as_of`},
+		// Trends use no plan (DESIGN.md).
+		{plannedBy, `false`},
 	})
 	for _, p := range []string{"$1::date", "$2::int"} {
 		if strings.Contains(units+figures, p) {
@@ -222,7 +226,8 @@ unit_in AS (
   FROM unnest(CAST($1 AS bigint[]), $2::text[]) WITH ORDINALITY AS u(run_id, pole_id, ord)
 ),
 skill_fig AS (
-  SELECT ui.unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool, r.level_needed
+  SELECT ui.unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool, r.level_needed,
+         0 AS qualified_with_plan -- trends use no plan
   FROM unit_in ui JOIN rollup_pole_skills r ON r.run_id = ui.run_id AND r.pole_id = ui.pole_id
 ),
 role_fig AS (

@@ -27,6 +27,17 @@ type SkillGap struct {
 	// with a headcount or a target) require of the skill: the level a
 	// training must teach. 0 when no role of the scope requires it.
 	LevelNeeded int
+	// WithPlan tells whether the plan figures below were asked for (Params.WithPlan).
+	WithPlan bool
+	// QualifiedWithPlan counts stayers as Qualified does, with their planned
+	// levels (completions after asOf and enrolments in sessions ending by
+	// 31 December of H raise them).
+	QualifiedWithPlan int
+	// GapAfterPlan = Required − QualifiedWithPlan.
+	GapAfterPlan int
+	// PlannedLearners = QualifiedWithPlan − Qualified: the stayers the plan
+	// makes qualified.
+	PlannedLearners int
 }
 
 // SkillPage is one scope's skill figures: Total skills with a non-zero
@@ -46,6 +57,9 @@ const (
 	SkillByCoverage SkillOrder = "COVERAGE" // coverage asc, gap desc
 	SkillByRequired SkillOrder = "REQUIRED" // required desc
 	SkillByCode     SkillOrder = "CODE"     // code asc
+	// SkillByGapAfterPlan is the critical order with the plan: gapAfterPlan
+	// desc, qualifiedWithPlan/required asc, code. It needs Params.WithPlan.
+	SkillByGapAfterPlan SkillOrder = "GAP_AFTER_PLAN"
 )
 
 // coverageSQL is qualified/required as an exact numeric, for ordering only;
@@ -55,6 +69,10 @@ const coverageSQL = `(sf.qualified::numeric / nullif(sf.required, 0))`
 // criticalOrder is DESIGN.md's order of critical skills, over skill_fig sf
 // and skills sk.
 const criticalOrder = `sf.required - sf.qualified DESC, ` + coverageSQL + ` ASC NULLS LAST, sk.code COLLATE "C"`
+
+// planOrder is DESIGN.md's order of critical skills with the plan:
+// gapAfterPlan descending, qualifiedWithPlan / required ascending, code.
+const planOrder = `sf.required - sf.qualified_with_plan DESC, (sf.qualified_with_plan::numeric / nullif(sf.required, 0)) ASC NULLS LAST, sk.code COLLATE "C"`
 
 func (o SkillOrder) sql() (string, error) {
 	switch o {
@@ -66,19 +84,32 @@ func (o SkillOrder) sql() (string, error) {
 		return `sf.required DESC, sk.code COLLATE "C"`, nil
 	case SkillByCode:
 		return `sk.code COLLATE "C"`, nil
+	case SkillByGapAfterPlan:
+		return planOrder, nil
 	}
 	return "", invalid("order", "unknown skill order %q", string(o))
 }
 
-// skillColumns are the columns scanSkill reads, from skill_fig sf and skills sk.
-const skillColumns = `sk.id, sk.code, sk.name, sf.required, sf.qualified, sf.upskillable, sf.internal_pool, sf.level_needed`
+// skillColumns are the columns scanSkill reads, from skill_fig sf (or a
+// rollup's rollup_pole_skills sf) and skills sk.
+const skillColumns = `sk.id, sk.code, sk.name, sf.required, sf.qualified, sf.upskillable, sf.internal_pool, sf.level_needed,
+  sf.qualified_with_plan`
 
 func (g *SkillGap) targets() []any {
-	return []any{&g.SkillID, &g.SkillCode, &g.SkillName, &g.Required, &g.Qualified, &g.Upskillable, &g.InternalPool, &g.LevelNeeded}
+	return []any{&g.SkillID, &g.SkillCode, &g.SkillName, &g.Required, &g.Qualified, &g.Upskillable, &g.InternalPool,
+		&g.LevelNeeded, &g.QualifiedWithPlan}
 }
 
-// derive fills the figures defined from the scanned ones.
-func (g *SkillGap) derive() {
+// derive fills the figures defined from the scanned ones; the plan's only
+// when withPlan.
+func (g *SkillGap) derive(withPlan bool) {
+	g.WithPlan = withPlan
+	if withPlan {
+		g.GapAfterPlan = g.Required - g.QualifiedWithPlan
+		g.PlannedLearners = g.QualifiedWithPlan - g.Qualified
+	} else {
+		g.QualifiedWithPlan = 0
+	}
 	g.Gap = g.Required - g.Qualified
 	g.Coverage = nil
 	if g.Required != 0 {
@@ -113,7 +144,7 @@ func (e *Engine) SkillGaps(ctx context.Context, scopes []Scope, p Params, order 
 		if err := rows.Scan(append(append([]any{&unit}, g.targets()...), &total, &rn)...); err != nil {
 			return nil, err
 		}
-		g.derive()
+		g.derive(p.WithPlan)
 		page := out[list[unit]]
 		page.Total = total
 		page.Items = append(page.Items, g)
@@ -128,6 +159,9 @@ func (e *Engine) skillGapsQuery(ctx context.Context, scopes []Scope, p Params, o
 	p, err := p.normalize()
 	if err != nil {
 		return nil, "", nil, err
+	}
+	if order == SkillByGapAfterPlan && !p.WithPlan {
+		return nil, "", nil, invalid("order", "GAP_AFTER_PLAN needs withPlan")
 	}
 	orderBy, err := order.sql()
 	if err != nil {
@@ -159,8 +193,9 @@ func (e *Engine) skillGapsQuery(ctx context.Context, scopes []Scope, p Params, o
 	}
 	q := `WITH ` + cte + `
 SELECT x.unit_no, sk.id, sk.code, sk.name, x.required, x.qualified, x.upskillable, x.internal_pool,
-       x.level_needed, x.total, x.rn
+       x.level_needed, x.qualified_with_plan, x.total, x.rn
 FROM (SELECT sf.unit_no, sf.skill_id, sf.required, sf.qualified, sf.upskillable, sf.internal_pool, sf.level_needed,
+             sf.qualified_with_plan,
              count(*) OVER (PARTITION BY sf.unit_no) AS total,
              row_number() OVER (PARTITION BY sf.unit_no ORDER BY ` + orderBy + `) AS rn
       FROM skill_fig sf ` + codes + `

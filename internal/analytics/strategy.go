@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lib/pq"
 )
@@ -45,11 +46,14 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 	if len(poles) == 0 {
 		return out, nil
 	}
-	q, args := p.pick(criticalSkillsSQL, criticalSkillsProjectsSQL), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
+	q, args := criticalSkillsQuery(p), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
 	if run, ok, err := e.rollupRun(ctx, p); err != nil {
 		return nil, err
 	} else if ok {
 		q, args = rankedSkillsSQL(true), []any{run, pq.Array(poles), limit(first)}
+		if p.WithPlan {
+			q = plannedSkillsSQL
+		}
 	}
 	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
@@ -62,7 +66,7 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 		if err := rows.Scan(append(append([]any{&n}, c.targets()...), &c.CompaniesWithGap, &total, &rn)...); err != nil {
 			return nil, err
 		}
-		c.derive()
+		c.derive(p.WithPlan)
 		page := out[poles[n]]
 		page.Total = total
 		page.Items = append(page.Items, c)
@@ -88,6 +92,9 @@ type SharedTrainingOpportunity struct {
 	LevelNeeded int
 	// Trainings teaching the skill at LevelNeeded or above, near the department.
 	Trainings TrainingPage
+	// AsOf is the reference date of the figures: the upcoming sessions
+	// (Sessions) are those starting after it.
+	AsOf time.Time
 }
 
 // Near is the request that finds the opportunity's trainings.
@@ -164,6 +171,7 @@ func (e *Engine) SharedTrainingOpportunities(ctx context.Context, poleIDs []stri
 			return nil, err
 		}
 		o.Trainings = TrainingPage{Items: []TrainingMatch{}}
+		o.AsOf = p.AsOf
 		page := out[poles[n]]
 		page.Total = total
 		page.Items = append(page.Items, o)
@@ -266,28 +274,31 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 }
 
 // criticalSkillsSQL: $1..$4 the parameters, $5 pole ids, $6 the row bound.
-var criticalSkillsSQL = `WITH ` + poleMembersCTE + `,` + companyUnitsCTE + `,` + figuresCTE + `,
+// With the plan, skills are ranked by gapAfterPlan and companiesWithGap
+// counts members whose company-scope gapAfterPlan is positive.
+func criticalSkillsSQL(withPlan bool) string {
+	companyGap, order := `sf.required > sf.qualified`, criticalOrder
+	if withPlan {
+		companyGap, order = `sf.required > sf.qualified_with_plan`, planOrder
+	}
+	return `WITH ` + poleMembersCTE + `,` + companyUnitsCTE + `,` + figuresCTE + `,
 pole_skill AS (
   SELECT u.pole_no AS unit_no, sf.skill_id,
          sum(sf.required)::int AS required, sum(sf.qualified)::int AS qualified,
          sum(sf.upskillable)::int AS upskillable, sum(sf.internal_pool)::int AS internal_pool,
-         max(sf.level_needed)::int AS level_needed,
-         count(*) FILTER (WHERE sf.required > sf.qualified)::int AS companies
+         max(sf.level_needed)::int AS level_needed, sum(sf.qualified_with_plan)::int AS qualified_with_plan,
+         count(*) FILTER (WHERE ` + companyGap + `)::int AS companies
   FROM skill_fig sf JOIN unit u ON u.unit_no = sf.unit_no
   GROUP BY u.pole_no, sf.skill_id
 )
-` + criticalSkillsSelect(6)
-
-// criticalSkillsSelect ranks pole_skill, keeping rows up to parameter $n.
-func criticalSkillsSelect(n int) string {
-	return fmt.Sprintf(`SELECT *
+` + fmt.Sprintf(`SELECT *
 FROM (SELECT sf.unit_no, `+skillColumns+`, sf.companies,
              count(*) OVER (PARTITION BY sf.unit_no) AS total,
-             row_number() OVER (PARTITION BY sf.unit_no ORDER BY `+criticalOrder+`) AS rn
+             row_number() OVER (PARTITION BY sf.unit_no ORDER BY `+order+`) AS rn
       FROM pole_skill sf JOIN skills sk ON sk.id = sf.skill_id
       WHERE `+skillShown+`) x
 WHERE rn <= $%d
-ORDER BY unit_no, rn`, n)
+ORDER BY unit_no, rn`, 6)
 }
 
 // sharedOpportunitiesSQL: $1..$4 the parameters, $5 pole ids, $6 k, $7 the

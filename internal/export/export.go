@@ -69,6 +69,13 @@ var kinds = []kindQuery{
 	{"training_skills", []string{"training_id", "skill_code", "level"},
 		`SELECT ts.training_id, k.code, ts.level::text FROM training_skills ts
 		 JOIN skills k ON k.id = ts.skill_id ORDER BY ts.training_id, k.code`},
+	{"training_sessions", []string{"training_id", "session_id", "start_date", "end_date", "territory_code", "seats"},
+		`SELECT training_id, session_id, to_char(start_date, ` + day + `), to_char(end_date, ` + day + `), territory_code, seats::text
+		 FROM training_sessions ORDER BY training_id, session_id`},
+	{"enrolments", []string{"training_id", "session_id", "siren", "employee_ref", "status", "completed_on"},
+		`SELECT en.training_id, en.session_id, e.siren, e.employee_ref, en.status, to_char(en.completed_on, ` + day + `)
+		 FROM enrolments en JOIN employees e ON e.id = en.employee_id
+		 ORDER BY en.training_id, en.session_id, e.siren, e.employee_ref`},
 	{"projects", []string{"id", "pole_id", "title", "funding", "start_year", "end_year"},
 		`SELECT id, pole_id, title, funding, start_year::text, end_year::text FROM projects ORDER BY id`},
 	{"project_partners", []string{"project_id", "siren", "role"},

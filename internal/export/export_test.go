@@ -59,6 +59,11 @@ var dataset = map[string]string{
 	"project_partners.csv": "project_id,siren,role\nP1,552032534,leader\nP2,443061841,partner\n",
 	"project_needs.csv": "project_id,siret,role_code,year,headcount\nP1,55203253400109,H2913,2027,2\n" +
 		"P1,55203253400109,100023,2029,0\nP2,44306184100104,-R,2027,1\n",
+	"training_sessions.csv": "training_id,session_id,start_date,end_date,territory_code,seats\n" +
+		"T1,2026-A,2026-03-02,2026-03-06,,2\nT1,=S2,2026-09-01,2026-09-30,69123,\nT2,S1,2025-01-10,2025-01-10,2A,5\n",
+	"enrolments.csv": "training_id,session_id,siren,employee_ref,status,completed_on\n" +
+		"T1,2026-A,552032534,=E1,completed,2026-03-10\nT1,2026-A,552032534,E2,cancelled,\n" +
+		"T1,=S2,552032534,E2,enrolled,\nT2,S1,443061841,G1,completed,2025-01-10\n",
 }
 
 func writeDir(t *testing.T, files map[string]string) string {
@@ -88,24 +93,26 @@ func importDir(t *testing.T, d *sqlx.DB, dir string) *importer.Report {
 func content(t *testing.T, d *sqlx.DB) map[string][]string {
 	t.Helper()
 	queries := map[string]string{
-		"territories":      `SELECT t::text FROM territories t`,
-		"role_families":    `SELECT t::text FROM role_families t`,
-		"roles":            `SELECT row(code, title, family)::text FROM roles`,
-		"skills":           `SELECT row(code, name, kind, category)::text FROM skills`,
-		"role_skills":      `SELECT row(r.code, k.code, level, essential)::text FROM role_skills JOIN roles r ON r.id = role_id JOIN skills k ON k.id = skill_id`,
-		"poles":            `SELECT t::text FROM poles t`,
-		"companies":        `SELECT t::text FROM companies t`,
-		"memberships":      `SELECT t::text FROM memberships t`,
-		"sites":            `SELECT t::text FROM sites t`,
-		"employees":        `SELECT row(siren, employee_ref, siret, r.code, birth_year, entry_date, exit_date)::text FROM employees JOIN roles r ON r.id = role_id`,
-		"campaigns":        `SELECT t::text FROM campaigns t`,
-		"employee_skills":  `SELECT row(e.siren, e.employee_ref, k.code, es.assessed_on, es.level)::text FROM employee_skills es JOIN employees e ON e.id = employee_id JOIN skills k ON k.id = skill_id`,
-		"needs":            `SELECT row(siret, r.code, horizon_year, declared_on, headcount)::text FROM needs JOIN roles r ON r.id = role_id`,
-		"trainings":        `SELECT t::text FROM trainings t`,
-		"training_skills":  `SELECT row(training_id, k.code, level)::text FROM training_skills JOIN skills k ON k.id = skill_id`,
-		"projects":         `SELECT t::text FROM projects t`,
-		"project_partners": `SELECT t::text FROM project_partners t`,
-		"project_needs":    `SELECT row(project_id, siret, r.code, year, headcount)::text FROM project_needs JOIN roles r ON r.id = role_id`,
+		"territories":       `SELECT t::text FROM territories t`,
+		"role_families":     `SELECT t::text FROM role_families t`,
+		"roles":             `SELECT row(code, title, family)::text FROM roles`,
+		"skills":            `SELECT row(code, name, kind, category)::text FROM skills`,
+		"role_skills":       `SELECT row(r.code, k.code, level, essential)::text FROM role_skills JOIN roles r ON r.id = role_id JOIN skills k ON k.id = skill_id`,
+		"poles":             `SELECT t::text FROM poles t`,
+		"companies":         `SELECT t::text FROM companies t`,
+		"memberships":       `SELECT t::text FROM memberships t`,
+		"sites":             `SELECT t::text FROM sites t`,
+		"employees":         `SELECT row(siren, employee_ref, siret, r.code, birth_year, entry_date, exit_date)::text FROM employees JOIN roles r ON r.id = role_id`,
+		"campaigns":         `SELECT t::text FROM campaigns t`,
+		"employee_skills":   `SELECT row(e.siren, e.employee_ref, k.code, es.assessed_on, es.level)::text FROM employee_skills es JOIN employees e ON e.id = employee_id JOIN skills k ON k.id = skill_id`,
+		"needs":             `SELECT row(siret, r.code, horizon_year, declared_on, headcount)::text FROM needs JOIN roles r ON r.id = role_id`,
+		"trainings":         `SELECT t::text FROM trainings t`,
+		"training_skills":   `SELECT row(training_id, k.code, level)::text FROM training_skills JOIN skills k ON k.id = skill_id`,
+		"projects":          `SELECT t::text FROM projects t`,
+		"project_partners":  `SELECT t::text FROM project_partners t`,
+		"project_needs":     `SELECT row(project_id, siret, r.code, year, headcount)::text FROM project_needs JOIN roles r ON r.id = role_id`,
+		"training_sessions": `SELECT t::text FROM training_sessions t`,
+		"enrolments":        `SELECT row(training_id, session_id, e.siren, e.employee_ref, status, completed_on)::text FROM enrolments JOIN employees e ON e.id = employee_id`,
 	}
 	out := map[string][]string{}
 	for table, q := range queries {

@@ -8,6 +8,12 @@
 // referential rules set-based in SQL to report the bad rows when the merge
 // is refused. An import is all-or-nothing and its Report lists every bad row.
 //
+// LHÉO XML files (*.xml, package lheo) are converted first, as they are
+// read, into trainings, training_sessions and training_skills files that
+// follow the same path; their bad entries are reported with the XML
+// element and line. Once every kind is merged, no session the import
+// touched may hold more enrolments than seats (seats.go).
+//
 // Decisions where DESIGN.md is silent are written in formats.go and in the
 // comments of Import.
 package importer

@@ -32,6 +32,10 @@ import (
 //     dated after today, and dated today when it gives none (a company's
 //     writes are answers to its poles' campaigns).
 //   - role_families (extra kind): [code], title, parent_code (another family).
+//   - A company token's completions (enrolments.completed_on) are refused
+//     when dated after today, like its assessments. Companies may import
+//     enrolments of their own employees, not sessions (a pole or an
+//     administrator publishes those).
 
 // column is one column of a format.
 type column struct {
@@ -665,6 +669,80 @@ func init() {
 			join: `JOIN skills k ON k.code = s.skill_code`,
 		},
 	}
+	// Sessions and enrolments (DESIGN.md, "Training sessions"). Seats are
+	// checked once every kind is merged (run.seats): an import that would
+	// overbook a session is refused whole.
+	trainingSessions := &format{
+		kind: "training_sessions", table: "training_sessions",
+		cols: []column{
+			{name: "training_id", sqlType: "text", required: true, key: true, parse: code},
+			{name: "session_id", sqlType: "text", required: true, key: true, parse: code},
+			{name: "start_date", sqlType: "date", required: true, parse: date},
+			{name: "end_date", sqlType: "date", required: true, parse: date},
+			{name: "territory_code", sqlType: "text", parse: with(func(s string) error { _, err := ident.PlaceLevel(s); return err })},
+			{name: "seats", sqlType: "bigint", parse: intIn(1, math.MaxInt32, "seats is a whole number, 1 or more (empty: no limit)")},
+		},
+		rowCheck: func(v []any) (string, error) {
+			start, _ := v[2].(string)
+			end, _ := v[3].(string)
+			if start != "" && end != "" && isoDate(end) < isoDate(start) {
+				return "end_date", errors.New("end_date is before start_date")
+			}
+			return "", nil
+		},
+		checks: []check{
+			{"training_id", "s.training_id", `'unknown training'`, `NOT EXISTS (SELECT 1 FROM trainings t WHERE t.id = s.training_id)`},
+			{placeExists.column, placeExists.value, placeExists.reason, `s.territory_code IS NOT NULL AND ` + placeExists.cond},
+			{"start_date", "s.start_date", `'a completion of this session is dated before its start_date'`,
+				`EXISTS (SELECT 1 FROM enrolments en WHERE en.training_id = s.training_id AND en.session_id = s.session_id
+				   AND en.completed_on < s.start_date)`},
+		},
+		merge: merge{
+			key:  []string{"training_id", "session_id"},
+			cols: []string{"start_date", "end_date", "territory_code", "seats"},
+			sel:  []string{"s.training_id", "s.session_id", "s.start_date", "s.end_date", "s.territory_code", "s.seats"},
+		},
+	}
+	enrolments := &format{
+		kind: "enrolments", table: "enrolments", sirenCol: "siren",
+		cols: []column{
+			{name: "training_id", sqlType: "text", required: true, key: true, parse: code},
+			{name: "session_id", sqlType: "text", required: true, key: true, parse: code},
+			{name: "siren", sqlType: "text", required: true, key: true, parse: with(ident.Siren)},
+			{name: "employee_ref", sqlType: "text", required: true, key: true, parse: code},
+			{name: "status", sqlType: "text", required: true, parse: with(EnrolmentStatus)},
+			{name: "completed_on", sqlType: "date", parse: date},
+		},
+		rowCheck: func(v []any) (string, error) {
+			status, _ := v[4].(string)
+			done, _ := v[5].(string)
+			return CheckCompletion(status, done != "")
+		},
+		companyRow: func(v []any, today string) (string, error) {
+			// A company records completions that happened, as it dates
+			// its assessments: not after the day of the write.
+			if d, _ := v[5].(string); d != "" && isoDate(d) > today {
+				return "completed_on", errors.New("a completion cannot be dated after today (" + today + ")")
+			}
+			return "", nil
+		},
+		checks: []check{
+			{"session_id", "s.training_id || '/' || s.session_id", `'unknown training session'`,
+				`NOT EXISTS (SELECT 1 FROM training_sessions t WHERE t.training_id = s.training_id AND t.session_id = s.session_id)`},
+			{"employee_ref", "s.employee_ref", `'unknown employee of company ' || s.siren`,
+				`NOT EXISTS (SELECT 1 FROM employees e WHERE e.siren = s.siren AND e.employee_ref = s.employee_ref)`},
+			{"completed_on", "s.completed_on", `'completed_on is before the session''s start_date (' || (SELECT t.start_date FROM training_sessions t
+				   WHERE t.training_id = s.training_id AND t.session_id = s.session_id)::text || ')'`,
+				`EXISTS (SELECT 1 FROM training_sessions t WHERE t.training_id = s.training_id AND t.session_id = s.session_id
+				   AND s.completed_on < t.start_date)`},
+		},
+		merge: merge{
+			key:  []string{"training_id", "session_id", "employee_id"},
+			cols: []string{"status", "completed_on"},
+			sel:  []string{"s.training_id", "s.session_id", "e.id", "s.status", "s.completed_on"},
+			join: `JOIN employees e ON e.siren = s.siren AND e.employee_ref = s.employee_ref`,
+		},
+	}
 	campaigns := &format{
 		kind: "campaigns", table: "campaigns",
 		cols: []column{
@@ -698,11 +776,40 @@ func init() {
 	projects, projectPartners, projectNeeds := projectFormats()
 	// Dependency order: a kind comes after every kind its rows name.
 	formats = []*format{territories, roleFamilies, roles, skills, roleSkills, poles, companies,
-		memberships, campaigns, sites, employees, employeeSkills, needs, trainings, trainingSkills,
+		memberships, campaigns, sites, employees, employeeSkills, needs, trainings, trainingSkills, trainingSessions, enrolments,
 		projects, projectPartners, projectNeeds}
 	for _, f := range formats {
 		byKind[f.kind] = f
 	}
+}
+
+// Enrolment statuses (DESIGN.md): a cancelled enrolment holds no seat.
+const (
+	StatusEnrolled  = "enrolled"
+	StatusCompleted = "completed"
+	StatusCancelled = "cancelled"
+)
+
+// EnrolmentStatus checks an enrolment's status.
+func EnrolmentStatus(s string) error {
+	switch s {
+	case StatusEnrolled, StatusCompleted, StatusCancelled:
+		return nil
+	}
+	return errors.New("status is enrolled, completed or cancelled")
+}
+
+// CheckCompletion is DESIGN.md's rule that completed_on is given exactly
+// when the status is completed; it names the column at fault. The API's
+// enrolment mutations check with it too.
+func CheckCompletion(status string, hasDate bool) (string, error) {
+	switch {
+	case status == StatusCompleted && !hasDate:
+		return "completed_on", errors.New("a completed enrolment needs its completed_on")
+	case status != "" && status != StatusCompleted && hasDate:
+		return "completed_on", errors.New("completed_on is given only when the status is completed")
+	}
+	return "", nil
 }
 
 // Kinds lists the file kinds in dependency order (the order an import

@@ -224,4 +224,40 @@ var kindDocs = map[string]kindDoc{
 		},
 		example: []map[string]string{{"training_id": "T-TIG-01", "skill_code": "S-WELD", "level": "3"}},
 	},
+	"training_sessions": {
+		about: "A dated session of a training, where it is given and how many seats it has.",
+		rules: []string{
+			"The training exists, in the database or in the same import.",
+			"`end_date` is not before `start_date`.",
+			"A session may not move its `start_date` after a completion already recorded for it.",
+			"A company account may not import sessions.",
+		},
+		cols: map[string]string{
+			"training_id":    "The training's id.",
+			"session_id":     "The session's id within the training (1–64 characters).",
+			"start_date":     "First day of the session.",
+			"end_date":       "Last day of the session.",
+			"territory_code": "Where it is given: a commune or a department; empty: the training's place.",
+			"seats":          "How many learners it takes, 1 or more; empty: no limit.",
+		},
+		example: []map[string]string{{"training_id": "T-TIG-01", "session_id": "2026-03", "start_date": "2026-03-02", "end_date": "06/03/2026", "territory_code": "69123", "seats": "8"}},
+	},
+	"enrolments": {
+		about: "An employee's enrolment in a session, and its completion. A completion raises the employee's level of the skills the training teaches, from its date on, until a later assessment.",
+		rules: []string{
+			"The session exists, and the employee exists in its company.",
+			"`completed_on` is given exactly when `status` is `completed`, and is not before the session's `start_date` (it may fall after its `end_date`).",
+			"No session may end with more `enrolled` or `completed` enrolments than seats (a cancelled one holds none): the import is refused, naming the session.",
+			"A company account writes its own employees' enrolments, with completions not after the day of the import.",
+		},
+		cols: map[string]string{
+			"training_id":  "The training's id.",
+			"session_id":   "The session's id.",
+			"siren":        "The employer's SIREN.",
+			"employee_ref": "The employee's reference in that company.",
+			"status":       "`enrolled`, `completed` or `cancelled`.",
+			"completed_on": "The day the employee completed the training; only with `completed`.",
+		},
+		example: []map[string]string{{"training_id": "T-TIG-01", "session_id": "2026-03", "siren": "552032534", "employee_ref": "E001", "status": "completed", "completed_on": "2026-03-06"}},
+	},
 }

@@ -78,6 +78,8 @@ var base = map[string]string{
 	"project_partners.csv": "project_id,siren,role\nP1,443061841,leader\nP1,552032534,partner\n",
 	"project_needs.csv": "project_id,siret,role_code,year,headcount\n" +
 		"P1,44306184100104,M1805,2027,3\nP1,55203253400109,H2913,2029,1\n",
+	"training_sessions.csv": "training_id,session_id,start_date,end_date,territory_code,seats\nT1,B1,2025-01-06,2025-01-10,,\n",
+	"enrolments.csv":        "training_id,session_id,siren,employee_ref,status,completed_on\nT1,B1,552032534,E1,completed,2025-01-10\n",
 }
 
 // fingerprint digests every table's whole content, to tell whether an
@@ -86,7 +88,8 @@ func fingerprint(t *testing.T, d *sqlx.DB) string {
 	t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"territories", "role_families", "roles", "skills", "role_skills", "poles",
-		"companies", "memberships", "campaigns", "sites", "employees", "employee_skills", "needs", "trainings", "training_skills"} {
+		"companies", "memberships", "campaigns", "sites", "employees", "employee_skills", "needs", "trainings", "training_skills", "training_sessions", "enrolments",
+		"projects", "project_partners", "project_needs"} {
 		var s string
 		if err := d.Get(&s, `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM `+table+` t`); err != nil {
 			t.Fatal(err)

@@ -105,6 +105,13 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 	for _, e := range wbErrs {
 		rep.addError(e)
 	}
+	// LHÉO files become CSV files of trainings, sessions and skills first.
+	sources, cleanup, err := expandLHEO(ctx, db, sources, rep)
+	defer cleanup()
+	if err != nil {
+		return nil, fmt.Errorf("import: %w", err)
+	}
+
 	// Sniff every file's kind first: the merge order depends on them all.
 	kinds := make([]string, len(sources))
 	for i, src := range sources {
@@ -116,7 +123,7 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 		}
 		rep.Files[i].Kind = k
 		if opts.OnlySiren != "" && byKind[k].sirenCol == "" {
-			rep.addError(RowError{File: src.Name, Line: 1, Reason: "a company account may import only companies, sites, employees, employee_skills and needs files, not " + k})
+			rep.addError(RowError{File: src.Name, Line: 1, Reason: "a company account may import only companies, sites, employees, employee_skills, needs and enrolments files, not " + k})
 			continue
 		}
 		kinds[i] = k
@@ -158,6 +165,15 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 	}
 
 	im := &run{ctx: ctx, conn: conn, tx: tx, rep: rep, opts: opts, sources: sources}
+	seatKinds := im.has(kinds, "training_sessions") || im.has(kinds, "enrolments")
+	if seatKinds {
+		// Seats are counted after the merges: writers of enrolments (the
+		// API's mutations) wait until this import commits, so that no
+		// other write slips between the count and the commit.
+		if _, err := tx.ExecContext(ctx, `LOCK TABLE enrolments IN SHARE ROW EXCLUSIVE MODE`); err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+	}
 	for _, f := range formats {
 		var files []int
 		for i, k := range kinds {
@@ -173,6 +189,14 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 				return nil, ctx.Err()
 			}
 			return nil, fmt.Errorf("import of %s: %w", f.kind, err)
+		}
+	}
+	if seatKinds && rep.ErrorCount == 0 {
+		if err := im.seats(kinds); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("import: seats: %w", err)
 		}
 	}
 	if rep.ErrorCount > 0 || opts.DryRun {

@@ -28,7 +28,7 @@ type Source struct {
 }
 
 // SourcesFromPaths turns files and folders into sources; a folder gives its
-// *.csv and *.xlsx files (not its subfolders), in name order.
+// *.csv, *.xlsx and *.xml (LHÉO) files (not its subfolders), in name order.
 func SourcesFromPaths(paths ...string) ([]Source, error) {
 	var out []Source
 	add := func(p string, size int64) {
@@ -49,7 +49,7 @@ func SourcesFromPaths(paths ...string) ([]Source, error) {
 		}
 		var names []string
 		for _, e := range entries {
-			if ext := filepath.Ext(e.Name()); !e.IsDir() && (strings.EqualFold(ext, ".csv") || strings.EqualFold(ext, ".xlsx")) {
+			if ext := filepath.Ext(e.Name()); !e.IsDir() && (strings.EqualFold(ext, ".csv") || strings.EqualFold(ext, ".xlsx") || isLHEO(e.Name())) {
 				names = append(names, e.Name())
 			}
 		}

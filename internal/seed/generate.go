@@ -21,7 +21,7 @@ import (
 // Kinds lists the files Generate writes, in an import order where every
 // file only names codes of the files before it or of refdata.
 var Kinds = []string{"companies", "sites", "memberships", "campaigns", "employees", "employee_skills", "needs", "trainings", "training_skills",
-	"projects", "project_partners", "project_needs"}
+	"training_sessions", "enrolments", "projects", "project_partners", "project_needs"}
 
 // CampaignYears are the years of each pole's three yearly campaigns (window
 // 1 March – 30 April, reference date 30 April, horizons Y+1, Y+3, Y+5).
@@ -125,6 +125,8 @@ func Generate(ctx context.Context, dir string, scale Scale, seed int64, progress
 	}
 	g.writeTrainings()
 	progress(fmt.Sprintf("trainings: %d", g.files["trainings"].rows))
+	g.writeSessions()
+	progress(fmt.Sprintf("sessions: %d, enrolments: %d", g.files["training_sessions"].rows, g.files["enrolments"].rows))
 	g.writeProjects()
 	progress(fmt.Sprintf("projects: %d", g.files["projects"].rows))
 
@@ -140,18 +142,20 @@ func Generate(ctx context.Context, dir string, scale Scale, seed int64, progress
 }
 
 var headers = map[string][]string{
-	"companies":        {"siren", "name", "naf", "founded_year"},
-	"sites":            {"siret", "siren", "name", "territory_code"},
-	"memberships":      {"pole_id", "siren", "since", "until"},
-	"employees":        {"siren", "employee_ref", "siret", "role_code", "birth_year", "entry_date", "exit_date"},
-	"campaigns":        {"pole_id", "id", "title", "opens_on", "closes_on", "reference_date", "horizons"},
-	"employee_skills":  {"siren", "employee_ref", "skill_code", "assessed_on", "level"},
-	"needs":            {"siret", "role_code", "horizon_year", "declared_on", "headcount"},
-	"trainings":        {"id", "provider", "title", "territory_code", "modality", "duration_hours", "cost_eur"},
-	"training_skills":  {"training_id", "skill_code", "level"},
-	"projects":         {"id", "pole_id", "title", "funding", "start_year", "end_year"},
-	"project_partners": {"project_id", "siren", "role"},
-	"project_needs":    {"project_id", "siret", "role_code", "year", "headcount"},
+	"companies":         {"siren", "name", "naf", "founded_year"},
+	"sites":             {"siret", "siren", "name", "territory_code"},
+	"memberships":       {"pole_id", "siren", "since", "until"},
+	"employees":         {"siren", "employee_ref", "siret", "role_code", "birth_year", "entry_date", "exit_date"},
+	"campaigns":         {"pole_id", "id", "title", "opens_on", "closes_on", "reference_date", "horizons"},
+	"employee_skills":   {"siren", "employee_ref", "skill_code", "assessed_on", "level"},
+	"needs":             {"siret", "role_code", "horizon_year", "declared_on", "headcount"},
+	"trainings":         {"id", "provider", "title", "territory_code", "modality", "duration_hours", "cost_eur"},
+	"training_skills":   {"training_id", "skill_code", "level"},
+	"projects":          {"id", "pole_id", "title", "funding", "start_year", "end_year"},
+	"project_partners":  {"project_id", "siren", "role"},
+	"project_needs":     {"project_id", "siret", "role_code", "year", "headcount"},
+	"training_sessions": {"training_id", "session_id", "start_date", "end_date", "territory_code", "seats"},
+	"enrolments":        {"training_id", "session_id", "siren", "employee_ref", "status", "completed_on"},
 }
 
 // Random streams: one for the plan of companies, one per company (so that a
@@ -179,6 +183,11 @@ type generator struct {
 	trends        []float64 // yearly headcount trend per role
 	featured      []bool    // per pole: Aerospace Valley and sz.featured
 	sitesByRegion []int
+	// Sessions and enrolments (sessions.go): the noted learners, the
+	// trainings teaching each skill, each training's hours.
+	learners      []learner
+	teaching      map[int32][]taughtBy
+	trainingHours []int
 }
 
 func (g *generator) rand(stream uint64) *rand.Rand {
@@ -534,6 +543,7 @@ func (g *generator) employCompany(ci int) {
 	// The company's answers to its poles' campaigns, from a stream of its
 	// own so that the draws of the present dataset do not depend on them.
 	hist := g.rand(streamHistory + uint64(ci))
+	learn := g.rand(streamLearners + uint64(ci))
 	answers := make([]bool, len(CampaignYears))
 	for k := range answers {
 		answers[k] = hist.Float64() < 0.5+0.3*b2f(g.featured[c.poles[0]])
@@ -613,7 +623,9 @@ func (g *generator) employCompany(ci int) {
 		rec[0], rec[1] = c.siren, ref0
 		longStanding := entry < dayOf(CampaignYears[0], 1, 1)
 		for _, l := range r.essential {
-			if lv := drawLevel(rng, l.level, tenure); lv > 0 {
+			lv := drawLevel(rng, l.level, tenure)
+			g.noteLearner(learn, c, ref0, ref.depts[c.sites[st].dept].region, l, lv)
+			if lv > 0 {
 				rec[2] = ref.skills[l.skill].code
 				if !longStanding || !improved(lv) {
 					rec[3], rec[4] = "", levels[lv]
@@ -799,6 +811,7 @@ func (g *generator) writeTrainings() {
 	ref := g.ref
 	rng := g.rand(streamTrainings)
 	ft, fk := g.files["trainings"], g.files["training_skills"]
+	g.teaching = map[int32][]taughtBy{}
 	providers := make([][]string, len(ref.regions))
 	forms := []string{"Institut %s (fictif)", "%s Formation (fictif)", "Campus %s (fictif)", "Centre de compétences %s (fictif)"}
 	for r := range providers {
@@ -890,6 +903,15 @@ func (g *generator) writeTrainings() {
 		for _, t := range ts {
 			fk.write(id, t.code, strconv.Itoa(t.level))
 		}
+		for _, k := range idx[:n] {
+			l := role.essential[k]
+			for _, t := range ts {
+				if t.code == ref.skills[l.skill].code {
+					g.teaching[l.skill] = append(g.teaching[l.skill], taughtBy{i, int8(t.level), r})
+				}
+			}
+		}
+		g.trainingHours = append(g.trainingHours, hours)
 	}
 }
 

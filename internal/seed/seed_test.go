@@ -139,6 +139,7 @@ func TestSmallSizes(t *testing.T) {
 		"sites": {60, 200}, "memberships": {60, 120}, "employee_skills": {25000, 60000},
 		"needs": {300, 5000}, "training_skills": {400, 1600}, "campaigns": {46 * 3, 46 * 3},
 		"projects": {10, 80}, "project_partners": {25, 300}, "project_needs": {100, 3000},
+		"training_sessions": {800, 800}, "enrolments": {300, 1500},
 	}
 	for i, f := range small.sum.Files {
 		if f.Kind != Kinds[i] || int64(len(small.rows[f.Kind])) != f.Rows {

@@ -97,6 +97,24 @@ type ProjectNeed struct {
 	RoleID, Year, Headcount int
 }
 
+// TrainingSession is a row of training_sessions; TerritoryCode is "" for
+// the training's and Seats nil for no limit.
+type TrainingSession struct {
+	TrainingID, SessionID string
+	Start, End            time.Time
+	TerritoryCode         string
+	Seats                 *int
+}
+
+// Enrolment is a row of enrolments; CompletedOn is set exactly when the
+// status is completed.
+type Enrolment struct {
+	TrainingID, SessionID string
+	EmployeeID            int64
+	Status                string
+	CompletedOn           *time.Time
+}
+
 // Dataset is a whole (small) database in memory.
 type Dataset struct {
 	Territories    []Territory
@@ -115,6 +133,8 @@ type Dataset struct {
 	Projects       []Project
 	Partners       []ProjectPartner
 	ProjectNeeds   []ProjectNeed
+	Sessions       []TrainingSession
+	Enrolments     []Enrolment
 
 	levels map[[2]int64][]EmployeeSkill // index of EmployeeSkills, built on first use
 }
@@ -137,6 +157,14 @@ func (d *Dataset) CutAt(day time.Time) *Dataset {
 		if n.DeclaredOn == nil || !n.DeclaredOn.After(day) {
 			c.Needs = append(c.Needs, n)
 		}
+	}
+	// Enrolments are undated: a completion after day was an enrolment then.
+	c.Enrolments = nil
+	for _, en := range d.Enrolments {
+		if en.CompletedOn != nil && en.CompletedOn.After(day) {
+			en.Status, en.CompletedOn = "enrolled", nil
+		}
+		c.Enrolments = append(c.Enrolments, en)
 	}
 	return &c
 }
@@ -267,6 +295,26 @@ func Load(ctx context.Context, db *sqlx.DB) (*Dataset, error) {
 			var x ProjectNeed
 			err := r.Scan(&x.ProjectID, &x.Siret, &x.RoleID, &x.Year, &x.Headcount)
 			d.ProjectNeeds = append(d.ProjectNeeds, x)
+			return err
+		}},
+		{`SELECT training_id, session_id, start_date, end_date, coalesce(territory_code, ''), seats FROM training_sessions`, func(r *sqlx.Rows) error {
+			var x TrainingSession
+			var seats sql.NullInt64
+			err := r.Scan(&x.TrainingID, &x.SessionID, &x.Start, &x.End, &x.TerritoryCode, &seats)
+			x.Start, x.End = x.Start.UTC(), x.End.UTC()
+			if seats.Valid {
+				n := int(seats.Int64)
+				x.Seats = &n
+			}
+			d.Sessions = append(d.Sessions, x)
+			return err
+		}},
+		{`SELECT training_id, session_id, employee_id, status, completed_on FROM enrolments`, func(r *sqlx.Rows) error {
+			var x Enrolment
+			var on sql.NullTime
+			err := r.Scan(&x.TrainingID, &x.SessionID, &x.EmployeeID, &x.Status, &on)
+			x.CompletedOn = nullTime(on)
+			d.Enrolments = append(d.Enrolments, x)
 			return err
 		}},
 	}
@@ -489,6 +537,35 @@ func Insert(ctx context.Context, db *sqlx.DB, d *Dataset) error {
 		add(`INSERT INTO project_needs (project_id, siret, role_id, year, headcount)
 		     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[])`,
 			pq.Array(project), pq.Array(siret), pq.Array(role), pq.Array(year), pq.Array(n))
+	}
+	{
+		var t, id, start, end, terr []string
+		var seats []*string
+		for _, x := range d.Sessions {
+			t, id = append(t, x.TrainingID), append(id, x.SessionID)
+			start, end, terr = append(start, x.Start.Format("2006-01-02")), append(end, x.End.Format("2006-01-02")), append(terr, x.TerritoryCode)
+			var n *string
+			if x.Seats != nil {
+				s := fmt.Sprint(*x.Seats)
+				n = &s
+			}
+			seats = append(seats, n)
+		}
+		add(`INSERT INTO training_sessions (training_id, session_id, start_date, end_date, territory_code, seats)
+		     SELECT t, i, s::date, e::date, nullif(c, ''), n::int
+		     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u(t, i, s, e, c, n)`,
+			pq.Array(t), pq.Array(id), pq.Array(start), pq.Array(end), pq.Array(terr), pq.Array(seats))
+	}
+	{
+		var t, id, status []string
+		var emp []int64
+		var on []*time.Time
+		for _, x := range d.Enrolments {
+			t, id, emp, status, on = append(t, x.TrainingID), append(id, x.SessionID), append(emp, x.EmployeeID), append(status, x.Status), append(on, x.CompletedOn)
+		}
+		add(`INSERT INTO enrolments (training_id, session_id, employee_id, status, completed_on)
+		     SELECT t, i, e, s, c::date FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[]) AS u(t, i, e, s, c)`,
+			pq.Array(t), pq.Array(id), pq.Array(emp), pq.Array(status), nullableStrings(nullDates(on)).array())
 	}
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {

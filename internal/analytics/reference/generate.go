@@ -303,6 +303,7 @@ func Generate(seed int64, size Size) *Dataset {
 		}
 	}
 	d.generateProjects(r)
+	d.genSessions(r, around, pl)
 	return d
 }
 
@@ -356,6 +357,67 @@ func (d *Dataset) generateProjects(r *rand.Rand) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// genSessions adds sessions to every training (starting around asOf, some
+// ending after the horizons tried, some in another place than their
+// training's) and enrolments of random employees: enrolled, cancelled, or
+// completed before, on or after asOf, some on the day of one of the
+// employee's assessments. Seats are never overbooked.
+func (d *Dataset) genSessions(r *rand.Rand, around func() time.Time, pl []string) {
+	if len(d.Employees) == 0 {
+		return
+	}
+	assessedOn := map[int64][]time.Time{}
+	for _, es := range d.EmployeeSkills {
+		if es.AssessedOn != nil {
+			assessedOn[es.EmployeeID] = append(assessedOn[es.EmployeeID], *es.AssessedOn)
+		}
+	}
+	for _, t := range d.Trainings {
+		for k := 1 + r.Intn(3); k > 0; k-- {
+			start := around()
+			s := TrainingSession{TrainingID: t.ID, SessionID: fmt.Sprintf("S%d", k), Start: start,
+				End: start.AddDate(0, 0, r.Intn(3)*r.Intn(400))}
+			if r.Intn(3) == 0 {
+				s.TerritoryCode = pl[r.Intn(len(pl))]
+			}
+			held := 0
+			seen := map[int64]bool{}
+			for n := r.Intn(8); n > 0; n-- {
+				e := d.Employees[r.Intn(len(d.Employees))]
+				if seen[e.ID] {
+					continue
+				}
+				seen[e.ID] = true
+				en := Enrolment{TrainingID: t.ID, SessionID: s.SessionID, EmployeeID: e.ID, Status: "enrolled"}
+				switch r.Intn(4) {
+				case 0:
+					en.Status = "cancelled"
+				case 1, 2:
+					en.Status = "completed"
+					on := s.End.AddDate(0, 0, r.Intn(30))
+					if ds := assessedOn[e.ID]; len(ds) > 0 && r.Intn(2) == 0 {
+						// The day of one of its assessments: that completion does not count for it.
+						on = ds[r.Intn(len(ds))]
+						if on.Before(s.Start) {
+							s.Start = on
+						}
+					}
+					en.CompletedOn = &on
+				}
+				if en.Status != "cancelled" {
+					held++
+				}
+				d.Enrolments = append(d.Enrolments, en)
+			}
+			if r.Intn(2) == 0 {
+				seats := max(1, held+r.Intn(2))
+				s.Seats = &seats
+			}
+			d.Sessions = append(d.Sessions, s)
 		}
 	}
 }

@@ -106,10 +106,58 @@ func (d *Dataset) requires(role, skill int, p analytics.Params) (int, bool) {
 
 // Level is DESIGN.md's level of a skill of an employee at asOf: the level
 // of the latest of its assessments that are undated or dated on or before
-// asOf, an undated one being older than any dated one; 0 without one.
-// (Completions of trainings, which may raise it, are not recorded yet.) The
-// assessments are indexed once: a scan per call would make the tests crawl.
+// asOf, an undated one being older than any dated one (0 without one),
+// raised to the highest level a training teaches the skill among the
+// employee's completions dated on or before asOf and strictly after that
+// assessment's date (all of them when it is undated or absent).
 func (d *Dataset) Level(employee int64, skill int, asOf time.Time) int {
+	level, on := d.Assessed(employee, skill, asOf)
+	for _, en := range d.Enrolments {
+		if en.EmployeeID != employee || en.Status != "completed" || en.CompletedOn.After(asOf) {
+			continue
+		}
+		if on != nil && !en.CompletedOn.After(*on) {
+			continue
+		}
+		level = max(level, d.teaches(en.TrainingID, skill))
+	}
+	return level
+}
+
+// PlannedLevel is DESIGN.md's planned level of a skill of an employee: its
+// level at asOf, raised by its enrolments in the plan at asOf (enrolled, or
+// completed after asOf) whose session ends on or before 31 December of H.
+func (d *Dataset) PlannedLevel(employee int64, skill int, asOf time.Time, horizon int) int {
+	level := d.Level(employee, skill, asOf)
+	end := time.Date(horizon, time.December, 31, 0, 0, 0, 0, time.UTC)
+	for _, en := range d.Enrolments {
+		inPlan := en.Status == "enrolled" || (en.Status == "completed" && en.CompletedOn.After(asOf))
+		if en.EmployeeID != employee || !inPlan {
+			continue
+		}
+		for _, s := range d.Sessions {
+			if s.TrainingID == en.TrainingID && s.SessionID == en.SessionID && !s.End.After(end) {
+				level = max(level, d.teaches(en.TrainingID, skill))
+			}
+		}
+	}
+	return level
+}
+
+// teaches is the level at which a training teaches a skill, 0 when it does not.
+func (d *Dataset) teaches(training string, skill int) int {
+	for _, ts := range d.TrainingSkills {
+		if ts.TrainingID == training && ts.SkillID == skill {
+			return ts.Level
+		}
+	}
+	return 0
+}
+
+// Assessed is the level and date of the assessment that counts at asOf.
+// The assessments are indexed once: a scan per call would make the tests
+// crawl.
+func (d *Dataset) Assessed(employee int64, skill int, asOf time.Time) (int, *time.Time) {
 	if d.levels == nil {
 		d.levels = map[[2]int64][]EmployeeSkill{}
 		for _, es := range d.EmployeeSkills {
@@ -127,9 +175,9 @@ func (d *Dataset) Level(employee int64, skill int, asOf time.Time) int {
 		}
 	}
 	if latest == nil {
-		return 0
+		return 0, nil
 	}
-	return latest.Level
+	return latest.Level, latest.AssessedOn
 }
 
 // later tells whether date a is later than b, nil (undated) being the
@@ -245,6 +293,9 @@ func (d *Dataset) SkillGaps(s analytics.Scope, p analytics.Params) []analytics.S
 				if own >= l {
 					g.Qualified++
 				}
+				if p.WithPlan && d.PlannedLevel(e.ID, sk.ID, p.AsOf, p.Horizon) >= l {
+					g.QualifiedWithPlan++
+				}
 				if own == l-1 {
 					g.Upskillable++
 				}
@@ -253,6 +304,10 @@ func (d *Dataset) SkillGaps(s analytics.Scope, p analytics.Params) []analytics.S
 			}
 		}
 		g.Gap = g.Required - g.Qualified
+		if g.WithPlan = p.WithPlan; p.WithPlan {
+			g.GapAfterPlan = g.Required - g.QualifiedWithPlan
+			g.PlannedLearners = g.QualifiedWithPlan - g.Qualified
+		}
 		if g.Required != 0 {
 			c := float64(g.Qualified) / float64(g.Required)
 			g.Coverage = &c
@@ -362,14 +417,22 @@ func (d *Dataset) CriticalSkills(pole string, p analytics.Params) []analytics.Cr
 		c := analytics.CriticalSkill{SkillGap: g}
 		for _, gaps := range companies {
 			for _, cg := range gaps {
-				if cg.SkillID == g.SkillID && cg.Gap > 0 {
+				gap := cg.Gap
+				if p.WithPlan {
+					gap = cg.GapAfterPlan
+				}
+				if cg.SkillID == g.SkillID && gap > 0 {
 					c.CompaniesWithGap++
 				}
 			}
 		}
 		out = append(out, c)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return skillLess(out[i].SkillGap, out[j].SkillGap, analytics.SkillByGap) })
+	order := analytics.SkillByGap
+	if p.WithPlan {
+		order = analytics.SkillByGapAfterPlan
+	}
+	sort.SliceStable(out, func(i, j int) bool { return skillLess(out[i].SkillGap, out[j].SkillGap, order) })
 	return out
 }
 
@@ -398,7 +461,7 @@ func (d *Dataset) SharedTrainingOpportunities(pole string, p analytics.Params, k
 			}
 		}
 		for _, sk := range d.Skills {
-			o := analytics.SharedTrainingOpportunity{DepartmentCode: dep, SkillID: sk.ID, SkillCode: sk.Code, SkillName: sk.Name}
+			o := analytics.SharedTrainingOpportunity{DepartmentCode: dep, SkillID: sk.ID, SkillCode: sk.Code, SkillName: sk.Name, AsOf: p.AsOf}
 			for _, gaps := range companies {
 				for _, g := range gaps {
 					if g.SkillID == sk.ID && g.Gap > 0 {
@@ -599,6 +662,15 @@ func skillLess(a, b analytics.SkillGap, o analytics.SkillOrder) bool {
 	case analytics.SkillByRequired:
 		if a.Required != b.Required {
 			return a.Required > b.Required
+		}
+	case analytics.SkillByGapAfterPlan:
+		if a.GapAfterPlan != b.GapAfterPlan {
+			return a.GapAfterPlan > b.GapAfterPlan
+		}
+		pa, pb := a, b
+		pa.Qualified, pb.Qualified = a.QualifiedWithPlan, b.QualifiedWithPlan
+		if c := coverageCmp(pa, pb); c != 0 {
+			return c < 0
 		}
 	}
 	return strings.Compare(a.SkillCode, b.SkillCode) < 0

@@ -77,6 +77,15 @@ func Seed(ctx context.Context, db *sqlx.DB, s Scale) error {
 		fmt.Sprintf(`INSERT INTO training_skills (training_id, skill_id, level)
 		 SELECT DISTINCT ON (t.id, sk) t.id, sk, 1 + floor(random() * 4)::int
 		 FROM trainings t, generate_series(1, 3) j, LATERAL (SELECT 1 + floor(random() * %d)::int AS sk) x`, s.Skills),
+		// A session of 2025 and one of 2027 per training; one employee in
+		// ten completed a 2025 session, one in ten is in the 2027 plan.
+		`INSERT INTO training_sessions (training_id, session_id, start_date, end_date)
+		 SELECT id, s, d, d + 4 FROM trainings, (VALUES ('P', date '2025-03-03'), ('F', date '2027-01-11')) v(s, d)`,
+		`INSERT INTO enrolments (training_id, session_id, employee_id, status, completed_on)
+		 SELECT 'T' || (1 + e.id % (SELECT count(*) FROM trainings)), CASE WHEN e.id % 20 = 0 THEN 'P' ELSE 'F' END, e.id,
+		        CASE WHEN e.id % 20 = 0 THEN 'completed' ELSE 'enrolled' END,
+		        CASE WHEN e.id % 20 = 0 THEN date '2025-03-07' END
+		 FROM employees e WHERE e.id % 10 = 0`,
 	}
 	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {
