@@ -10,13 +10,16 @@ import (
 )
 
 // gapParams gathers the analytics arguments every gap field takes.
-func gapParams(asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) analytics.Params {
+func gapParams(asOf *time.Time, horizon int, retirementAge *int, includeOptional, includeProjects *bool) analytics.Params {
 	p := analytics.Params{AsOf: dateOr(asOf, domain.Today()), Horizon: horizon}
 	if retirementAge != nil {
 		p.RetirementAge = *retirementAge
 	}
 	if includeOptional != nil {
 		p.IncludeOptional = *includeOptional
+	}
+	if includeProjects != nil {
+		p.IncludeProjects = *includeProjects
 	}
 	return p
 }

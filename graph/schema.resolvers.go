@@ -20,6 +20,7 @@ import (
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/page"
+	"github.com/gpec-project/gpec/internal/project"
 	"github.com/gpec-project/gpec/internal/release"
 	"github.com/gpec-project/gpec/internal/store"
 	"github.com/gpec-project/gpec/internal/training"
@@ -121,19 +122,19 @@ func (r *companyResolver) Memberships(ctx context.Context, obj *domain.Company) 
 }
 
 // RoleGaps is the resolver for the roleGaps field.
-func (r *companyResolver) RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
+func (r *companyResolver) RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
 	if err := access.Company(ctx, obj.Siren); err != nil {
 		return nil, err
 	}
-	return roleGaps(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+	return roleGaps(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first)
 }
 
 // SkillGaps is the resolver for the skillGaps field.
-func (r *companyResolver) SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
+func (r *companyResolver) SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
 	if err := access.Company(ctx, obj.Siren); err != nil {
 		return nil, err
 	}
-	return skillGaps(ctx, analytics.Scope{Siren: obj.Siren}, planned(gapParams(asOf, horizon, retirementAge, includeOptional), withPlan), orderBy, first)
+	return skillGaps(ctx, analytics.Scope{Siren: obj.Siren}, planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan), orderBy, first)
 }
 
 // Trend is the resolver for the trend field.
@@ -153,19 +154,19 @@ func (r *companyResolver) Trend(ctx context.Context, obj *domain.Company, dates 
 }
 
 // RoleGapsConnection is the resolver for the roleGapsConnection field.
-func (r *companyResolver) RoleGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
+func (r *companyResolver) RoleGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
 	if err := access.Company(ctx, obj.Siren); err != nil {
 		return nil, err
 	}
-	return roleGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+	return roleGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
 }
 
 // SkillGapsConnection is the resolver for the skillGapsConnection field.
-func (r *companyResolver) SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+func (r *companyResolver) SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
 	if err := access.Company(ctx, obj.Siren); err != nil {
 		return nil, err
 	}
-	return skillGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+	return skillGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
 }
 
 // Enrolments is the resolver for the enrolments field.
@@ -178,6 +179,11 @@ func (r *companyResolver) Enrolments(ctx context.Context, obj *domain.Company, f
 		return nil, err
 	}
 	return enrolments(ctx, &training.Service{DB: r.Store.DB}, training.EnrolmentFilter{Siren: obj.Siren}, reader, first)
+}
+
+// Projects is the resolver for the projects field.
+func (r *companyResolver) Projects(ctx context.Context, obj *domain.Company) ([]*project.Project, error) {
+	return companyProjects(ctx, obj.Siren)
 }
 
 // Skill is the resolver for the skill field.
@@ -321,7 +327,7 @@ func (r *poleResolver) Members(ctx context.Context, obj *domain.Pole, asOf *time
 }
 
 // RoleGaps is the resolver for the roleGaps field.
-func (r *poleResolver) RoleGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
+func (r *poleResolver) RoleGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
 	if err := access.Pole(ctx, obj.ID); err != nil {
 		return nil, err
 	}
@@ -329,11 +335,11 @@ func (r *poleResolver) RoleGaps(ctx context.Context, obj *domain.Pole, asOf *tim
 	if err != nil {
 		return nil, err
 	}
-	return roleGaps(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+	return roleGaps(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first)
 }
 
 // SkillGaps is the resolver for the skillGaps field.
-func (r *poleResolver) SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error) {
+func (r *poleResolver) SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error) {
 	if err := access.Pole(ctx, obj.ID); err != nil {
 		return nil, err
 	}
@@ -341,15 +347,15 @@ func (r *poleResolver) SkillGaps(ctx context.Context, obj *domain.Pole, asOf *ti
 	if err != nil {
 		return nil, err
 	}
-	return skillGaps(ctx, poleScope(obj.ID, t), planned(gapParams(asOf, horizon, retirementAge, includeOptional), withPlan), orderBy, first)
+	return skillGaps(ctx, poleScope(obj.ID, t), planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan), orderBy, first)
 }
 
 // Strategy is the resolver for the strategy field.
-func (r *poleResolver) Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool) (*model.PoleStrategy, error) {
+func (r *poleResolver) Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool) (*model.PoleStrategy, error) {
 	if err := access.Pole(ctx, obj.ID); err != nil {
 		return nil, err
 	}
-	return &model.PoleStrategy{PoleID: obj.ID, Params: planned(gapParams(asOf, horizon, retirementAge, includeOptional), withPlan)}, nil
+	return &model.PoleStrategy{PoleID: obj.ID, Params: planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan)}, nil
 }
 
 // Employment is the resolver for the employment field.
@@ -414,7 +420,7 @@ func (r *poleResolver) GapMoves(ctx context.Context, obj *domain.Pole, from stri
 }
 
 // RoleGapsConnection is the resolver for the roleGapsConnection field.
-func (r *poleResolver) RoleGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
+func (r *poleResolver) RoleGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
 	if err := access.Pole(ctx, obj.ID); err != nil {
 		return nil, err
 	}
@@ -422,11 +428,11 @@ func (r *poleResolver) RoleGapsConnection(ctx context.Context, obj *domain.Pole,
 	if err != nil {
 		return nil, err
 	}
-	return roleGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+	return roleGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
 }
 
 // SkillGapsConnection is the resolver for the skillGapsConnection field.
-func (r *poleResolver) SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+func (r *poleResolver) SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
 	if err := access.Pole(ctx, obj.ID); err != nil {
 		return nil, err
 	}
@@ -434,7 +440,7 @@ func (r *poleResolver) SkillGapsConnection(ctx context.Context, obj *domain.Pole
 	if err != nil {
 		return nil, err
 	}
-	return skillGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+	return skillGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
 }
 
 // Enrolments is the resolver for the enrolments field.
@@ -448,6 +454,16 @@ func (r *poleResolver) Enrolments(ctx context.Context, obj *domain.Pole, asOf *t
 	}
 	reader.AsOf = dateOr(asOf, domain.Today())
 	return enrolments(ctx, &training.Service{DB: r.Store.DB}, training.EnrolmentFilter{PoleID: obj.ID}, reader, first)
+}
+
+// Projects is the resolver for the projects field.
+func (r *poleResolver) Projects(ctx context.Context, obj *domain.Pole) ([]*project.Project, error) {
+	return poleProjects(ctx, obj.ID)
+}
+
+// ProjectSkillNeeds is the resolver for the projectSkillNeeds field.
+func (r *poleResolver) ProjectSkillNeeds(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, first *int) ([]*project.SkillNeed, error) {
+	return poleProjectSkillNeeds(ctx, obj.ID, gapParams(asOf, horizon, retirementAge, includeOptional, nil), first)
 }
 
 // CriticalSkills is the resolver for the criticalSkills field.
@@ -499,6 +515,71 @@ func (r *poleStrategyResolver) MobilityPathsConnection(ctx context.Context, obj 
 // SharedTrainingOpportunitiesConnection is the resolver for the sharedTrainingOpportunitiesConnection field.
 func (r *poleStrategyResolver) SharedTrainingOpportunitiesConnection(ctx context.Context, obj *model.PoleStrategy, minCompanies *int, first *int, after *string) (*page.Connection[*analytics.SharedTrainingOpportunity], error) {
 	return sharedOpportunityConnection(ctx, obj, minCompanies, first, after)
+}
+
+// Projects is the resolver for the projects field.
+func (r *poleStrategyResolver) Projects(ctx context.Context, obj *model.PoleStrategy) ([]*model.StrategyProject, error) {
+	return strategyProjects(ctx, obj)
+}
+
+// Pole is the resolver for the pole field.
+func (r *projectResolver) Pole(ctx context.Context, obj *project.Project) (*domain.Pole, error) {
+	return store.LoadersFrom(ctx).Pole.Load(ctx, obj.PoleID)
+}
+
+// Partners is the resolver for the partners field.
+func (r *projectResolver) Partners(ctx context.Context, obj *project.Project, asOf *time.Time) ([]*project.Partner, error) {
+	return projectPartners(ctx, obj, dateOr(asOf, domain.Today()))
+}
+
+// Needs is the resolver for the needs field.
+func (r *projectResolver) Needs(ctx context.Context, obj *project.Project) ([]*project.Need, error) {
+	return projectNeeds(ctx, obj)
+}
+
+// RoleYears is the resolver for the roleYears field.
+func (r *projectResolver) RoleYears(ctx context.Context, obj *project.Project) ([]*project.RoleYears, error) {
+	return projectRoleYears(ctx, obj)
+}
+
+// Skills is the resolver for the skills field.
+func (r *projectResolver) Skills(ctx context.Context, obj *project.Project, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) ([]*project.SkillNeed, error) {
+	return projectSkills(ctx, obj, gapParams(asOf, horizon, retirementAge, includeOptional, nil))
+}
+
+// Site is the resolver for the site field.
+func (r *projectNeedResolver) Site(ctx context.Context, obj *project.Need) (*domain.Site, error) {
+	return store.LoadersFrom(ctx).Site.Load(ctx, obj.Siret)
+}
+
+// Role is the resolver for the role field.
+func (r *projectNeedResolver) Role(ctx context.Context, obj *project.Need) (*domain.Role, error) {
+	return store.LoadersFrom(ctx).Role.Load(ctx, obj.RoleID)
+}
+
+// Company is the resolver for the company field.
+func (r *projectPartnerResolver) Company(ctx context.Context, obj *project.Partner) (*domain.Company, error) {
+	return store.LoadersFrom(ctx).Company.Load(ctx, obj.Siren)
+}
+
+// Role is the resolver for the role field.
+func (r *projectRoleYearsResolver) Role(ctx context.Context, obj *project.RoleYears) (*domain.Role, error) {
+	return store.LoadersFrom(ctx).Role.Load(ctx, obj.RoleID)
+}
+
+// Skill is the resolver for the skill field.
+func (r *projectSkillResolver) Skill(ctx context.Context, obj *project.SkillNeed) (*domain.Skill, error) {
+	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
+}
+
+// PoleGap is the resolver for the poleGap field.
+func (r *projectSkillResolver) PoleGap(ctx context.Context, obj *project.SkillNeed) (*int, error) {
+	return poleFigure(ctx, obj.PoleID, obj.PoleGap), nil
+}
+
+// PoleRequired is the resolver for the poleRequired field.
+func (r *projectSkillResolver) PoleRequired(ctx context.Context, obj *project.SkillNeed) (*int, error) {
+	return poleFigure(ctx, obj.PoleID, obj.PoleRequired), nil
 }
 
 // Poles is the resolver for the poles field.
@@ -720,6 +801,11 @@ func (r *queryResolver) Release(ctx context.Context, id string) (*release.Releas
 	return readableRelease(ctx, r.Store.DB, id)
 }
 
+// Project is the resolver for the project field.
+func (r *queryResolver) Project(ctx context.Context, id string) (*project.Project, error) {
+	return projectByID(ctx, id)
+}
+
 // ID is the resolver for the id field.
 func (r *releaseResolver) ID(ctx context.Context, obj *release.Release) (string, error) {
 	return strconv.FormatInt(obj.ID, 10), nil
@@ -910,6 +996,16 @@ func (r *skillTrendResolver) Skill(ctx context.Context, obj *campaign.SkillTrend
 	return store.LoadersFrom(ctx).Skill.Load(ctx, obj.SkillID)
 }
 
+// Partners is the resolver for the partners field.
+func (r *strategyProjectResolver) Partners(ctx context.Context, obj *model.StrategyProject) ([]*project.Partner, error) {
+	return projectPartners(ctx, obj.Project, obj.Params.AsOf)
+}
+
+// Skills is the resolver for the skills field.
+func (r *strategyProjectResolver) Skills(ctx context.Context, obj *model.StrategyProject) ([]*project.SkillNeed, error) {
+	return strategyProjectSkills(ctx, obj)
+}
+
 // TerritoryTotals is the resolver for the territoryTotals field.
 func (r *territorialAggregatesResolver) TerritoryTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error) {
 	return items(obj.RowTotals), nil
@@ -938,21 +1034,21 @@ func (r *territoryResolver) Children(ctx context.Context, obj *domain.Territory,
 }
 
 // RoleGaps is the resolver for the roleGaps field.
-func (r *territoryResolver) RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
+func (r *territoryResolver) RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error) {
 	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
 	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
 		return nil, err
 	}
-	return roleGaps(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first)
+	return roleGaps(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first)
 }
 
 // SkillGaps is the resolver for the skillGaps field.
-func (r *territoryResolver) SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
+func (r *territoryResolver) SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error) {
 	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
 	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
 		return nil, err
 	}
-	return skillGaps(ctx, s, planned(gapParams(asOf, horizon, retirementAge, includeOptional), withPlan), orderBy, first)
+	return skillGaps(ctx, s, planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan), orderBy, first)
 }
 
 // Trend is the resolver for the trend field.
@@ -973,21 +1069,21 @@ func (r *territoryResolver) Trend(ctx context.Context, obj *domain.Territory, da
 }
 
 // RoleGapsConnection is the resolver for the roleGapsConnection field.
-func (r *territoryResolver) RoleGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
+func (r *territoryResolver) RoleGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error) {
 	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
 	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
 		return nil, err
 	}
-	return roleGapConnection(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+	return roleGapConnection(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
 }
 
 // SkillGapsConnection is the resolver for the skillGapsConnection field.
-func (r *territoryResolver) SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+func (r *territoryResolver) SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
 	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
 	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
 		return nil, err
 	}
-	return skillGapConnection(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional), orderBy, first, after)
+	return skillGapConnection(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
 }
 
 // Territory is the resolver for the territory field.
@@ -1084,6 +1180,25 @@ func (r *Resolver) Pole() generated.PoleResolver { return &poleResolver{r} }
 // PoleStrategy returns generated.PoleStrategyResolver implementation.
 func (r *Resolver) PoleStrategy() generated.PoleStrategyResolver { return &poleStrategyResolver{r} }
 
+// Project returns generated.ProjectResolver implementation.
+func (r *Resolver) Project() generated.ProjectResolver { return &projectResolver{r} }
+
+// ProjectNeed returns generated.ProjectNeedResolver implementation.
+func (r *Resolver) ProjectNeed() generated.ProjectNeedResolver { return &projectNeedResolver{r} }
+
+// ProjectPartner returns generated.ProjectPartnerResolver implementation.
+func (r *Resolver) ProjectPartner() generated.ProjectPartnerResolver {
+	return &projectPartnerResolver{r}
+}
+
+// ProjectRoleYears returns generated.ProjectRoleYearsResolver implementation.
+func (r *Resolver) ProjectRoleYears() generated.ProjectRoleYearsResolver {
+	return &projectRoleYearsResolver{r}
+}
+
+// ProjectSkill returns generated.ProjectSkillResolver implementation.
+func (r *Resolver) ProjectSkill() generated.ProjectSkillResolver { return &projectSkillResolver{r} }
+
 // Query returns generated.QueryResolver implementation.
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
@@ -1127,6 +1242,11 @@ func (r *Resolver) SkillGapConnection() generated.SkillGapConnectionResolver {
 // SkillTrend returns generated.SkillTrendResolver implementation.
 func (r *Resolver) SkillTrend() generated.SkillTrendResolver { return &skillTrendResolver{r} }
 
+// StrategyProject returns generated.StrategyProjectResolver implementation.
+func (r *Resolver) StrategyProject() generated.StrategyProjectResolver {
+	return &strategyProjectResolver{r}
+}
+
 // TerritorialAggregates returns generated.TerritorialAggregatesResolver implementation.
 func (r *Resolver) TerritorialAggregates() generated.TerritorialAggregatesResolver {
 	return &territorialAggregatesResolver{r}
@@ -1168,6 +1288,11 @@ type (
 	mutationResolver                  struct{ *Resolver }
 	poleResolver                      struct{ *Resolver }
 	poleStrategyResolver              struct{ *Resolver }
+	projectResolver                   struct{ *Resolver }
+	projectNeedResolver               struct{ *Resolver }
+	projectPartnerResolver            struct{ *Resolver }
+	projectRoleYearsResolver          struct{ *Resolver }
+	projectSkillResolver              struct{ *Resolver }
 	queryResolver                     struct{ *Resolver }
 	releaseResolver                   struct{ *Resolver }
 	roleResolver                      struct{ *Resolver }
@@ -1181,6 +1306,7 @@ type (
 	skillGapResolver                  struct{ *Resolver }
 	skillGapConnectionResolver        struct{ *Resolver }
 	skillTrendResolver                struct{ *Resolver }
+	strategyProjectResolver           struct{ *Resolver }
 	territorialAggregatesResolver     struct{ *Resolver }
 	territoryResolver                 struct{ *Resolver }
 	trainingResolver                  struct{ *Resolver }

@@ -23,6 +23,7 @@ import (
 	"github.com/gpec-project/gpec/internal/domain"
 	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/page"
+	"github.com/gpec-project/gpec/internal/project"
 	"github.com/gpec-project/gpec/internal/release"
 	"github.com/gpec-project/gpec/internal/training"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -52,6 +53,11 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Pole() PoleResolver
 	PoleStrategy() PoleStrategyResolver
+	Project() ProjectResolver
+	ProjectNeed() ProjectNeedResolver
+	ProjectPartner() ProjectPartnerResolver
+	ProjectRoleYears() ProjectRoleYearsResolver
+	ProjectSkill() ProjectSkillResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
 	Role() RoleResolver
@@ -65,6 +71,7 @@ type ResolverRoot interface {
 	SkillGap() SkillGapResolver
 	SkillGapConnection() SkillGapConnectionResolver
 	SkillTrend() SkillTrendResolver
+	StrategyProject() StrategyProjectResolver
 	TerritorialAggregates() TerritorialAggregatesResolver
 	Territory() TerritoryResolver
 	Training() TrainingResolver
@@ -136,12 +143,13 @@ type ComplexityRoot struct {
 		Memberships         func(childComplexity int) int
 		Naf                 func(childComplexity int) int
 		Name                func(childComplexity int) int
-		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
-		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) int
+		Projects            func(childComplexity int) int
+		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
+		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
 		Siren               func(childComplexity int) int
 		Sites               func(childComplexity int) int
-		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool, orderBy *string, first *int) int
-		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) int
+		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) int
+		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
 		Trend               func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
@@ -330,12 +338,14 @@ type ComplexityRoot struct {
 		Kind                func(childComplexity int) int
 		Members             func(childComplexity int, asOf *time.Time, search *string, first *int, after *string) int
 		Name                func(childComplexity int) int
+		ProjectSkillNeeds   func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, first *int) int
+		Projects            func(childComplexity int) int
 		Region              func(childComplexity int) int
-		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
-		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
-		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
-		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
-		Strategy            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool) int
+		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
+		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
+		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
+		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
+		Strategy            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool) int
 		Themes              func(childComplexity int) int
 		Trend               func(childComplexity int, dates []*time.Time, offset *int, roles []string, skills []string, first *int) int
 		Website             func(childComplexity int) int
@@ -357,8 +367,52 @@ type ComplexityRoot struct {
 		CriticalSkillsConnection              func(childComplexity int, first *int, after *string) int
 		MobilityPaths                         func(childComplexity int, first *int) int
 		MobilityPathsConnection               func(childComplexity int, first *int, after *string) int
+		Projects                              func(childComplexity int) int
 		SharedTrainingOpportunities           func(childComplexity int, minCompanies *int, first *int) int
 		SharedTrainingOpportunitiesConnection func(childComplexity int, minCompanies *int, first *int, after *string) int
+	}
+
+	Project struct {
+		EndYear   func(childComplexity int) int
+		Funding   func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Needs     func(childComplexity int) int
+		Partners  func(childComplexity int, asOf *time.Time) int
+		Pole      func(childComplexity int) int
+		RoleYears func(childComplexity int) int
+		Skills    func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) int
+		StartYear func(childComplexity int) int
+		Title     func(childComplexity int) int
+	}
+
+	ProjectNeed struct {
+		Headcount func(childComplexity int) int
+		Role      func(childComplexity int) int
+		Site      func(childComplexity int) int
+		Year      func(childComplexity int) int
+	}
+
+	ProjectPartner struct {
+		ActiveMember func(childComplexity int) int
+		Company      func(childComplexity int) int
+		Role         func(childComplexity int) int
+	}
+
+	ProjectRoleYears struct {
+		Role  func(childComplexity int) int
+		Years func(childComplexity int) int
+	}
+
+	ProjectSkill struct {
+		Headcount    func(childComplexity int) int
+		PoleGap      func(childComplexity int) int
+		PoleRequired func(childComplexity int) int
+		Skill        func(childComplexity int) int
+	}
+
+	ProjectYear struct {
+		Headcount func(childComplexity int) int
+		Year      func(childComplexity int) int
 	}
 
 	Query struct {
@@ -366,6 +420,7 @@ type ComplexityRoot struct {
 		Company               func(childComplexity int, siren string) int
 		Pole                  func(childComplexity int, id string) int
 		Poles                 func(childComplexity int, kind *string, regionCode *string, search *string, first *int, after *string) int
+		Project               func(childComplexity int, id string) int
 		Release               func(childComplexity int, id string) int
 		Releases              func(childComplexity int, first *int, after *string) int
 		Role                  func(childComplexity int, code string) int
@@ -585,6 +640,12 @@ type ComplexityRoot struct {
 		Upskillable  func(childComplexity int) int
 	}
 
+	StrategyProject struct {
+		Partners func(childComplexity int) int
+		Project  func(childComplexity int) int
+		Skills   func(childComplexity int) int
+	}
+
 	TerritorialAggregates struct {
 		Cells           func(childComplexity int) int
 		DimensionTotals func(childComplexity int) int
@@ -604,10 +665,10 @@ type ComplexityRoot struct {
 		Level               func(childComplexity int) int
 		Name                func(childComplexity int) int
 		Parent              func(childComplexity int) int
-		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) int
-		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) int
-		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool, orderBy *string, first *int) int
-		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) int
+		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
+		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
+		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) int
+		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
 		Trend               func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
@@ -753,12 +814,13 @@ type CampaignMemberResolver interface {
 type CompanyResolver interface {
 	Sites(ctx context.Context, obj *domain.Company) ([]*domain.Site, error)
 	Memberships(ctx context.Context, obj *domain.Company) ([]*domain.Membership, error)
-	RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
-	SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
+	RoleGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
+	SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
 	Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
-	RoleGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
-	SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
+	RoleGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
+	SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
 	Enrolments(ctx context.Context, obj *domain.Company, first *int) (*training.EnrolmentPage, error)
+	Projects(ctx context.Context, obj *domain.Company) ([]*project.Project, error)
 }
 type CriticalSkillResolver interface {
 	Skill(ctx context.Context, obj *analytics.CriticalSkill) (*domain.Skill, error)
@@ -800,17 +862,19 @@ type PoleResolver interface {
 	Region(ctx context.Context, obj *domain.Pole) (*domain.Territory, error)
 
 	Members(ctx context.Context, obj *domain.Pole, asOf *time.Time, search *string, first *int, after *string) (*page.Connection[*domain.Company], error)
-	RoleGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*analytics.RoleGap, error)
-	SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error)
-	Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool) (*model.PoleStrategy, error)
+	RoleGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*analytics.RoleGap, error)
+	SkillGaps(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) ([]*model.SkillGap, error)
+	Strategy(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool) (*model.PoleStrategy, error)
 	Employment(ctx context.Context, obj *domain.Pole, year int) (*analytics.Employment, error)
 	Campaigns(ctx context.Context, obj *domain.Pole) ([]*campaign.Campaign, error)
 	Campaign(ctx context.Context, obj *domain.Pole, id string) (*campaign.Campaign, error)
 	Trend(ctx context.Context, obj *domain.Pole, dates []*time.Time, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 	GapMoves(ctx context.Context, obj *domain.Pole, from string, to string, offset *int, first *int) (*model.GapMoves, error)
-	RoleGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
-	SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
+	RoleGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
+	SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
 	Enrolments(ctx context.Context, obj *domain.Pole, asOf *time.Time, first *int) (*training.EnrolmentPage, error)
+	Projects(ctx context.Context, obj *domain.Pole) ([]*project.Project, error)
+	ProjectSkillNeeds(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, first *int) ([]*project.SkillNeed, error)
 }
 type PoleStrategyResolver interface {
 	CriticalSkills(ctx context.Context, obj *model.PoleStrategy, first *int) ([]*analytics.CriticalSkill, error)
@@ -819,6 +883,31 @@ type PoleStrategyResolver interface {
 	CriticalSkillsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.CriticalSkill], error)
 	MobilityPathsConnection(ctx context.Context, obj *model.PoleStrategy, first *int, after *string) (*page.Connection[*analytics.MobilityPath], error)
 	SharedTrainingOpportunitiesConnection(ctx context.Context, obj *model.PoleStrategy, minCompanies *int, first *int, after *string) (*page.Connection[*analytics.SharedTrainingOpportunity], error)
+	Projects(ctx context.Context, obj *model.PoleStrategy) ([]*model.StrategyProject, error)
+}
+type ProjectResolver interface {
+	Pole(ctx context.Context, obj *project.Project) (*domain.Pole, error)
+
+	Partners(ctx context.Context, obj *project.Project, asOf *time.Time) ([]*project.Partner, error)
+	Needs(ctx context.Context, obj *project.Project) ([]*project.Need, error)
+	RoleYears(ctx context.Context, obj *project.Project) ([]*project.RoleYears, error)
+	Skills(ctx context.Context, obj *project.Project, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool) ([]*project.SkillNeed, error)
+}
+type ProjectNeedResolver interface {
+	Site(ctx context.Context, obj *project.Need) (*domain.Site, error)
+	Role(ctx context.Context, obj *project.Need) (*domain.Role, error)
+}
+type ProjectPartnerResolver interface {
+	Company(ctx context.Context, obj *project.Partner) (*domain.Company, error)
+}
+type ProjectRoleYearsResolver interface {
+	Role(ctx context.Context, obj *project.RoleYears) (*domain.Role, error)
+}
+type ProjectSkillResolver interface {
+	Skill(ctx context.Context, obj *project.SkillNeed) (*domain.Skill, error)
+
+	PoleGap(ctx context.Context, obj *project.SkillNeed) (*int, error)
+	PoleRequired(ctx context.Context, obj *project.SkillNeed) (*int, error)
 }
 type QueryResolver interface {
 	Poles(ctx context.Context, kind *string, regionCode *string, search *string, first *int, after *string) (*page.Connection[*domain.Pole], error)
@@ -839,6 +928,7 @@ type QueryResolver interface {
 	TerritorialEmployment(ctx context.Context, level string, parent *model.TerritoryInput, year int) (*aggregates.EmploymentResult, error)
 	Releases(ctx context.Context, first *int, after *string) (*page.Connection[*release.Release], error)
 	Release(ctx context.Context, id string) (*release.Release, error)
+	Project(ctx context.Context, id string) (*project.Project, error)
 }
 type ReleaseResolver interface {
 	ID(ctx context.Context, obj *release.Release) (string, error)
@@ -897,6 +987,10 @@ type SkillGapConnectionResolver interface {
 type SkillTrendResolver interface {
 	Skill(ctx context.Context, obj *campaign.SkillTrend) (*domain.Skill, error)
 }
+type StrategyProjectResolver interface {
+	Partners(ctx context.Context, obj *model.StrategyProject) ([]*project.Partner, error)
+	Skills(ctx context.Context, obj *model.StrategyProject) ([]*project.SkillNeed, error)
+}
 type TerritorialAggregatesResolver interface {
 	TerritoryTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error)
 	DimensionTotals(ctx context.Context, obj *aggregates.Result) ([]*aggregates.Cell, error)
@@ -904,11 +998,11 @@ type TerritorialAggregatesResolver interface {
 type TerritoryResolver interface {
 	Parent(ctx context.Context, obj *domain.Territory) (*domain.Territory, error)
 	Children(ctx context.Context, obj *domain.Territory, first *int, after *string) (*page.Connection[*domain.Territory], error)
-	RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
-	SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
+	RoleGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) ([]*analytics.RoleGap, error)
+	SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
 	Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
-	RoleGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
-	SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
+	RoleGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
+	SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
 }
 type TrainingResolver interface {
 	Territory(ctx context.Context, obj *domain.Training) (*domain.Territory, error)
@@ -1234,6 +1328,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Company.Name(childComplexity), true
+	case "Company.projects":
+		if e.ComplexityRoot.Company.Projects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Company.Projects(childComplexity), true
 	case "Company.roleGaps":
 		if e.ComplexityRoot.Company.RoleGaps == nil {
 			break
@@ -1244,7 +1344,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Company.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Company.roleGapsConnection":
 		if e.ComplexityRoot.Company.RoleGapsConnection == nil {
 			break
@@ -1255,7 +1355,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.RoleGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Company.RoleGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Company.siren":
 		if e.ComplexityRoot.Company.Siren == nil {
 			break
@@ -1278,7 +1378,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["withPlan"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Company.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Company.skillGapsConnection":
 		if e.ComplexityRoot.Company.SkillGapsConnection == nil {
 			break
@@ -1289,7 +1389,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Company.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Company.trend":
 		if e.ComplexityRoot.Company.Trend == nil {
 			break
@@ -2080,6 +2180,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Pole.Name(childComplexity), true
+	case "Pole.projectSkillNeeds":
+		if e.ComplexityRoot.Pole.ProjectSkillNeeds == nil {
+			break
+		}
+
+		args, err := ec.field_Pole_projectSkillNeeds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Pole.ProjectSkillNeeds(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["first"].(*int)), true
+	case "Pole.projects":
+		if e.ComplexityRoot.Pole.Projects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Pole.Projects(childComplexity), true
 	case "Pole.region":
 		if e.ComplexityRoot.Pole.Region == nil {
 			break
@@ -2096,7 +2213,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pole.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Pole.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Pole.roleGapsConnection":
 		if e.ComplexityRoot.Pole.RoleGapsConnection == nil {
 			break
@@ -2107,7 +2224,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pole.RoleGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Pole.RoleGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Pole.skillGaps":
 		if e.ComplexityRoot.Pole.SkillGaps == nil {
 			break
@@ -2118,7 +2235,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pole.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["withPlan"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Pole.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Pole.skillGapsConnection":
 		if e.ComplexityRoot.Pole.SkillGapsConnection == nil {
 			break
@@ -2129,7 +2246,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pole.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Pole.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Pole.strategy":
 		if e.ComplexityRoot.Pole.Strategy == nil {
 			break
@@ -2140,7 +2257,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pole.Strategy(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["withPlan"].(*bool)), true
+		return e.ComplexityRoot.Pole.Strategy(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool)), true
 	case "Pole.themes":
 		if e.ComplexityRoot.Pole.Themes == nil {
 			break
@@ -2241,6 +2358,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PoleStrategy.MobilityPathsConnection(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "PoleStrategy.projects":
+		if e.ComplexityRoot.PoleStrategy.Projects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PoleStrategy.Projects(childComplexity), true
 	case "PoleStrategy.sharedTrainingOpportunities":
 		if e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunities == nil {
 			break
@@ -2263,6 +2386,172 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PoleStrategy.SharedTrainingOpportunitiesConnection(childComplexity, args["minCompanies"].(*int), args["first"].(*int), args["after"].(*string)), true
+
+	case "Project.endYear":
+		if e.ComplexityRoot.Project.EndYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.EndYear(childComplexity), true
+	case "Project.funding":
+		if e.ComplexityRoot.Project.Funding == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Funding(childComplexity), true
+	case "Project.id":
+		if e.ComplexityRoot.Project.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.ID(childComplexity), true
+	case "Project.needs":
+		if e.ComplexityRoot.Project.Needs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Needs(childComplexity), true
+	case "Project.partners":
+		if e.ComplexityRoot.Project.Partners == nil {
+			break
+		}
+
+		args, err := ec.field_Project_partners_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Partners(childComplexity, args["asOf"].(*time.Time)), true
+	case "Project.pole":
+		if e.ComplexityRoot.Project.Pole == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Pole(childComplexity), true
+	case "Project.roleYears":
+		if e.ComplexityRoot.Project.RoleYears == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.RoleYears(childComplexity), true
+	case "Project.skills":
+		if e.ComplexityRoot.Project.Skills == nil {
+			break
+		}
+
+		args, err := ec.field_Project_skills_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Skills(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool)), true
+	case "Project.startYear":
+		if e.ComplexityRoot.Project.StartYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.StartYear(childComplexity), true
+	case "Project.title":
+		if e.ComplexityRoot.Project.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Project.Title(childComplexity), true
+
+	case "ProjectNeed.headcount":
+		if e.ComplexityRoot.ProjectNeed.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectNeed.Headcount(childComplexity), true
+	case "ProjectNeed.role":
+		if e.ComplexityRoot.ProjectNeed.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectNeed.Role(childComplexity), true
+	case "ProjectNeed.site":
+		if e.ComplexityRoot.ProjectNeed.Site == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectNeed.Site(childComplexity), true
+	case "ProjectNeed.year":
+		if e.ComplexityRoot.ProjectNeed.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectNeed.Year(childComplexity), true
+
+	case "ProjectPartner.activeMember":
+		if e.ComplexityRoot.ProjectPartner.ActiveMember == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPartner.ActiveMember(childComplexity), true
+	case "ProjectPartner.company":
+		if e.ComplexityRoot.ProjectPartner.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPartner.Company(childComplexity), true
+	case "ProjectPartner.role":
+		if e.ComplexityRoot.ProjectPartner.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectPartner.Role(childComplexity), true
+
+	case "ProjectRoleYears.role":
+		if e.ComplexityRoot.ProjectRoleYears.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectRoleYears.Role(childComplexity), true
+	case "ProjectRoleYears.years":
+		if e.ComplexityRoot.ProjectRoleYears.Years == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectRoleYears.Years(childComplexity), true
+
+	case "ProjectSkill.headcount":
+		if e.ComplexityRoot.ProjectSkill.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSkill.Headcount(childComplexity), true
+	case "ProjectSkill.poleGap":
+		if e.ComplexityRoot.ProjectSkill.PoleGap == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSkill.PoleGap(childComplexity), true
+	case "ProjectSkill.poleRequired":
+		if e.ComplexityRoot.ProjectSkill.PoleRequired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSkill.PoleRequired(childComplexity), true
+	case "ProjectSkill.skill":
+		if e.ComplexityRoot.ProjectSkill.Skill == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectSkill.Skill(childComplexity), true
+
+	case "ProjectYear.headcount":
+		if e.ComplexityRoot.ProjectYear.Headcount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectYear.Headcount(childComplexity), true
+	case "ProjectYear.year":
+		if e.ComplexityRoot.ProjectYear.Year == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProjectYear.Year(childComplexity), true
 
 	case "Query.companies":
 		if e.ComplexityRoot.Query.Companies == nil {
@@ -2309,6 +2598,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Poles(childComplexity, args["kind"].(*string), args["regionCode"].(*string), args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Query.project":
+		if e.ComplexityRoot.Query.Project == nil {
+			break
+		}
+
+		args, err := ec.field_Query_project_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Project(childComplexity, args["id"].(string)), true
 	case "Query.release":
 		if e.ComplexityRoot.Query.Release == nil {
 			break
@@ -3268,6 +3568,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SkillTrendPoint.Upskillable(childComplexity), true
 
+	case "StrategyProject.partners":
+		if e.ComplexityRoot.StrategyProject.Partners == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StrategyProject.Partners(childComplexity), true
+	case "StrategyProject.project":
+		if e.ComplexityRoot.StrategyProject.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StrategyProject.Project(childComplexity), true
+	case "StrategyProject.skills":
+		if e.ComplexityRoot.StrategyProject.Skills == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StrategyProject.Skills(childComplexity), true
+
 	case "TerritorialAggregates.cells":
 		if e.ComplexityRoot.TerritorialAggregates.Cells == nil {
 			break
@@ -3357,7 +3676,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Territory.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Territory.RoleGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Territory.roleGapsConnection":
 		if e.ComplexityRoot.Territory.RoleGapsConnection == nil {
 			break
@@ -3368,7 +3687,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Territory.RoleGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Territory.RoleGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Territory.skillGaps":
 		if e.ComplexityRoot.Territory.SkillGaps == nil {
 			break
@@ -3379,7 +3698,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Territory.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["withPlan"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
+		return e.ComplexityRoot.Territory.SkillGaps(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool), args["orderBy"].(*string), args["first"].(*int)), true
 	case "Territory.skillGapsConnection":
 		if e.ComplexityRoot.Territory.SkillGapsConnection == nil {
 			break
@@ -3390,7 +3709,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Territory.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Territory.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Territory.trend":
 		if e.ComplexityRoot.Territory.Trend == nil {
 			break
@@ -4183,6 +4502,8 @@ type Pole {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "Only the members' sites in this territory (a pole within a territory)."
     territory: TerritoryInput
     "Order of the roles."
@@ -4200,6 +4521,8 @@ type Pole {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "With the training plan: add qualifiedWithPlan, gapAfterPlan and plannedLearners (enrolments in sessions ending by 31 December of the horizon)."
     withPlan: Boolean = false
     "Only the members' sites in this territory (a pole within a territory)."
@@ -4219,6 +4542,8 @@ type Pole {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "With the training plan: critical skills by gapAfterPlan, companiesWithGap by the members' gapAfterPlan."
     withPlan: Boolean = false
   ): PoleStrategy
@@ -4268,6 +4593,8 @@ type Company {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "Order of the roles."
     orderBy: RoleGapOrder = GAP
     "How many roles, 1–500."
@@ -4283,6 +4610,8 @@ type Company {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "With the training plan: add qualifiedWithPlan, gapAfterPlan and plannedLearners (enrolments in sessions ending by 31 December of the horizon)."
     withPlan: Boolean = false
     "Order of the skills."
@@ -4367,6 +4696,8 @@ type Territory {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "Order of the roles."
     orderBy: RoleGapOrder = GAP
     "How many roles, 1–500."
@@ -4382,6 +4713,8 @@ type Territory {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "With the training plan: add qualifiedWithPlan, gapAfterPlan and plannedLearners (enrolments in sessions ending by 31 December of the horizon)."
     withPlan: Boolean = false
     "Order of the skills."
@@ -5333,6 +5666,8 @@ extend type Pole {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "Only the members' sites in this territory (a pole within a territory)."
     territory: TerritoryInput
     "Order of the roles."
@@ -5352,6 +5687,8 @@ extend type Pole {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "Only the members' sites in this territory (a pole within a territory)."
     territory: TerritoryInput
     "Order of the skills."
@@ -5374,6 +5711,8 @@ extend type Company {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "Order of the roles."
     orderBy: RoleGapOrder = GAP
     "Page size, 1–500."
@@ -5391,6 +5730,8 @@ extend type Company {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "Order of the skills."
     orderBy: SkillGapOrder = GAP
     "Page size, 1–500."
@@ -5411,6 +5752,8 @@ extend type Territory {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "Order of the roles."
     orderBy: RoleGapOrder = GAP
     "Page size, 1–500."
@@ -5428,6 +5771,8 @@ extend type Territory {
     retirementAge: Int = 64
     "Count optional role–skill links too (default: essential links only)."
     includeOptional: Boolean = false
+    "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
+    includeProjects: Boolean = false
     "Order of the skills."
     orderBy: SkillGapOrder = GAP
     "Page size, 1–500."
@@ -5820,6 +6165,147 @@ type ReleaseEdge {
   "The release."
   node: Release!
 }
+
+# ---------------------------------------------------------------------------
+# Collaborative R&D projects of a pole: partners, needs by role and year, the
+# skills they require beside the pole's gaps, and what projects add to the
+# figures (includeProjects on every role and skill figure).
+# ---------------------------------------------------------------------------
+
+extend type Query {
+  "A project by id; null when there is none. Administrators, the manager of the project's pole and its partner companies."
+  project("The project's id." id: ID!): Project
+}
+
+extend type Pole {
+  "The pole's projects, finished ones included, by start year then id (administrators and the pole's manager; a company sees those it is a partner of)."
+  projects: [Project!]
+  """
+  The skills the pole's running projects will need most at H that its
+  members lack: the skills that the needs at H of the pole's projects require,
+  with their headcount, kept when the pole's gap of the skill without projects
+  is positive or no role of the members requires it; by headcount descending,
+  then the pole's gap descending, then skill code.
+  """
+  projectSkillNeeds(
+    "Reference date (default today)."
+    asOf: Date
+    "Horizon year H (at least asOf's year)."
+    horizon: Int!
+    "Retirement age A: an employee stays at H when birth year + A > H."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+    "How many skills, 1–500."
+    first: Int = 20
+  ): [ProjectSkill!]
+}
+
+extend type Company {
+  "The projects the company is a partner of, by start year then id (those the caller may read)."
+  projects: [Project!]
+}
+
+extend type PoleStrategy {
+  "The project needs of the strategy: each project of the pole (finished ones included) with its partners at the strategy's asOf and the skills its needs require at the strategy's horizon."
+  projects: [StrategyProject!]!
+}
+
+"A collaborative R&D project (FUI, ANR, European programme…) of a pole; its partners are companies with a membership row in the pole."
+type Project {
+  "The project's id."
+  id: ID!
+  "The pole the project belongs to."
+  pole: Pole!
+  "The project's title."
+  title: String!
+  "Its funding (e.g. FUI, ANR, Europe), free text; null when unknown."
+  funding: String
+  "The first year of the project."
+  startYear: Int!
+  "The last year of the project (at least startYear)."
+  endYear: Int!
+  "The partner companies, leader first then by SIREN."
+  partners(
+    "Reference date of activeMember (default today)."
+    asOf: Date
+  ): [ProjectPartner!]!
+  "Every need of the project, whichever partner's, by year, then SIRET, then role."
+  needs: [ProjectNeed!]!
+  "For each role with a need, the sum of its needs' headcount per year over every year of the project (0 in a year without a need), by role code."
+  roleYears: [ProjectRoleYears!]!
+  "The skills that the project's needs at H require, with their headcount and the pole's gap of each without projects; by headcount descending, then the pole's gap descending, then skill code."
+  skills(
+    "Reference date of the pole's gaps (default today)."
+    asOf: Date
+    "Horizon year H: the needs of year H count."
+    horizon: Int!
+    "Retirement age A of the pole's gaps."
+    retirementAge: Int = 64
+    "Count optional role–skill links too (default: essential links only)."
+    includeOptional: Boolean = false
+  ): [ProjectSkill!]
+}
+
+"A partner company of a project."
+type ProjectPartner {
+  "The company."
+  company: Company!
+  "Its role in the project: leader or partner."
+  role: String!
+  "Whether the company has an active membership of the project's pole at asOf; a partner that is not counts its project needs in its company's and territories' figures, not in the pole's."
+  activeMember: Boolean!
+}
+
+"A staffing need of a project: a headcount of a role at a partner's site in a year of the project."
+type ProjectNeed {
+  "The partner's site."
+  site: Site!
+  "The role needed."
+  role: Role!
+  "The year, within the project's years."
+  year: Int!
+  "The headcount needed."
+  headcount: Int!
+}
+
+"A role's needs in a project, summed per year."
+type ProjectRoleYears {
+  "The role."
+  role: Role!
+  "Every year of the project, in order, with the sum of the role's needs that year."
+  years: [ProjectYear!]!
+}
+
+"A headcount in a year."
+type ProjectYear {
+  "The year."
+  year: Int!
+  "The headcount."
+  headcount: Int!
+}
+
+"A skill that project needs at a horizon require, beside the pole's gap of it without projects."
+type ProjectSkill {
+  "The skill."
+  skill: Skill!
+  "The headcount of the project needs at H whose role requires the skill."
+  headcount: Int!
+  "The pole's gap of the skill at H without projects (0 when no role of the pole requires it); null when the caller may not read the pole's figures (a partner company)."
+  poleGap: Int
+  "The pole's required of the skill at H without projects; null when the caller may not read the pole's figures."
+  poleRequired: Int
+}
+
+"A project of a pole within the pole's strategy: its partners at the strategy's asOf and its skills at the strategy's horizon."
+type StrategyProject {
+  "The project (its needs, roleYears and other fields)."
+  project: Project!
+  "The partners, with whether each is an active member at the strategy's asOf."
+  partners: [ProjectPartner!]!
+  "The skills that the project's needs at the strategy's horizon require, beside the pole's gap of each without projects."
+  skills: [ProjectSkill!]!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -5958,6 +6444,8 @@ func (ec *executionContext) childFields_Company(ctx context.Context, field graph
 		return ec.fieldContext_Company_skillGapsConnection(ctx, field)
 	case "enrolments":
 		return ec.fieldContext_Company_enrolments(ctx, field)
+	case "projects":
+		return ec.fieldContext_Company_projects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Company", field.Name)
 }
@@ -6330,6 +6818,10 @@ func (ec *executionContext) childFields_Pole(ctx context.Context, field graphql.
 		return ec.fieldContext_Pole_skillGapsConnection(ctx, field)
 	case "enrolments":
 		return ec.fieldContext_Pole_enrolments(ctx, field)
+	case "projects":
+		return ec.fieldContext_Pole_projects(ctx, field)
+	case "projectSkillNeeds":
+		return ec.fieldContext_Pole_projectSkillNeeds(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Pole", field.Name)
 }
@@ -6370,8 +6862,96 @@ func (ec *executionContext) childFields_PoleStrategy(ctx context.Context, field 
 		return ec.fieldContext_PoleStrategy_mobilityPathsConnection(ctx, field)
 	case "sharedTrainingOpportunitiesConnection":
 		return ec.fieldContext_PoleStrategy_sharedTrainingOpportunitiesConnection(ctx, field)
+	case "projects":
+		return ec.fieldContext_PoleStrategy_projects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PoleStrategy", field.Name)
+}
+
+func (ec *executionContext) childFields_Project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Project_id(ctx, field)
+	case "pole":
+		return ec.fieldContext_Project_pole(ctx, field)
+	case "title":
+		return ec.fieldContext_Project_title(ctx, field)
+	case "funding":
+		return ec.fieldContext_Project_funding(ctx, field)
+	case "startYear":
+		return ec.fieldContext_Project_startYear(ctx, field)
+	case "endYear":
+		return ec.fieldContext_Project_endYear(ctx, field)
+	case "partners":
+		return ec.fieldContext_Project_partners(ctx, field)
+	case "needs":
+		return ec.fieldContext_Project_needs(ctx, field)
+	case "roleYears":
+		return ec.fieldContext_Project_roleYears(ctx, field)
+	case "skills":
+		return ec.fieldContext_Project_skills(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Project", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectNeed(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "site":
+		return ec.fieldContext_ProjectNeed_site(ctx, field)
+	case "role":
+		return ec.fieldContext_ProjectNeed_role(ctx, field)
+	case "year":
+		return ec.fieldContext_ProjectNeed_year(ctx, field)
+	case "headcount":
+		return ec.fieldContext_ProjectNeed_headcount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectNeed", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectPartner(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "company":
+		return ec.fieldContext_ProjectPartner_company(ctx, field)
+	case "role":
+		return ec.fieldContext_ProjectPartner_role(ctx, field)
+	case "activeMember":
+		return ec.fieldContext_ProjectPartner_activeMember(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectPartner", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectRoleYears(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_ProjectRoleYears_role(ctx, field)
+	case "years":
+		return ec.fieldContext_ProjectRoleYears_years(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectRoleYears", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectSkill(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "skill":
+		return ec.fieldContext_ProjectSkill_skill(ctx, field)
+	case "headcount":
+		return ec.fieldContext_ProjectSkill_headcount(ctx, field)
+	case "poleGap":
+		return ec.fieldContext_ProjectSkill_poleGap(ctx, field)
+	case "poleRequired":
+		return ec.fieldContext_ProjectSkill_poleRequired(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectSkill", field.Name)
+}
+
+func (ec *executionContext) childFields_ProjectYear(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "year":
+		return ec.fieldContext_ProjectYear_year(ctx, field)
+	case "headcount":
+		return ec.fieldContext_ProjectYear_headcount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProjectYear", field.Name)
 }
 
 func (ec *executionContext) childFields_Release(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6778,6 +7358,18 @@ func (ec *executionContext) childFields_SkillTrendPoint(ctx context.Context, fie
 		return ec.fieldContext_SkillTrendPoint_coverage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SkillTrendPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_StrategyProject(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "project":
+		return ec.fieldContext_StrategyProject_project(ctx, field)
+	case "partners":
+		return ec.fieldContext_StrategyProject_partners(ctx, field)
+	case "skills":
+		return ec.fieldContext_StrategyProject_skills(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StrategyProject", field.Name)
 }
 
 func (ec *executionContext) childFields_TerritorialAggregates(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7335,30 +7927,38 @@ func (ec *executionContext) field_Company_roleGapsConnection_args(ctx context.Co
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg6
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -7397,22 +7997,30 @@ func (ec *executionContext) field_Company_roleGaps_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
+	args["first"] = arg6
 	return args, nil
 }
 
@@ -7451,30 +8059,38 @@ func (ec *executionContext) field_Company_skillGapsConnection_args(ctx context.C
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg6
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -7513,30 +8129,38 @@ func (ec *executionContext) field_Company_skillGaps_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["withPlan"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
+	args["first"] = arg7
 	return args, nil
 }
 
@@ -7980,6 +8604,52 @@ func (ec *executionContext) field_Pole_members_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Pole_projectSkillNeeds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg4
+	return args, nil
+}
+
 func (ec *executionContext) field_Pole_roleGapsConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8015,38 +8685,46 @@ func (ec *executionContext) field_Pole_roleGapsConnection_args(ctx context.Conte
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
 		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
 			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["territory"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["territory"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg7
+	args["after"] = arg8
 	return args, nil
 }
 
@@ -8085,30 +8763,38 @@ func (ec *executionContext) field_Pole_roleGaps_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
 		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
 			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["territory"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["territory"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
+	args["first"] = arg7
 	return args, nil
 }
 
@@ -8147,38 +8833,46 @@ func (ec *executionContext) field_Pole_skillGapsConnection_args(ctx context.Cont
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
 		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
 			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["territory"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["territory"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg7
+	args["after"] = arg8
 	return args, nil
 }
 
@@ -8217,38 +8911,46 @@ func (ec *executionContext) field_Pole_skillGaps_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["withPlan"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
 		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
 			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["territory"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["territory"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg7
+	args["first"] = arg8
 	return args, nil
 }
 
@@ -8287,14 +8989,22 @@ func (ec *executionContext) field_Pole_strategy_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["withPlan"] = arg4
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
 	return args, nil
 }
 
@@ -8341,6 +9051,58 @@ func (ec *executionContext) field_Pole_trend_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["first"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Project_partners_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Project_skills_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "asOf",
+		func(ctx context.Context, v any) (*time.Time, error) {
+			return ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["asOf"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "horizon",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["horizon"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "retirementAge",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["retirementAge"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeOptional",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeOptional"] = arg3
 	return args, nil
 }
 
@@ -8459,6 +9221,20 @@ func (ec *executionContext) field_Query_poles_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["after"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_project_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -9153,30 +9929,38 @@ func (ec *executionContext) field_Territory_roleGapsConnection_args(ctx context.
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg6
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -9215,22 +9999,30 @@ func (ec *executionContext) field_Territory_roleGaps_args(ctx context.Context, r
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalORoleGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
+	args["first"] = arg6
 	return args, nil
 }
 
@@ -9269,30 +10061,38 @@ func (ec *executionContext) field_Territory_skillGapsConnection_args(ctx context
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg6
+	args["after"] = arg7
 	return args, nil
 }
 
@@ -9331,30 +10131,38 @@ func (ec *executionContext) field_Territory_skillGaps_args(ctx context.Context, 
 		return nil, err
 	}
 	args["includeOptional"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "includeProjects",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["withPlan"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["includeProjects"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
+	args["first"] = arg7
 	return args, nil
 }
 
@@ -10686,7 +11494,7 @@ func (ec *executionContext) _Company_roleGaps(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().RoleGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Company().RoleGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
@@ -10730,7 +11538,7 @@ func (ec *executionContext) _Company_skillGaps(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Company().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
@@ -10818,7 +11626,7 @@ func (ec *executionContext) _Company_roleGapsConnection(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().RoleGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Company().RoleGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.RoleGap]) graphql.Marshaler {
@@ -10862,7 +11670,7 @@ func (ec *executionContext) _Company_skillGapsConnection(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Company().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {
@@ -10936,6 +11744,38 @@ func (ec *executionContext) fieldContext_Company_enrolments(ctx context.Context,
 	if fc.Args, err = ec.field_Company_enrolments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Company_projects(ctx context.Context, field graphql.CollectedField, obj *domain.Company) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Company_projects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Company().Projects(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*project.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐProjectᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Company_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Company",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -13981,7 +14821,7 @@ func (ec *executionContext) _Pole_roleGaps(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Pole().RoleGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Pole().RoleGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
@@ -14025,7 +14865,7 @@ func (ec *executionContext) _Pole_skillGaps(ctx context.Context, field graphql.C
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Pole().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Pole().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
@@ -14069,7 +14909,7 @@ func (ec *executionContext) _Pole_strategy(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Pole().Strategy(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["withPlan"].(*bool))
+			return ec.Resolvers.Pole().Strategy(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.PoleStrategy) graphql.Marshaler {
@@ -14321,7 +15161,7 @@ func (ec *executionContext) _Pole_roleGapsConnection(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Pole().RoleGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Pole().RoleGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.RoleGap]) graphql.Marshaler {
@@ -14365,7 +15205,7 @@ func (ec *executionContext) _Pole_skillGapsConnection(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Pole().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Pole().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {
@@ -14437,6 +15277,82 @@ func (ec *executionContext) fieldContext_Pole_enrolments(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Pole_enrolments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_projects(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_projects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Pole().Projects(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*project.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐProjectᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Pole_projectSkillNeeds(ctx context.Context, field graphql.CollectedField, obj *domain.Pole) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Pole_projectSkillNeeds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Pole().ProjectSkillNeeds(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*project.SkillNeed) graphql.Marshaler {
+			return ec.marshalOProjectSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐSkillNeedᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Pole_projectSkillNeeds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Pole",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectSkill(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Pole_projectSkillNeeds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -14847,6 +15763,736 @@ func (ec *executionContext) fieldContext_PoleStrategy_sharedTrainingOpportunitie
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _PoleStrategy_projects(ctx context.Context, field graphql.CollectedField, obj *model.PoleStrategy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PoleStrategy_projects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PoleStrategy().Projects(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StrategyProject) graphql.Marshaler {
+			return ec.marshalNStrategyProject2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐStrategyProjectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PoleStrategy_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PoleStrategy",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StrategyProject(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Project_pole(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_pole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().Pole(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Pole) graphql.Marshaler {
+			return ec.marshalNPole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐPole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_pole(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Pole(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_title(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, false, false, "String")
+}
+
+func (ec *executionContext) _Project_funding(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_funding(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Funding, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_funding(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, false, false, "String")
+}
+
+func (ec *executionContext) _Project_startYear(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_startYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_startYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Project_endYear(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_endYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_endYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Project", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Project_partners(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_partners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Project().Partners(ctx, obj, fc.Args["asOf"].(*time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*project.Partner) graphql.Marshaler {
+			return ec.marshalNProjectPartner2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐPartnerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_partners(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPartner(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Project_partners_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_needs(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_needs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().Needs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*project.Need) graphql.Marshaler {
+			return ec.marshalNProjectNeed2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐNeedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_needs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectNeed(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_roleYears(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_roleYears(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Project().RoleYears(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*project.RoleYears) graphql.Marshaler {
+			return ec.marshalNProjectRoleYears2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐRoleYearsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_roleYears(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectRoleYears(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_skills(ctx context.Context, field graphql.CollectedField, obj *project.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_skills(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Project().Skills(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*project.SkillNeed) graphql.Marshaler {
+			return ec.marshalOProjectSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐSkillNeedᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Project_skills(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectSkill(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Project_skills_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectNeed_site(ctx context.Context, field graphql.CollectedField, obj *project.Need) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectNeed_site(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProjectNeed().Site(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Site) graphql.Marshaler {
+			return ec.marshalNSite2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSite(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectNeed_site(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectNeed",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Site(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectNeed_role(ctx context.Context, field graphql.CollectedField, obj *project.Need) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectNeed_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProjectNeed().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectNeed_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectNeed",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectNeed_year(ctx context.Context, field graphql.CollectedField, obj *project.Need) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectNeed_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectNeed_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectNeed", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProjectNeed_headcount(ctx context.Context, field graphql.CollectedField, obj *project.Need) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectNeed_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectNeed_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectNeed", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProjectPartner_company(ctx context.Context, field graphql.CollectedField, obj *project.Partner) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectPartner_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProjectPartner().Company(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Company) graphql.Marshaler {
+			return ec.marshalNCompany2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐCompany(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectPartner_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectPartner",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Company(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectPartner_role(ctx context.Context, field graphql.CollectedField, obj *project.Partner) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectPartner_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectPartner_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectPartner", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProjectPartner_activeMember(ctx context.Context, field graphql.CollectedField, obj *project.Partner) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectPartner_activeMember(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveMember, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectPartner_activeMember(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectPartner", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProjectRoleYears_role(ctx context.Context, field graphql.CollectedField, obj *project.RoleYears) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectRoleYears_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProjectRoleYears().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectRoleYears_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectRoleYears",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectRoleYears_years(ctx context.Context, field graphql.CollectedField, obj *project.RoleYears) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectRoleYears_years(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Years, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []project.YearHeadcount) graphql.Marshaler {
+			return ec.marshalNProjectYear2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐYearHeadcountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectRoleYears_years(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectRoleYears",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectYear(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectSkill_skill(ctx context.Context, field graphql.CollectedField, obj *project.SkillNeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSkill_skill(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProjectSkill().Skill(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *domain.Skill) graphql.Marshaler {
+			return ec.marshalNSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSkill(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSkill_skill(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProjectSkill",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Skill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProjectSkill_headcount(ctx context.Context, field graphql.CollectedField, obj *project.SkillNeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSkill_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSkill_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectSkill", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProjectSkill_poleGap(ctx context.Context, field graphql.CollectedField, obj *project.SkillNeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSkill_poleGap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProjectSkill().PoleGap(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSkill_poleGap(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectSkill", field, true, true, "Int")
+}
+
+func (ec *executionContext) _ProjectSkill_poleRequired(ctx context.Context, field graphql.CollectedField, obj *project.SkillNeed) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectSkill_poleRequired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ProjectSkill().PoleRequired(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectSkill_poleRequired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectSkill", field, true, true, "Int")
+}
+
+func (ec *executionContext) _ProjectYear_year(ctx context.Context, field graphql.CollectedField, obj *project.YearHeadcount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectYear_year(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Year, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectYear_year(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectYear", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProjectYear_headcount(ctx context.Context, field graphql.CollectedField, obj *project.YearHeadcount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProjectYear_headcount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Headcount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProjectYear_headcount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProjectYear", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Query_poles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -15635,6 +17281,50 @@ func (ec *executionContext) fieldContext_Query_release(ctx context.Context, fiel
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_release_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_project(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Project(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *project.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_project(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_project_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19162,6 +20852,102 @@ func (ec *executionContext) fieldContext_SkillTrendPoint_coverage(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _StrategyProject_project(ctx context.Context, field graphql.CollectedField, obj *model.StrategyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StrategyProject_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *project.Project) graphql.Marshaler {
+			return ec.marshalNProject2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐProject(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StrategyProject_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StrategyProject",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StrategyProject_partners(ctx context.Context, field graphql.CollectedField, obj *model.StrategyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StrategyProject_partners(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StrategyProject().Partners(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*project.Partner) graphql.Marshaler {
+			return ec.marshalNProjectPartner2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐPartnerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StrategyProject_partners(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StrategyProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectPartner(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StrategyProject_skills(ctx context.Context, field graphql.CollectedField, obj *model.StrategyProject) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StrategyProject_skills(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StrategyProject().Skills(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*project.SkillNeed) graphql.Marshaler {
+			return ec.marshalNProjectSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐSkillNeedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StrategyProject_skills(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StrategyProject",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProjectSkill(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _TerritorialAggregates_cells(ctx context.Context, field graphql.CollectedField, obj *aggregates.Result) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19532,7 +21318,7 @@ func (ec *executionContext) _Territory_roleGaps(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Territory().RoleGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Territory().RoleGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*analytics.RoleGap) graphql.Marshaler {
@@ -19576,7 +21362,7 @@ func (ec *executionContext) _Territory_skillGaps(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Territory().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
+			return ec.Resolvers.Territory().SkillGaps(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*model.SkillGap) graphql.Marshaler {
@@ -19664,7 +21450,7 @@ func (ec *executionContext) _Territory_roleGapsConnection(ctx context.Context, f
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Territory().RoleGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Territory().RoleGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *page.Connection[*analytics.RoleGap]) graphql.Marshaler {
@@ -19708,7 +21494,7 @@ func (ec *executionContext) _Territory_skillGapsConnection(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Territory().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Territory().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {
@@ -23418,6 +25204,12 @@ func (ec *executionContext) _Company(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Company_enrolments(ctx, field, obj)
 				})
+		case "projects":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Company_projects(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24758,6 +26550,18 @@ func (ec *executionContext) _Pole(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Pole_enrolments(ctx, field, obj)
 				})
+		case "projects":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_projects(ctx, field, obj)
+				})
+		case "projectSkillNeeds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Pole_projectSkillNeeds(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24903,6 +26707,317 @@ func (ec *executionContext) _PoleStrategy(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._PoleStrategy_sharedTrainingOpportunitiesConnection(ctx, field, obj)
 				})
+		case "projects":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PoleStrategy_projects(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var projectImplementors = []string{"Project"}
+
+func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, obj *project.Project) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Project")
+		case "id":
+			out.Values[i] = ec._Project_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "pole":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_pole(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._Project_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "funding":
+			out.Values[i] = ec._Project_funding(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startYear":
+			out.Values[i] = ec._Project_startYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endYear":
+			out.Values[i] = ec._Project_endYear(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "partners":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_partners(ctx, field, obj)
+				})
+		case "needs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_needs(ctx, field, obj)
+				})
+		case "roleYears":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_roleYears(ctx, field, obj)
+				})
+		case "skills":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_skills(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var projectNeedImplementors = []string{"ProjectNeed"}
+
+func (ec *executionContext) _ProjectNeed(ctx context.Context, sel ast.SelectionSet, obj *project.Need) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectNeedImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectNeed")
+		case "site":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProjectNeed_site(ctx, field, obj)
+				})
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProjectNeed_role(ctx, field, obj)
+				})
+		case "year":
+			out.Values[i] = ec._ProjectNeed_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "headcount":
+			out.Values[i] = ec._ProjectNeed_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var projectPartnerImplementors = []string{"ProjectPartner"}
+
+func (ec *executionContext) _ProjectPartner(ctx context.Context, sel ast.SelectionSet, obj *project.Partner) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectPartnerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectPartner")
+		case "company":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProjectPartner_company(ctx, field, obj)
+				})
+		case "role":
+			out.Values[i] = ec._ProjectPartner_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "activeMember":
+			out.Values[i] = ec._ProjectPartner_activeMember(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var projectRoleYearsImplementors = []string{"ProjectRoleYears"}
+
+func (ec *executionContext) _ProjectRoleYears(ctx context.Context, sel ast.SelectionSet, obj *project.RoleYears) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectRoleYearsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectRoleYears")
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProjectRoleYears_role(ctx, field, obj)
+				})
+		case "years":
+			out.Values[i] = ec._ProjectRoleYears_years(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var projectSkillImplementors = []string{"ProjectSkill"}
+
+func (ec *executionContext) _ProjectSkill(ctx context.Context, sel ast.SelectionSet, obj *project.SkillNeed) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectSkillImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectSkill")
+		case "skill":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProjectSkill_skill(ctx, field, obj)
+				})
+		case "headcount":
+			out.Values[i] = ec._ProjectSkill_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "poleGap":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProjectSkill_poleGap(ctx, field, obj)
+				})
+		case "poleRequired":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ProjectSkill_poleRequired(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var projectYearImplementors = []string{"ProjectYear"}
+
+func (ec *executionContext) _ProjectYear(ctx context.Context, sel ast.SelectionSet, obj *project.YearHeadcount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, projectYearImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProjectYear")
+		case "year":
+			out.Values[i] = ec._ProjectYear_year(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "headcount":
+			out.Values[i] = ec._ProjectYear_headcount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25046,6 +27161,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_release(ctx, field)
+				})
+		case "project":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_project(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -26457,6 +28578,51 @@ func (ec *executionContext) _SkillTrendPoint(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var strategyProjectImplementors = []string{"StrategyProject"}
+
+func (ec *executionContext) _StrategyProject(ctx context.Context, sel ast.SelectionSet, obj *model.StrategyProject) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, strategyProjectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StrategyProject")
+		case "project":
+			out.Values[i] = ec._StrategyProject_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "partners":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StrategyProject_partners(ctx, field, obj)
+				})
+		case "skills":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StrategyProject_skills(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28600,6 +30766,130 @@ func (ec *executionContext) marshalNPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojec
 	return ec._PoleStrategy(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNProject2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐProject(ctx context.Context, sel ast.SelectionSet, v *project.Project) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Project!")
+		return graphql.Null
+	}
+	return ec._Project(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProjectNeed2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐNeedᚄ(ctx context.Context, sel ast.SelectionSet, v []*project.Need) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProjectNeed2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐNeed(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProjectNeed2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐNeed(ctx context.Context, sel ast.SelectionSet, v *project.Need) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProjectNeed!")
+		return graphql.Null
+	}
+	return ec._ProjectNeed(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProjectPartner2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐPartnerᚄ(ctx context.Context, sel ast.SelectionSet, v []*project.Partner) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProjectPartner2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐPartner(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProjectPartner2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐPartner(ctx context.Context, sel ast.SelectionSet, v *project.Partner) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProjectPartner!")
+		return graphql.Null
+	}
+	return ec._ProjectPartner(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProjectRoleYears2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐRoleYearsᚄ(ctx context.Context, sel ast.SelectionSet, v []*project.RoleYears) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProjectRoleYears2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐRoleYears(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProjectRoleYears2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐRoleYears(ctx context.Context, sel ast.SelectionSet, v *project.RoleYears) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProjectRoleYears!")
+		return graphql.Null
+	}
+	return ec._ProjectRoleYears(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProjectSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐSkillNeedᚄ(ctx context.Context, sel ast.SelectionSet, v []*project.SkillNeed) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProjectSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐSkillNeed(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProjectSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐSkillNeed(ctx context.Context, sel ast.SelectionSet, v *project.SkillNeed) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProjectSkill!")
+		return graphql.Null
+	}
+	return ec._ProjectSkill(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNProjectYear2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐYearHeadcount(ctx context.Context, sel ast.SelectionSet, v project.YearHeadcount) graphql.Marshaler {
+	return ec._ProjectYear(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNProjectYear2ᚕgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐYearHeadcountᚄ(ctx context.Context, sel ast.SelectionSet, v []project.YearHeadcount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProjectYear2githubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐYearHeadcount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNRelease2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐRelease(ctx context.Context, sel ast.SelectionSet, v *release.Release) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Release!")
@@ -29099,6 +31389,30 @@ func (ec *executionContext) marshalNSkillTrendPoint2ᚕgithubᚗcomᚋgpecᚑpro
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNStrategyProject2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐStrategyProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StrategyProject) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStrategyProject2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐStrategyProject(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStrategyProject2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐStrategyProject(ctx context.Context, sel ast.SelectionSet, v *model.StrategyProject) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StrategyProject!")
+		return graphql.Null
+	}
+	return ec._StrategyProject(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -29959,6 +32273,51 @@ func (ec *executionContext) marshalOPoleStrategy2ᚖgithubᚗcomᚋgpecᚑprojec
 		return graphql.Null
 	}
 	return ec._PoleStrategy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProject2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐProjectᚄ(ctx context.Context, sel ast.SelectionSet, v []*project.Project) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProject2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐProject(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOProject2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐProject(ctx context.Context, sel ast.SelectionSet, v *project.Project) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Project(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProjectSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐSkillNeedᚄ(ctx context.Context, sel ast.SelectionSet, v []*project.SkillNeed) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProjectSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋprojectᚐSkillNeed(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalORelease2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋreleaseᚐRelease(ctx context.Context, sel ast.SelectionSet, v *release.Release) graphql.Marshaler {

@@ -56,6 +56,10 @@ type Params struct {
 	RetirementAge int
 	// IncludeOptional makes optional role–skill links count as "requires".
 	IncludeOptional bool
+	// IncludeProjects adds to target(r) the project needs at H of the
+	// scope's sites (projects.go): of the scope's pole when it has one, else
+	// of any pole. Rollups do not hold them: such figures are live.
+	IncludeProjects bool
 	// WithPlan adds DESIGN.md's plan figures (qualifiedWithPlan,
 	// gapAfterPlan, plannedLearners) to skill figures, and orders critical
 	// skills by them. Rollups hold them too.

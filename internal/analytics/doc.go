@@ -41,6 +41,10 @@
 //     and the declared need
 //     at asOf (the latest row of its (site, role, H) key: declaredBy and
 //     site_need): figuresCTE.
+//   - target with projects (includeProjects: the project needs of year H
+//     at the scope's sites, of the scope's pole's projects when it involves
+//     a pole): projectFigures in projects_sql.go, derived from figuresCTE;
+//     the strategy's statements with projects likewise. Always live.
 //   - the figures of scopes at several (asOf, H) points at once, for
 //     campaigns and trends: Series in series.go (seriesCTE, derived from the
 //     same fragments; a pole's points read their rollups when all are fresh).

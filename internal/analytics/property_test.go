@@ -59,7 +59,9 @@ func scopesOf(d *reference.Dataset) []analytics.Scope {
 }
 
 // paramSets crosses reference dates on and around boundaries, horizons,
-// retirement ages 62 and 64 and includeOptional.
+// retirement ages 62 and 64, includeOptional and includeProjects (the
+// latter without includeOptional, to keep the run short: the two options
+// touch different parts of the figures).
 func paramSets() []analytics.Params {
 	var out []analytics.Params
 	for _, asOf := range []time.Time{reference.GenAsOf, reference.GenAsOf.AddDate(0, 0, 1), time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)} {
@@ -71,6 +73,9 @@ func paramSets() []analytics.Params {
 					plan := opt != (a == 62)
 					out = append(out, analytics.Params{AsOf: asOf, Horizon: h, RetirementAge: a, IncludeOptional: opt, WithPlan: plan})
 				}
+				// Projects with and without the plan: with both,
+				// gapAfterPlan = required (with projects) − qualifiedWithPlan.
+				out = append(out, analytics.Params{AsOf: asOf, Horizon: h, RetirementAge: a, IncludeProjects: true, WithPlan: a == 64})
 			}
 		}
 	}
@@ -101,7 +106,8 @@ func TestAgainstReference(t *testing.T) {
 			}
 			nonEmpty := 0
 			for _, p := range paramSets() {
-				name := fmt.Sprintf("asOf=%s H=%d A=%d opt=%v", p.AsOf.Format("2006-01-02"), p.Horizon, p.RetirementAge, p.IncludeOptional)
+				name := fmt.Sprintf("asOf=%s H=%d A=%d opt=%v projects=%v", p.AsOf.Format("2006-01-02"), p.Horizon, p.RetirementAge,
+					p.IncludeOptional, p.IncludeProjects)
 				roles, err := e.RoleGaps(ctx, scopes, p, analytics.RoleByCode, 0)
 				if err != nil {
 					t.Fatal(err)
@@ -121,6 +127,13 @@ func TestAgainstReference(t *testing.T) {
 					}
 					if len(want) > 0 {
 						nonEmpty++
+					}
+					if p.IncludeProjects {
+						plain := p
+						plain.IncludeProjects = false
+						if !reflect.DeepEqual(want, d.RoleGaps(s, plain)) {
+							seen[fmt.Sprint("projects change the figures of a scope with a pole: ", s.PoleID != "")]++
+						}
 					}
 					for _, g := range want {
 						if g.Gap < 0 {
@@ -238,7 +251,8 @@ func TestAgainstReference(t *testing.T) {
 	t.Logf("cases met: %v", seen)
 	for _, c := range []string{"negative roleGap", "need without employees", "internalPool", "upskillable",
 		"null coverage", "shared k=3", "mobility paths", "critical in several companies", "employment created",
-		"training distance 0", "training distance 1", "training distance 2", "planned learners", "completion raises a level"} {
+		"training distance 0", "training distance 1", "training distance 2", "planned learners", "completion raises a level",
+		"projects change the figures of a scope with a pole: true", "projects change the figures of a scope with a pole: false"} {
 		if seen[c] == 0 {
 			t.Errorf("no case of %q: the generator is too sparse", c)
 		}
@@ -299,7 +313,10 @@ func TestAdditivity(t *testing.T) {
 			for _, pole := range d.Poles {
 				ps := analytics.Scope{PoleID: pole.ID}
 				for _, siren := range d.Members(pole.ID, p.AsOf) {
-					parts[ps] = append(parts[ps], analytics.Scope{Siren: siren})
+					// Each member within the pole: the same sites as the
+					// company's, and with includeProjects the pole's
+					// projects only (a company alone counts every pole's).
+					parts[ps] = append(parts[ps], analytics.Scope{Siren: siren, PoleID: pole.ID})
 				}
 			}
 			for _, r := range d.Territories {

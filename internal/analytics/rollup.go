@@ -21,7 +21,7 @@ import (
 
 // rollupRun returns the fresh rollup answering p, if any.
 func (e *Engine) rollupRun(ctx context.Context, p Params) (int64, bool, error) {
-	if p.IncludeOptional {
+	if p.IncludeOptional || p.IncludeProjects {
 		return 0, false, nil
 	}
 	return rollup.Fresh(ctx, e.DB, rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge})
@@ -53,10 +53,10 @@ func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays,
 		}
 	}
 	if companyScopes(list) {
-		return companySitesCTE + `,` + figuresCTE, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
+		return companySitesCTE + `,` + p.figures(companyUnitPole), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
 			pq.Array(arr.sirens)}, false, nil
 	}
-	return scopeUnitsCTE + `,` + figuresCTE, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
+	return scopeUnitsCTE + `,` + p.figures(scopeUnitPole), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
 		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes)}, false, nil
 }
 

@@ -46,7 +46,7 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 	if len(poles) == 0 {
 		return out, nil
 	}
-	q, args := criticalSkillsSQL(p.WithPlan), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
+	q, args := criticalSkillsQuery(p), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
 	if run, ok, err := e.rollupRun(ctx, p); err != nil {
 		return nil, err
 	} else if ok {
@@ -150,7 +150,7 @@ func (e *Engine) SharedTrainingOpportunities(ctx context.Context, poleIDs []stri
 	if len(poles) == 0 {
 		return out, nil
 	}
-	q, args := sharedOpportunitiesSQL, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles),
+	q, args := p.pick(sharedOpportunitiesSQL, sharedOpportunitiesProjectsSQL), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles),
 		opt.MinCompanies, limit(first)}
 	if run, ok, err := e.rollupRun(ctx, p); err != nil {
 		return nil, err
@@ -246,7 +246,7 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 	if len(poles) == 0 {
 		return out, nil
 	}
-	q, args := mobilityPathsSQL, []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
+	q, args := p.pick(mobilityPathsSQL, mobilityPathsProjectsSQL), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
 	if run, ok, err := e.rollupRun(ctx, p); err != nil {
 		return nil, err
 	} else if ok {

@@ -76,6 +76,13 @@ var kinds = []kindQuery{
 		`SELECT en.training_id, en.session_id, e.siren, e.employee_ref, en.status, to_char(en.completed_on, ` + day + `)
 		 FROM enrolments en JOIN employees e ON e.id = en.employee_id
 		 ORDER BY en.training_id, en.session_id, e.siren, e.employee_ref`},
+	{"projects", []string{"id", "pole_id", "title", "funding", "start_year", "end_year"},
+		`SELECT id, pole_id, title, funding, start_year::text, end_year::text FROM projects ORDER BY id`},
+	{"project_partners", []string{"project_id", "siren", "role"},
+		`SELECT project_id, siren, role FROM project_partners ORDER BY project_id, siren`},
+	{"project_needs", []string{"project_id", "siret", "role_code", "year", "headcount"},
+		`SELECT n.project_id, n.siret, r.code, n.year::text, n.headcount::text FROM project_needs n
+		 JOIN roles r ON r.id = n.role_id ORDER BY n.project_id, n.siret, r.code, n.year`},
 }
 
 // ErrUnknownKind is returned for a kind that is not a file kind.

@@ -40,7 +40,7 @@ var dataset = map[string]string{
 	"role_skills.csv":   "role_code,skill_code,level,essential\nH2913,S1,3,oui\nH2913,S2,2,non\n100023,S2,1,1\n",
 	"poles.csv":         "id,name,kind,region_code,themes,website\nminalogic,Minalogic,competitiveness_pole,84,numérique|photonique,https://minalogic.com\np2,P2,cluster,94,,\n",
 	"companies.csv":     "siren,name,naf,founded_year\n552032534,Danone,10.51A,1919\n443061841,Google France,,\n",
-	"memberships.csv":   "pole_id,siren,since,until\nminalogic,552032534,2010-01-01,2020-06-30\nminalogic,552032534,2021-01-01,\n",
+	"memberships.csv":   "pole_id,siren,since,until\nminalogic,552032534,2010-01-01,2020-06-30\nminalogic,552032534,2021-01-01,\np2,443061841,2019-01-01,2020-01-01\n",
 	"sites.csv":         "siret,siren,name,territory_code\n55203253400109,552032534,Lyon,69123\n44306184100104,443061841,,2A004\n",
 	"employees.csv": "siren,employee_ref,siret,role_code,birth_year,entry_date,exit_date\n" +
 		"552032534,=E1,55203253400109,H2913,1965,2001-03-01,\n552032534,E2,55203253400109,100023,1990,2015-09-01,2024-12-31\n" +
@@ -54,7 +54,11 @@ var dataset = map[string]string{
 		"minalogic,2025,Enquête 2025,2025-03-01,2025-04-30,,\nminalogic,2026,=Enquête,2026-03-01,2026-04-30,2026-06-30,2031|2027\n",
 	"trainings.csv": "id,provider,title,territory_code,modality,duration_hours,cost_eur\n" +
 		"T1,AFPA,Soudure — niveau 2,69,onsite,35,1200.5\nT2,CNAM,@Go,2A004,remote,\"12,5\",\nT3,X,Y,2A,blended,,0\n",
-	"training_skills.csv": "training_id,skill_code,level\nT1,S1,3\nT2,S2,4\n",
+	"training_skills.csv":  "training_id,skill_code,level\nT1,S1,3\nT2,S2,4\n",
+	"projects.csv":         "id,pole_id,title,funding,start_year,end_year\nP1,minalogic,=Capteurs,FUI,2026,2029\nP2,p2,Corse,,2027,2027\n",
+	"project_partners.csv": "project_id,siren,role\nP1,552032534,leader\nP2,443061841,partner\n",
+	"project_needs.csv": "project_id,siret,role_code,year,headcount\nP1,55203253400109,H2913,2027,2\n" +
+		"P1,55203253400109,100023,2029,0\nP2,44306184100104,-R,2027,1\n",
 	"training_sessions.csv": "training_id,session_id,start_date,end_date,territory_code,seats\n" +
 		"T1,2026-A,2026-03-02,2026-03-06,,2\nT1,=S2,2026-09-01,2026-09-30,69123,\nT2,S1,2025-01-10,2025-01-10,2A,5\n",
 	"enrolments.csv": "training_id,session_id,siren,employee_ref,status,completed_on\n" +
@@ -104,6 +108,9 @@ func content(t *testing.T, d *sqlx.DB) map[string][]string {
 		"needs":             `SELECT row(siret, r.code, horizon_year, declared_on, headcount)::text FROM needs JOIN roles r ON r.id = role_id`,
 		"trainings":         `SELECT t::text FROM trainings t`,
 		"training_skills":   `SELECT row(training_id, k.code, level)::text FROM training_skills JOIN skills k ON k.id = skill_id`,
+		"projects":          `SELECT t::text FROM projects t`,
+		"project_partners":  `SELECT t::text FROM project_partners t`,
+		"project_needs":     `SELECT row(project_id, siret, r.code, year, headcount)::text FROM project_needs JOIN roles r ON r.id = role_id`,
 		"training_sessions": `SELECT t::text FROM training_sessions t`,
 		"enrolments":        `SELECT row(training_id, session_id, e.siren, e.employee_ref, status, completed_on)::text FROM enrolments JOIN employees e ON e.id = employee_id`,
 	}

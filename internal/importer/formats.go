@@ -773,9 +773,11 @@ func init() {
 				"string_to_array(s.horizons, '|')::integer[]"},
 		},
 	}
+	projects, projectPartners, projectNeeds := projectFormats()
 	// Dependency order: a kind comes after every kind its rows name.
 	formats = []*format{territories, roleFamilies, roles, skills, roleSkills, poles, companies,
-		memberships, campaigns, sites, employees, employeeSkills, needs, trainings, trainingSkills, trainingSessions, enrolments}
+		memberships, campaigns, sites, employees, employeeSkills, needs, trainings, trainingSkills, trainingSessions, enrolments,
+		projects, projectPartners, projectNeeds}
 	for _, f := range formats {
 		byKind[f.kind] = f
 	}

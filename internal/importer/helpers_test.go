@@ -69,7 +69,15 @@ var base = map[string]string{
 		"T1,AFPA,Soudure TIG — perfectionnement,69,onsite,35,1200.50\n" +
 		"T2,CNAM,=Go avancé,31555,remote,\"12,5\",\n" +
 		"T3,-Org,@Title +plus,31,blended,,0\n",
-	"training_skills.csv":   "training_id,skill_code,level\nT1,S-WELD,3\nT2,S-CODE,4\n",
+	"training_skills.csv": "training_id,skill_code,level\nT1,S-WELD,3\nT2,S-CODE,4\n",
+	// A project of aerospace-valley with a current member (443061841) and a
+	// former one (552032534, whose membership ended in 2020: still a
+	// membership row).
+	"projects.csv": "id,pole_id,title,funding,start_year,end_year\n" +
+		"P1,aerospace-valley,Drone léger,FUI,2026,2029\n",
+	"project_partners.csv": "project_id,siren,role\nP1,443061841,leader\nP1,552032534,partner\n",
+	"project_needs.csv": "project_id,siret,role_code,year,headcount\n" +
+		"P1,44306184100104,M1805,2027,3\nP1,55203253400109,H2913,2029,1\n",
 	"training_sessions.csv": "training_id,session_id,start_date,end_date,territory_code,seats\nT1,B1,2025-01-06,2025-01-10,,\n",
 	"enrolments.csv":        "training_id,session_id,siren,employee_ref,status,completed_on\nT1,B1,552032534,E1,completed,2025-01-10\n",
 }
@@ -80,7 +88,8 @@ func fingerprint(t *testing.T, d *sqlx.DB) string {
 	t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"territories", "role_families", "roles", "skills", "role_skills", "poles",
-		"companies", "memberships", "campaigns", "sites", "employees", "employee_skills", "needs", "trainings", "training_skills", "training_sessions", "enrolments"} {
+		"companies", "memberships", "campaigns", "sites", "employees", "employee_skills", "needs", "trainings", "training_skills", "training_sessions", "enrolments",
+		"projects", "project_partners", "project_needs"} {
 		var s string
 		if err := d.Get(&s, `SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM `+table+` t`); err != nil {
 			t.Fatal(err)

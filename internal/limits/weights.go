@@ -30,6 +30,11 @@ var DefaultWeights = map[string]Weight{
 	"PoleStrategy.mobilityPaths":               {Fixed: 15000, Each: 3000},
 	// 10 ms.
 	"Pole.employment": {Fixed: 1000, Each: 200},
+	// Projects: the skills of project needs read the pole's skill figures
+	// without projects (as Pole.skillGaps) beside one small statement.
+	"Pole.projectSkillNeeds": {Fixed: 15000, Each: 2500},
+	"Project.skills":         {Fixed: 15000, Each: 500},
+	"StrategyProject.skills": {Fixed: 15000, Each: 500},
 	// 45 ms for one company; 50 members at once 290 ms.
 	"Company.skillGaps": {Fixed: 4500, Each: 600},
 	// 10 ms for one company; 50 members at once 57 ms.

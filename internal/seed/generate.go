@@ -21,7 +21,7 @@ import (
 // Kinds lists the files Generate writes, in an import order where every
 // file only names codes of the files before it or of refdata.
 var Kinds = []string{"companies", "sites", "memberships", "campaigns", "employees", "employee_skills", "needs", "trainings", "training_skills",
-	"training_sessions", "enrolments"}
+	"training_sessions", "enrolments", "projects", "project_partners", "project_needs"}
 
 // CampaignYears are the years of each pole's three yearly campaigns (window
 // 1 March – 30 April, reference date 30 April, horizons Y+1, Y+3, Y+5).
@@ -127,6 +127,8 @@ func Generate(ctx context.Context, dir string, scale Scale, seed int64, progress
 	progress(fmt.Sprintf("trainings: %d", g.files["trainings"].rows))
 	g.writeSessions()
 	progress(fmt.Sprintf("sessions: %d, enrolments: %d", g.files["training_sessions"].rows, g.files["enrolments"].rows))
+	g.writeProjects()
+	progress(fmt.Sprintf("projects: %d", g.files["projects"].rows))
 
 	sum := &Summary{Scale: scale, Seed: seed}
 	for _, k := range Kinds {
@@ -149,6 +151,9 @@ var headers = map[string][]string{
 	"needs":             {"siret", "role_code", "horizon_year", "declared_on", "headcount"},
 	"trainings":         {"id", "provider", "title", "territory_code", "modality", "duration_hours", "cost_eur"},
 	"training_skills":   {"training_id", "skill_code", "level"},
+	"projects":          {"id", "pole_id", "title", "funding", "start_year", "end_year"},
+	"project_partners":  {"project_id", "siren", "role"},
+	"project_needs":     {"project_id", "siret", "role_code", "year", "headcount"},
 	"training_sessions": {"training_id", "session_id", "start_date", "end_date", "territory_code", "seats"},
 	"enrolments":        {"training_id", "session_id", "siren", "employee_ref", "status", "completed_on"},
 }
@@ -162,6 +167,7 @@ const (
 	streamTrainings = 2
 	streamCompany   = 1 << 32 // + company index
 	streamHistory   = 2 << 32 // + company index: its answers to campaigns
+	streamProjects  = 3
 )
 
 type generator struct {
@@ -196,6 +202,7 @@ type company struct {
 	weight           float64
 	sites            []site
 	aging            float64 // >1: an older workforce than average
+	mainRoles        []int   // the roles of the active employees of its main site, first employed first
 }
 
 type site struct {
@@ -606,6 +613,9 @@ func (g *generator) employCompany(ci int) {
 		fe.write(c.siren, ref0, c.sites[st].siret, r.code, strconv.Itoa(birth), formatDay(entry), exitS)
 		if exit >= 0 {
 			continue // no assessments are kept for people who left
+		}
+		if st == 0 && active[st][slot] == 0 {
+			c.mainRoles = append(c.mainRoles, roles[slot])
 		}
 		active[st][slot]++
 		g.roleHeadcount[ref.depts[c.sites[st].dept].region][roles[slot]]++

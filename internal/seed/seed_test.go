@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -137,6 +138,7 @@ func TestSmallSizes(t *testing.T) {
 		"companies": {60, 60}, "employees": {3000, 3000}, "trainings": {400, 400},
 		"sites": {60, 200}, "memberships": {60, 120}, "employee_skills": {25000, 60000},
 		"needs": {300, 5000}, "training_skills": {400, 1600}, "campaigns": {46 * 3, 46 * 3},
+		"projects": {10, 80}, "project_partners": {25, 300}, "project_needs": {100, 3000},
 		"training_sessions": {800, 800}, "enrolments": {300, 1500},
 	}
 	for i, f := range small.sum.Files {
@@ -660,5 +662,45 @@ func TestCampaignHistory(t *testing.T) {
 	t.Logf("needs re-declared lower: %d; assessments that rose: %d (in windows of campaigns answered by assessments only: %d)", lower, improved, byAssessment)
 	if lower == 0 || improved < 100 {
 		t.Errorf("no story: %d needs re-declared lower, %d assessments rose", lower, improved)
+	}
+}
+
+// TestProjects: the demo pole has a finished project and projects running
+// at the demo horizons, whose needs lie at their partners' sites in roles
+// those partners employ there.
+func TestProjects(t *testing.T) {
+	projectPole := map[string]string{}
+	running := map[int]int{} // year → aerospace-valley projects with a need that year
+	finished := 0
+	for _, p := range small.rows["projects"] {
+		projectPole[p["id"]] = p["pole_id"]
+		if p["pole_id"] == "aerospace-valley" && p["end_year"] < "2026" {
+			finished++
+		}
+	}
+	partner := map[string]bool{}
+	for _, pp := range small.rows["project_partners"] {
+		partner[pp["project_id"]+"/"+pp["siren"]] = true
+	}
+	employs := map[string]bool{}
+	for _, e := range small.rows["employees"] {
+		employs[e["siret"]+"/"+e["role_code"]] = true
+	}
+	seen := map[string]bool{}
+	for _, n := range small.rows["project_needs"] {
+		if !partner[n["project_id"]+"/"+n["siret"][:9]] {
+			t.Errorf("need %v at a non-partner's site", n)
+		}
+		if !employs[n["siret"]+"/"+n["role_code"]] {
+			t.Errorf("need %v in a role the site does not employ", n)
+		}
+		y, _ := strconv.Atoi(n["year"])
+		if k := n["project_id"] + n["year"]; projectPole[n["project_id"]] == "aerospace-valley" && !seen[k] {
+			seen[k] = true
+			running[y]++
+		}
+	}
+	if finished == 0 || running[2027] < 2 || running[2029] < 2 {
+		t.Errorf("aerospace-valley: %d finished projects, running in 2027: %d, in 2029: %d", finished, running[2027], running[2029])
 	}
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/gpec-project/gpec/internal/limits"
 	"github.com/gpec-project/gpec/internal/migrate"
 	"github.com/gpec-project/gpec/internal/observe"
+	"github.com/gpec-project/gpec/internal/project"
 	"github.com/gpec-project/gpec/internal/store"
 	"github.com/gpec-project/gpec/internal/training"
 )
@@ -276,6 +277,7 @@ func (s *Server) withRequest(next http.Handler) http.Handler {
 		ctx := store.WithLoaders(r.Context(), s.Store.NewLoaders(s.cfg.LoaderWait))
 		ctx = analytics.WithLoaders(ctx, s.engine.NewLoaders(s.cfg.LoaderWait))
 		ctx = campaign.WithLoaders(ctx, campaign.NewLoaders(&campaign.Service{DB: s.Read, Engine: s.engine}, s.cfg.LoaderWait))
+		ctx = project.WithLoaders(ctx, project.NewLoaders(&project.Service{DB: s.Read, Engine: s.engine}, s.cfg.LoaderWait))
 		ctx = training.WithLoaders(ctx, training.NewLoaders(&training.Service{DB: s.Read}, s.cfg.LoaderWait))
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})

@@ -82,6 +82,21 @@ type TrainingSkill struct {
 	SkillID, Level int
 }
 
+// Project is a row of projects.
+type Project struct {
+	ID, PoleID, Title, Funding string
+	StartYear, EndYear         int
+}
+
+// ProjectPartner is a row of project_partners.
+type ProjectPartner struct{ ProjectID, Siren, Role string }
+
+// ProjectNeed is a row of project_needs.
+type ProjectNeed struct {
+	ProjectID, Siret        string
+	RoleID, Year, Headcount int
+}
+
 // TrainingSession is a row of training_sessions; TerritoryCode is "" for
 // the training's and Seats nil for no limit.
 type TrainingSession struct {
@@ -115,6 +130,9 @@ type Dataset struct {
 	Needs          []Need
 	Trainings      []Training
 	TrainingSkills []TrainingSkill
+	Projects       []Project
+	Partners       []ProjectPartner
+	ProjectNeeds   []ProjectNeed
 	Sessions       []TrainingSession
 	Enrolments     []Enrolment
 
@@ -259,6 +277,24 @@ func Load(ctx context.Context, db *sqlx.DB) (*Dataset, error) {
 			var x TrainingSkill
 			err := r.Scan(&x.TrainingID, &x.SkillID, &x.Level)
 			d.TrainingSkills = append(d.TrainingSkills, x)
+			return err
+		}},
+		{`SELECT id, pole_id, title, coalesce(funding, ''), start_year, end_year FROM projects`, func(r *sqlx.Rows) error {
+			var x Project
+			err := r.Scan(&x.ID, &x.PoleID, &x.Title, &x.Funding, &x.StartYear, &x.EndYear)
+			d.Projects = append(d.Projects, x)
+			return err
+		}},
+		{`SELECT project_id, siren, role FROM project_partners`, func(r *sqlx.Rows) error {
+			var x ProjectPartner
+			err := r.Scan(&x.ProjectID, &x.Siren, &x.Role)
+			d.Partners = append(d.Partners, x)
+			return err
+		}},
+		{`SELECT project_id, siret, role_id, year, headcount FROM project_needs`, func(r *sqlx.Rows) error {
+			var x ProjectNeed
+			err := r.Scan(&x.ProjectID, &x.Siret, &x.RoleID, &x.Year, &x.Headcount)
+			d.ProjectNeeds = append(d.ProjectNeeds, x)
 			return err
 		}},
 		{`SELECT training_id, session_id, start_date, end_date, coalesce(territory_code, ''), seats FROM training_sessions`, func(r *sqlx.Rows) error {
@@ -470,6 +506,37 @@ func Insert(ctx context.Context, db *sqlx.DB, d *Dataset) error {
 		}
 		add(`INSERT INTO training_skills (training_id, skill_id, level)
 		     SELECT * FROM unnest($1::text[], $2::int[], $3::smallint[])`, pq.Array(t), pq.Array(s), pq.Array(l))
+	}
+	{
+		var id, pole, title, funding []string
+		var start, end []int64
+		for _, x := range d.Projects {
+			id, pole, title, funding = append(id, x.ID), append(pole, x.PoleID), append(title, x.Title), append(funding, x.Funding)
+			start, end = append(start, int64(x.StartYear)), append(end, int64(x.EndYear))
+		}
+		add(`INSERT INTO projects (id, pole_id, title, funding, start_year, end_year)
+		     SELECT i, p, t, nullif(f, ''), s, e FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[])
+		          AS u(i, p, t, f, s, e)`,
+			pq.Array(id), pq.Array(pole), pq.Array(title), pq.Array(funding), pq.Array(start), pq.Array(end))
+	}
+	{
+		var project, siren, role []string
+		for _, x := range d.Partners {
+			project, siren, role = append(project, x.ProjectID), append(siren, x.Siren), append(role, x.Role)
+		}
+		add(`INSERT INTO project_partners (project_id, siren, role) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+			pq.Array(project), pq.Array(siren), pq.Array(role))
+	}
+	{
+		var project, siret []string
+		var role, year, n []int64
+		for _, x := range d.ProjectNeeds {
+			project, siret = append(project, x.ProjectID), append(siret, x.Siret)
+			role, year, n = append(role, int64(x.RoleID)), append(year, int64(x.Year)), append(n, int64(x.Headcount))
+		}
+		add(`INSERT INTO project_needs (project_id, siret, role_id, year, headcount)
+		     SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::int[])`,
+			pq.Array(project), pq.Array(siret), pq.Array(role), pq.Array(year), pq.Array(n))
 	}
 	{
 		var t, id, start, end, terr []string

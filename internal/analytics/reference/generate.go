@@ -302,8 +302,63 @@ func Generate(seed int64, size Size) *Dataset {
 			}
 		}
 	}
+	d.generateProjects(r)
 	d.genSessions(r, around, pl)
 	return d
+}
+
+// generateProjects draws projects in every pole (the memberless one's
+// without partners): partners among companies with a membership row in the
+// pole whatever its dates (so some are not members at asOf, and some
+// companies are partners in both poles), needs at the partners' sites in
+// years within the project's, around the tests' horizons.
+func (d *Dataset) generateProjects(r *rand.Rand) {
+	for pi, pole := range d.Poles {
+		var candidates []string
+		seen := map[string]bool{}
+		for _, m := range d.Memberships {
+			if m.PoleID == pole.ID && !seen[m.Siren] {
+				seen[m.Siren] = true
+				candidates = append(candidates, m.Siren)
+			}
+		}
+		for k := 0; k < 1+r.Intn(3); k++ {
+			start := 2024 + r.Intn(6)
+			pr := Project{ID: fmt.Sprintf("PRJ-%d-%d", pi, k), PoleID: pole.ID, Title: fmt.Sprintf("Project %d of %s", k, pole.ID),
+				StartYear: start, EndYear: start + r.Intn(5)}
+			if r.Intn(2) == 0 {
+				pr.Funding = "FUI"
+			}
+			d.Projects = append(d.Projects, pr)
+			var partners []string
+			for i, c := range candidates {
+				if r.Intn(2) == 0 || (i == 0 && k == 0) {
+					role := "partner"
+					if len(partners) == 0 {
+						role = "leader"
+					}
+					partners = append(partners, c)
+					d.Partners = append(d.Partners, ProjectPartner{ProjectID: pr.ID, Siren: c, Role: role})
+				}
+			}
+			seenN := map[string]bool{}
+			for _, siren := range partners {
+				for _, site := range d.Sites {
+					if site.Siren != siren || r.Intn(3) == 0 {
+						continue
+					}
+					for j := r.Intn(4); j > 0; j-- {
+						n := ProjectNeed{ProjectID: pr.ID, Siret: site.Siret, RoleID: d.Roles[r.Intn(len(d.Roles))].ID,
+							Year: pr.StartYear + r.Intn(pr.EndYear-pr.StartYear+1), Headcount: r.Intn(6)}
+						if key := fmt.Sprint(n.Siret, n.RoleID, n.Year); !seenN[key] {
+							seenN[key] = true
+							d.ProjectNeeds = append(d.ProjectNeeds, n)
+						}
+					}
+				}
+			}
+		}
+	}
 }
 
 // genSessions adds sessions to every training (starting around asOf, some

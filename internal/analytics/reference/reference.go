@@ -246,6 +246,9 @@ func (d *Dataset) RoleGaps(s analytics.Scope, p analytics.Params) []analytics.Ro
 				}
 			}
 		}
+		if p.IncludeProjects {
+			g.Target += d.ProjectHeadcount(sites, s.PoleID, r.ID, p.Horizon)
+		}
 		g.Departures = g.Headcount - g.Stayers
 		g.Gap = g.Target - g.Stayers
 		if g.Headcount != 0 || g.Stayers != 0 || g.Departures != 0 || g.Target != 0 || g.Gap != 0 {
@@ -405,7 +408,10 @@ func (d *Dataset) CriticalSkills(pole string, p analytics.Params) []analytics.Cr
 	var out []analytics.CriticalSkill
 	var companies [][]analytics.SkillGap
 	for _, siren := range d.Members(pole, p.AsOf) {
-		companies = append(companies, d.SkillGaps(analytics.Scope{Siren: siren}, p))
+		// Within the pole's strategy a member's figures count the pole's
+		// projects only: the company within its pole (the same sites, as it
+		// is an active member).
+		companies = append(companies, d.SkillGaps(analytics.Scope{Siren: siren, PoleID: pole}, p))
 	}
 	for _, g := range d.SkillGaps(analytics.Scope{PoleID: pole}, p) {
 		c := analytics.CriticalSkill{SkillGap: g}
@@ -449,7 +455,7 @@ func (d *Dataset) SharedTrainingOpportunities(pole string, p analytics.Params, k
 	for dep := range departments {
 		var companies [][]analytics.SkillGap
 		for _, m := range members {
-			scope := analytics.Scope{Siren: m, TerritoryLevel: analytics.LevelDepartment, TerritoryCode: dep}
+			scope := analytics.Scope{Siren: m, PoleID: pole, TerritoryLevel: analytics.LevelDepartment, TerritoryCode: dep}
 			if len(d.ScopeSites(scope, p.AsOf)) > 0 {
 				companies = append(companies, d.SkillGaps(scope, p))
 			}
@@ -512,7 +518,7 @@ func (d *Dataset) MobilityPaths(pole string, p analytics.Params) []analytics.Mob
 	members := d.Members(pole, p.AsOf)
 	gaps := map[string][]analytics.RoleGap{}
 	for _, m := range members {
-		gaps[m] = d.RoleGaps(analytics.Scope{Siren: m}, p)
+		gaps[m] = d.RoleGaps(analytics.Scope{Siren: m, PoleID: pole}, p)
 	}
 	for _, a := range members {
 		for _, ga := range gaps[a] {
@@ -673,4 +679,21 @@ func skillLess(a, b analytics.SkillGap, o analytics.SkillOrder) bool {
 // SortSkills sorts skill figures in an order of the engine.
 func SortSkills(gs []analytics.SkillGap, o analytics.SkillOrder) {
 	sort.SliceStable(gs, func(i, j int) bool { return skillLess(gs[i], gs[j], o) })
+}
+
+// ProjectHeadcount is the sum of the headcounts of the project needs of
+// role at year at the given sites, of pole's projects ("" : any pole's).
+func (d *Dataset) ProjectHeadcount(sites map[string]bool, pole string, role, year int) int {
+	n := 0
+	for _, pn := range d.ProjectNeeds {
+		if !sites[pn.Siret] || pn.RoleID != role || pn.Year != year {
+			continue
+		}
+		for _, pr := range d.Projects {
+			if pr.ID == pn.ProjectID && (pole == "" || pr.PoleID == pole) {
+				n += pn.Headcount
+			}
+		}
+	}
+	return n
 }
