@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/gpec-project/gpec/internal/testdb"
 	"io"
 	"net"
 	"net/http"
@@ -37,6 +38,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	testdb.DropTemplate()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

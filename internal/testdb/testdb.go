@@ -85,11 +85,17 @@ func setup() {
 // Call it from TestMain: func TestMain(m *testing.M) { testdb.Main(m) }.
 func Main(m *testing.M) {
 	code := m.Run()
+	DropTemplate()
+	os.Exit(code)
+}
+
+// DropTemplate drops the package's template database, when New made one:
+// for a TestMain that has more to do than Main does.
+func DropTemplate() {
 	if admin != nil && template != "" {
 		_, _ = admin.Exec(`DROP DATABASE IF EXISTS ` + template + ` WITH (FORCE)`)
 		admin.Close()
 	}
-	os.Exit(code)
 }
 
 // New returns a fresh, migrated, empty database for one test, dropped when
