@@ -27,13 +27,15 @@ export function skillBars(rows, caption) {
   const plan = rows.some((r) => r.gapAfterPlan !== undefined && r.gapAfterPlan !== null);
   const maxGap = Math.max(1, ...rows.map((r) => Math.max(Math.abs(r.gap), plan ? Math.abs(r.gapAfterPlan || 0) : 0)));
   const row = plan ? PLAN_ROW : ROW;
-  const height = 28 + rows.length * row + (plan ? 8 : 0);
+  // With the plan, the legend takes a line above the axis labels.
+  const top = plan ? 20 : 0;
+  const height = 28 + top + rows.length * row + (plan ? 8 : 0);
   const out = svg('svg', {
     class: 'bars', viewBox: `0 0 ${WIDTH} ${height}`, role: 'img', 'aria-label': caption,
     'data-rows': rows.length,
   },
-  svg('text', { x: GAP_X, y: 16, class: 'axis' }, t('gap')),
-  svg('text', { x: COV_X, y: 16, class: 'axis' }, t('coverage')));
+  svg('text', { x: GAP_X, y: 16 + top, class: 'axis' }, t('gap')),
+  svg('text', { x: COV_X, y: 16 + top, class: 'axis' }, t('coverage')));
   if (plan) {
     // The legend says which bar is which without relying on colour.
     out.append(svg('rect', { x: 0, y: 4, width: 14, height: 10, class: 'bar-gap' }),
@@ -42,7 +44,7 @@ export function skillBars(rows, caption) {
       svg('text', { x: 98, y: 14, class: 'legend' }, t('gapAfterPlan')));
   }
   rows.forEach((r, i) => {
-    const y = 28 + i * row;
+    const y = 28 + top + i * row;
     if (plan) { out.append(planRow(r, y, maxGap, lang)); return; }
     const w = Math.round((Math.max(0, r.gap) / maxGap) * GAP_W);
     const cov = r.coverage === null || r.coverage === undefined ? null : Math.max(0, Math.min(1, r.coverage));
@@ -70,7 +72,7 @@ function planRow(r, y, maxGap, lang) {
     svg('rect', { x: GAP_X, y: y + 3, width: w, height: 14, class: r.gap > 0 ? 'bar-gap' : 'bar-gap zero', 'data-value': r.gap }),
     svg('text', { x: GAP_X + w + 6, y: y + 15, class: 'bar-value bar-gap-value' }, fmtInt(lang, r.gap)),
     svg('rect', { x: GAP_X, y: y + 20, width: wp, height: 12, class: 'bar-plan', 'data-value': p === null ? '' : p }),
-    svg('text', { x: GAP_X + wp + 6, y: y + 31, class: 'bar-value bar-plan-value' }, `${p === null ? '—' : fmtInt(lang, p)} ${t('afterPlanShort')}`),
+    svg('text', { x: GAP_X + wp + 6, y: y + 31, class: 'bar-value bar-plan-value' }, p === null ? '—' : fmtInt(lang, p)),
     svg('rect', { x: COV_X, y: y + 10, width: COV_W, height: 16, class: 'bar-track' }),
     svg('rect', { x: COV_X, y: y + 10, width: cov === null ? 0 : Math.round(cov * COV_W), height: 16, class: 'bar-coverage', 'data-value': r.coverage === null ? '' : r.coverage }),
     svg('text', { x: COV_X + COV_W + 6, y: y + 23, class: 'bar-value bar-coverage-value' }, fmtPct(lang, r.coverage)));
