@@ -291,6 +291,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	chromiumPath(t) // skips before the database work when there is no Chromium
 	d, _ := testdb.New(t)
 	demo(t, d)
+	// Fill the upcoming sessions that have enrolments to their last seat, so
+	// that the pole view shows full sessions as full ("complet").
+	if _, err := d.Exec(`UPDATE training_sessions s SET seats = e.n
+		FROM (SELECT training_id, session_id, count(*) AS n FROM enrolments WHERE status <> 'cancelled' GROUP BY 1, 2) e
+		WHERE e.training_id = s.training_id AND e.session_id = s.session_id AND s.start_date > current_date`); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(server.New(d, server.Config{LoaderWait: 2 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
 	defer srv.Close()
 	base := srv.URL
@@ -762,6 +769,9 @@ func checkPolePlanAndCampaigns(t *testing.T, ctx context.Context, base, tok stri
 			}
 			sessions++
 		}
+	}
+	if full == 0 {
+		t.Fatal("no full session among the opportunities' sessions: the test's data does not check \"complet\"")
 	}
 	t.Logf("%d opportunities, %d upcoming sessions listed (%d full)", len(drawn), sessions, full)
 
