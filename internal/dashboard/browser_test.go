@@ -196,7 +196,8 @@ func waitView(t *testing.T, ctx context.Context, want string) {
 	t.Helper()
 	do(t, ctx, chromedp.WaitReady(`#panel[data-ready]`))
 	if got := eval[string](t, ctx, `document.getElementById('panel').dataset.ready`); got != want {
-		text := eval[string](t, ctx, `document.getElementById('panel').innerText.slice(0, 600)`)
+		// The errors first (they may be at the end of a long page), then the page's start.
+		text := eval[string](t, ctx, `[...document.querySelectorAll('#panel .error')].map((e) => e.innerText).join('\n') + '\n---\n' + document.getElementById('panel').innerText.slice(0, 600)`)
 		t.Fatalf("view %q, want %q; the page shows:\n%s", got, want, text)
 	}
 	if v := eval[[]string](t, ctx, `window.gpecCSPViolations`); len(v) > 0 {
@@ -290,6 +291,13 @@ func TestDashboardInBrowser(t *testing.T) {
 	chromiumPath(t) // skips before the database work when there is no Chromium
 	d, _ := testdb.New(t)
 	demo(t, d)
+	// Fill the upcoming sessions that have enrolments to their last seat, so
+	// that the pole view shows full sessions as full ("complet").
+	if _, err := d.Exec(`UPDATE training_sessions s SET seats = e.n
+		FROM (SELECT training_id, session_id, count(*) AS n FROM enrolments WHERE status <> 'cancelled' GROUP BY 1, 2) e
+		WHERE e.training_id = s.training_id AND e.session_id = s.session_id AND s.start_date > current_date`); err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(server.New(d, server.Config{LoaderWait: 2 * time.Millisecond, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler())
 	defer srv.Close()
 	base := srv.URL
@@ -331,7 +339,7 @@ func TestDashboardInBrowser(t *testing.T) {
 			}
 		}
 		gql(t, base, poleTok, `query($h: Int!) { pole(id: "aerospace-valley") { members(first: 1) { totalCount }
-			strategy(horizon: $h) { criticalSkills(first: 12) { skill { code } gap coverage } } } }`, map[string]any{"h": horizon}, &answer)
+			strategy(horizon: $h, withPlan: true) { criticalSkills(first: 12) { skill { code } gap coverage } } } }`, map[string]any{"h": horizon}, &answer)
 		sameBars(t, bars(t, ctx, "critical-skills"), answer.Pole.Strategy.CriticalSkills)
 		if got := eval[string](t, ctx, `document.querySelector('[data-kpi=members] .kpi-value').textContent`); got != fmt.Sprint(answer.Pole.Members.TotalCount) {
 			t.Fatalf("members KPI %q, the API answers %d", got, answer.Pole.Members.TotalCount)
@@ -368,20 +376,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		if n == 0 || len(drawn) > n {
 			t.Fatalf("%d departments drawn with data, the API answers %d", len(drawn), n)
 		}
-		// Campaigns, once the schema has them: the page lists them, or says why not.
-		var poleType struct {
-			Type struct{ Fields []struct{ Name string } } `json:"__type"`
-		}
-		gql(t, base, adminTok, `{ __type(name: "Pole") { fields { name } } }`, nil, &poleType)
-		want := "absent"
-		for _, f := range poleType.Type.Fields {
-			if f.Name == "campaigns" {
-				want = "shown"
-			}
-		}
-		if got := eval[string](t, ctx, `document.getElementById('campaigns-box').dataset.campaigns || ''`); got != want && (want == "absent" || got == "absent" || got == "") {
-			t.Fatalf("campaigns: the page says %q, the schema has them: %v", got, want == "shown")
-		}
+		checkPolePlanAndCampaigns(t, ctx, base, poleTok, horizon)
 		screenshot(t, ctx, "pole-fr")
 
 		// English, and back: same figures, other words.
@@ -677,5 +672,155 @@ func checkReleaseMap(t *testing.T, ctx context.Context, base, tok string, rel re
 	rows := eval[int](t, ctx, `document.querySelectorAll('#release-table tbody tr').length`)
 	if rows != len(answer.Release.Table.TerritoryTotals)+1 {
 		t.Fatalf("%d table rows, want %d territories and the total", rows, len(answer.Release.Table.TerritoryTotals))
+	}
+}
+
+// checkPolePlanAndCampaigns compares the pole view's gap after the plan,
+// the opportunities' upcoming sessions, the campaigns' follow-up and the
+// gap trend with the API's answers to the same questions.
+func checkPolePlanAndCampaigns(t *testing.T, ctx context.Context, base, tok string, horizon int) {
+	t.Helper()
+	var answer struct {
+		Pole struct {
+			Strategy struct {
+				CriticalSkills []struct {
+					Skill        struct{ Code string }
+					GapAfterPlan *int
+				}
+				SharedTrainingOpportunities []struct {
+					Department struct{ Code string }
+					Skill      struct{ Code string }
+					Sessions   []struct {
+						StartDate string
+						FreeSeats *int
+					}
+				}
+			}
+			Campaigns []struct {
+				ID       string
+				FollowUp struct {
+					ResponseRate   *float64
+					NonRespondents []struct{ Siren string }
+				}
+			}
+			Trend struct {
+				Points []struct{ AsOf string }
+				Skills []struct {
+					Skill  struct{ Code string }
+					Points []struct{ Gap struct{ Value int } }
+				}
+			}
+		}
+	}
+	gql(t, base, tok, `query($h: Int!) { pole(id: "aerospace-valley") {
+		strategy(horizon: $h, withPlan: true) { criticalSkills(first: 12) { skill { code } gapAfterPlan }
+			sharedTrainingOpportunities(first: 15) { department { code } skill { code } sessions(first: 3) { startDate freeSeats } } }
+		campaigns { id followUp { responseRate nonRespondents { siren } } }
+		trend(first: 6) { points { asOf } skills { skill { code } points { gap { value } } } } } }`, map[string]any{"h": horizon}, &answer)
+	p := answer.Pole
+
+	// The gap after the plan, bar by bar.
+	plan := eval[[]string](t, ctx, `[...document.querySelectorAll('#critical-skills .bar-row')].map((g) => g.dataset.code + '=' + g.querySelector('.bar-plan').dataset.value)`)
+	if len(plan) != len(p.Strategy.CriticalSkills) {
+		t.Fatalf("%d plan bars drawn, the API answers %d skills", len(plan), len(p.Strategy.CriticalSkills))
+	}
+	for i, c := range p.Strategy.CriticalSkills {
+		want := c.Skill.Code + "="
+		if c.GapAfterPlan != nil {
+			want += fmt.Sprint(*c.GapAfterPlan)
+		}
+		if plan[i] != want {
+			t.Fatalf("plan bar %d: drawn %q, the API answers %q", i, plan[i], want)
+		}
+	}
+	if got := eval[string](t, ctx, `[...document.querySelectorAll('#critical-skills .legend')].map((e) => e.textContent).join('|')`); got != "Écart|Écart après le plan de formation" {
+		t.Fatalf("the plan bars' legend reads %q", got)
+	}
+
+	// Upcoming sessions of each opportunity: start date and free seats, "complet" when full.
+	type sess struct {
+		Start, Free, Text string
+	}
+	drawn := eval[map[string][]sess](t, ctx, `Object.fromEntries([...document.querySelectorAll('#opportunities tbody tr')].map((tr) => [tr.dataset.key,
+		[...tr.querySelectorAll('li.session')].map((li) => ({ start: li.dataset.start, free: li.dataset.free, text: li.querySelector('strong').textContent }))]))`)
+	if len(drawn) != len(p.Strategy.SharedTrainingOpportunities) {
+		t.Fatalf("%d opportunities drawn, the API answers %d", len(drawn), len(p.Strategy.SharedTrainingOpportunities))
+	}
+	sessions, full := 0, 0
+	for _, o := range p.Strategy.SharedTrainingOpportunities {
+		key := o.Department.Code + "|" + o.Skill.Code
+		got := drawn[key]
+		if len(got) != len(o.Sessions) {
+			t.Fatalf("opportunity %s: %d sessions listed, the API answers %d", key, len(got), len(o.Sessions))
+		}
+		for i, w := range o.Sessions {
+			free := ""
+			if w.FreeSeats != nil {
+				free = fmt.Sprint(*w.FreeSeats)
+			}
+			if got[i].Start != w.StartDate || got[i].Free != free {
+				t.Fatalf("opportunity %s session %d: listed %+v, the API answers %s with %s free seats", key, i, got[i], w.StartDate, free)
+			}
+			if w.FreeSeats != nil && *w.FreeSeats == 0 {
+				full++
+				if got[i].Text != "complet" {
+					t.Fatalf("opportunity %s session %d is full, the page says %q", key, i, got[i].Text)
+				}
+			}
+			sessions++
+		}
+	}
+	if full == 0 {
+		t.Fatal("no full session among the opportunities' sessions: the test's data does not check \"complet\"")
+	}
+	t.Logf("%d opportunities, %d upcoming sessions listed (%d full)", len(drawn), sessions, full)
+
+	// Campaigns: response rate and non-respondents per campaign.
+	type row struct{ ID, Rate, Non string }
+	rows := eval[[]row](t, ctx, `[...document.querySelectorAll('#campaigns tbody tr')].map((tr) => ({ id: tr.dataset.id, rate: tr.dataset.rate, non: tr.dataset.non }))`)
+	if len(rows) != len(p.Campaigns) {
+		t.Fatalf("%d campaigns listed, the API answers %d", len(rows), len(p.Campaigns))
+	}
+	for i, c := range p.Campaigns {
+		rate := ""
+		if c.FollowUp.ResponseRate != nil {
+			rate = fmt.Sprint(*c.FollowUp.ResponseRate)
+		}
+		gotRate := rows[i].Rate
+		if gotRate != "" && rate != "" {
+			var g float64
+			fmt.Sscan(gotRate, &g)
+			if math.Abs(g-*c.FollowUp.ResponseRate) < 1e-12 {
+				gotRate = rate
+			}
+		}
+		if rows[i].ID != c.ID || gotRate != rate || rows[i].Non != fmt.Sprint(len(c.FollowUp.NonRespondents)) {
+			t.Fatalf("campaign %d: listed %+v, the API answers %s rate %s, %d non-respondents", i, rows[i], c.ID, rate, len(c.FollowUp.NonRespondents))
+		}
+	}
+	want := "none"
+	if len(p.Campaigns) > 0 {
+		want = "shown"
+	}
+	if got := eval[string](t, ctx, `document.getElementById('campaigns-box').dataset.campaigns || ''`); got != want {
+		t.Fatalf("campaigns: the page says %q, want %q", got, want)
+	}
+
+	// The trend: one small chart per skill, its gap at each campaign.
+	if len(p.Campaigns) > 0 {
+		lines := eval[[]string](t, ctx, `[...document.querySelectorAll('#gap-trend svg.trend')].map((s) => s.dataset.code + '=' + s.dataset.values)`)
+		if len(lines) != len(p.Trend.Skills) {
+			t.Fatalf("%d trend charts drawn, the API answers %d skills", len(lines), len(p.Trend.Skills))
+		}
+		for i, k := range p.Trend.Skills {
+			vals := make([]string, len(k.Points))
+			for j, pt := range k.Points {
+				vals[j] = fmt.Sprint(pt.Gap.Value)
+			}
+			if w := k.Skill.Code + "=" + strings.Join(vals, ","); lines[i] != w {
+				t.Fatalf("trend %d: drawn %q, the API answers %q", i, lines[i], w)
+			}
+		}
+		t.Logf("%d campaigns, trend of %d skills over %d points", len(p.Campaigns), len(lines), len(p.Trend.Points))
 	}
 }

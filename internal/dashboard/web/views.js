@@ -5,7 +5,7 @@
 import { el, clear, fmtInt, fmtPct, table, csv, download } from './util.js';
 import { t, getLang, reason } from './i18n.js';
 import { APIError, missingField } from './api.js';
-import { skillBars } from './charts.js';
+import { skillBars, gapTrend } from './charts.js';
 import { drawMap } from './map.js';
 import { xlsx } from './xlsx.js';
 
@@ -66,10 +66,11 @@ const POLE_QUERY = `query DashboardPole($id: ID!, $h: Int!) {
   pole(id: $id) {
     id name region { name }
     members(first: 1) { totalCount }
-    strategy(horizon: $h) {
-      criticalSkills(first: 12) { skill { code name } required qualified gap coverage companiesWithGap }
+    strategy(horizon: $h, withPlan: true) {
+      criticalSkills(first: 12) { skill { code name } required qualified gap coverage companiesWithGap qualifiedWithPlan gapAfterPlan plannedLearners }
       sharedTrainingOpportunities(first: 15) { department { code name } skill { code name } companies learners levelNeeded
-        trainings(first: 2) { distance training { id title provider } } }
+        trainings(first: 2) { distance training { id title provider } }
+        sessions(first: 3) { training { id title } sessionId startDate distance seats freeSeats } }
       mobilityPaths(first: 15) { from { company { siren name } role { code title } } to { company { siren name } role { code title } }
         similarity surplus need people }
     }
@@ -81,6 +82,15 @@ const POLE_QUERY = `query DashboardPole($id: ID!, $h: Int!) {
 const POLE_MAP_QUERY = `query DashboardPoleMap($h: Int!) {
   territorialAggregates(level: department, dimension: pole, horizon: $h) {
     cells { territoryCode territoryName dimensionCode companies headcount target roleGap suppressed reason }
+  }
+}`;
+
+// The campaigns' follow-up and the trend of the top critical skills' gap
+// across them (one point per campaign, horizon = year + 3).
+const CAMPAIGNS_QUERY = `query DashboardCampaigns($id: ID!) {
+  pole(id: $id) {
+    campaigns { id title referenceDate followUp { members respondents responseRate nonRespondents { siren name } } }
+    trend(first: 6) { points { asOf campaign { id title } } skills { skill { code name } points { gap { value } } } }
   }
 }`;
 
@@ -97,7 +107,8 @@ export async function poleView(panel, state, rerender) {
   }
   const body = el('div', { class: 'view-body' }, el('p', {}, t('loading')));
   panel.append(body);
-  // Every request of the view at once; the campaigns' look-up too.
+  // Every request of the view at once: three, within the token's limit of
+  // requests in flight.
   const campBox = el('div', { id: 'campaigns-box' });
   const camp = campaigns(campBox, state, state.poleId);
   const [r, m] = await Promise.all([
@@ -123,16 +134,16 @@ export async function poleView(panel, state, rerender) {
       kpi(t('headcount'), fmtInt(lang, sum('headcount')), 'headcount'),
       kpi(t('totalRoleGap'), fmtInt(lang, sum('roleGap')), 'roleGap')));
 
-  const rows = s.criticalSkills.map((c) => ({ code: c.skill.code, name: c.skill.name, gap: c.gap, coverage: c.coverage }));
+  const rows = s.criticalSkills.map((c) => ({ code: c.skill.code, name: c.skill.name, gap: c.gap, coverage: c.coverage, gapAfterPlan: c.gapAfterPlan }));
   const grid = el('div', { class: 'grid' });
   body.append(grid);
   grid.append(section(t('criticalSkills'),
-    el('p', { class: 'help' }, t('criticalSkillsHelp')),
+    el('p', { class: 'help' }, t('criticalSkillsPlanHelp')),
     el('div', { class: 'chart', id: 'critical-skills' }, skillBars(rows, t('criticalSkills'))),
     el('details', {}, el('summary', {}, t('chartTable')),
-      table(t('criticalSkills'), [t('skill'), t('required'), t('qualified'), t('gap'), t('coverage'), t('companiesWithGap')],
-        s.criticalSkills.map((c) => [c.skill.name, fmtInt(lang, c.required), fmtInt(lang, c.qualified), fmtInt(lang, c.gap), fmtPct(lang, c.coverage), fmtInt(lang, c.companiesWithGap)]),
-        { numeric: [false, true, true, true, true, true] }))));
+      table(t('criticalSkills'), [t('skill'), t('required'), t('qualified'), t('gap'), t('plannedLearners'), t('gapAfterPlan'), t('coverage'), t('companiesWithGap')],
+        s.criticalSkills.map((c) => [c.skill.name, fmtInt(lang, c.required), fmtInt(lang, c.qualified), fmtInt(lang, c.gap), orDash(lang, c.plannedLearners), orDash(lang, c.gapAfterPlan), fmtPct(lang, c.coverage), fmtInt(lang, c.companiesWithGap)]),
+        { numeric: [false, true, true, true, true, true, true, true] }))));
 
   const mapBox = el('div', { class: 'map-box', id: 'pole-map' });
   grid.append(section(t('roleGap'), m.errors.length ? errorBox(new APIError(m.errors)) : mapBox));
@@ -146,9 +157,10 @@ export async function poleView(panel, state, rerender) {
   }
 
   body.append(section(t('opportunities'), s.sharedTrainingOpportunities.length
-    ? table(t('opportunities'), [t('department'), t('skill'), t('companies'), t('learners'), t('levelNeeded'), t('trainings')],
-      s.sharedTrainingOpportunities.map((o) => [`${o.department.name} (${o.department.code})`, o.skill.name, fmtInt(lang, o.companies), fmtInt(lang, o.learners), String(o.levelNeeded), trainingList(o.trainings)]),
-      { numeric: [false, false, true, true, true, false], attrs: { id: 'opportunities' } })
+    ? table(t('opportunities'), [t('department'), t('skill'), t('companies'), t('learners'), t('levelNeeded'), t('trainings'), t('sessions')],
+      s.sharedTrainingOpportunities.map((o) => ({ attrs: { 'data-key': `${o.department.code}|${o.skill.code}` },
+        cells: [`${o.department.name} (${o.department.code})`, o.skill.name, fmtInt(lang, o.companies), fmtInt(lang, o.learners), String(o.levelNeeded), trainingList(o.trainings), sessionList(lang, o.sessions)] })),
+      { numeric: [false, false, true, true, true, false, false], attrs: { id: 'opportunities' } })
     : el('p', {}, t('noOpportunity'))));
 
   body.append(section(t('mobility'), s.mobilityPaths.length
@@ -162,38 +174,48 @@ export async function poleView(panel, state, rerender) {
   ready(panel, 'pole');
 }
 
-// campaigns shows the pole's campaigns when this server's schema has them
-// (they are newer than the dashboard): it reads Pole's fields by
-// introspection and lists each campaign's plain figures. Without the field,
-// or with introspection closed to this token, it shows nothing.
+function orDash(lang, v) {
+  return v === null || v === undefined ? '—' : fmtInt(lang, v);
+}
+
+function fmtDate(lang, iso) {
+  return new Date(iso + 'T00:00:00Z').toLocaleDateString(lang === 'fr' ? 'fr-FR' : 'en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short', year: 'numeric' });
+}
+
+// sessionList shows an opportunity's upcoming sessions: start date, place
+// (in the department, or elsewhere in its region) and free seats, "full"
+// at 0. Each item carries its figures for the browser tests.
+function sessionList(lang, sessions) {
+  if (!sessions || !sessions.length) return t('noSession');
+  return el('ul', { class: 'compact sessions' }, sessions.map((x) => {
+    const seats = x.freeSeats === null ? t('noSeatLimit') : x.freeSeats === 0 ? t('sessionFull') : t('freeSeats', x.freeSeats);
+    return el('li', { class: x.freeSeats === 0 ? 'session full' : 'session', 'data-start': x.startDate, 'data-free': x.freeSeats === null ? '' : String(x.freeSeats) },
+      el('time', { datetime: x.startDate }, fmtDate(lang, x.startDate)), ` — ${x.training.title} (${distance(x.distance)}) — `,
+      el('strong', {}, seats));
+  }));
+}
+
+// campaigns shows the pole's campaigns with their follow-up (response
+// rate, the members that did not answer) and, under them, the top critical
+// skills' gap across the campaigns as small multiples.
 async function campaigns(box, state, poleId) {
-  const typeQ = (name) => `{ __type(name: ${JSON.stringify(name)}) { fields { name args { name defaultValue type { kind } }
-    type { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }`;
-  const named = (ty) => { while (ty && !ty.name) ty = ty.ofType; return ty; };
-  const required = (a) => a.type.kind === 'NON_NULL' && a.defaultValue === null;
-  const plain = (f) => ['SCALAR', 'ENUM'].includes(named(f.type).kind) && !f.args.some(required);
-  const pr = await state.api.cached(typeQ('Pole'));
-  const field = pr.data.__type && pr.data.__type.fields.find((f) => f.name === 'campaigns');
-  if (!field) { box.dataset.campaigns = 'absent'; return; }
-  // A campaigns field that needs arguments this page does not know: say so.
-  const unsupported = () => { box.dataset.campaigns = 'unsupported'; box.append(section(t('campaigns'), el('p', { class: 'help' }, t('campaignsGraphiQL')))); };
-  if (field.args.some(required)) { unsupported(); return; }
-  let nodeType = named(field.type).name;
-  let connection = false;
-  if (/Connection$/.test(nodeType)) { connection = true; nodeType = nodeType.replace(/Connection$/, ''); }
-  const nr = await state.api.cached(typeQ(nodeType));
-  if (!nr.data.__type) { unsupported(); return; }
-  const cols = nr.data.__type.fields.filter(plain).map((f) => f.name).slice(0, 10);
-  if (!cols.length) { unsupported(); return; }
-  const sel = cols.join(' ');
-  const q = `query DashboardCampaigns($id: ID!) { pole(id: $id) { campaigns ${connection ? `{ edges { node { ${sel} } } }` : `{ ${sel} }`} } }`;
-  const r = await state.api.cached(q, { id: poleId });
+  const r = await state.api.cached(CAMPAIGNS_QUERY, { id: poleId });
   const lang = getLang();
   if (r.errors.length || !r.data.pole) { box.dataset.campaigns = 'error'; box.append(section(t('campaigns'), errorBox(new APIError(r.errors)))); return; }
-  const list = connection ? r.data.pole.campaigns.edges.map((e) => e.node) : r.data.pole.campaigns;
-  const show = (k, v) => (v === null || v === undefined ? '—' : /rate|share|coverage/i.test(k) && typeof v === 'number' ? fmtPct(lang, v) : typeof v === 'number' ? fmtInt(lang, v) : String(v));
-  box.dataset.campaigns = 'shown';
-  box.append(section(t('campaigns'), table(t('campaigns'), cols, list.map((c) => cols.map((k) => show(k, c[k]))), { attrs: { id: 'campaigns' } })));
+  const list = r.data.pole.campaigns;
+  box.dataset.campaigns = list.length ? 'shown' : 'none';
+  if (!list.length) { box.append(section(t('campaigns'), el('p', {}, t('campaignsNone')))); return; }
+  const nonResp = (f) => (f.nonRespondents.length ? el('ul', { class: 'compact' }, f.nonRespondents.map((c) => el('li', { 'data-siren': c.siren }, `${c.name} (${c.siren})`))) : '—');
+  box.append(section(t('campaigns'), table(t('campaigns'),
+    [t('campaign'), t('referenceDate'), t('members'), t('respondents'), t('responseRate'), t('nonRespondents')],
+    list.map((c) => ({ attrs: { 'data-id': c.id, 'data-rate': c.followUp.responseRate === null ? '' : String(c.followUp.responseRate), 'data-non': String(c.followUp.nonRespondents.length) },
+      cells: [c.title, fmtDate(lang, c.referenceDate), fmtInt(lang, c.followUp.members), fmtInt(lang, c.followUp.respondents), fmtPct(lang, c.followUp.responseRate), nonResp(c.followUp)] })),
+    { numeric: [false, false, true, true, true, false], attrs: { id: 'campaigns' } })));
+  const tr = r.data.pole.trend;
+  const labels = tr.points.map((p) => (p.campaign ? p.campaign.title : fmtDate(lang, p.asOf)));
+  const series = tr.skills.map((k) => ({ code: k.skill.code, name: k.skill.name, values: k.points.map((p) => p.gap.value) }));
+  box.append(section(t('trend'), el('p', { class: 'help' }, t('trendHelp')),
+    series.length ? el('div', { id: 'gap-trend', 'data-points': labels.join(' | ') }, gapTrend(series, labels, t('trend'))) : el('p', {}, t('trendNone'))));
 }
 
 // ---------------------------------------------------------------- company
