@@ -2,17 +2,13 @@ package dashboard
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"encoding/json"
+	"github.com/gpec-project/gpec/internal/webasset"
 	"html/template"
 	"io/fs"
 	"net/http"
-	"path"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -25,77 +21,9 @@ var indexSource string
 //go:embed web/*.js web/*.css vendor/*.js vendor/LICENSE.* geo/*.geojson geo/PROVENANCE.md
 var files embed.FS
 
-// asset is one served file.
-type asset struct {
-	contentType string
-	body        []byte
-	hash        string // hex of a SHA-256 prefix of body: the URL's "v" and the ETag
-
-	gzipOnce sync.Once
-	gzipped  []byte // nil when gzip does not make it smaller
-}
-
-// assets are the served files by base name.
-var assets = loadAssets()
-
-func loadAssets() map[string]*asset {
-	m := map[string]*asset{}
-	for _, dir := range []string{"web", "vendor", "geo"} {
-		entries, err := fs.ReadDir(files, dir)
-		if err != nil {
-			panic("dashboard: reading embedded " + dir + ": " + err.Error())
-		}
-		for _, e := range entries {
-			if e.Name() == "index.html.tmpl" {
-				continue
-			}
-			body, err := fs.ReadFile(files, dir+"/"+e.Name())
-			if err != nil {
-				panic("dashboard: reading embedded " + e.Name() + ": " + err.Error())
-			}
-			if _, dup := m[e.Name()]; dup {
-				panic("dashboard: two embedded files named " + e.Name())
-			}
-			sum := sha256.Sum256(body)
-			m[e.Name()] = &asset{contentType: contentType(e.Name()), body: body, hash: hex.EncodeToString(sum[:8])}
-		}
-	}
-	return m
-}
-
-func contentType(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	case ".geojson":
-		return "application/geo+json"
-	case ".md":
-		return "text/markdown; charset=utf-8"
-	default:
-		return "text/plain; charset=utf-8"
-	}
-}
-
-// gzipBody is the gzip encoding of the asset, computed once, or nil when
-// it would not be smaller.
-func (a *asset) gzipBody() []byte {
-	a.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		if _, err := zw.Write(a.body); err != nil {
-			return
-		}
-		if err := zw.Close(); err != nil {
-			return
-		}
-		if buf.Len() < len(a.body) {
-			a.gzipped = buf.Bytes()
-		}
-	})
-	return a.gzipped
-}
+// assets are the served files by base name (the page template is not one).
+var assets = webasset.Load("dashboard", files, []string{"web", "vendor", "geo"},
+	func(name string) bool { return name == "index.html.tmpl" })
 
 // CSP allows the page its own origin only: its scripts, styles, the
 // contours it fetches and the GraphQL endpoint. No inline script or style
@@ -129,7 +57,7 @@ func Handler(base, endpoint string) http.Handler {
 	h := &handler{base: base, prefix: base + AssetDir}
 	versions := map[string]string{}
 	for name, a := range assets {
-		versions[name] = a.hash
+		versions[name] = a.Hash
 	}
 	cfg, err := json.Marshal(map[string]any{"endpoint": endpoint, "assets": h.prefix, "versions": versions})
 	if err != nil {
@@ -151,12 +79,12 @@ func (h *handler) assetURL(name string) (string, error) {
 	if !ok {
 		return "", fs.ErrNotExist
 	}
-	return h.prefix + name + "?v=" + a.hash, nil
+	return h.prefix + name + "?v=" + a.Hash, nil
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	var a *asset
+	var a *webasset.Asset
 	switch {
 	case p == h.base:
 	case strings.HasPrefix(p, h.prefix):
@@ -183,33 +111,5 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(h.index))
 		return
 	}
-	hd.Set("Content-Type", a.contentType)
-	hd.Add("Vary", "Accept-Encoding")
-	if r.URL.Query().Get("v") == a.hash {
-		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		hd.Set("Cache-Control", "no-cache")
-	}
-	body, etag := a.body, `"`+a.hash+`"`
-	if gz := a.gzipBody(); gz != nil && acceptsGzip(r) {
-		body, etag = gz, `"`+a.hash+`-gzip"`
-		hd.Set("Content-Encoding", "gzip")
-	}
-	hd.Set("ETag", etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip tells whether the request's Accept-Encoding allows gzip.
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(v, ",") {
-			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-				continue
-			}
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-		}
-	}
-	return false
+	webasset.Serve(w, r, a)
 }

@@ -2,17 +2,13 @@ package graphiql
 
 import (
 	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
+	"github.com/gpec-project/gpec/internal/webasset"
 	"html/template"
 	"io/fs"
 	"net/http"
 	"net/url"
-	"path"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -60,76 +56,8 @@ var indexSource string
 //go:embed assets/*.js assets/*.css assets/LICENSE.* web/*.js web/*.css
 var files embed.FS
 
-// asset is one file served under AssetDir.
-type asset struct {
-	name        string
-	contentType string
-	body        []byte
-	hash        string // hex of a SHA-256 prefix of body; the URL's "v" and the ETag
-
-	gzipOnce sync.Once
-	gzipped  []byte // nil when gzip does not make it smaller
-}
-
 // assets are the served files by name (their base name in the embedded FS).
-var assets = loadAssets()
-
-func loadAssets() map[string]*asset {
-	m := map[string]*asset{}
-	for _, dir := range []string{"assets", "web"} {
-		entries, err := fs.ReadDir(files, dir)
-		if err != nil {
-			panic("graphiql: reading embedded " + dir + ": " + err.Error())
-		}
-		for _, e := range entries {
-			body, err := fs.ReadFile(files, dir+"/"+e.Name())
-			if err != nil {
-				panic("graphiql: reading embedded " + e.Name() + ": " + err.Error())
-			}
-			if _, dup := m[e.Name()]; dup {
-				panic("graphiql: two embedded files named " + e.Name())
-			}
-			sum := sha256.Sum256(body)
-			m[e.Name()] = &asset{
-				name:        e.Name(),
-				contentType: contentType(e.Name()),
-				body:        body,
-				hash:        hex.EncodeToString(sum[:8]),
-			}
-		}
-	}
-	return m
-}
-
-func contentType(name string) string {
-	switch path.Ext(name) {
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".css":
-		return "text/css; charset=utf-8"
-	default:
-		return "text/plain; charset=utf-8"
-	}
-}
-
-// gzipBody returns the gzip encoding of the asset, computed once, or nil
-// when it would not be smaller.
-func (a *asset) gzipBody() []byte {
-	a.gzipOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		if _, err := zw.Write(a.body); err != nil {
-			return
-		}
-		if err := zw.Close(); err != nil {
-			return
-		}
-		if buf.Len() < len(a.body) {
-			a.gzipped = buf.Bytes()
-		}
-	})
-	return a.gzipped
-}
+var assets = webasset.Load("graphiql", files, []string{"assets", "web"}, nil)
 
 // pageConfig is what the index page hands to web/init.js, as JSON.
 type pageConfig struct {
@@ -208,7 +136,7 @@ func (h *handler) assetURL(name string) (string, error) {
 	if !ok {
 		return "", fs.ErrNotExist
 	}
-	return h.prefix + name + "?v=" + a.hash, nil
+	return h.prefix + name + "?v=" + a.Hash, nil
 }
 
 // contentSecurityPolicy allows the page its own origin only (plus data:
@@ -235,7 +163,7 @@ func contentSecurityPolicy(endpoint string) string {
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
-	var a *asset
+	var a *webasset.Asset
 	switch {
 	case p == h.base:
 	case strings.HasPrefix(p, h.prefix):
@@ -258,7 +186,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.serveIndex(w, r)
 		return
 	}
-	serveAsset(w, r, a)
+	webasset.Serve(w, r, a)
 }
 
 func (h *handler) serveIndex(w http.ResponseWriter, r *http.Request) {
@@ -268,37 +196,4 @@ func (h *handler) serveIndex(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Security-Policy", h.csp)
 	hd.Set("Referrer-Policy", "no-referrer")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(h.index))
-}
-
-func serveAsset(w http.ResponseWriter, r *http.Request, a *asset) {
-	hd := w.Header()
-	hd.Set("Content-Type", a.contentType)
-	hd.Add("Vary", "Accept-Encoding")
-	if r.URL.Query().Get("v") == a.hash {
-		hd.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		hd.Set("Cache-Control", "no-cache")
-	}
-	body, etag := a.body, `"`+a.hash+`"`
-	if gz := a.gzipBody(); gz != nil && acceptsGzip(r) {
-		body, etag = gz, `"`+a.hash+`-gzip"`
-		hd.Set("Content-Encoding", "gzip")
-	}
-	hd.Set("ETag", etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip tells whether the request's Accept-Encoding allows gzip.
-func acceptsGzip(r *http.Request) bool {
-	for _, v := range r.Header.Values("Accept-Encoding") {
-		for _, part := range strings.Split(v, ",") {
-			coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-			if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-				continue
-			}
-			q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
-			return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-		}
-	}
-	return false
 }
