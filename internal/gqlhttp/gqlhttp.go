@@ -4,9 +4,10 @@
 // differ from it:
 //
 //   - the Accept header chooses the media type of the answer:
-//     application/graphql-response+json when the client lists it before
-//     application/json (or alone), application/json otherwise (no Accept,
-//     */*, application/*, or nothing the server knows);
+//     application/graphql-response+json when the client prefers it to
+//     application/json (a higher q, or listed first), application/json
+//     otherwise (no Accept, */*, application/*, or nothing the server
+//     knows);
 //   - a request that is not a GraphQL request (no body, a body that is not
 //     JSON, a query, operationName, variables or extensions of the wrong
 //     JSON type, no query) answers 400, quoting none of what was sent;
