@@ -162,11 +162,11 @@ func (r *companyResolver) RoleGapsConnection(ctx context.Context, obj *domain.Co
 }
 
 // SkillGapsConnection is the resolver for the skillGapsConnection field.
-func (r *companyResolver) SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+func (r *companyResolver) SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
 	if err := access.Company(ctx, obj.Siren); err != nil {
 		return nil, err
 	}
-	return skillGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
+	return skillGapConnection(ctx, analytics.Scope{Siren: obj.Siren}, planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan), orderBy, first, after)
 }
 
 // Enrolments is the resolver for the enrolments field.
@@ -432,7 +432,7 @@ func (r *poleResolver) RoleGapsConnection(ctx context.Context, obj *domain.Pole,
 }
 
 // SkillGapsConnection is the resolver for the skillGapsConnection field.
-func (r *poleResolver) SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+func (r *poleResolver) SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
 	if err := access.Pole(ctx, obj.ID); err != nil {
 		return nil, err
 	}
@@ -440,7 +440,7 @@ func (r *poleResolver) SkillGapsConnection(ctx context.Context, obj *domain.Pole
 	if err != nil {
 		return nil, err
 	}
-	return skillGapConnection(ctx, poleScope(obj.ID, t), gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
+	return skillGapConnection(ctx, poleScope(obj.ID, t), planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan), orderBy, first, after)
 }
 
 // Enrolments is the resolver for the enrolments field.
@@ -1078,12 +1078,12 @@ func (r *territoryResolver) RoleGapsConnection(ctx context.Context, obj *domain.
 }
 
 // SkillGapsConnection is the resolver for the skillGapsConnection field.
-func (r *territoryResolver) SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
+func (r *territoryResolver) SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error) {
 	s := analytics.Scope{TerritoryLevel: obj.Level, TerritoryCode: obj.Code}
 	if err := access.GapScope(ctx, &s.Siren, &s.PoleID); err != nil {
 		return nil, err
 	}
-	return skillGapConnection(ctx, s, gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), orderBy, first, after)
+	return skillGapConnection(ctx, s, planned(gapParams(asOf, horizon, retirementAge, includeOptional, includeProjects), withPlan), orderBy, first, after)
 }
 
 // Territory is the resolver for the territory field.

@@ -149,7 +149,7 @@ type ComplexityRoot struct {
 		Siren               func(childComplexity int) int
 		Sites               func(childComplexity int) int
 		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) int
-		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
+		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int, after *string) int
 		Trend               func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
@@ -344,7 +344,7 @@ type ComplexityRoot struct {
 		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
 		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
 		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int) int
-		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
+		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) int
 		Strategy            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool) int
 		Themes              func(childComplexity int) int
 		Trend               func(childComplexity int, dates []*time.Time, offset *int, roles []string, skills []string, first *int) int
@@ -668,7 +668,7 @@ type ComplexityRoot struct {
 		RoleGaps            func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int) int
 		RoleGapsConnection  func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
 		SkillGaps           func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) int
-		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) int
+		SkillGapsConnection func(childComplexity int, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int, after *string) int
 		Trend               func(childComplexity int, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) int
 	}
 
@@ -818,7 +818,7 @@ type CompanyResolver interface {
 	SkillGaps(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
 	Trend(ctx context.Context, obj *domain.Company, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 	RoleGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
-	SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
+	SkillGapsConnection(ctx context.Context, obj *domain.Company, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
 	Enrolments(ctx context.Context, obj *domain.Company, first *int) (*training.EnrolmentPage, error)
 	Projects(ctx context.Context, obj *domain.Company) ([]*project.Project, error)
 }
@@ -871,7 +871,7 @@ type PoleResolver interface {
 	Trend(ctx context.Context, obj *domain.Pole, dates []*time.Time, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 	GapMoves(ctx context.Context, obj *domain.Pole, from string, to string, offset *int, first *int) (*model.GapMoves, error)
 	RoleGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
-	SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
+	SkillGapsConnection(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, territory *model.TerritoryInput, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
 	Enrolments(ctx context.Context, obj *domain.Pole, asOf *time.Time, first *int) (*training.EnrolmentPage, error)
 	Projects(ctx context.Context, obj *domain.Pole) ([]*project.Project, error)
 	ProjectSkillNeeds(ctx context.Context, obj *domain.Pole, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, first *int) ([]*project.SkillNeed, error)
@@ -1002,7 +1002,7 @@ type TerritoryResolver interface {
 	SkillGaps(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int) ([]*model.SkillGap, error)
 	Trend(ctx context.Context, obj *domain.Territory, dates []*time.Time, campaignsOf *string, offset *int, roles []string, skills []string, first *int) (*campaign.Trend, error)
 	RoleGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*page.Connection[*analytics.RoleGap], error)
-	SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
+	SkillGapsConnection(ctx context.Context, obj *domain.Territory, asOf *time.Time, horizon int, retirementAge *int, includeOptional *bool, includeProjects *bool, withPlan *bool, orderBy *string, first *int, after *string) (*model.SkillGapConnection, error)
 }
 type TrainingResolver interface {
 	Territory(ctx context.Context, obj *domain.Training) (*domain.Territory, error)
@@ -1389,7 +1389,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Company.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Company.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Company.trend":
 		if e.ComplexityRoot.Company.Trend == nil {
 			break
@@ -2246,7 +2246,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Pole.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Pole.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool), args["territory"].(*model.TerritoryInput), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Pole.strategy":
 		if e.ComplexityRoot.Pole.Strategy == nil {
 			break
@@ -3709,7 +3709,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Territory.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Territory.SkillGapsConnection(childComplexity, args["asOf"].(*time.Time), args["horizon"].(int), args["retirementAge"].(*int), args["includeOptional"].(*bool), args["includeProjects"].(*bool), args["withPlan"].(*bool), args["orderBy"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Territory.trend":
 		if e.ComplexityRoot.Territory.Trend == nil {
 			break
@@ -5689,6 +5689,8 @@ extend type Pole {
     includeOptional: Boolean = false
     "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
     includeProjects: Boolean = false
+    "With the training plan: add qualifiedWithPlan, gapAfterPlan and plannedLearners (enrolments in sessions ending by 31 December of the horizon)."
+    withPlan: Boolean = false
     "Only the members' sites in this territory (a pole within a territory)."
     territory: TerritoryInput
     "Order of the skills."
@@ -5732,6 +5734,8 @@ extend type Company {
     includeOptional: Boolean = false
     "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
     includeProjects: Boolean = false
+    "With the training plan: add qualifiedWithPlan, gapAfterPlan and plannedLearners (enrolments in sessions ending by 31 December of the horizon)."
+    withPlan: Boolean = false
     "Order of the skills."
     orderBy: SkillGapOrder = GAP
     "Page size, 1–500."
@@ -5773,6 +5777,8 @@ extend type Territory {
     includeOptional: Boolean = false
     "Add the project needs at H of the scope's sites to target (default: without projects); a scope involving a pole counts that pole's projects only."
     includeProjects: Boolean = false
+    "With the training plan: add qualifiedWithPlan, gapAfterPlan and plannedLearners (enrolments in sessions ending by 31 December of the horizon)."
+    withPlan: Boolean = false
     "Order of the skills."
     orderBy: SkillGapOrder = GAP
     "Page size, 1–500."
@@ -8067,30 +8073,38 @@ func (ec *executionContext) field_Company_skillGapsConnection_args(ctx context.C
 		return nil, err
 	}
 	args["includeProjects"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg7
+	args["after"] = arg8
 	return args, nil
 }
 
@@ -8841,38 +8855,46 @@ func (ec *executionContext) field_Pole_skillGapsConnection_args(ctx context.Cont
 		return nil, err
 	}
 	args["includeProjects"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "territory",
 		func(ctx context.Context, v any) (*model.TerritoryInput, error) {
 			return ec.unmarshalOTerritoryInput2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋgraphᚋmodelᚐTerritoryInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["territory"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	args["territory"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg7
-	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg8
+	arg9, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg8
+	args["after"] = arg9
 	return args, nil
 }
 
@@ -10069,30 +10091,38 @@ func (ec *executionContext) field_Territory_skillGapsConnection_args(ctx context
 		return nil, err
 	}
 	args["includeProjects"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "withPlan",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["withPlan"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOSkillGapOrder2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["orderBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+	args["orderBy"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "first",
 		func(ctx context.Context, v any) (*int, error) {
 			return ec.unmarshalOInt2ᚖint(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["first"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+	args["first"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "after",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["after"] = arg7
+	args["after"] = arg8
 	return args, nil
 }
 
@@ -11670,7 +11700,7 @@ func (ec *executionContext) _Company_skillGapsConnection(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Company().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Company().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {
@@ -15205,7 +15235,7 @@ func (ec *executionContext) _Pole_skillGapsConnection(ctx context.Context, field
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Pole().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Pole().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["territory"].(*model.TerritoryInput), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {
@@ -21494,7 +21524,7 @@ func (ec *executionContext) _Territory_skillGapsConnection(ctx context.Context, 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Territory().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Territory().SkillGapsConnection(ctx, obj, fc.Args["asOf"].(*time.Time), fc.Args["horizon"].(int), fc.Args["retirementAge"].(*int), fc.Args["includeOptional"].(*bool), fc.Args["includeProjects"].(*bool), fc.Args["withPlan"].(*bool), fc.Args["orderBy"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.SkillGapConnection) graphql.Marshaler {

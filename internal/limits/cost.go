@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -54,8 +55,9 @@ func (c CostLimits) MutateOperationContext(ctx context.Context, opCtx *graphql.O
 		return nil
 	}
 	if method, _ := ctx.Value(methodKey{}).(string); method == "GET" && op.Operation != ast.Query {
-		// gqlgen's GET transport refuses it too, but only after this point
-		// and without a code; CSRF-safe GETs must never change anything.
+		// The transport refuses it too, but only after this point; CSRF-safe
+		// GETs must never change anything. 405, as GraphQL over HTTP asks.
+		SetStatus(ctx, http.StatusMethodNotAllowed, 0)
 		return limitError(CodeBadRequest, "a %s must be sent with POST; GET carries queries only", op.Operation)
 	}
 	if err := CheckArguments(c.cfg, opCtx.Doc, op, opCtx.Variables); err != nil {

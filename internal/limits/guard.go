@@ -164,7 +164,8 @@ func Refuse(w http.ResponseWriter, limit string, value any, retry time.Duration,
 }
 
 // status is where the GraphQL layer asks for an HTTP status other than
-// gqlgen's: 429 for a budget refusal, 503 during a database outage.
+// the transport's: 429 for a budget refusal, 503 during a database
+// outage, 405 for a mutation over GET.
 type status struct {
 	mu    sync.Mutex
 	code  int
@@ -174,8 +175,8 @@ type status struct {
 type statusKey struct{}
 
 // SetStatus asks for the HTTP status of the response of ctx's request,
-// with Retry-After; it applies when HTTPMiddleware serves the request and
-// the answer has not started.
+// with Retry-After (Allow: POST instead with 405); it applies
+// when HTTPMiddleware serves the request and the answer has not started.
 func SetStatus(ctx context.Context, code int, retry time.Duration) {
 	if s, ok := ctx.Value(statusKey{}).(*status); ok {
 		s.mu.Lock()
@@ -185,7 +186,7 @@ func SetStatus(ctx context.Context, code int, retry time.Duration) {
 }
 
 // statusWriter applies the status asked with SetStatus when the header is
-// written: gqlgen writes 200 (or 422) itself.
+// written: the transport writes 200 (or 400) itself.
 type statusWriter struct {
 	http.ResponseWriter
 	s       *status
@@ -202,7 +203,11 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.s.mu.Unlock()
 	if asked != 0 {
 		code = asked
-		w.Header().Set("Retry-After", retrySeconds(retry))
+		if asked == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", "POST")
+		} else {
+			w.Header().Set("Retry-After", retrySeconds(retry))
+		}
 	}
 	w.ResponseWriter.WriteHeader(code)
 }

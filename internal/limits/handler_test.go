@@ -1,5 +1,6 @@
-// The whole path a client takes: HTTPMiddleware, gqlgen's handler and
-// transports, the extensions and the error presenter.
+// The whole path a client takes: HTTPMiddleware, gqlgen's handler with
+// gpec's transports (internal/gqlhttp), the extensions and the error
+// presenter.
 package limits
 
 import (
@@ -11,12 +12,14 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+
+	"github.com/gpec-project/gpec/internal/gqlhttp"
 )
 
 func TestThroughHandler(t *testing.T) {
 	srv := handler.New(testSchema{loadSchema(t)})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(gqlhttp.GET{})
+	srv.AddTransport(gqlhttp.POST{})
 	srv.AddTransport(transport.MultipartForm{})
 	Apply(srv, Defaults())
 	srv.SetErrorPresenter(ErrorPresenter(nil))
@@ -33,6 +36,12 @@ func TestThroughHandler(t *testing.T) {
 		r.Header.Set("Accept", "application/json")
 		return r
 	}
+	// A client that reads statuses (GraphQL over HTTP's own media type).
+	postGR := func(body string) *http.Request {
+		r := post(body)
+		r.Header.Set("Accept", "application/graphql-response+json")
+		return r
+	}
 	for _, c := range []struct {
 		name   string
 		req    *http.Request
@@ -40,10 +49,14 @@ func TestThroughHandler(t *testing.T) {
 		code   string
 	}{
 		{"Query", get(`{ companies(first: 5) { nodes { siren } } }`), http.StatusOK, ""},
-		{"ErrMutationOverGET", get(`mutation { revokeToken(id: "1") }`), http.StatusUnprocessableEntity, CodeBadRequest},
+		{"ErrMutationOverGET", get(`mutation { revokeToken(id: "1") }`), http.StatusMethodNotAllowed, CodeBadRequest},
 		{"MutationOverPOST", post(`{"query":"mutation { revokeToken(id: \"1\") }"}`), http.StatusOK, ""},
-		{"ErrDepth", post(`{"query":"` + nested(40) + `"}`), http.StatusUnprocessableEntity, CodeDepthLimit},
-		{"ErrFirst", post(`{"query":"{ companies(first: 99999999) { nodes { siren } } }"}`), http.StatusUnprocessableEntity, CodeBadUserInput},
+		// Request errors: 200 with application/json, 400 with
+		// application/graphql-response+json.
+		{"ErrDepth", post(`{"query":"` + nested(40) + `"}`), http.StatusOK, CodeDepthLimit},
+		{"ErrFirst", post(`{"query":"{ companies(first: 99999999) { nodes { siren } } }"}`), http.StatusOK, CodeBadUserInput},
+		{"ErrDepthStatus", postGR(`{"query":"` + nested(40) + `"}`), http.StatusBadRequest, CodeDepthLimit},
+		{"ErrFirstStatus", postGR(`{"query":"{ companies(first: 99999999) { nodes { siren } } }"}`), http.StatusBadRequest, CodeBadUserInput},
 		{"ErrBatch", post(`[{"query":"{ __typename }"}]`), http.StatusBadRequest, CodeBadRequest},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -55,14 +68,17 @@ func TestThroughHandler(t *testing.T) {
 			if c.code != "" && errCode(t, w) != c.code {
 				t.Fatalf("code %s, want %s", errCode(t, w), c.code)
 			}
+			if c.status == http.StatusMethodNotAllowed && w.Header().Get("Allow") != "POST" {
+				t.Errorf("405 without Allow: POST: %v", w.Header())
+			}
 		})
 	}
 
-	// Without the middleware's method in the context, gqlgen's GET
-	// transport still refuses a mutation itself (406, no code).
+	// Without the middleware's method in the context, the GET transport
+	// still refuses a mutation itself.
 	w := httptest.NewRecorder()
 	srv.ServeHTTP(w, get(`mutation { revokeToken(id: "1") }`))
-	if w.Code != http.StatusNotAcceptable {
-		t.Fatalf("gqlgen's own GET refusal: %d %s", w.Code, w.Body)
+	if w.Code != http.StatusMethodNotAllowed || w.Header().Get("Allow") != "POST" || errCode(t, w) != CodeBadRequest {
+		t.Fatalf("the transport's own GET refusal: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 }

@@ -60,8 +60,8 @@ type methodKey struct{}
 //     lib/pq honour by cancelling the running statement;
 //   - the method in the context, so that CostLimits refuses a mutation over GET;
 //   - the HTTP status the GraphQL layer asks with SetStatus (429 for a
-//     token over its cost budget, 503 during a database outage), which
-//     gqlgen's transports cannot set.
+//     token over its cost budget, 503 during a database outage, 405 for a
+//     mutation over GET), which the transports cannot set.
 func HTTPMiddleware(cfg Config, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {

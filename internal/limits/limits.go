@@ -134,10 +134,10 @@ const (
 )
 
 func init() {
-	// Refusals before execution are protocol errors for gqlgen's
-	// transports: 422 (application/json) or 400
-	// (application/graphql-response+json) instead of 200, like its own
-	// validation failures.
+	// Refusals before execution are protocol errors, like gqlgen's own
+	// validation failures, for gqlgen's transports (422 or 400). gpec's
+	// transport (internal/gqlhttp) answers every request error alike: 200
+	// with application/json, 400 with application/graphql-response+json.
 	for _, c := range []string{CodeDepthLimit, CodeAliasLimit, CodeDirectiveLimit, CodeFieldLimit,
 		CodeTokenLimit, CodeCostLimit, CodeBadUserInput, CodeBadRequest} {
 		errcode.RegisterErrorType(c, errcode.KindProtocol)

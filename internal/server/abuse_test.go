@@ -23,12 +23,15 @@ import (
 	"github.com/gpec-project/gpec/internal/testdb"
 )
 
-// sendJSON posts a JSON body (query, variables, operationName) as tok.
+// sendJSON posts a JSON body (query, variables, operationName) as tok,
+// accepting GraphQL over HTTP's media type first (as GraphiQL does), so
+// that a request refused before execution answers 400.
 func sendJSON(t *testing.T, base, tok string, body map[string]any) (reply, http.Header) {
 	t.Helper()
 	b, _ := json.Marshal(body)
 	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", acceptGraphQLResponse)
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
@@ -99,35 +102,35 @@ func TestOneTokenCannotStallNorProbe(t *testing.T) {
 		code   string
 		arg    string // the argument the error must name
 	}{
-		{"Search10KB", map[string]any{"query": `{ skills(search: "` + strings.Repeat("a", 10000) + `", first: 5) { totalCount } }`}, 422, "BAD_USER_INPUT", "search"},
+		{"Search10KB", map[string]any{"query": `{ skills(search: "` + strings.Repeat("a", 10000) + `", first: 5) { totalCount } }`}, 400, "BAD_USER_INPUT", "search"},
 		{"Search1MBVariable", map[string]any{"query": `query($s: String) { skills(search: $s, first: 5) { totalCount } }`,
-			"variables": map[string]any{"s": strings.Repeat("a", 900000)}}, 422, "BAD_USER_INPUT", ""},
+			"variables": map[string]any{"s": strings.Repeat("a", 900000)}}, 400, "BAD_USER_INPUT", ""},
 		{"16AliasedSearches", map[string]any{"query": "{" + repeatN(16, func(i int) string {
 			return fmt.Sprintf(`s%d: skills(search: "%s%d", first: 5) { totalCount }`, i, strings.Repeat("a", 5000), i)
-		}) + "}"}, 422, "BAD_USER_INPUT", "search"},
-		{"Siren900KB", map[string]any{"query": `{ company(siren: "` + strings.Repeat("4", 900000) + `") { name } }`}, 422, "BAD_USER_INPUT", "siren"},
-		{"OperationName500KB", map[string]any{"query": `query Q { __typename }`, "operationName": strings.Repeat("Q", 500000)}, 422, "BAD_USER_INPUT", ""},
-		{"DeepVariables", map[string]any{"query": `query($s: String) { __typename }`, "variables": map[string]any{"s": deepVars}}, 422, "BAD_USER_INPUT", ""},
-		{"BadLiteralEcho", map[string]any{"query": `{ skills(first: "` + strings.Repeat("9", 200000) + `") { totalCount } }`}, 422, "GRAPHQL_VALIDATION_FAILED", ""},
-		{"NullSearch", map[string]any{"query": `query($s: String) { skills(search: $s, first: 5) { totalCount } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "search"},
-		{"NullSiren", map[string]any{"query": `query($s: String!) { company(siren: $s) { name } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "siren"},
-		{"NullSiret", map[string]any{"query": `query($s: String!) { site(siret: $s) { name } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "siret"},
-		{"NullPoleID", map[string]any{"query": `query($s: ID!) { pole(id: $s) { name } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "id"},
-		{"NullRoleCode", map[string]any{"query": `query($s: String!) { role(code: $s) { title } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "code"},
-		{"NullSkillCode", map[string]any{"query": `query($s: String!) { skill(code: $s) { name } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "code"},
-		{"NullTrainingID", map[string]any{"query": `query($s: ID!) { training(id: $s) { title } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "id"},
-		{"NullTerritoryCode", map[string]any{"query": `query($s: String!) { territory(level: region, code: $s) { name } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "code"},
-		{"NullInputField", map[string]any{"query": `query($s: String!) { companies(filter: {naf: $s}, first: 5) { totalCount } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "filter.naf"},
-		{"NullNestedInput", map[string]any{"query": `query($s: String!) { trainings(territory: {level: region, code: $s}, first: 5) { totalCount } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "territory.code"},
-		{"NullRegionCode", map[string]any{"query": `query($s: String) { poles(regionCode: $s, first: 5) { totalCount } }`, "variables": map[string]any{"s": nul}}, 422, "BAD_USER_INPUT", "regionCode"},
-		{"NullLiteral", map[string]any{"query": `{ skills(search: "a\u0000b", first: 5) { totalCount } }`}, 422, "BAD_USER_INPUT", "search"},
-		{"Depth16", map[string]any{"query": "{ " + cycle16 + " }"}, 422, "DEPTH_LIMIT", ""},
-		{"Depth16NamedSchema", map[string]any{"query": "query __schema { " + cycle16 + " }"}, 422, "DEPTH_LIMIT", ""},
-		{"Depth16InFragment", map[string]any{"query": "{ ...F } fragment F on Query { " + cycle16 + " }"}, 422, "DEPTH_LIMIT", ""},
-		{"Depth16InFragmentNamedSchema", map[string]any{"query": "{ ...__schema } fragment __schema on Query { " + cycle16 + " }"}, 422, "DEPTH_LIMIT", ""},
+		}) + "}"}, 400, "BAD_USER_INPUT", "search"},
+		{"Siren900KB", map[string]any{"query": `{ company(siren: "` + strings.Repeat("4", 900000) + `") { name } }`}, 400, "BAD_USER_INPUT", "siren"},
+		{"OperationName500KB", map[string]any{"query": `query Q { __typename }`, "operationName": strings.Repeat("Q", 500000)}, 400, "BAD_USER_INPUT", ""},
+		{"DeepVariables", map[string]any{"query": `query($s: String) { __typename }`, "variables": map[string]any{"s": deepVars}}, 400, "BAD_USER_INPUT", ""},
+		{"BadLiteralEcho", map[string]any{"query": `{ skills(first: "` + strings.Repeat("9", 200000) + `") { totalCount } }`}, 400, "GRAPHQL_VALIDATION_FAILED", ""},
+		{"NullSearch", map[string]any{"query": `query($s: String) { skills(search: $s, first: 5) { totalCount } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "search"},
+		{"NullSiren", map[string]any{"query": `query($s: String!) { company(siren: $s) { name } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "siren"},
+		{"NullSiret", map[string]any{"query": `query($s: String!) { site(siret: $s) { name } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "siret"},
+		{"NullPoleID", map[string]any{"query": `query($s: ID!) { pole(id: $s) { name } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "id"},
+		{"NullRoleCode", map[string]any{"query": `query($s: String!) { role(code: $s) { title } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "code"},
+		{"NullSkillCode", map[string]any{"query": `query($s: String!) { skill(code: $s) { name } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "code"},
+		{"NullTrainingID", map[string]any{"query": `query($s: ID!) { training(id: $s) { title } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "id"},
+		{"NullTerritoryCode", map[string]any{"query": `query($s: String!) { territory(level: region, code: $s) { name } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "code"},
+		{"NullInputField", map[string]any{"query": `query($s: String!) { companies(filter: {naf: $s}, first: 5) { totalCount } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "filter.naf"},
+		{"NullNestedInput", map[string]any{"query": `query($s: String!) { trainings(territory: {level: region, code: $s}, first: 5) { totalCount } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "territory.code"},
+		{"NullRegionCode", map[string]any{"query": `query($s: String) { poles(regionCode: $s, first: 5) { totalCount } }`, "variables": map[string]any{"s": nul}}, 400, "BAD_USER_INPUT", "regionCode"},
+		{"NullLiteral", map[string]any{"query": `{ skills(search: "a\u0000b", first: 5) { totalCount } }`}, 400, "BAD_USER_INPUT", "search"},
+		{"Depth16", map[string]any{"query": "{ " + cycle16 + " }"}, 400, "DEPTH_LIMIT", ""},
+		{"Depth16NamedSchema", map[string]any{"query": "query __schema { " + cycle16 + " }"}, 400, "DEPTH_LIMIT", ""},
+		{"Depth16InFragment", map[string]any{"query": "{ ...F } fragment F on Query { " + cycle16 + " }"}, 400, "DEPTH_LIMIT", ""},
+		{"Depth16InFragmentNamedSchema", map[string]any{"query": "{ ...__schema } fragment __schema on Query { " + cycle16 + " }"}, 400, "DEPTH_LIMIT", ""},
 		{"100AliasedSkillGaps", map[string]any{"query": fmt.Sprintf(`{ company(siren: %q) { %s } }`, siren, repeatN(100, func(i int) string {
 			return fmt.Sprintf("g%d: skillGaps(horizon: 2030, first: %d) { gap }", i, i+1)
-		}))}, 422, "COST_LIMIT", ""},
+		}))}, 400, "COST_LIMIT", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -142,6 +145,9 @@ func TestOneTokenCannotStallNorProbe(t *testing.T) {
 			}
 			if took > time.Second {
 				t.Errorf("refused in %v: not fast", took)
+			}
+			if bytes.Contains(r.body, []byte(`"data"`)) {
+				t.Errorf("refused before execution but answers a data entry: %.300s", r.body)
 			}
 			if len(r.body) > 1000 {
 				t.Errorf("a %d-byte answer: the error echoes its input: %.300s", len(r.body), r.body)
@@ -184,7 +190,7 @@ func TestOneTokenCannotStallNorProbe(t *testing.T) {
 			"InlineType":   `{ pole(id: "x") { ... on Pol { name } } }`,
 		} {
 			r, _ := sendJSON(t, ts.URL, company, map[string]any{"query": q})
-			if r.status != 422 || len(r.Errors) == 0 {
+			if r.status != 400 || len(r.Errors) == 0 {
 				t.Errorf("%s: %d %s", name, r.status, r.body)
 			}
 			if bytes.Contains(r.body, []byte("Did you mean")) || bytes.Contains(r.body, []byte("did you mean")) {

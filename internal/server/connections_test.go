@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gpec-project/gpec/internal/ident"
 	"github.com/gpec-project/gpec/internal/server"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
@@ -242,5 +243,127 @@ func TestAnalyticsConnectionsStatements(t *testing.T) {
 	// more members).
 	if counts[8] >= counts[1]+7 {
 		t.Fatalf("statements grew with members: 1 → %d, 8 → %d\n%v", counts[1], counts[8], st.Log())
+	}
+}
+
+// The connection twins take the plain lists' options (includeProjects,
+// withPlan, the plan's order) and give the same rows with the same
+// figures, for a pole, a company and a territory; the options change the
+// figures here, so an option dropped on one side would show.
+func TestConnectionsTakeTheListsOptions(t *testing.T) {
+	d, _ := testdb.New(t)
+	fixture(t, d, 2)
+	siren := ident.CompleteLuhn("40000000")
+	site := ident.CompleteLuhn(siren + "0001")
+	y := time.Now().UTC().Year() + 2
+	start := time.Now().UTC().AddDate(0, 0, 30).Format(time.DateOnly)
+	for _, q := range []string{
+		// Three engineers at level 1 of the essential skill (3 required).
+		fmt.Sprintf(`INSERT INTO employees (siren, employee_ref, siret, role_id, birth_year, entry_date)
+			SELECT '%s', 'E' || g, '%s', r.id, 1985, '2015-01-01' FROM roles r, generate_series(1, 3) g WHERE r.code = 'H1206'`, siren, site),
+		`INSERT INTO employee_skills SELECT e.id, s.id, 1 FROM employees e, skills s WHERE s.code = '100001'`,
+		// Two of them enrolled in a session of T1 (level 4) ending this year.
+		fmt.Sprintf(`INSERT INTO training_sessions (training_id, session_id, start_date, end_date, seats) VALUES ('T1', 'S1', '%s', '%s'::date + 2, NULL)`, start, start),
+		`INSERT INTO enrolments (training_id, session_id, employee_id, status) SELECT 'T1', 'S1', id, 'enrolled' FROM employees WHERE employee_ref IN ('E1', 'E2')`,
+		// A project of the pole needing four more engineers at the horizon.
+		fmt.Sprintf(`INSERT INTO projects (id, pole_id, title, funding, start_year, end_year) VALUES ('P1', 'aerospace-valley', 'Drone', 'FUI', %d, %d)`, y-1, y),
+		fmt.Sprintf(`INSERT INTO project_partners VALUES ('P1', '%s', 'leader')`, siren),
+		fmt.Sprintf(`INSERT INTO project_needs (project_id, siret, role_id, year, headcount) SELECT 'P1', '%s', id, %d, 4 FROM roles WHERE code = 'H1206'`, site, y),
+	} {
+		if _, err := d.Exec(q); err != nil {
+			t.Fatalf("%v\n%s", err, q)
+		}
+	}
+	c := newClient(t, d, server.Config{})
+
+	const skillFields = `skill { code } required qualified gap coverage upskillable internalPool levelNeeded qualifiedWithPlan gapAfterPlan plannedLearners`
+	const roleFields = `role { code } headcount stayers departures target roleGap`
+	scopes := map[string]string{
+		"Pole":      `pole(id: "aerospace-valley")`,
+		"Company":   fmt.Sprintf(`company(siren: %q)`, siren),
+		"Territory": `territory(level: department, code: "31")`,
+	}
+	for name, scope := range scopes {
+		t.Run(name, func(t *testing.T) {
+			skillArgs := fmt.Sprintf(`horizon: %d, includeProjects: true, withPlan: true, orderBy: GAP_AFTER_PLAN, first: 50`, y)
+			roleArgs := fmt.Sprintf(`horizon: %d, includeProjects: true, first: 50`, y)
+			res := post(t, c, fmt.Sprintf(`{ s: %s {
+				skillGaps(%s) { %s }
+				skillGapsConnection(%s) { totalCount edges { node { %s } } }
+				roleGaps(%s) { %s }
+				roleGapsConnection(%s) { totalCount edges { node { %s } } }
+				bare: skillGapsConnection(horizon: %d) { edges { node { %s } } }
+				bareRoles: roleGapsConnection(horizon: %d) { edges { node { %s } } } } }`,
+				scope, skillArgs, skillFields, skillArgs, skillFields, roleArgs, roleFields, roleArgs, roleFields, y, skillFields, y, roleFields))
+			if len(res.Errors) > 0 {
+				t.Fatalf("%+v", res.Errors)
+			}
+			var data struct {
+				S struct {
+					SkillGaps           []json.RawMessage
+					SkillGapsConnection struct {
+						TotalCount int
+						Edges      []struct{ Node json.RawMessage }
+					}
+					RoleGaps           []json.RawMessage
+					RoleGapsConnection struct {
+						TotalCount int
+						Edges      []struct{ Node json.RawMessage }
+					}
+					Bare, BareRoles struct {
+						Edges []struct{ Node json.RawMessage }
+					}
+				}
+			}
+			if err := json.Unmarshal(res.Data, &data); err != nil {
+				t.Fatal(err)
+			}
+			same := func(what string, list []json.RawMessage, total int, edges []struct{ Node json.RawMessage }) {
+				t.Helper()
+				if len(list) == 0 || total != len(list) || len(edges) != len(list) {
+					t.Fatalf("%s: %d in the list, %d edges, totalCount %d", what, len(list), len(edges), total)
+				}
+				for i := range list {
+					if string(list[i]) != string(edges[i].Node) {
+						t.Errorf("%s row %d:\n list       %s\n connection %s", what, i, list[i], edges[i].Node)
+					}
+				}
+			}
+			s := data.S
+			same("skills", s.SkillGaps, s.SkillGapsConnection.TotalCount, s.SkillGapsConnection.Edges)
+			same("roles", s.RoleGaps, s.RoleGapsConnection.TotalCount, s.RoleGapsConnection.Edges)
+
+			// The options change the figures: the plan makes two of the
+			// engineers qualified, the project adds four to the target.
+			var withOpts, bare struct {
+				Skill             struct{ Code string }
+				Required          int
+				PlannedLearners   *int
+				GapAfterPlan      *int
+				QualifiedWithPlan *int
+			}
+			for _, e := range s.SkillGapsConnection.Edges {
+				if json.Unmarshal(e.Node, &withOpts); withOpts.Skill.Code == "100001" {
+					break
+				}
+			}
+			for _, e := range s.Bare.Edges {
+				if json.Unmarshal(e.Node, &bare); bare.Skill.Code == "100001" {
+					break
+				}
+			}
+			if withOpts.PlannedLearners == nil || *withOpts.PlannedLearners != 2 || bare.PlannedLearners != nil {
+				t.Errorf("plannedLearners of 100001: %v with withPlan, %v without, want 2 and null", withOpts.PlannedLearners, bare.PlannedLearners)
+			}
+			if withOpts.Required <= bare.Required {
+				t.Errorf("required of 100001: %d with includeProjects, %d without: the project's need is not counted", withOpts.Required, bare.Required)
+			}
+			var role, bareRole struct{ Target int }
+			json.Unmarshal(s.RoleGapsConnection.Edges[0].Node, &role)
+			json.Unmarshal(s.BareRoles.Edges[0].Node, &bareRole)
+			if role.Target != bareRole.Target+4 {
+				t.Errorf("target of the first role: %d with includeProjects, %d without, want 4 more", role.Target, bareRole.Target)
+			}
+		})
 	}
 }

@@ -1,5 +1,6 @@
 // Package server assembles gpec's HTTP service: the GraphQL handler (gqlgen's
-// handler.New with explicit transports, a parsed-query cache, persisted
+// handler.New with the GraphQL over HTTP transports of internal/gqlhttp,
+// checked by graphql-http's audits in the tests, a parsed-query cache, persisted
 // queries, the error presenter and panic recovery), the request-scoped
 // loaders, GraphiQL, the health and metrics endpoints, the downloads (CSV and
 // XLSX, with signed links), templates and schema endpoints, CORS, the request

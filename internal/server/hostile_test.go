@@ -36,6 +36,11 @@ func (r reply) code() string {
 	return c
 }
 
+// acceptGraphQLResponse is the Accept header of clients that read HTTP
+// statuses: request errors (parse, validation, limits) answer 400 then,
+// and 200 with application/json (see TestGraphQLOverHTTPStatuses).
+const acceptGraphQLResponse = "application/graphql-response+json, application/json;q=0.9"
+
 // send makes one real HTTP request to the server at base.
 func send(t *testing.T, base, method, path, contentType, tok string, body []byte) reply {
 	t.Helper()
@@ -46,6 +51,7 @@ func send(t *testing.T, base, method, path, contentType, tok string, body []byte
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
+	req.Header.Set("Accept", acceptGraphQLResponse)
 	if tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
@@ -114,30 +120,30 @@ func TestHostileRequests(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"DeepNesting", post(admin, `{ territory(level: region, code: "76") { `+parents(40)+` } }`), 422, "DEPTH_LIMIT"},
-		{"DepthInFragments", post(admin, deepFragments), 422, "DEPTH_LIMIT"},
+		{"DeepNesting", post(admin, `{ territory(level: region, code: "76") { `+parents(40)+` } }`), 400, "DEPTH_LIMIT"},
+		{"DepthInFragments", post(admin, deepFragments), 400, "DEPTH_LIMIT"},
 		{"CyclicFragments", post(admin, `{ territory(level: region, code: "76") { ...A } }
-			fragment A on Territory { parent { ...B } } fragment B on Territory { parent { ...A } }`), 422, "GRAPHQL_VALIDATION_FAILED"},
-		{"SchemaNamedQuery", post(admin, `query __schema { territory(level: region, code: "76") { `+parents(40)+` } }`), 422, "DEPTH_LIMIT"},
-		{"IntrospectionQueryName", post(admin, `query IntrospectionQuery { territory(level: region, code: "76") { `+parents(40)+` } }`), 422, "DEPTH_LIMIT"},
+			fragment A on Territory { parent { ...B } } fragment B on Territory { parent { ...A } }`), 400, "GRAPHQL_VALIDATION_FAILED"},
+		{"SchemaNamedQuery", post(admin, `query __schema { territory(level: region, code: "76") { `+parents(40)+` } }`), 400, "DEPTH_LIMIT"},
+		{"IntrospectionQueryName", post(admin, `query IntrospectionQuery { territory(level: region, code: "76") { `+parents(40)+` } }`), 400, "DEPTH_LIMIT"},
 		{"SchemaNamedFragment", post(admin, `{ territory(level: region, code: "76") { ...__schema } }
-			fragment __schema on Territory { `+parents(40)+` }`), 422, "DEPTH_LIMIT"},
-		{"500Aliases", post(admin, "{ "+repeatN(500, func(i int) string { return fmt.Sprintf("a%d: __typename", i) })+" }"), 422, "ALIAS_LIMIT"},
+			fragment __schema on Territory { `+parents(40)+` }`), 400, "DEPTH_LIMIT"},
+		{"500Aliases", post(admin, "{ "+repeatN(500, func(i int) string { return fmt.Sprintf("a%d: __typename", i) })+" }"), 400, "ALIAS_LIMIT"},
 		// The parser's token limit stops it before the directives are counted.
-		{"50000Directives", post(admin, "{ __typename "+strings.Repeat("@skip(if: false) ", 50000)+"}"), 422, "TOKEN_LIMIT"},
-		{"SixDirectives", post(admin, "{ __typename "+strings.Repeat("@skip(if: false) ", 6)+"}"), 422, "DIRECTIVE_LIMIT"},
-		{"10000RepeatedFields", post(admin, "{ "+strings.Repeat("__typename ", 10000)+"}"), 422, "FIELD_LIMIT"},
+		{"50000Directives", post(admin, "{ __typename "+strings.Repeat("@skip(if: false) ", 50000)+"}"), 400, "TOKEN_LIMIT"},
+		{"SixDirectives", post(admin, "{ __typename "+strings.Repeat("@skip(if: false) ", 6)+"}"), 400, "DIRECTIVE_LIMIT"},
+		{"10000RepeatedFields", post(admin, "{ "+strings.Repeat("__typename ", 10000)+"}"), 400, "FIELD_LIMIT"},
 		{"3MBBody", req{http.MethodPost, "/graphql", "application/json", admin,
 			query("{ __typename }" + strings.Repeat(" ", 3<<20))}, 413, "PAYLOAD_TOO_LARGE"},
-		{"FirstHuge", post(admin, `{ roles(first: 99999999) { totalCount } }`), 422, "BAD_USER_INPUT"},
-		{"FirstNegative", post(admin, `{ roles(first: -1) { totalCount } }`), 422, "BAD_USER_INPUT"},
-		{"CostBomb", post(admin, costBomb), 422, "COST_LIMIT"},
+		{"FirstHuge", post(admin, `{ roles(first: 99999999) { totalCount } }`), 400, "BAD_USER_INPUT"},
+		{"FirstNegative", post(admin, `{ roles(first: -1) { totalCount } }`), 400, "BAD_USER_INPUT"},
+		{"CostBomb", post(admin, costBomb), 400, "COST_LIMIT"},
 		{"JSONArrayBatch", req{http.MethodPost, "/graphql", "application/json", admin,
 			[]byte(`[{"query":"{ __typename }"},{"query":"{ __typename }"}]`)}, 400, "BAD_REQUEST"},
-		{"IntrospectionAsCompany", post(company, `{ __schema { types { name } } }`), 200, "FORBIDDEN"},
-		{"IntrospectionInFragment", post(company, `{ ...F } fragment F on Query { __type(name: "Company") { fields { name } } }`), 200, "FORBIDDEN"},
-		{"TypoNoSuggestion", post(company, `{ polez { totalCount } }`), 422, "GRAPHQL_VALIDATION_FAILED"},
-		{"MutationOverGET", req{http.MethodGet, "/graphql?query=" + url.QueryEscape(`mutation { importFiles(files: []) { committed } }`), "", admin, nil}, 422, "BAD_REQUEST"},
+		{"IntrospectionAsCompany", post(company, `{ __schema { types { name } } }`), 400, "FORBIDDEN"},
+		{"IntrospectionInFragment", post(company, `{ ...F } fragment F on Query { __type(name: "Company") { fields { name } } }`), 400, "FORBIDDEN"},
+		{"TypoNoSuggestion", post(company, `{ polez { totalCount } }`), 400, "GRAPHQL_VALIDATION_FAILED"},
+		{"MutationOverGET", req{http.MethodGet, "/graphql?query=" + url.QueryEscape(`mutation { importFiles(files: []) { committed } }`), "", admin, nil}, 405, "BAD_REQUEST"},
 		{"TextPlainPOST", req{http.MethodPost, "/graphql", "text/plain", admin, query(`{ __typename }`)}, 415, "BAD_REQUEST"},
 		{"FormPOST", req{http.MethodPost, "/graphql", "application/x-www-form-urlencoded", admin, []byte(`query=%7B__typename%7D`)}, 415, "BAD_REQUEST"},
 		{"ResolverPanic", post(admin, `{ boom: poles { totalCount } }`), 200, "INTERNAL"},

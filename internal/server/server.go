@@ -23,6 +23,7 @@ import (
 	"github.com/gpec-project/gpec/internal/campaign"
 	"github.com/gpec-project/gpec/internal/dashboard"
 	"github.com/gpec-project/gpec/internal/download"
+	"github.com/gpec-project/gpec/internal/gqlhttp"
 	"github.com/gpec-project/gpec/internal/graphiql"
 	"github.com/gpec-project/gpec/internal/httpjson"
 	"github.com/gpec-project/gpec/internal/limits"
@@ -179,8 +180,9 @@ func (s *Server) GraphQL() http.Handler {
 	res := resolvers{Resolver: &graph.Resolver{Store: s.Store}, primary: &graph.Resolver{Store: store.New(s.DB)}}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	// GraphQL over HTTP's statuses and bodies (package gqlhttp), not gqlgen's.
+	srv.AddTransport(gqlhttp.GET{})
+	srv.AddTransport(gqlhttp.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: 512 << 20, MaxMemory: 32 << 20})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	// First, so that it sees every response, refusals included.
