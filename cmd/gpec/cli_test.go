@@ -334,8 +334,11 @@ func TestServeLifecycle(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a PostgreSQL cluster and the service")
 	}
-	const addr = "127.0.0.1:18201"
-	s := newSandbox(t, "GPEC_PG_PORT=18210")
+	// Free ports, not fixed ones: a fixed port taken by anything else on
+	// the machine (another cluster, a benchmark) fails the test for nothing.
+	addr := "127.0.0.1:" + freePort(t)
+	pgPort := freePort(t)
+	s := newSandbox(t, "GPEC_PG_PORT="+pgPort)
 	t.Log("first serve: creates the cluster, loads the reference and demo data")
 	first := s.startServe(addr)
 	if !strings.Contains(first.banner, "Data folder: "+s.dataDir()) {
@@ -450,7 +453,7 @@ func TestServeLifecycle(t *testing.T) {
 	second.stop(t)
 
 	// The owner stopped its cluster when it ended.
-	if c, err := net.DialTimeout("tcp", "127.0.0.1:18210", 2*time.Second); err == nil {
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:"+pgPort, 2*time.Second); err == nil {
 		c.Close()
 		t.Errorf("the private PostgreSQL still listens after serve ended")
 	}
@@ -461,4 +464,19 @@ func writeFile(t *testing.T, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// freePort returns a TCP port of 127.0.0.1 that nothing listens on now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
