@@ -27,10 +27,10 @@ type BackgroundFigures struct {
 	BuildSeconds float64 `json:"buildSeconds"`
 	// WaitSeconds is how long after opening the campaign the build began
 	// (the server polls for new campaigns).
-	WaitSeconds float64  `json:"waitSeconds"`
-	Phases      []Phase  `json:"phases"`
-	Ratio       float64  `json:"p95RatioDuringBefore"`
-	Error       string   `json:"error,omitempty"`
+	WaitSeconds float64 `json:"waitSeconds"`
+	Phases      []Phase `json:"phases"`
+	Ratio       float64 `json:"p95RatioDuringBefore"`
+	Error       string  `json:"error,omitempty"`
 }
 
 // Phase is the read mix over one period: every request that started in it.
