@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -22,6 +23,8 @@ type BackgroundFigures struct {
 	Queries  []string `json:"queries"`
 	Conc     int      `json:"concurrency"`
 	Campaign string   `json:"campaign"` // pole/id, reference date, horizons
+	// Builder is the command that built the rollup, when not the server.
+	Builder string `json:"builder,omitempty"`
 	// BuildSeconds is the build of the new campaign's rollups, from
 	// rollup_runs (the server's own measure).
 	BuildSeconds float64 `json:"buildSeconds"`
@@ -75,6 +78,7 @@ func runBackground(args []string) error {
 	conc := fs.Int("c", 8, "clients")
 	phase := fs.Duration("phase", 30*time.Second, "length of the phases before and after the build")
 	maxWait := fs.Duration("max-wait", 20*time.Minute, "give up when the build has not ended by then")
+	buildCmd := fs.String("build-cmd", "", "build the rollup with this shell command instead of waiting for the server's refresher ({asOf} and {horizon} replaced), e.g. for a server run with -refresh=false")
 	out := fs.String("out", "background.json", "output file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -155,6 +159,18 @@ func runBackground(args []string) error {
 		return fmt.Errorf("opening the campaign: %w", err)
 	}
 	defer cleanup()
+	buildDone := make(chan error, 1)
+	if *buildCmd != "" {
+		cmdText := strings.NewReplacer("{asOf}", refDay, "{horizon}", fmt.Sprint(horizon)).Replace(*buildCmd)
+		res.Builder = cmdText
+		go func() {
+			out, err := exec.Command("sh", "-c", cmdText).CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("%s: %w\n%s", cmdText, err, out)
+			}
+			buildDone <- err
+		}()
+	}
 	var buildStart, buildEnd time.Time
 	for time.Since(opened) < *maxWait {
 		var locked, fresh bool
@@ -173,11 +189,23 @@ func runBackground(args []string) error {
 			buildEnd = time.Now()
 			break
 		}
+		select {
+		case err := <-buildDone:
+			if err != nil {
+				res.Error = err.Error()
+			}
+		default:
+		}
+		if res.Error != "" {
+			break
+		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	loadDuring := loadAvg()
 	if buildEnd.IsZero() {
-		res.Error = fmt.Sprintf("the new campaign's rollup was not built within %s", *maxWait)
+		if res.Error == "" {
+			res.Error = fmt.Sprintf("the new campaign's rollup was not built within %s", *maxWait)
+		}
 		buildEnd = time.Now()
 	}
 	if buildStart.IsZero() {

@@ -63,8 +63,14 @@ func renderCampaigns(p func(string, ...any), ans *AnswerFigures, bg *BackgroundF
 		}
 	}
 	if bg != nil {
-		p("**Reads during a background rollup build** (`runner background`): %d clients send the mix %s in turn to `gpec bench serve`; after a first phase, an administrator opens a new campaign (%s) and the server's refresher builds its rollup; *during* covers the requests started between the moment the build takes the rollup lock and the moment the rollup is fresh; *after* follows. The build began %.1f s after the campaign was opened (the server polls every 15 s) and took %.1f s. The campaign and its rollups are deleted afterwards.\n\n",
-			bg.Conc, strings.Join(bg.Queries, ", "), bg.Campaign, bg.WaitSeconds, bg.BuildSeconds)
+		builder := "the server's refresher builds its rollup"
+		wait := "the server polls every 15 s"
+		if bg.Builder != "" {
+			builder = "`" + bg.Builder + "` builds its rollup (the refresher's Build, from another process on the same database; the server runs without its own refresher)"
+			wait = "the command's start"
+		}
+		p("**Reads during a background rollup build** (`runner background`): %d clients send the mix %s in turn to `gpec bench serve`; after a first phase, an administrator opens a new campaign (%s) and %s; *during* covers the requests started between the moment the build takes the rollup lock and the moment the rollup is fresh; *after* follows. The build began %.1f s after the campaign was opened (%s) and took %.1f s. The campaign and its rollups are deleted afterwards.\n\n",
+			bg.Conc, strings.Join(bg.Queries, ", "), bg.Campaign, builder, bg.WaitSeconds, wait, bg.BuildSeconds)
 		p("| phase | seconds | requests | errors | p50 | p95 | req/s | p95 per query | load after |\n|---|---:|---:|---:|---:|---:|---:|---|---|\n")
 		for _, ph := range bg.Phases {
 			var names []string

@@ -64,12 +64,15 @@ func campaignKeysFlag(fs *flag.FlagSet) func() (int, error) {
 const rollupPoll = 15 * time.Second
 
 func runRollup(ctx context.Context, args []string) error {
-	fs := newCLI("rollup", "gpec rollup [-horizons Y,…] [-retirement-age A]", `
+	fs := newCLI("rollup", "gpec rollup [-horizons Y,… [-as-of DATE] [-retirement-age A]]", `
 Builds the analytics rollups that are missing or stale now (serve keeps them
 fresh by itself; this is for instances that do not serve), or with -horizons
-the rollups of those horizon years for today.`).withDataDir()
+the rollups of those horizon years for today (or -as-of, e.g. a campaign's
+reference date). A build drops the rollups of earlier dates except
+campaigns' reference dates.`).withDataDir()
 	horizons := fs.String("horizons", "", "comma-separated horizon years to (re)build for today; default: the keys the server keeps fresh, when stale")
 	age := fs.Int("retirement-age", rollup.DefaultRetirementAge, "retirement age of -horizons")
+	asOf := fs.String("as-of", "", "with -horizons: the date of the rollups, YYYY-MM-DD (default today)")
 	campaignKeys := campaignKeysFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
@@ -80,6 +83,17 @@ the rollups of those horizon years for today.`).withDataDir()
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	day := domain.Today()
+	if *asOf != "" {
+		if *horizons == "" {
+			return usagef("-as-of goes with -horizons")
+		}
+		t, err := time.Parse(time.DateOnly, *asOf)
+		if err != nil {
+			return usagef("-as-of: %q is not a date such as 2026-04-30", *asOf)
+		}
+		day = t
 	}
 	var years []int
 	if *horizons != "" {
@@ -117,7 +131,7 @@ the rollups of those horizon years for today.`).withDataDir()
 		return nil
 	}
 	for _, year := range years {
-		run, err := r.Build(ctx, rollup.Key{AsOf: domain.Today(), Horizon: year, RetirementAge: *age})
+		run, err := r.Build(ctx, rollup.Key{AsOf: day, Horizon: year, RetirementAge: *age})
 		if err != nil {
 			return err
 		}
