@@ -138,7 +138,7 @@ command="make bench"
   -db "$DB" -gpec-pid "$GPEC_PID" -pg-pid "$PGPID" -c "$CONC" -d "$DURATION" -out "$OUT/results.json" \
   -meta "scale=$SCALE" -meta "commit=$commit" -meta "go=$(go env GOVERSION)" -meta "command=$command" \
   -meta "hey=$(dpkg-query -W -f '${Version}' hey 2>/dev/null || echo '?')" \
-  ${BENCH_ONLY:+-only "$BENCH_ONLY"} "${PEER_ARGS[@]}"
+  ${BENCH_ONLY:+-only "$BENCH_ONLY"} ${BENCH_FLOOR_MAX_C:+-floor-max-c "$BENCH_FLOOR_MAX_C"} "${PEER_ARGS[@]}"
 
 # Issue 19's targets besides the trend's load: reads while the server
 # builds a new campaign's rollups, then a company's answer, timed on a server
