@@ -107,6 +107,15 @@ func (e *Engine) SeriesFirst(ctx context.Context, scopes []Scope, points []Point
 		if err != nil {
 			return nil, err
 		}
+		if !ok && len(norm) > 1 {
+			if built := countRuns(runs); built > 0 {
+				// Some points have a rollup (a pole's earlier campaigns)
+				// and some not yet (a campaign just opened, whose rollup
+				// the server is building): those read their rollups, only
+				// the others compute from the data.
+				return e.seriesSplit(ctx, list, norm, runs, retirementAge, roleCodes, skillCodes)
+			}
+		}
 		if ok {
 			var ids []int64
 			for range list {
@@ -304,8 +313,55 @@ var seriesCTE = func() string {
 	return units + `,` + figures
 }()
 
+// countRuns counts the points with a rollup (a run id).
+func countRuns(runs []int64) int {
+	n := 0
+	for _, id := range runs {
+		if id != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// seriesSplit answers a Series whose points have rollups for some points
+// only: one Series over the points with one (from the rollups), one over
+// the others (from the data), merged in the order of points. Both keep
+// every skill and role (the trend's Top needs the last point's whole list).
+func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point, runs []int64, age int, roleCodes, skillCodes []string) (map[Scope][]Figures, error) {
+	var rolled, live []Point
+	var rolledAt, liveAt []int
+	for i, p := range points {
+		if runs[i] != 0 {
+			rolled, rolledAt = append(rolled, p), append(rolledAt, i)
+		} else {
+			live, liveAt = append(live, p), append(liveAt, i)
+		}
+	}
+	fromRollups, err := e.SeriesFirst(ctx, scopes, rolled, age, roleCodes, skillCodes, 0)
+	if err != nil {
+		return nil, err
+	}
+	fromData, err := e.SeriesFirst(ctx, scopes, live, age, roleCodes, skillCodes, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[Scope][]Figures, len(fromRollups))
+	for sc, figs := range fromRollups {
+		all := make([]Figures, len(points))
+		for j, i := range rolledAt {
+			all[i] = figs[j]
+		}
+		for j, i := range liveAt {
+			all[i] = fromData[sc][j]
+		}
+		out[sc] = all
+	}
+	return out, nil
+}
+
 // seriesRuns finds the fresh rollup of every point, in one statement; ok
-// is false when one has none.
+// is false when one has none (its run id is 0).
 func (e *Engine) seriesRuns(ctx context.Context, points []Point, age int) ([]int64, bool, error) {
 	var dates []string
 	var horizons []int64

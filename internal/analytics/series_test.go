@@ -157,6 +157,21 @@ func TestSeries(t *testing.T) {
 	if len(withMembers) == 0 || !narrowed {
 		t.Error("SeriesFirst never left out a role and a skill: the rollups' first rows are not used")
 	}
+	// A point without a rollup (a campaign just opened, its rollup being
+	// built): it alone computes from the data, the others read theirs.
+	db.MustExec(`DELETE FROM rollup_runs WHERE as_of = $1::date AND horizon = $2`,
+		points[len(points)-1].AsOf.Format(time.DateOnly), points[len(points)-1].Horizon)
+	statements.Reset()
+	split, err := e.Series(ctx, poles, points, 64, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(split, live) {
+		t.Fatalf("from the rollups but one point\n%s\nfrom the data\n%s", dump(split), dump(live))
+	}
+	if n := statements.Count(); n != 7 {
+		t.Errorf("%d statements with a point without rollup, want 7 (look-up, then look-up, roles and skills twice)", n)
+	}
 	db.MustExec(`UPDATE rollup_pole_skills SET required = required + 1000`)
 	if tampered, _ := e.Series(ctx, poles, points, 64, nil, nil); reflect.DeepEqual(tampered, live) {
 		t.Error("a tampered rollup did not change the series: it is not read")
