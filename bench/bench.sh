@@ -138,11 +138,38 @@ command="make bench"
   -db "$DB" -gpec-pid "$GPEC_PID" -pg-pid "$PGPID" -c "$CONC" -d "$DURATION" -out "$OUT/results.json" \
   -meta "scale=$SCALE" -meta "commit=$commit" -meta "go=$(go env GOVERSION)" -meta "command=$command" \
   -meta "hey=$(dpkg-query -W -f '${Version}' hey 2>/dev/null || echo '?')" \
-  ${BENCH_ONLY:+-only "$BENCH_ONLY"} "${PEER_ARGS[@]}"
+  ${BENCH_ONLY:+-only "$BENCH_ONLY"} ${BENCH_FLOOR_MAX_C:+-floor-max-c "$BENCH_FLOOR_MAX_C"} "${PEER_ARGS[@]}"
+
+# Issue 19's targets besides the trend's load: reads while the server
+# builds a new campaign's rollups, then a company's answer, timed on a server
+# that does not rebuild rollups (the runner restores the dataset and its
+# data_version after each answer, and a rebuild would drop the rollups).
+rm -f "$OUT/background.json" "$OUT/answer.json"
+if [ "${BENCH_CAMPAIGNS:-1}" = 1 ]; then
+  step "reads while a new campaign's rollups are built in the background"
+  "$DIR/runner" background -bench bench -vars "$OUT/vars.json" -gpec "http://$GPEC_ADDR/graphql" -token "$TOKEN" \
+    -db "$DB" -c "${BENCH_BACKGROUND_CONCURRENCY:-8}" -phase "${BENCH_BACKGROUND_PHASE:-30s}" -out "$OUT/background.json" \
+    || echo "bench: the background build measure failed" >&2
+  step "a company's answer: 200 needs and 2,000 assessments"
+  kill "$GPEC_PID" 2>/dev/null || true
+  wait "$GPEC_PID" 2>/dev/null || true
+  SIREN=$(sed -n 's/.*"siren": *"\([0-9]*\)".*/\1/p' "$OUT/vars.json")
+  COMPANY_TOKEN=$(DATABASE_URL=$DB "$GPEC" token create -role company -siren "$SIREN" -label bench-answer -expires 24h 2>/dev/null)
+  ANSWER_ADDR=${BENCH_ANSWER_ADDR:-127.0.0.1:8092}
+  DATABASE_URL=$DB "$GPEC" bench serve -refresh=false -addr "$ANSWER_ADDR" >"$OUT/gpec-answer.log" 2>&1 &
+  ANSWER_PID=$!
+  pids+=("$ANSWER_PID")
+  for i in $(seq 1 60); do curl -fsS "http://$ANSWER_ADDR/healthz" >/dev/null 2>&1 && break; sleep 1; done
+  "$DIR/runner" answer -gpec "http://$ANSWER_ADDR/graphql" -token "$COMPANY_TOKEN" -siren "$SIREN" -db "$DB" \
+    -n "${BENCH_ANSWERS:-5}" -out "$OUT/answer.json" || echo "bench: the answer measure failed" >&2
+  kill "$ANSWER_PID" 2>/dev/null || true
+fi
 
 step "report"
 imp=()
 [ -f "$OUT/import.json" ] && imp=(-import "$OUT/import.json")
 [ -f "$OUT/rollups.json" ] && imp+=(-rollups "$OUT/rollups.json")
+[ -f "$OUT/answer.json" ] && imp+=(-answer "$OUT/answer.json")
+[ -f "$OUT/background.json" ] && imp+=(-background "$OUT/background.json")
 "$DIR/runner" report -results "$OUT/results.json" "${imp[@]}" -scale "$SCALE" -out "$REPORT"
 echo "bench: wrote $REPORT (section $SCALE); raw figures in $OUT" >&2

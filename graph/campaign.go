@@ -75,7 +75,7 @@ func trend(ctx context.Context, s analytics.Scope, points []campaign.TrendPoint,
 	if err != nil {
 		return nil, err
 	}
-	t, err := campaign.LoadersFrom(ctx).Trend(ctx, campaign.TrendRequest{Scope: s, Points: points, RoleCodes: roles, SkillCodes: skills})
+	t, err := campaign.LoadersFrom(ctx).Trend(ctx, campaign.TrendRequest{Scope: s, Points: points, RoleCodes: roles, SkillCodes: skills, First: n})
 	if err != nil {
 		return nil, err
 	}

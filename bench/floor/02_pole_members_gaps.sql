@@ -1,6 +1,12 @@
 -- Floor of 02_pole_members_gaps: the pole's first 50 members by name, each
 -- with its 10 largest role gaps and skill gaps (the fields the query asks),
 -- in one statement; each member's gaps come back as two JSON arrays.
+-- Dated facts (DESIGN.md, "Dated rows" and the level of a skill at asOf):
+-- the need of (site, role, H) is its latest row undated or declared on or
+-- before asOf; the level of (employee, skill) the latest assessment undated
+-- or dated on or before asOf (undated is the oldest), raised by the
+-- completions on or before asOf of trainings teaching it, later than that
+-- assessment (all of them when it is undated or absent).
 -- params: asOf horizon pole
 WITH member_page AS (
   SELECT c.siren, c.name, count(*) OVER () AS total
@@ -21,8 +27,10 @@ site_role AS (
   FROM emp GROUP BY siren, siret, role_id
 ),
 site_need AS (
-  SELECT si.siren, n.siret, n.role_id, n.headcount
+  SELECT DISTINCT ON (n.siret, n.role_id) si.siren, n.siret, n.role_id, n.headcount
   FROM site_in si JOIN needs n ON n.siret = si.siret AND n.horizon_year = $2::int
+  WHERE n.declared_on IS NULL OR n.declared_on <= $1::date
+  ORDER BY n.siret, n.role_id, n.declared_on DESC NULLS LAST
 ),
 company_role AS (
   SELECT coalesce(h.siren, n.siren) AS siren, coalesce(h.role_id, n.role_id) AS role_id,
@@ -32,15 +40,35 @@ company_role AS (
   GROUP BY 1, 2
 ),
 req AS (SELECT role_id, skill_id, level FROM role_skills WHERE essential),
+latest AS (
+  SELECT DISTINCT ON (e.id, es.skill_id) e.siren, e.id, e.role_id, es.skill_id, es.level, es.assessed_on
+  FROM emp e JOIN employee_skills es ON es.employee_id = e.id
+  WHERE e.stayer AND (es.assessed_on IS NULL OR es.assessed_on <= $1::date)
+  ORDER BY e.id, es.skill_id, es.assessed_on DESC NULLS LAST
+),
+completion AS (
+  SELECT e.siren, e.id, e.role_id, tk.skill_id, tk.level, en.completed_on
+  FROM emp e
+  JOIN enrolments en ON en.employee_id = e.id AND en.status = 'completed' AND en.completed_on <= $1::date
+  JOIN training_skills tk ON tk.training_id = en.training_id
+  WHERE e.stayer
+),
+assessed AS (
+  SELECT coalesce(a.siren, c.siren) AS siren, coalesce(a.role_id, c.role_id) AS role_id,
+         coalesce(a.skill_id, c.skill_id) AS skill_id,
+         greatest(coalesce(max(a.level), 0),
+                  coalesce(max(c.level) FILTER (WHERE a.assessed_on IS NULL OR c.completed_on > a.assessed_on), 0)) AS level
+  FROM latest a FULL JOIN completion c ON c.id = a.id AND c.skill_id = a.skill_id
+  GROUP BY coalesce(a.id, c.id), coalesce(a.siren, c.siren), coalesce(a.role_id, c.role_id), coalesce(a.skill_id, c.skill_id)
+),
 company_skill AS (
   SELECT siren, skill_id, sum(required)::int AS required, sum(qualified)::int AS qualified
   FROM (SELECT cr.siren, r.skill_id, sum(cr.target) AS required, 0 AS qualified
         FROM company_role cr JOIN req r ON r.role_id = cr.role_id GROUP BY 1, 2
         UNION ALL
-        SELECT e.siren, r.skill_id, 0, count(*)
-        FROM emp e JOIN employee_skills es ON es.employee_id = e.id
-        JOIN req r ON r.role_id = e.role_id AND r.skill_id = es.skill_id
-        WHERE e.stayer AND es.level >= r.level
+        SELECT a.siren, r.skill_id, 0, count(*)
+        FROM assessed a JOIN req r ON r.role_id = a.role_id AND r.skill_id = a.skill_id
+        WHERE a.level >= r.level
         GROUP BY 1, 2) x
   GROUP BY siren, skill_id
 ),

@@ -1,6 +1,8 @@
 -- Floor of 04_regions_role_family: every region × role family cell, each
 -- region's total, each family's total and the grand total, in one statement
 -- with GROUPING SETS (no secrecy: the benchmark token is an admin's).
+-- The need of (site, role, H) is its latest row undated or declared on or
+-- before asOf (DESIGN.md, "Dated rows").
 -- params: asOf horizon
 WITH site_role AS (
   SELECT sp.region_code, sp.siren, e.siret, e.role_id, count(*) AS headcount,
@@ -11,8 +13,10 @@ WITH site_role AS (
 ),
 site_need AS (
   SELECT sp.region_code, sp.siren, n.siret, n.role_id, n.headcount
-  FROM needs n JOIN site_places sp ON sp.siret = n.siret
-  WHERE n.horizon_year = $2::int
+  FROM (SELECT DISTINCT ON (siret, role_id) siret, role_id, headcount FROM needs
+        WHERE horizon_year = $2::int AND (declared_on IS NULL OR declared_on <= $1::date)
+        ORDER BY siret, role_id, declared_on DESC NULLS LAST) n
+  JOIN site_places sp ON sp.siret = n.siret
 ),
 cell AS (
   SELECT coalesce(h.region_code, n.region_code) AS tcode, coalesce(r.family, '') AS col,

@@ -1,5 +1,11 @@
 -- Floor of 05_company_gaps: a company's 20 largest role gaps and 20 largest
 -- skill gaps (every field the query asks) in one statement, as two JSON arrays.
+-- Dated facts (DESIGN.md, "Dated rows" and the level of a skill at asOf):
+-- the need of (site, role, H) is its latest row undated or declared on or
+-- before asOf; the level of (employee, skill) the latest assessment undated
+-- or dated on or before asOf (undated is the oldest), raised by the
+-- completions on or before asOf of trainings teaching it, later than that
+-- assessment (all of them when it is undated or absent).
 -- params: asOf horizon siren
 WITH emp AS (
   SELECT e.siret, e.id, e.role_id, e.birth_year + 64 > $2::int AS stayer
@@ -10,8 +16,10 @@ site_role AS (
   SELECT siret, role_id, count(*) AS headcount, count(*) FILTER (WHERE stayer) AS stayers FROM emp GROUP BY siret, role_id
 ),
 site_need AS (
-  SELECT n.siret, n.role_id, n.headcount FROM sites s JOIN needs n ON n.siret = s.siret AND n.horizon_year = $2::int
-  WHERE s.siren = $3
+  SELECT DISTINCT ON (n.siret, n.role_id) n.siret, n.role_id, n.headcount
+  FROM sites s JOIN needs n ON n.siret = s.siret AND n.horizon_year = $2::int
+  WHERE s.siren = $3 AND (n.declared_on IS NULL OR n.declared_on <= $1::date)
+  ORDER BY n.siret, n.role_id, n.declared_on DESC NULLS LAST
 ),
 role_fig AS (
   SELECT coalesce(h.role_id, n.role_id) AS role_id, coalesce(sum(h.headcount), 0)::int AS headcount,
@@ -21,7 +29,25 @@ role_fig AS (
 ),
 req AS (SELECT role_id, skill_id, level FROM role_skills WHERE essential),
 stayer AS (SELECT id, role_id FROM emp WHERE stayer),
-assessed AS (SELECT st.role_id, es.skill_id, es.level FROM stayer st JOIN employee_skills es ON es.employee_id = st.id),
+latest AS (
+  SELECT DISTINCT ON (st.id, es.skill_id) st.id, st.role_id, es.skill_id, es.level, es.assessed_on
+  FROM stayer st JOIN employee_skills es ON es.employee_id = st.id
+  WHERE es.assessed_on IS NULL OR es.assessed_on <= $1::date
+  ORDER BY st.id, es.skill_id, es.assessed_on DESC NULLS LAST
+),
+completion AS (
+  SELECT st.id, st.role_id, tk.skill_id, tk.level, en.completed_on
+  FROM stayer st
+  JOIN enrolments en ON en.employee_id = st.id AND en.status = 'completed' AND en.completed_on <= $1::date
+  JOIN training_skills tk ON tk.training_id = en.training_id
+),
+assessed AS (
+  SELECT coalesce(a.role_id, c.role_id) AS role_id, coalesce(a.skill_id, c.skill_id) AS skill_id,
+         greatest(coalesce(max(a.level), 0),
+                  coalesce(max(c.level) FILTER (WHERE a.assessed_on IS NULL OR c.completed_on > a.assessed_on), 0)) AS level
+  FROM latest a FULL JOIN completion c ON c.id = a.id AND c.skill_id = a.skill_id
+  GROUP BY coalesce(a.id, c.id), coalesce(a.role_id, c.role_id), coalesce(a.skill_id, c.skill_id)
+),
 top_level AS (SELECT skill_id, max(level) AS level FROM req GROUP BY skill_id),
 skill_fig AS (
   SELECT skill_id, sum(required)::int AS required, sum(qualified)::int AS qualified,

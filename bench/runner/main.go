@@ -6,6 +6,12 @@
 //	runner load -vars vars.json -gpec URL -token T [-peer URL] -db URL …
 //	    drive hey against gpec and PostGraphile and the SQL floor through
 //	    lib/pq, for each query and concurrency, into results.json
+//	runner background -vars vars.json -gpec URL -token T -db URL
+//	    a read mix before, while and after the server builds a new
+//	    campaign's rollups in the background, into background.json
+//	runner answer -gpec URL -token COMPANY_TOKEN -siren S -db URL
+//	    time a company's answer (200 needs, 2,000 assessments) end to end,
+//	    restoring the dataset after each, into answer.json
 //	runner report -results results.json -import import.json -out BENCHMARKS.md
 //	    write the generated part of BENCHMARKS.md
 package main
@@ -17,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: runner import|load|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: runner import|load|answer|background|report [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -26,6 +32,10 @@ func main() {
 		err = runImport(os.Args[2:])
 	case "load":
 		err = runLoad(os.Args[2:])
+	case "answer":
+		err = runAnswer(os.Args[2:])
+	case "background":
+		err = runBackground(os.Args[2:])
 	case "report":
 		err = runReport(os.Args[2:])
 	default:

@@ -20,6 +20,8 @@ func runReport(args []string) error {
 	out := fs.String("out", "BENCHMARKS.md", "the file to update")
 	scale := fs.String("scale", "national", "the dataset scale, names the section")
 	rollFile := fs.String("rollups", "", "the rollups' build times, from bench.sh (optional)")
+	answerFile := fs.String("answer", "", "from runner answer (optional)")
+	bgFile := fs.String("background", "", "from runner background (optional)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,7 +43,23 @@ func runReport(args []string) error {
 			fmt.Fprintln(os.Stderr, "runner report: no rollup figures:", err)
 		}
 	}
-	section := render(*scale, &res, imp, rolls)
+	var ans *AnswerFigures
+	if *answerFile != "" {
+		ans = &AnswerFigures{}
+		if err := readJSON(*answerFile, ans); err != nil {
+			fmt.Fprintln(os.Stderr, "runner report: no answer figures:", err)
+			ans = nil
+		}
+	}
+	var bg *BackgroundFigures
+	if *bgFile != "" {
+		bg = &BackgroundFigures{}
+		if err := readJSON(*bgFile, bg); err != nil {
+			fmt.Fprintln(os.Stderr, "runner report: no background figures:", err)
+			bg = nil
+		}
+	}
+	section := render(*scale, &res, imp, rolls, ans, bg)
 	begin, end := "<!-- bench:"+*scale+":begin -->", "<!-- bench:"+*scale+":end -->"
 	old, _ := os.ReadFile(*out)
 	doc := string(old)
@@ -70,7 +88,7 @@ type key struct {
 	c         int
 }
 
-func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild) string {
+func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild, ans *AnswerFigures, bg *BackgroundFigures) string {
 	runs := map[key]Run{}
 	for _, r := range res.Runs {
 		runs[key{r.Query, r.Target, r.Conc}] = r
@@ -97,6 +115,15 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild)
 		p("| %s | %s | %s |\n", row[0], row[1], row[2])
 	}
 	p("\n")
+
+	if rows := campaignVerdicts(res, runs, ans, bg); len(rows) > 0 {
+		p("### Targets of issue 19 (campaigns and trends)\n\n| target | measured | verdict |\n|---|---|---|\n")
+		for _, row := range rows {
+			p("| %s | %s | %s |\n", row[0], row[1], row[2])
+		}
+		p("\n")
+		renderCampaigns(p, ans, bg)
+	}
 
 	p("### Latency and throughput\n\nLatencies in ms. `gpec/floor` is gpec's p50 over the floor's; `gpec/peer` is gpec's throughput over PostGraphile's, both at the same concurrency in the same run. Errors: HTTP errors and timeouts seen by hey; for gpec also the answers carrying GraphQL errors (HTTP 200, e.g. a statement timeout), from its `/metrics`; for the floor, failed statements. With a run of 10 s and statements of several seconds, p95 and p99 rest on few requests: hey waits for the requests in flight when the time is up, so a run lasts at least one request per client.\n\n")
 	for _, q := range res.Queries {

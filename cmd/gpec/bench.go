@@ -128,7 +128,13 @@ func benchServe(ctx context.Context, args []string) error {
 	fs := newCLI("bench serve", "gpec bench serve [-addr A] [-pprof A]", "gpec serve without demo data, GraphiQL or the per-token rate limit.").withDataDir()
 	addr := fs.String("addr", "127.0.0.1:8091", "listen address")
 	pprofAddr := fs.String("pprof", "", "also serve net/http/pprof on this address (e.g. 127.0.0.1:6061), to see where the time goes")
+	refresh := fs.Bool("refresh", true, "keep the rollups fresh in the background, as serve does; false for the timed answers, which the harness reverts (see bench/README.md)")
+	campaignKeys := campaignKeysFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	maxCampaignKeys, err := campaignKeys()
+	if err != nil {
 		return err
 	}
 	tuneGC()
@@ -143,7 +149,9 @@ func benchServe(ctx context.Context, args []string) error {
 	if err := bootstrap(ctx, d, false); err != nil {
 		return err
 	}
-	go refresher(d).Loop(ctx, rollupPoll)
+	if *refresh {
+		go refresher(d, maxCampaignKeys).Loop(ctx, rollupPoll)
+	}
 	a := auth.DefaultConfig()
 	a.Rate = 0
 	// Nor the per-token cost budget and in-flight cap, for the same reason.

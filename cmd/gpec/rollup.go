@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -21,26 +22,78 @@ func init() {
 	register("rollup", "build the analytics rollups now (the server keeps them fresh by itself)", runRollup)
 }
 
-// refresher is the rollup builder of every package that has rollups.
-func refresher(d *sqlx.DB) *rollup.Refresher {
-	return &rollup.Refresher{DB: d, Builders: []rollup.Builder{analytics.BuildRollup, aggregates.BuildRollup}}
+// refresher is the rollup builder of every package that has rollups,
+// keeping at most campaignKeys keys of campaigns' reference dates fresh
+// (0: none).
+func refresher(d *sqlx.DB, campaignKeys int) *rollup.Refresher {
+	max := campaignKeys
+	if max <= 0 {
+		max = -1 // the Refresher's "none"; its 0 means the default
+	}
+	return &rollup.Refresher{DB: d, Builders: []rollup.Builder{analytics.BuildRollup, aggregates.BuildRollup},
+		MaxCampaignKeys: max}
+}
+
+// campaignKeysFlag defines -rollup-campaign-keys, whose default the
+// environment variable GPEC_ROLLUP_CAMPAIGN_KEYS sets (README's
+// configuration table). The returned function, called after parsing, gives
+// the value or says which setting is wrong.
+func campaignKeysFlag(fs *flag.FlagSet) func() (int, error) {
+	def, bad := rollup.DefaultMaxCampaignKeys, error(nil)
+	if v := os.Getenv("GPEC_ROLLUP_CAMPAIGN_KEYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			bad = fmt.Errorf("GPEC_ROLLUP_CAMPAIGN_KEYS=%q: not a count (0 or more)", v)
+		} else {
+			def = n
+		}
+	}
+	n := fs.Int("rollup-campaign-keys", def, "rollups of campaigns' reference dates kept fresh besides today's, the latest campaigns first; each costs a build after every write (env GPEC_ROLLUP_CAMPAIGN_KEYS; 0 disables)")
+	return func() (int, error) {
+		if bad != nil {
+			return 0, bad
+		}
+		if *n < 0 {
+			return 0, usagef("-rollup-campaign-keys must be 0 or more, got %d", *n)
+		}
+		return *n, nil
+	}
 }
 
 // rollupPoll is how often serve checks whether its rollups went stale.
 const rollupPoll = 15 * time.Second
 
 func runRollup(ctx context.Context, args []string) error {
-	fs := newCLI("rollup", "gpec rollup [-horizons Y,…] [-retirement-age A]", `
+	fs := newCLI("rollup", "gpec rollup [-horizons Y,… [-as-of DATE] [-retirement-age A]]", `
 Builds the analytics rollups that are missing or stale now (serve keeps them
 fresh by itself; this is for instances that do not serve), or with -horizons
-the rollups of those horizon years for today.`).withDataDir()
+the rollups of those horizon years for today (or -as-of, e.g. a campaign's
+reference date). A build drops the rollups of earlier dates except
+campaigns' reference dates.`).withDataDir()
 	horizons := fs.String("horizons", "", "comma-separated horizon years to (re)build for today; default: the keys the server keeps fresh, when stale")
 	age := fs.Int("retirement-age", rollup.DefaultRetirementAge, "retirement age of -horizons")
+	asOf := fs.String("as-of", "", "with -horizons: the date of the rollups, YYYY-MM-DD (default today)")
+	campaignKeys := campaignKeysFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	maxCampaignKeys, err := campaignKeys()
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	day := domain.Today()
+	if *asOf != "" {
+		if *horizons == "" {
+			return usagef("-as-of goes with -horizons")
+		}
+		t, err := time.Parse(time.DateOnly, *asOf)
+		if err != nil {
+			return usagef("-as-of: %q is not a date such as 2026-04-30", *asOf)
+		}
+		day = t
 	}
 	var years []int
 	if *horizons != "" {
@@ -60,7 +113,7 @@ the rollups of those horizon years for today.`).withDataDir()
 	if err := bootstrap(ctx, d, false); err != nil {
 		return err
 	}
-	r := refresher(d)
+	r := refresher(d, maxCampaignKeys)
 	if *horizons == "" {
 		built, complete, err := r.Refresh(ctx)
 		for _, run := range built {
@@ -78,7 +131,7 @@ the rollups of those horizon years for today.`).withDataDir()
 		return nil
 	}
 	for _, year := range years {
-		run, err := r.Build(ctx, rollup.Key{AsOf: domain.Today(), Horizon: year, RetirementAge: *age})
+		run, err := r.Build(ctx, rollup.Key{AsOf: day, Horizon: year, RetirementAge: *age})
 		if err != nil {
 			return err
 		}

@@ -63,7 +63,12 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		"production mode: introspection for admins only, no field suggestions (env GPEC_MODE=production)")
 	limitsConfig := limitFlags(fs.FlagSet)
 	browser := browserFlags(fs.FlagSet)
+	campaignKeys := campaignKeysFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
+		return err
+	}
+	maxCampaignKeys, err := campaignKeys()
+	if err != nil {
 		return err
 	}
 	lim, authCfg, err := limitsConfig()
@@ -151,7 +156,7 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 	})
 	// Rollups are built on the primary (d); requests read them wherever
 	// they read (a replica follows).
-	rf := refresher(d)
+	rf := refresher(d, maxCampaignKeys)
 	rf.OnBuild = metrics.RollupBuilt
 	go rf.Loop(ctx, rollupPoll)
 	var shuttingDown atomic.Bool

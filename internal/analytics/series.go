@@ -35,6 +35,22 @@ const MaxPoints = 20
 // out[scope][i] are the figures at points[i]. skillCodes and roleCodes,
 // when not empty, keep only those skills and roles.
 func (e *Engine) Series(ctx context.Context, scopes []Scope, points []Point, retirementAge int, roleCodes, skillCodes []string) (map[Scope][]Figures, error) {
+	return e.SeriesFirst(ctx, scopes, points, retirementAge, roleCodes, skillCodes, 0)
+}
+
+// SeriesFirst is Series for a trend that keeps, per scope, its first n
+// skills in the critical order at the last point and its first n roles by
+// roleGap there (campaign's Trend.Top): it may leave out the other skills
+// and roles. It does when every point reads a rollup and no code filters
+// them: its statements then read the first n skills of each pole at the
+// last point by the rollup's gap_rank, and its first n roles, and those
+// skills' and roles' figures at every point — a few dozen rows instead of
+// every skill at every point (3,900 per point for a national pole). That is
+// exact when the n-th skill and role of every scope have a positive gap at
+// the last point: one without figures there counts 0 and cannot be among
+// the first n. When one has not, the statement is run again for every
+// skill (or role). n <= 0 keeps them all.
+func (e *Engine) SeriesFirst(ctx context.Context, scopes []Scope, points []Point, retirementAge int, roleCodes, skillCodes []string, n int) (map[Scope][]Figures, error) {
 	if len(points) > MaxPoints {
 		return nil, invalid("dates", "at most %d points, got %d", MaxPoints, len(points))
 	}
@@ -83,12 +99,22 @@ func (e *Engine) Series(ctx context.Context, scopes []Scope, points []Point, ret
 	cte := seriesCTE
 	args := []any{pq.Array(dates), pq.Array(horizons), retirementAge, false,
 		pq.Array(a.sirens), pq.Array(a.poles), pq.Array(a.levels), pq.Array(a.codes)}
+	first := false
 	if poleScopes(list) {
 		// A pole's trend over its campaigns reads their rollups when every
 		// point has a fresh one (one look-up for all points).
 		runs, ok, err := e.seriesRuns(ctx, norm, retirementAge)
 		if err != nil {
 			return nil, err
+		}
+		if !ok && len(norm) > 1 {
+			if built := countRuns(runs); built > 0 {
+				// Some points have a rollup (a pole's earlier campaigns)
+				// and some not yet (a campaign just opened, whose rollup
+				// the server is building): those read their rollups, only
+				// the others compute from the data.
+				return e.seriesSplit(ctx, list, norm, runs, retirementAge, roleCodes, skillCodes)
+			}
 		}
 		if ok {
 			var ids []int64
@@ -97,55 +123,155 @@ func (e *Engine) Series(ctx context.Context, scopes []Scope, points []Point, ret
 			}
 			cte = seriesRollupCTE
 			args = []any{pq.Array(ids), pq.Array(a.poles)}
+			first = n > 0 && len(roleCodes) == 0 && len(skillCodes) == 0
 		}
 	}
-	unit := func(n int) (Scope, int) { return list[n/len(norm)], n % len(norm) }
+	unit := func(u int) (Scope, int) { return list[u/len(norm)], u % len(norm) }
+	last := len(norm) - 1
 	codes := fmt.Sprintf("$%d::text[]", len(args)+1)
 
-	rows, err := e.queryx(ctx, `WITH `+cte+`
+	// roleSQL is the roles statement; with top, only the first n roles of
+	// each scope at its last point ($3 the points, $4 n; rollups only).
+	roleSQL := func(top bool) (string, []any) {
+		if !top {
+			return `WITH ` + cte + `
 SELECT rf.unit_no, ro.id, ro.code, ro.title, rf.headcount, rf.stayers, rf.target
 FROM role_fig rf JOIN roles ro ON ro.id = rf.role_id
-WHERE cardinality(`+codes+`) = 0 OR ro.code = ANY(`+codes+`)
-ORDER BY rf.unit_no, ro.code COLLATE "C"`, append(args, pq.Array(roleCodes))...)
-	if err != nil {
-		return nil, fmt.Errorf("series of role figures: %w", err)
-	}
-	for rows.Next() {
-		var n int
-		var g RoleGap
-		if err := rows.Scan(&n, &g.RoleID, &g.RoleCode, &g.RoleTitle, &g.Headcount, &g.Stayers, &g.Target); err != nil {
-			rows.Close()
-			return nil, err
+WHERE cardinality(` + codes + `) = 0 OR ro.code = ANY(` + codes + `)
+ORDER BY rf.unit_no, ro.code COLLATE "C"`, append(args, pq.Array(roleCodes))
 		}
-		g.Departures, g.Gap = g.Headcount-g.Stayers, g.Target-g.Stayers
-		s, i := unit(n)
-		out[s][i].Roles = append(out[s][i].Roles, g)
+		return `WITH ` + cte + `,
+top_role AS (
+  SELECT x.unit_no / $3::int AS scope_no, x.role_id
+  FROM (SELECT rf.unit_no, rf.role_id,
+               row_number() OVER (PARTITION BY rf.unit_no ORDER BY rf.target - rf.stayers DESC, ro.code COLLATE "C") AS rn
+        FROM role_fig rf JOIN roles ro ON ro.id = rf.role_id
+        WHERE rf.unit_no % $3::int = $3::int - 1) x
+  WHERE x.rn <= $4::int
+)
+SELECT rf.unit_no, ro.id, ro.code, ro.title, rf.headcount, rf.stayers, rf.target
+FROM top_role t
+JOIN role_fig rf ON rf.unit_no / $3::int = t.scope_no AND rf.role_id = t.role_id
+JOIN roles ro ON ro.id = rf.role_id
+ORDER BY rf.unit_no, ro.code COLLATE "C"`, append(args, len(norm), n)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+	// skillSQL is the skills statement; with top, only the first n skills
+	// of each scope at its last point by the rollup's gap_rank (the
+	// critical order among the skills with figures).
+	skillSQL := func(top bool) (string, []any) {
+		if !top {
+			return `WITH ` + cte + `
+SELECT sf.unit_no, ` + skillColumns + `
+FROM skill_fig sf JOIN skills sk ON sk.id = sf.skill_id
+WHERE ` + skillShown + ` AND (cardinality(` + codes + `) = 0 OR sk.code = ANY(` + codes + `))
+ORDER BY sf.unit_no, sk.code COLLATE "C"`, append(args, pq.Array(skillCodes))
+		}
+		return `WITH ` + cte + `,
+top_skill AS (
+  SELECT ui.unit_no / $3::int AS scope_no, r.skill_id
+  FROM unit_in ui
+  JOIN rollup_pole_skills r ON r.run_id = ui.run_id AND r.pole_id = ui.pole_id AND r.gap_rank <= $4::int
+  WHERE ui.unit_no % $3::int = $3::int - 1
+)
+SELECT sf.unit_no, ` + skillColumns + `
+FROM top_skill t
+JOIN skill_fig sf ON sf.unit_no / $3::int = t.scope_no AND sf.skill_id = t.skill_id
+JOIN skills sk ON sk.id = sf.skill_id
+WHERE ` + skillShown + `
+ORDER BY sf.unit_no, sk.code COLLATE "C"`, append(args, len(norm), n)
+	}
+	// exact tells whether every scope has n figures at its last point, the
+	// n-th with a positive gap: then no role or skill left out can be
+	// among its first n.
+	exact := func(count func(f Figures) int, positive func(f Figures) bool) bool {
+		for _, figs := range out {
+			if count(figs[last]) < n || !positive(figs[last]) {
+				return false
+			}
+		}
+		return true
 	}
 
-	rows, err = e.queryx(ctx, `WITH `+cte+`
-SELECT sf.unit_no, `+skillColumns+`
-FROM skill_fig sf JOIN skills sk ON sk.id = sf.skill_id
-WHERE `+skillShown+` AND (cardinality(`+codes+`) = 0 OR sk.code = ANY(`+codes+`))
-ORDER BY sf.unit_no, sk.code COLLATE "C"`, append(args, pq.Array(skillCodes))...)
-	if err != nil {
-		return nil, fmt.Errorf("series of skill figures: %w", err)
+	readRoles := func(top bool) error {
+		for _, figs := range out {
+			for i := range figs {
+				figs[i].Roles = nil
+			}
+		}
+		q, qargs := roleSQL(top)
+		rows, err := e.queryx(ctx, q, qargs...)
+		if err != nil {
+			return fmt.Errorf("series of role figures: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u int
+			var g RoleGap
+			if err := rows.Scan(&u, &g.RoleID, &g.RoleCode, &g.RoleTitle, &g.Headcount, &g.Stayers, &g.Target); err != nil {
+				return err
+			}
+			g.Departures, g.Gap = g.Headcount-g.Stayers, g.Target-g.Stayers
+			s, i := unit(u)
+			out[s][i].Roles = append(out[s][i].Roles, g)
+		}
+		return rows.Err()
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var n int
-		var g SkillGap
-		if err := rows.Scan(append([]any{&n}, g.targets()...)...); err != nil {
+	if err := readRoles(first); err != nil {
+		return nil, err
+	}
+	if first && !exact(func(f Figures) int { return len(f.Roles) }, func(f Figures) bool {
+		for _, g := range f.Roles {
+			if g.Gap <= 0 {
+				return false
+			}
+		}
+		return true
+	}) {
+		if err := readRoles(false); err != nil {
 			return nil, err
 		}
-		g.derive(false)
-		s, i := unit(n)
-		out[s][i].Skills = append(out[s][i].Skills, g)
 	}
-	return out, rows.Err()
+
+	readSkills := func(top bool) error {
+		for _, figs := range out {
+			for i := range figs {
+				figs[i].Skills = nil
+			}
+		}
+		q, qargs := skillSQL(top)
+		rows, err := e.queryx(ctx, q, qargs...)
+		if err != nil {
+			return fmt.Errorf("series of skill figures: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u int
+			var g SkillGap
+			if err := rows.Scan(append([]any{&u}, g.targets()...)...); err != nil {
+				return err
+			}
+			g.derive(false)
+			s, i := unit(u)
+			out[s][i].Skills = append(out[s][i].Skills, g)
+		}
+		return rows.Err()
+	}
+	if err := readSkills(first); err != nil {
+		return nil, err
+	}
+	if first && !exact(func(f Figures) int { return len(f.Skills) }, func(f Figures) bool {
+		for _, g := range f.Skills {
+			if g.Gap <= 0 {
+				return false
+			}
+		}
+		return true
+	}) {
+		if err := readSkills(false); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // seriesCTE is scopeUnitsCTE and figuresCTE with a reference date and a
@@ -187,8 +313,55 @@ var seriesCTE = func() string {
 	return units + `,` + figures
 }()
 
+// countRuns counts the points with a rollup (a run id).
+func countRuns(runs []int64) int {
+	n := 0
+	for _, id := range runs {
+		if id != 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// seriesSplit answers a Series whose points have rollups for some points
+// only: one Series over the points with one (from the rollups), one over
+// the others (from the data), merged in the order of points. Both keep
+// every skill and role (the trend's Top needs the last point's whole list).
+func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point, runs []int64, age int, roleCodes, skillCodes []string) (map[Scope][]Figures, error) {
+	var rolled, live []Point
+	var rolledAt, liveAt []int
+	for i, p := range points {
+		if runs[i] != 0 {
+			rolled, rolledAt = append(rolled, p), append(rolledAt, i)
+		} else {
+			live, liveAt = append(live, p), append(liveAt, i)
+		}
+	}
+	fromRollups, err := e.SeriesFirst(ctx, scopes, rolled, age, roleCodes, skillCodes, 0)
+	if err != nil {
+		return nil, err
+	}
+	fromData, err := e.SeriesFirst(ctx, scopes, live, age, roleCodes, skillCodes, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[Scope][]Figures, len(fromRollups))
+	for sc, figs := range fromRollups {
+		all := make([]Figures, len(points))
+		for j, i := range rolledAt {
+			all[i] = figs[j]
+		}
+		for j, i := range liveAt {
+			all[i] = fromData[sc][j]
+		}
+		out[sc] = all
+	}
+	return out, nil
+}
+
 // seriesRuns finds the fresh rollup of every point, in one statement; ok
-// is false when one has none.
+// is false when one has none (its run id is 0).
 func (e *Engine) seriesRuns(ctx context.Context, points []Point, age int) ([]int64, bool, error) {
 	var dates []string
 	var horizons []int64

@@ -3,6 +3,7 @@ package analytics_test
 import (
 	"context"
 	"reflect"
+	"sort"
 	"testing"
 	"time"
 
@@ -111,6 +112,66 @@ func TestSeries(t *testing.T) {
 	if n := statements.Count(); n != 3 {
 		t.Errorf("%d statements from the rollups, want 3 (look-up, roles, skills)", n)
 	}
+	// SeriesFirst may leave out roles and skills, never one of the first n
+	// at the last point (the order of a trend's Top), whose figures are
+	// those of Series at every point. With rollups it reads only those when
+	// that is exact for every scope: not with the pole without members
+	// (fewer than n figures: it reads them all), but for the others alone.
+	var withMembers []analytics.Scope
+	for _, sc := range poles {
+		if f := live[sc]; len(f[len(f)-1].Skills) > 0 {
+			withMembers = append(withMembers, sc)
+		}
+	}
+	narrowed := false
+	for _, n := range []int{1, 2, 3, 5, 40} {
+		for _, set := range [][]analytics.Scope{poles, withMembers} {
+			got, err := e.SeriesFirst(ctx, set, points, 64, nil, nil, n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sc := range set {
+				full, part := live[sc], got[sc]
+				for _, id := range firstSkills(full, n) {
+					for i := range points {
+						if a, b := skillOf(full[i], id), skillOf(part[i], id); !reflect.DeepEqual(a, b) {
+							t.Fatalf("n=%d, pole %s, point %d, skill %d: %+v, want %+v", n, sc.PoleID, i, id, b, a)
+						}
+					}
+				}
+				for _, id := range firstRoles(full, n) {
+					for i := range points {
+						if a, b := roleOf(full[i], id), roleOf(part[i], id); !reflect.DeepEqual(a, b) {
+							t.Fatalf("n=%d, pole %s, point %d, role %d: %+v, want %+v", n, sc.PoleID, i, id, b, a)
+						}
+					}
+				}
+				for i := range points {
+					if len(part[i].Skills) < len(full[i].Skills) && len(part[i].Roles) < len(full[i].Roles) {
+						narrowed = true
+					}
+				}
+			}
+		}
+	}
+	if len(withMembers) == 0 || !narrowed {
+		t.Error("SeriesFirst never left out a role and a skill: the rollups' first rows are not used")
+	}
+	// A point without a rollup (a campaign just opened, its rollup being
+	// built): it alone computes from the data, the others read theirs.
+	db.MustExec(`DELETE FROM rollup_runs WHERE as_of = $1::date AND horizon = $2`,
+		points[len(points)-1].AsOf.Format(time.DateOnly), points[len(points)-1].Horizon)
+	statements.Reset()
+	split, err := e.Series(ctx, poles, points, 64, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(split, live) {
+		t.Fatalf("from the rollups but one point\n%s\nfrom the data\n%s", dump(split), dump(live))
+	}
+	if n := statements.Count(); n != 7 {
+		t.Errorf("%d statements with a point without rollup, want 7 (look-up, then look-up, roles and skills twice)", n)
+	}
 	db.MustExec(`UPDATE rollup_pole_skills SET required = required + 1000`)
 	if tampered, _ := e.Series(ctx, poles, points, 64, nil, nil); reflect.DeepEqual(tampered, live) {
 		t.Error("a tampered rollup did not change the series: it is not read")
@@ -118,4 +179,89 @@ func TestSeries(t *testing.T) {
 	if _, err := e.Series(ctx, scopes[:1], []analytics.Point{{AsOf: reference.GenAsOf, Horizon: 2020}}, 64, nil, nil); err == nil {
 		t.Error("a horizon before asOf's year was accepted")
 	}
+}
+
+// firstSkills are the ids of the first n skills of a series in a trend's
+// order at its last point (gap descending, coverage ascending with none
+// last, code), among the skills with figures at some point (0 elsewhere).
+func firstSkills(figs []analytics.Figures, n int) []int {
+	last := figs[len(figs)-1]
+	code := map[int]string{}
+	for _, f := range figs {
+		for _, g := range f.Skills {
+			code[g.SkillID] = g.SkillCode
+		}
+	}
+	var ids []int
+	for id := range code {
+		ids = append(ids, id)
+	}
+	at := func(id int) (gap int, cov *float64) {
+		if g := skillOf(last, id); g != nil {
+			return g.Gap, g.Coverage
+		}
+		return 0, nil
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		gi, ci := at(ids[i])
+		gj, cj := at(ids[j])
+		if gi != gj {
+			return gi > gj
+		}
+		if (ci == nil) != (cj == nil) {
+			return cj == nil
+		}
+		if ci != nil && *ci != *cj {
+			return *ci < *cj
+		}
+		return code[ids[i]] < code[ids[j]]
+	})
+	return ids[:min(n, len(ids))]
+}
+
+// firstRoles are the ids of the first n roles of a series by roleGap
+// descending at its last point, then code.
+func firstRoles(figs []analytics.Figures, n int) []int {
+	last := figs[len(figs)-1]
+	code := map[int]string{}
+	for _, f := range figs {
+		for _, g := range f.Roles {
+			code[g.RoleID] = g.RoleCode
+		}
+	}
+	var ids []int
+	for id := range code {
+		ids = append(ids, id)
+	}
+	gap := func(id int) int {
+		if g := roleOf(last, id); g != nil {
+			return g.Gap
+		}
+		return 0
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		if gap(ids[i]) != gap(ids[j]) {
+			return gap(ids[i]) > gap(ids[j])
+		}
+		return code[ids[i]] < code[ids[j]]
+	})
+	return ids[:min(n, len(ids))]
+}
+
+func skillOf(f analytics.Figures, id int) *analytics.SkillGap {
+	for i := range f.Skills {
+		if f.Skills[i].SkillID == id {
+			return &f.Skills[i]
+		}
+	}
+	return nil
+}
+
+func roleOf(f analytics.Figures, id int) *analytics.RoleGap {
+	for i := range f.Roles {
+		if f.Roles[i].RoleID == id {
+			return &f.Roles[i]
+		}
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ type Loaders struct {
 type trendKey struct {
 	Scope                 analytics.Scope
 	Points, Roles, Skills string
+	First                 int
 }
 
 func pointsKey(ps []TrendPoint) string {
@@ -50,7 +51,7 @@ func pointsKey(ps []TrendPoint) string {
 // the same points, roles and skills in the same request.
 func (l *Loaders) Trend(ctx context.Context, r TrendRequest) (*Trend, error) {
 	k := trendKey{Scope: r.Scope, Points: pointsKey(r.Points),
-		Roles: strings.Join(r.RoleCodes, "\x1f"), Skills: strings.Join(r.SkillCodes, "\x1f")}
+		Roles: strings.Join(r.RoleCodes, "\x1f"), Skills: strings.Join(r.SkillCodes, "\x1f"), First: r.First}
 	l.mu.Lock()
 	l.points[k.Points] = r.Points
 	l.mu.Unlock()
@@ -67,10 +68,13 @@ func splitCodes(s string) []string {
 // fetchTrends answers a batch of trend keys with one Series per group of
 // keys sharing points, roles and skills.
 func (l *Loaders) fetchTrends(ctx context.Context, keys []trendKey) (map[trendKey]*Trend, error) {
-	type group struct{ points, roles, skills string }
+	type group struct {
+		points, roles, skills string
+		first                 int
+	}
 	byGroup := map[group][]analytics.Scope{}
 	for _, k := range keys {
-		g := group{k.Points, k.Roles, k.Skills}
+		g := group{k.Points, k.Roles, k.Skills, k.First}
 		byGroup[g] = append(byGroup[g], k.Scope)
 	}
 	out := make(map[trendKey]*Trend, len(keys))
@@ -78,12 +82,12 @@ func (l *Loaders) fetchTrends(ctx context.Context, keys []trendKey) (map[trendKe
 		l.mu.Lock()
 		pts := l.points[g.points]
 		l.mu.Unlock()
-		ts, err := l.Service.Trends(ctx, scopes, pts, splitCodes(g.roles), splitCodes(g.skills))
+		ts, err := l.Service.Trends(ctx, scopes, pts, splitCodes(g.roles), splitCodes(g.skills), g.first)
 		if err != nil {
 			return nil, err
 		}
 		for s, t := range ts {
-			out[trendKey{Scope: s, Points: g.points, Roles: g.roles, Skills: g.skills}] = t
+			out[trendKey{Scope: s, Points: g.points, Roles: g.roles, Skills: g.skills, First: g.first}] = t
 		}
 	}
 	return out, nil

@@ -69,12 +69,15 @@ type Trend struct {
 }
 
 // TrendRequest asks a scope's trend over points; RoleCodes and SkillCodes,
-// when not empty, keep only those roles and skills.
+// when not empty, keep only those roles and skills. First > 0 says that
+// only the trend's Top(First) will be read: the statements may then leave
+// the other roles and skills out (analytics.Engine.SeriesFirst).
 type TrendRequest struct {
 	Scope      analytics.Scope
 	Points     []TrendPoint
 	RoleCodes  []string
 	SkillCodes []string
+	First      int
 }
 
 // Top keeps the first n skills in DESIGN.md's critical order at the last
@@ -154,7 +157,7 @@ func CheckOffset(k int) error {
 // two statements (analytics.Engine.Series), essential links only, default
 // retirement age.
 func (s *Service) Trend(ctx context.Context, r TrendRequest) (*Trend, error) {
-	ts, err := s.Trends(ctx, []analytics.Scope{r.Scope}, r.Points, r.RoleCodes, r.SkillCodes)
+	ts, err := s.Trends(ctx, []analytics.Scope{r.Scope}, r.Points, r.RoleCodes, r.SkillCodes, r.First)
 	if err != nil {
 		return nil, err
 	}
@@ -162,13 +165,13 @@ func (s *Service) Trend(ctx context.Context, r TrendRequest) (*Trend, error) {
 }
 
 // Trends computes the trends of several scopes over the same points, in the
-// same two statements.
-func (s *Service) Trends(ctx context.Context, scopes []analytics.Scope, points []TrendPoint, roleCodes, skillCodes []string) (map[analytics.Scope]*Trend, error) {
+// same two statements; with first > 0 only their Top(first) is exact.
+func (s *Service) Trends(ctx context.Context, scopes []analytics.Scope, points []TrendPoint, roleCodes, skillCodes []string, first int) (map[analytics.Scope]*Trend, error) {
 	pts := make([]analytics.Point, len(points))
 	for i, p := range points {
 		pts[i] = analytics.Point{AsOf: p.AsOf, Horizon: p.Horizon}
 	}
-	series, err := s.Engine.Series(ctx, scopes, pts, 0, roleCodes, skillCodes)
+	series, err := s.Engine.SeriesFirst(ctx, scopes, pts, 0, roleCodes, skillCodes, first)
 	if err != nil {
 		return nil, err
 	}

@@ -69,13 +69,21 @@ func TestCheckParams(t *testing.T) {
 		vars map[string]any
 		want string
 	}{
-		"Plain":         {"Dashboard", map[string]any{"pole": "aerospace-valley", "n": 3, "l": []any{"a", "b"}}, ""},
+		"Plain": {"Dashboard", map[string]any{"pole": "aerospace-valley", "n": 3, "l": []any{"a", "b"}}, ""},
+		// A company's answer to a campaign: 2,000 assessments (about 130 kB).
+		"Answer": {"Answer", map[string]any{"assessments": func() []any {
+			l := make([]any, 2000)
+			for i := range l {
+				l[i] = map[string]any{"employeeRef": "E000001", "skillCode": "100003", "level": 3}
+			}
+			return l
+		}()}, ""},
 		"ErrLongName":   {strings.Repeat("A", 500000), nil, CodeBadUserInput},
 		"ErrNullInName": {"A\x00", nil, CodeBadUserInput},
 		"ErrDeep":       {"", deep, CodeBadUserInput},
-		"ErrLarge":      {"", map[string]any{"x": strings.Repeat("a", 70000)}, CodeBadUserInput},
+		"ErrLarge":      {"", map[string]any{"x": strings.Repeat("a", 1100000)}, CodeBadUserInput},
 		"ErrManyStrings": {"", map[string]any{"l": func() []any {
-			l := make([]any, 20000)
+			l := make([]any, 200000)
 			for i := range l {
 				l[i] = "abcd"
 			}

@@ -57,6 +57,9 @@ type Config struct {
 	StringLengths map[string]int
 	// MaxVariablesBytes bounds the variables of a request, measured as
 	// their JSON text; MaxVariablesDepth their nesting (objects and lists).
+	// By default the variables may take the whole body: a company's answer
+	// to a campaign carries its rows there (200 needs and 2,000
+	// assessments are about 130 kB).
 	MaxVariablesBytes int
 	MaxVariablesDepth int
 	// MaxOperationNameLength bounds operationName.
@@ -99,7 +102,7 @@ func Defaults() Config {
 		Timeout:               30 * time.Second,
 
 		MaxStringLength:        64,
-		MaxVariablesBytes:      64 << 10,
+		MaxVariablesBytes:      1 << 20,
 		MaxVariablesDepth:      8,
 		MaxOperationNameLength: 100,
 
