@@ -75,7 +75,7 @@ LHEO=$DIR/lheo-${BENCH_LHEO_MB:-100}mb.xml
 step "rollups (gpec rollup: built when missing or stale, as the server would)"
 DATABASE_URL=$DB "$GPEC" rollup
 psql -X -q -At -d "$DB" -c "SELECT coalesce(json_agg(json_build_object('asOf', as_of, 'horizon', horizon,
-  'retirementAge', retirement_age, 'buildMs', build_ms) ORDER BY horizon), '[]') FROM rollup_runs" >"$OUT/rollups.json"
+  'retirementAge', retirement_age, 'buildMs', build_ms) ORDER BY horizon), '[]') FROM rollup_runs WHERE NOT projects" >"$OUT/rollups.json"
 psql -X -q -d "$DB" -f bench/peer/schema.sql
 DATABASE_URL=$DB "$GPEC" bench vars -out "$OUT/vars.json"
 TOKEN=$(DATABASE_URL=$DB "$GPEC" token create -role admin -label bench -expires 24h 2>/dev/null)
