@@ -140,8 +140,11 @@ done
 step "load: $CONC × $DURATION per query and target"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD 2>/dev/null || commit="$commit + uncommitted changes"
+# The command as run: the variables that change what is measured, then make bench.
 command="make bench"
-[ "$SCALE" = national ] || command="BENCH_SCALE=$SCALE make bench"
+for v in BENCH_SCALE BENCH_ONLY BENCH_CONCURRENCY BENCH_DURATION BENCH_PEER BENCH_LHEO_MB; do
+  [ -n "${!v:-}" ] && command="$v=${!v} $command"
+done
 "$DIR/runner" load -bench bench -vars "$OUT/vars.json" -gpec "http://$GPEC_ADDR/graphql" -token "$TOKEN" \
   -db "$DB" -gpec-pid "$GPEC_PID" -pg-pid "$PGPID" -c "$CONC" -d "$DURATION" -out "$OUT/results.json" \
   -meta "scale=$SCALE" -meta "commit=$commit" -meta "go=$(go env GOVERSION)" -meta "command=$command" \

@@ -89,7 +89,7 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild,
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 	m := res.Meta
 	p("## Run `%s` — %s\n\n", scale, res.Started)
-	p("- **Command**: `%s` (from a clean clone; see bench/README.md)\n", or(m["command"], "make bench"))
+	p("- **Command**: `%s` (see bench/README.md)\n", or(m["command"], "make bench"))
 	p("- **Machine**: %s, %d cores (nproc), %s RAM; load average %s before, %s after (1, 5, 15 min)\n",
 		cpuModel(), runtime.NumCPU(), memTotal(), res.LoadBefore, res.LoadAfter)
 	p("- **Versions**: %s, PostgreSQL %s, gpec %s, PostGraphile %s (pg-aggregates %s, connection-filter %s), hey %s, Node %s\n",
