@@ -31,6 +31,12 @@ type Query struct {
 	Title string `json:"title"` // the first comment line
 	Peer  bool   `json:"peer"`
 	Note  string `json:"peerNote,omitempty"`
+	// Twin is the query this one repeats with one option more (from
+	// "# twin:"): its target is its ratio to the twin, measured in the same
+	// run. Such a query may have no floor.
+	Twin string `json:"twin,omitempty"`
+	// Floor tells whether the query has a floor statement.
+	Floor bool `json:"floor"`
 	// What one answer holds, checked once before the load.
 	GpecBytes  int `json:"gpecBytes"`
 	PeerBytes  int `json:"peerBytes,omitempty"`
@@ -156,13 +162,15 @@ func runLoad(args []string) error {
 				return fmt.Errorf("%s on PostGraphile: %w", q.Name, err)
 			}
 		}
-		db := sqlDB(*dbURL, 1)
-		rows, _, err := floorOnce(context.Background(), db, q)
-		db.Close()
-		if err != nil {
-			return fmt.Errorf("%s floor: %w", q.Name, err)
+		if q.Floor {
+			db := sqlDB(*dbURL, 1)
+			rows, _, err := floorOnce(context.Background(), db, q)
+			db.Close()
+			if err != nil {
+				return fmt.Errorf("%s floor: %w", q.Name, err)
+			}
+			q.FloorRows = rows
 		}
-		q.FloorRows = rows
 		fmt.Fprintf(os.Stderr, "runner: %-22s gpec %6d bytes, floor %4d rows, peer %6d bytes\n", q.Name, q.GpecBytes, q.FloorRows, q.PeerBytes)
 	}
 
@@ -179,9 +187,11 @@ func runLoad(args []string) error {
 		// Warm each target right before its runs: the previous query's full
 		// scans may have pushed this one's pages out of shared_buffers.
 		_, _ = checkGraphQL(*gpecURL, *token, q.gpecBody)
-		warm := sqlDB(*dbURL, 1)
-		_, _, _ = floorOnce(context.Background(), warm, q)
-		warm.Close()
+		if q.Floor {
+			warm := sqlDB(*dbURL, 1)
+			_, _, _ = floorOnce(context.Background(), warm, q)
+			warm.Close()
+		}
 		if q.Peer {
 			_, _ = checkGraphQL(*peerURL, "", q.peerBody)
 		}
@@ -201,7 +211,7 @@ func runLoad(args []string) error {
 			}
 			r.Query, r.Target, r.Conc = q.Name, "gpec", c
 			res.add(r)
-			if *floorMaxC == 0 || c <= *floorMaxC {
+			if q.Floor && (*floorMaxC == 0 || c <= *floorMaxC) {
 				r = measure(*pgPID, 0, func() (Run, error) { return floorLoad(*dbURL, q, c, *dur) })
 				r.Query, r.Target, r.Conc = q.Name, "floor", c
 				res.add(r)
@@ -304,6 +314,7 @@ var (
 	paramsRE = regexp.MustCompile(`(?m)^--\s*params:(.*)$`)
 	classRE  = regexp.MustCompile(`(?m)^#\s*class:\s*(\w+)`)
 	noteRE   = regexp.MustCompile(`(?m)^#\s*peer:\s*(.+)$`)
+	twinRE   = regexp.MustCompile(`(?m)^#\s*twin:\s*(\S+)`)
 )
 
 func loadQueries(root string, vars map[string]any, withPeer bool, only string) ([]*Query, error) {
@@ -333,8 +344,16 @@ func loadQueries(root string, vars map[string]any, withPeer bool, only string) (
 		if q.gpecBody, err = graphQLBody(string(text), vars); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
+		if m := twinRE.FindSubmatch(text); m != nil {
+			q.Twin = string(m[1])
+		}
 		sqlText, err := os.ReadFile(filepath.Join(root, "floor", name+".sql"))
-		if err != nil {
+		switch {
+		case err == nil:
+			q.Floor = true
+		case q.Twin != "" && os.IsNotExist(err):
+			// Measured against its twin only.
+		default:
 			return nil, fmt.Errorf("%s has no floor: %w", name, err)
 		}
 		q.floorSQL = string(sqlText)

@@ -22,6 +22,9 @@ func runReport(args []string) error {
 	rollFile := fs.String("rollups", "", "the rollups' build times, from bench.sh (optional)")
 	answerFile := fs.String("answer", "", "from runner answer (optional)")
 	bgFile := fs.String("background", "", "from runner background (optional)")
+	lheoFile := fs.String("lheo", "", "the LHÉO import's seconds and peak RSS, from bench.sh (optional)")
+	lheoReport := fs.String("lheo-report", "", "the LHÉO import's report (its rows)")
+	lheoBytes := fs.Int64("lheo-bytes", 0, "the LHÉO file's size")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,7 +62,14 @@ func runReport(args []string) error {
 			bg = nil
 		}
 	}
-	section := render(*scale, &res, imp, rolls, ans, bg)
+	var lh *LHEOImport
+	if *lheoFile != "" {
+		var err error
+		if lh, err = readLHEO(*lheoFile, *lheoReport, *lheoBytes); err != nil {
+			fmt.Fprintln(os.Stderr, "runner report: no LHÉO import figures:", err)
+		}
+	}
+	section := render(*scale, &res, imp, rolls, lh, ans, bg)
 	begin, end := "<!-- bench:"+*scale+":begin -->", "<!-- bench:"+*scale+":end -->"
 	old, _ := os.ReadFile(*out)
 	doc := string(old)
@@ -88,7 +98,7 @@ type key struct {
 	c         int
 }
 
-func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild, ans *AnswerFigures, bg *BackgroundFigures) string {
+func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild, lh *LHEOImport, ans *AnswerFigures, bg *BackgroundFigures) string {
 	runs := map[key]Run{}
 	for _, r := range res.Runs {
 		runs[key{r.Query, r.Target, r.Conc}] = r
@@ -97,7 +107,7 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild,
 	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
 	m := res.Meta
 	p("## Run `%s` — %s\n\n", scale, res.Started)
-	p("- **Command**: `%s` (from a clean clone; see bench/README.md)\n", or(m["command"], "make bench"))
+	p("- **Command**: `%s` (see bench/README.md)\n", or(m["command"], "make bench"))
 	p("- **Machine**: %s, %d cores (nproc), %s RAM; load average %s before, %s after (1, 5, 15 min)\n",
 		cpuModel(), runtime.NumCPU(), memTotal(), res.LoadBefore, res.LoadAfter)
 	p("- **Versions**: %s, PostgreSQL %s, gpec %s, PostGraphile %s (pg-aggregates %s, connection-filter %s), hey %s, Node %s\n",
@@ -110,8 +120,8 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild,
 		res.Duration, or(res.GpecMaxConn, "16"))
 	p("- **CPU** columns are cores used during the run (CPU seconds / wall seconds): the server process (gpec or node) and PostgreSQL (postmaster and backends). The floor has no server process: its client is the runner.\n\n")
 
-	p("### Targets of issue 7\n\n| target | measured | verdict |\n|---|---|---|\n")
-	for _, row := range verdicts(res, runs, imp) {
+	p("### Targets (issues 7, 13 and 14)\n\n| target | measured | verdict |\n|---|---|---|\n")
+	for _, row := range verdicts(res, runs, imp, lh) {
 		p("| %s | %s | %s |\n", row[0], row[1], row[2])
 	}
 	p("\n")
@@ -126,9 +136,16 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild,
 	}
 
 	p("### Latency and throughput\n\nLatencies in ms. `gpec/floor` is gpec's p50 over the floor's; `gpec/peer` is gpec's throughput over PostGraphile's, both at the same concurrency in the same run. Errors: HTTP errors and timeouts seen by hey; for gpec also the answers carrying GraphQL errors (HTTP 200, e.g. a statement timeout), from its `/metrics`; for the floor, failed statements. With a run of 10 s and statements of several seconds, p95 and p99 rest on few requests: hey waits for the requests in flight when the time is up, so a run lasts at least one request per client.\n\n")
+	if tw := twins(res, runs); tw != "" {
+		p("### Options against their plain twins\n\nA query of the mix that repeats another with one option more (`# twin:` in bench/queries) is measured in the same run, right after it: the ratio of their p50 (and p95) at each concurrency is what the option costs, whatever the load of the machine.\n\n%s\n", tw)
+	}
 	for _, q := range res.Queries {
 		p("#### %s — %s\n\n", q.Name, q.Title)
-		p("Class %s; one answer: gpec %d bytes, floor %d rows", q.Class, q.GpecBytes, q.FloorRows)
+		if q.Floor {
+			p("Class %s; one answer: gpec %d bytes, floor %d rows", q.Class, q.GpecBytes, q.FloorRows)
+		} else {
+			p("Class %s; one answer: gpec %d bytes; no floor: measured against its twin %s", q.Class, q.GpecBytes, q.Twin)
+		}
 		if q.Peer {
 			p(", PostGraphile %d bytes. Peer: %s", q.PeerBytes, q.Note)
 		}
@@ -174,6 +191,14 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild,
 		}
 		p("\n")
 	}
+	p("### LHÉO import\n\n")
+	if lh == nil {
+		p("Not measured in this run.\n\n")
+	} else {
+		p("`gpec import` of a synthetic LHÉO feed of %.0f MB (`gpec bench lheo`: the test fixtures' shape, two actions of two sessions per offer), streamed; wall time and peak RSS by `/usr/bin/time`, rows from its report.\n\n", float64(lh.Bytes)/(1<<20))
+		p("| rows | seconds | rows/s | MB/s | peak RSS |\n|---:|---:|---:|---:|---:|\n")
+		p("| %d (%s) | %.1f | %.0f | %.1f | %.0f MB |\n\n", lh.Rows, lh.Kinds, lh.Seconds, lh.rowsPerS(), float64(lh.Bytes)/(1<<20)/lh.Seconds, lh.peakMB())
+	}
 	p("### Rollups\n\n")
 	if len(rolls) == 0 {
 		p("No rollup figures in this run.\n\n")
@@ -192,6 +217,9 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild,
 	if imp != nil {
 		p("| `gpec import` | %.0f MB |\n", imp.Gpec.PeakRSSMB)
 	}
+	if lh != nil {
+		p("| `gpec import` of the LHÉO feed | %.0f MB |\n", lh.peakMB())
+	}
 	p("\n")
 	return b.String()
 }
@@ -205,7 +233,7 @@ type RollupBuild struct {
 }
 
 // verdicts checks the targets of issue 7 against the run.
-func verdicts(res *Results, runs map[key]Run, imp *ImportFigures) [][3]string {
+func verdicts(res *Results, runs map[key]Run, imp *ImportFigures, lh *LHEOImport) [][3]string {
 	var out [][3]string
 	yes := func(ok bool) string {
 		if ok {
@@ -215,7 +243,7 @@ func verdicts(res *Results, runs map[key]Run, imp *ImportFigures) [][3]string {
 	}
 	// every analytics query within 1.5× of its floor at p50
 	for _, q := range res.Queries {
-		if q.Class != "analytics" && q.Class != "aggregate" {
+		if (q.Class != "analytics" && q.Class != "aggregate") || !q.Floor {
 			continue
 		}
 		var parts []string
@@ -269,6 +297,35 @@ func verdicts(res *Results, runs map[key]Run, imp *ImportFigures) [][3]string {
 		out = append(out, [3]string{"import peak RSS < 300 MB", fmt.Sprintf("%.0f MB", imp.Gpec.PeakRSSMB), yes(imp.Gpec.PeakRSSMB < 300)})
 	} else {
 		out = append(out, [3]string{"import ≥ 40 % of raw COPY; peak RSS < 300 MB", "not measured in this run", "-"})
+	}
+	// issues 13 and 14: an option within 1.5× of the same query without it
+	for _, q := range res.Queries {
+		if q.Twin == "" {
+			continue
+		}
+		var parts []string
+		ok, measured := true, false
+		for _, c := range res.Conc {
+			g, t := runs[key{q.Name, "gpec", c}], runs[key{q.Twin, "gpec", c}]
+			if g.P50 == 0 || t.P50 == 0 {
+				continue
+			}
+			measured = true
+			r := g.P50 / t.P50
+			ok = ok && r <= 1.5 && g.Errors == 0
+			parts = append(parts, fmt.Sprintf("c=%d %.2f×%s", c, r, errNote(g.Errors)))
+		}
+		if !measured {
+			parts, ok = []string{"its twin " + q.Twin + " was not measured"}, false
+		}
+		out = append(out, [3]string{"p50 ≤ 1.5× the same query without the option: " + q.Name + " / " + q.Twin,
+			strings.Join(parts, ", "), yes(ok)})
+	}
+	if lh != nil {
+		out = append(out, [3]string{fmt.Sprintf("LHÉO import of %.0f MB: peak RSS < 100 MB", float64(lh.Bytes)/(1<<20)),
+			fmt.Sprintf("%.0f MB, %.0f rows/s", lh.peakMB(), lh.rowsPerS()), yes(lh.Done && lh.peakMB() < 100)})
+	} else {
+		out = append(out, [3]string{"LHÉO import peak RSS < 100 MB", "not measured in this run", "-"})
 	}
 	out = append(out, [3]string{"server peak RSS < 300 MB (whole benchmark)", fmt.Sprintf("%.0f MB", res.GpecPeakMB), yes(res.GpecPeakMB > 0 && res.GpecPeakMB < 300)})
 	return out
@@ -348,4 +405,86 @@ func statusKBFile(path, key string) float64 {
 		}
 	}
 	return 0
+}
+
+// twins renders the table of the queries with a twin: p50 and p95 of both
+// at each concurrency, and their ratios.
+func twins(res *Results, runs map[key]Run) string {
+	b := &strings.Builder{}
+	for _, q := range res.Queries {
+		if q.Twin == "" {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("| query | twin | c | p50 | twin p50 | p50 ratio | p95 | twin p95 | p95 ratio | req/s | twin req/s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		}
+		for _, c := range res.Conc {
+			g, t := runs[key{q.Name, "gpec", c}], runs[key{q.Twin, "gpec", c}]
+			if g.N == 0 {
+				continue
+			}
+			fmt.Fprintf(b, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %.1f | %.1f |\n", q.Name, q.Twin, c,
+				ms(g.P50), ms(t.P50), ratio(g.P50, t.P50), ms(g.P95), ms(t.P95), ratio(g.P95, t.P95), g.RPS, t.RPS)
+		}
+	}
+	return b.String()
+}
+
+// LHEOImport is the timed `gpec import` of bench.sh's synthetic LHÉO feed.
+type LHEOImport struct {
+	Seconds  float64 `json:"seconds"`
+	MaxRSSKB float64 `json:"maxRssKB"`
+	Bytes    int64
+	Rows     int64
+	Kinds    string // rows per kind, as the report lists them
+	Done     bool   // the report says the import was committed
+}
+
+func (l *LHEOImport) peakMB() float64 { return l.MaxRSSKB / 1024 }
+
+func (l *LHEOImport) rowsPerS() float64 {
+	if l.Seconds == 0 {
+		return 0
+	}
+	return float64(l.Rows) / l.Seconds
+}
+
+// readLHEO reads /usr/bin/time's figures and the rows of gpec import's
+// report (its table of kinds: kind, rows, inserted, updated, unchanged,
+// rejected).
+func readLHEO(timeFile, reportFile string, size int64) (*LHEOImport, error) {
+	l := &LHEOImport{Bytes: size}
+	if err := readJSON(timeFile, l); err != nil {
+		return nil, err
+	}
+	text, err := os.ReadFile(reportFile)
+	if err != nil {
+		return nil, err
+	}
+	inKinds := false
+	var kinds []string
+	for _, line := range strings.Split(string(text), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case strings.HasPrefix(line, "Import done"):
+			l.Done = true
+		case len(f) == 6 && f[0] == "kind" && f[1] == "rows":
+			inKinds = true
+		case inKinds && len(f) == 6:
+			var n int64
+			if _, err := fmt.Sscan(f[1], &n); err != nil {
+				inKinds = false
+				continue
+			}
+			l.Rows += n
+			kinds = append(kinds, fmt.Sprintf("%s %d", f[0], n))
+		default:
+			inKinds = false
+		}
+	}
+	if !l.Done {
+		return nil, fmt.Errorf("the LHÉO import did not complete (see %s)", reportFile)
+	}
+	l.Kinds = strings.Join(kinds, ", ")
+	return l, nil
 }

@@ -58,7 +58,8 @@ type Params struct {
 	IncludeOptional bool
 	// IncludeProjects adds to target(r) the project needs at H of the
 	// scope's sites (projects.go): of the scope's pole when it has one, else
-	// of any pole. Rollups do not hold them: such figures are live.
+	// of any pole. A pole's figures with projects are read from the
+	// rollup's run with projects when it is fresh, like those without.
 	IncludeProjects bool
 	// WithPlan adds DESIGN.md's plan figures (qualifiedWithPlan,
 	// gapAfterPlan, plannedLearners) to skill figures, and orders critical

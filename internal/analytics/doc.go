@@ -13,8 +13,10 @@
 //
 // # Rollups
 //
-// Whole-pole scopes with essential links are answered from the rollup of
-// (asOf, H, A) when package rollup has one built from the current data:
+// Whole-pole scopes with essential links, with or without the plan and
+// projects, are answered from the rollup of (asOf, H, A) when package
+// rollup has one built from the current data (with projects, its run with
+// projects):
 // BuildRollup fills it from the same fragments as the live statements (one
 // pass over every pole's (member, department) units, whose figures add up),
 // and the methods read it by index. Any other request, or a pole request
@@ -44,7 +46,10 @@
 //   - target with projects (includeProjects: the project needs of year H
 //     at the scope's sites, of the scope's pole's projects when it involves
 //     a pole): projectFigures in projects_sql.go, derived from figuresCTE;
-//     the strategy's statements with projects likewise. Always live.
+//     the strategy's statements with projects likewise. A pole's figures
+//     with projects read the rollup's run with projects when it is fresh
+//     (projectsRollupSteps in rollup.go: the units' figures plus the few
+//     units' project needs), else compute live.
 //   - the figures of scopes at several (asOf, H) points at once, for
 //     campaigns and trends: Series in series.go (seriesCTE, derived from the
 //     same fragments; a pole's points read their rollups when all are fresh).

@@ -10,8 +10,9 @@ package analytics
 //
 // The statements are derived from figuresCTE and the statements built on
 // it, so that a change of a definition there holds here too; replaceAll
-// panics at init if a fragment moved. Rollups hold figures without
-// projects only: these statements always compute live.
+// panics at init if a fragment moved. These statements compute live; a
+// pole's figures with projects are read from the rollup's run with projects
+// when it is fresh (projectsRollupSteps in rollup.go).
 
 // Each unitPole lists, for the units of a statement, the pole whose
 // projects count (unit_no, pole_id); ” means projects of any pole.

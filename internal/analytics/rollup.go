@@ -15,16 +15,22 @@ import (
 // them for every pole once per rollup key (package rollup), from the same
 // fragments as the live statements, and the methods below read them instead
 // whenever every scope is a whole pole, includeOptional is false and a fresh
-// rollup of (asOf, H, A) exists. Everything is derived from one pass over
+// rollup of (asOf, H, A) exists; with includeProjects, its run with
+// projects (projectsRollupSteps). Everything is derived from one pass over
 // (pole, member company, department) units, whose figures are additive:
 // a pole's are their sums, a company's are the sums over its departments.
 
 // rollupRun returns the fresh rollup answering p, if any.
+// With includeProjects it is the run with projects (projectsRollupSteps).
 func (e *Engine) rollupRun(ctx context.Context, p Params) (int64, bool, error) {
-	if p.IncludeOptional || p.IncludeProjects {
+	if p.IncludeOptional {
 		return 0, false, nil
 	}
-	return rollup.Fresh(ctx, e.DB, rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge})
+	k := rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge}
+	if p.IncludeProjects {
+		return rollup.FreshWithProjects(ctx, e.DB, k)
+	}
+	return rollup.Fresh(ctx, e.DB, k)
 }
 
 // poleScopes reports whether every scope is a whole pole, which a rollup
@@ -220,7 +226,156 @@ SELECT $1, r1, r2, common, union_max FROM similar_roles`, []any{run}},
 			return fmt.Errorf("pole rollup: %s: %w", s.name, err)
 		}
 	}
+	withProjects, err := rollup.ProjectsRun(ctx, tx, run)
+	if err != nil {
+		return fmt.Errorf("pole rollup: %w", err)
+	}
+	for _, s := range projectsRollupSteps(run, withProjects, k) {
+		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
+			return fmt.Errorf("pole rollup with projects: %s: %w", s.name, err)
+		}
+	}
 	return nil
+}
+
+type rollupStep struct {
+	name string
+	sql  string
+	args []any
+}
+
+// projectsRollupSteps fill run withProjects, the pole figures with
+// includeProjects, from run's and the units' figures still in the
+// temporary tables. With projects, a unit's target of role r gains the
+// headcount of its pole's project needs of year H at the unit's sites
+// (projectFigures); nothing else of the unit changes. So, per unit with such
+// needs (a few per pole: the partners' sites), required(s) gains the needs
+// of the roles requiring s and level_needed their levels; role figures and
+// company role gaps gain the needs; and what counts units or companies with
+// a positive gap (companiesWithGap, with and without the plan, and the
+// shared opportunities of the departments where such units are) is counted
+// again over the units and companies concerned. Poles without project needs
+// at H get a copy of their figures. The live statements with projects give
+// the same answers (rollup_test.go).
+func projectsRollupSteps(run, withProjects int64, k rollup.Key) []rollupStep {
+	return []rollupStep{
+		{"project units", `CREATE TEMP TABLE rollup_unit_project (
+  pole_id text, siren text, department_code text, role_id int, headcount int) ON COMMIT DROP`, nil},
+		{"project units", `
+INSERT INTO rollup_unit_project
+SELECT pr.pole_id, sp.siren, sp.department_code, pn.role_id, sum(pn.headcount)::int
+FROM project_needs pn
+JOIN projects pr ON pr.id = pn.project_id
+JOIN site_places sp ON sp.siret = pn.siret
+WHERE pn.year = $2::int
+  AND EXISTS (SELECT 1 FROM memberships m WHERE m.pole_id = pr.pole_id AND m.siren = sp.siren AND ` + activeMembership + `)
+GROUP BY 1, 2, 3, 4
+HAVING sum(pn.headcount) > 0`, []any{k.AsOf.Format("2006-01-02"), k.Horizon}},
+		{"project unit skills", `CREATE TEMP TABLE rollup_unit_project_skill ON COMMIT DROP AS
+SELECT u.pole_id, u.siren, u.department_code, rs.skill_id, sum(u.headcount)::int AS extra, max(rs.level)::int AS level
+FROM rollup_unit_project u JOIN role_skills rs ON rs.role_id = u.role_id AND rs.essential
+GROUP BY 1, 2, 3, 4`, nil},
+		{"pole roles", `
+INSERT INTO rollup_pole_roles
+SELECT $2, coalesce(r.pole_id, p.pole_id), coalesce(r.role_id, p.role_id), coalesce(r.headcount, 0),
+       coalesce(r.stayers, 0), coalesce(r.target, 0) + coalesce(p.headcount, 0)
+FROM (SELECT * FROM rollup_pole_roles WHERE run_id = $1) r
+FULL JOIN (SELECT pole_id, role_id, sum(headcount)::int AS headcount FROM rollup_unit_project GROUP BY 1, 2) p
+  ON p.pole_id = r.pole_id AND p.role_id = r.role_id`, []any{run, withProjects}},
+		{"company roles", `
+INSERT INTO rollup_pole_company_roles
+SELECT $2, coalesce(c.pole_id, p.pole_id), coalesce(c.siren, p.siren), coalesce(c.role_id, p.role_id),
+       coalesce(c.gap, 0) + coalesce(p.headcount, 0)
+FROM (SELECT * FROM rollup_pole_company_roles WHERE run_id = $1) c
+FULL JOIN (SELECT pole_id, siren, role_id, sum(headcount)::int AS headcount FROM rollup_unit_project GROUP BY 1, 2, 3) p
+  ON p.pole_id = c.pole_id AND p.siren = c.siren AND p.role_id = c.role_id
+WHERE coalesce(c.gap, 0) + coalesce(p.headcount, 0) <> 0`, []any{run, withProjects}},
+		{"similar roles", `
+INSERT INTO rollup_similar_roles
+WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
+company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1),
+` + similarRolesCTE + `
+SELECT $1, r1, r2, common, union_max FROM similar_roles`, []any{withProjects}},
+		{"pole skills", `
+INSERT INTO rollup_pole_skills
+WITH company_extra AS (
+  -- Per member company and skill, what its pole's project needs add to
+  -- required(s) over all its sites.
+  SELECT pole_id, siren, skill_id, sum(extra) AS extra FROM rollup_unit_project_skill GROUP BY 1, 2, 3
+),
+company_plain AS (
+  SELECT u.pole_id, u.siren, u.skill_id, sum(u.required) AS required, sum(u.qualified) AS qualified,
+         sum(u.qualified_with_plan) AS qualified_with_plan
+  FROM rollup_unit_skill u
+  WHERE EXISTS (SELECT 1 FROM company_extra x WHERE x.pole_id = u.pole_id AND x.siren = u.siren AND x.skill_id = u.skill_id)
+  GROUP BY 1, 2, 3
+),
+added AS (
+  -- What projects add to each pole's skill: required, and the change in
+  -- the members with a positive company-scope gap (and gapAfterPlan).
+  SELECT x.pole_id, x.skill_id, sum(x.extra) AS extra,
+         sum((coalesce(c.required, 0) + x.extra > coalesce(c.qualified, 0))::int
+           - (coalesce(c.required, 0) > coalesce(c.qualified, 0))::int) AS companies,
+         sum((coalesce(c.required, 0) + x.extra > coalesce(c.qualified_with_plan, 0))::int
+           - (coalesce(c.required, 0) > coalesce(c.qualified_with_plan, 0))::int) AS companies_after_plan
+  FROM company_extra x LEFT JOIN company_plain c ON c.pole_id = x.pole_id AND c.siren = x.siren AND c.skill_id = x.skill_id
+  GROUP BY 1, 2
+),
+added_level AS (
+  SELECT pole_id, skill_id, max(level) AS level FROM rollup_unit_project_skill GROUP BY 1, 2
+),
+pole_skill AS (
+  SELECT coalesce(p.pole_id, a.pole_id) AS pole_id, coalesce(p.skill_id, a.skill_id) AS skill_id,
+         (coalesce(p.required, 0) + coalesce(a.extra, 0))::int AS required, coalesce(p.qualified, 0) AS qualified,
+         coalesce(p.upskillable, 0) AS upskillable, coalesce(p.internal_pool, 0) AS internal_pool,
+         greatest(coalesce(p.level_needed, 0), coalesce(l.level, 0)) AS level_needed,
+         (coalesce(p.companies_with_gap, 0) + coalesce(a.companies, 0))::int AS companies,
+         coalesce(p.qualified_with_plan, 0) AS qualified_with_plan,
+         (coalesce(p.companies_with_gap_after_plan, 0) + coalesce(a.companies_after_plan, 0))::int AS companies_after_plan
+  FROM (SELECT * FROM rollup_pole_skills WHERE run_id = $1) p
+  FULL JOIN added a ON a.pole_id = p.pole_id AND a.skill_id = p.skill_id
+  LEFT JOIN added_level l ON l.pole_id = coalesce(p.pole_id, a.pole_id) AND l.skill_id = coalesce(p.skill_id, a.skill_id)
+)
+SELECT $2, sf.pole_id, sf.skill_id, sf.required, sf.qualified, sf.upskillable, sf.internal_pool, sf.level_needed,
+       sf.companies,
+       CASE WHEN ` + skillShown + ` THEN row_number() OVER (PARTITION BY sf.pole_id, ` + skillShown + `
+                                                          ORDER BY ` + criticalOrder + `) END,
+       sf.qualified_with_plan, sf.companies_after_plan
+FROM pole_skill sf JOIN skills sk ON sk.id = sf.skill_id
+ORDER BY sf.pole_id, 10`, []any{run, withProjects}},
+		{"opportunities", `
+INSERT INTO rollup_pole_opportunities
+WITH touched AS (
+  -- The (pole, department) pairs with a unit whose figures projects change:
+  -- their opportunities are counted again; the others' are copied.
+  SELECT DISTINCT pole_id, department_code FROM rollup_unit_project_skill
+),
+unit_skill AS (
+  SELECT coalesce(u.pole_id, x.pole_id) AS pole_id, coalesce(u.department_code, x.department_code) AS department_code,
+         coalesce(u.skill_id, x.skill_id) AS skill_id,
+         coalesce(u.required, 0) + coalesce(x.extra, 0) AS required, coalesce(u.qualified, 0) AS qualified,
+         greatest(coalesce(u.level_needed, 0), coalesce(x.level, 0)) AS level_needed
+  FROM (SELECT u.* FROM rollup_unit_skill u
+        JOIN touched t ON t.pole_id = u.pole_id AND t.department_code = u.department_code) u
+  FULL JOIN rollup_unit_project_skill x
+    ON x.pole_id = u.pole_id AND x.siren = u.siren AND x.department_code = u.department_code AND x.skill_id = u.skill_id
+),
+o AS (
+  SELECT pole_id, department_code, skill_id, count(*)::int AS companies, sum(required - qualified)::int AS learners,
+         max(level_needed)::int AS level_needed
+  FROM unit_skill WHERE required > qualified
+  GROUP BY 1, 2, 3
+  UNION ALL
+  SELECT r.pole_id, r.department_code, r.skill_id, r.companies, r.learners, r.level_needed
+  FROM rollup_pole_opportunities r
+  WHERE r.run_id = $1
+    AND NOT EXISTS (SELECT 1 FROM touched t WHERE t.pole_id = r.pole_id AND t.department_code = r.department_code)
+)
+SELECT $2, o.*, row_number() OVER (PARTITION BY o.pole_id
+  ORDER BY o.learners DESC, o.companies DESC, o.department_code COLLATE "C", sk.code COLLATE "C")
+FROM o JOIN skills sk ON sk.id = o.skill_id
+ORDER BY o.pole_id, 8`, []any{run, withProjects}},
+	}
 }
 
 // rollupUnitsSQL computes the figures of every (pole, member company,

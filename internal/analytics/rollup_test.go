@@ -84,6 +84,30 @@ func TestRollupsAnswerLikeTheData(t *testing.T) {
 				if got := answer(t, e, poles, p); !reflect.DeepEqual(got, live) {
 					t.Fatalf("%s: from the rollup\n%s\nfrom the data\n%s", key, dump(got), dump(live))
 				}
+				if p.IncludeProjects {
+					// The run with projects answers; the comparison is
+					// not vacuous only where projects change the answers.
+					if _, ok, err := rollup.FreshWithProjects(ctx, e.DB, key); err != nil || !ok {
+						t.Fatalf("%s: no fresh rollup with projects after a build (err %v)", key, err)
+					}
+					q := p
+					q.IncludeProjects = false
+					plain := answer(t, e, poles, q)
+					for what, differ := range map[string]bool{
+						"projects change skills":        !reflect.DeepEqual(plain.Skills, live.Skills),
+						"projects change roles":         !reflect.DeepEqual(plain.Roles, live.Roles),
+						"projects change critical":      !reflect.DeepEqual(plain.Critical, live.Critical),
+						"projects change opportunities": !reflect.DeepEqual(plain.Shared, live.Shared),
+						"projects change mobility":      !reflect.DeepEqual(plain.Mobility, live.Mobility),
+					} {
+						if differ {
+							seen[what]++
+						}
+					}
+					if p.WithPlan {
+						seen["projects with the plan"]++
+					}
+				}
 				for _, id := range poles {
 					seen["skills"] += live.Skills[analytics.Scope{PoleID: id}].Total
 					seen["roles"] += live.Roles[analytics.Scope{PoleID: id}].Total
@@ -106,6 +130,24 @@ func TestRollupsAnswerLikeTheData(t *testing.T) {
 			if got := answer(t, e, poles, p); reflect.DeepEqual(got.Skills, live.Skills) {
 				t.Fatal("a tampered rollup did not change the answers: they do not come from the rollup")
 			}
+			// So does the run with projects, for requests with projects
+			// only.
+			pp := p
+			pp.IncludeProjects = true
+			if _, err := r.Build(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+			withProjects := answer(t, e, poles, pp)
+			if _, err := e.DB.Exec(`UPDATE rollup_pole_skills s SET required = required + 1000
+FROM rollup_runs r WHERE r.id = s.run_id AND r.projects`); err != nil {
+				t.Fatal(err)
+			}
+			if got := answer(t, e, poles, pp); reflect.DeepEqual(got.Skills, withProjects.Skills) {
+				t.Fatal("a tampered rollup with projects did not change the answers with projects")
+			}
+			if got := answer(t, e, poles, p); !reflect.DeepEqual(got, live) {
+				t.Fatal("a tampered rollup with projects changed the answers without projects")
+			}
 			// Any write to the data makes it stale: the answers are the
 			// data's again, untampered.
 			if _, err := e.DB.Exec(`UPDATE companies SET name = name WHERE false`); err != nil {
@@ -119,7 +161,9 @@ func TestRollupsAnswerLikeTheData(t *testing.T) {
 			}
 		})
 	}
-	for _, what := range []string{"skills", "roles", "critical with companies", "opportunities k=2", "mobility paths"} {
+	for _, what := range []string{"skills", "roles", "critical with companies", "opportunities k=2", "mobility paths",
+		"projects change skills", "projects change roles", "projects change critical", "projects change opportunities",
+		"projects change mobility", "projects with the plan"} {
 		if seen[what] == 0 {
 			t.Errorf("the datasets never had %s: the comparison is vacuous there", what)
 		}

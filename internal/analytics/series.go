@@ -371,7 +371,7 @@ func (e *Engine) seriesRuns(ctx context.Context, points []Point, age int) ([]int
 	rows, err := e.queryx(ctx, `
 SELECT (k.ord - 1)::int, r.id
 FROM unnest($1::date[], $2::int[]) WITH ORDINALITY AS k(as_of, horizon, ord)
-JOIN rollup_runs r ON r.as_of = k.as_of AND r.horizon = k.horizon AND r.retirement_age = $3
+JOIN rollup_runs r ON r.as_of = k.as_of AND r.horizon = k.horizon AND r.retirement_age = $3 AND NOT r.projects
 JOIN data_version d ON d.version = r.data_version`, pq.Array(dates), pq.Array(horizons), age)
 	if err != nil {
 		return nil, false, fmt.Errorf("series rollups: %w", err)

@@ -9,7 +9,9 @@
 // opportunities (package analytics), and every territorial aggregate cell
 // without a pole scope with what secrecy needs of it (package aggregates).
 // Those packages own the SQL that fills and reads their tables; this one
-// only runs it, as Builders.
+// only runs it, as Builders. The pole figures with includeProjects go to a
+// second run of the same key (ProjectsRun, FreshWithProjects), built in the
+// same transaction: stale and replaced with the first.
 //
 // # Correct after imports
 //

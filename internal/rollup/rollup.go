@@ -57,9 +57,20 @@ type Run struct {
 // as it is now; ok is false otherwise, and the caller computes from the data.
 // It is one primary-key lookup.
 func Fresh(ctx context.Context, db sqlx.QueryerContext, k Key) (id int64, ok bool, err error) {
+	return fresh(ctx, db, k, false)
+}
+
+// FreshWithProjects is Fresh for the figures with includeProjects: the id
+// of the run with projects of k (ProjectsRun), built with the run of k.
+func FreshWithProjects(ctx context.Context, db sqlx.QueryerContext, k Key) (id int64, ok bool, err error) {
+	return fresh(ctx, db, k, true)
+}
+
+func fresh(ctx context.Context, db sqlx.QueryerContext, k Key, projects bool) (id int64, ok bool, err error) {
 	err = sqlx.GetContext(ctx, db, &id, `
 SELECT r.id FROM rollup_runs r JOIN data_version d ON d.version = r.data_version
-WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3`, k.date(), k.Horizon, k.RetirementAge)
+WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND r.projects = $4`,
+		k.date(), k.Horizon, k.RetirementAge, projects)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -67,6 +78,21 @@ WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3`, k.date()
 		return 0, false, fmt.Errorf("rollup: lookup: %w", err)
 	}
 	return id, true, nil
+}
+
+// ProjectsRun adds, inside a build's transaction, the run with projects of
+// the key of run (same key and data version: stale and replaced with it),
+// for the builders whose figures take includeProjects (package analytics);
+// FreshWithProjects finds it. It returns the new run's id.
+func ProjectsRun(ctx context.Context, tx *sqlx.Tx, run int64) (int64, error) {
+	var id int64
+	if err := tx.GetContext(ctx, &id, `
+INSERT INTO rollup_runs (as_of, horizon, retirement_age, data_version, projects)
+SELECT as_of, horizon, retirement_age, data_version, true FROM rollup_runs WHERE id = $1 AND NOT projects
+RETURNING id`, run); err != nil {
+		return 0, fmt.Errorf("rollup: run with projects: %w", err)
+	}
+	return id, nil
 }
 
 // Builder fills its rollup tables for run, inside the build's transaction
@@ -145,6 +171,7 @@ INSERT INTO rollup_runs (as_of, horizon, retirement_age, data_version) VALUES ($
 		}
 	}
 	run.BuildTime = time.Since(start)
+	// The build time covers the run with projects too (one build).
 	if _, err := tx.ExecContext(ctx, `UPDATE rollup_runs SET build_ms = $2 WHERE id = $1`,
 		run.ID, run.BuildTime.Milliseconds()); err != nil {
 		return Run{}, fmt.Errorf("rollup: finish run: %w", err)
