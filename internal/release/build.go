@@ -375,6 +375,7 @@ func linked(list []*entry, famDomains map[string]string, rules secrecy.ReleaseRu
 		l.Cells[i].Value = e.headcount
 	}
 	l.Moves = func(x int) [][]secrecy.Term { return cycles(list, idx, famDomains, x) }
+	l.Group, l.Scopes = scopes(list)
 	parentLevel := map[string]string{domain.LevelDepartment: domain.LevelRegion, domain.LevelRegion: aggregates.CountryLevel}
 	children := map[key][]int{}
 	type terr struct{ level, code string }
@@ -504,4 +505,130 @@ func cycles(list []*entry, idx map[key]int, famDomains map[string]string, x int)
 		}
 	}
 	return out
+}
+
+// scopes groups the cells by territory and proposes, for a cell, the
+// territories within which its moves are searched first (secrecy.Linked's
+// Scopes), as a statistician closes a cell's cycle in a hierarchical table:
+//   - a department's cell with a sibling department (same region): the move
+//     stays in the two, every region and France unchanged; the siblings
+//     whose cell of the same key is largest first;
+//   - a region's cell with a sibling region, each with its departments;
+//   - any cell with the chain of its ancestors up to France (and, for a
+//     region or France, the departments or regions below it), where no
+//     sibling compensates.
+func scopes(list []*entry) ([]int, func(int) [][]int) {
+	type terr struct{ level, code string }
+	ids := map[terr]int{}
+	group := make([]int, len(list))
+	parentOf := map[int]int{}
+	children := map[int][]int{}
+	keysOf := map[int]map[key]int{} // territory -> (dim, value) -> cell
+	for i, e := range list {
+		t := terr{e.level, e.code}
+		id, ok := ids[t]
+		if !ok {
+			id = len(ids)
+			ids[t] = id
+		}
+		group[i] = id
+		if keysOf[id] == nil {
+			keysOf[id] = map[key]int{}
+		}
+		keysOf[id][key{dim: e.dim, value: e.value}] = i
+	}
+	parentLevel := map[string]string{domain.LevelDepartment: domain.LevelRegion, domain.LevelRegion: aggregates.CountryLevel}
+	for t, id := range ids {
+		pl, ok := parentLevel[t.level]
+		if !ok {
+			continue
+		}
+		// The parent code is on the entries; any entry of t has it.
+		for i, e := range list {
+			if group[i] == id {
+				if p, ok := ids[terr{pl, e.parent}]; ok {
+					parentOf[id] = p
+					children[p] = append(children[p], id)
+				}
+				break
+			}
+		}
+	}
+	for p := range children {
+		slices.Sort(children[p])
+	}
+	// value of the same (dimension, value) in territory g, -1 when absent.
+	same := func(g int, k key) int {
+		if c, ok := keysOf[g][k]; ok {
+			return list[c].headcount
+		}
+		return -1
+	}
+	byValue := func(gs []int, k key, limit int) []int {
+		gs = slices.Clone(gs)
+		slices.SortStableFunc(gs, func(a, b int) int { return cmp.Compare(same(b, k), same(a, k)) })
+		if limit > 0 && len(gs) > limit {
+			gs = gs[:limit]
+		}
+		return gs
+	}
+	ancestors := func(g int) []int {
+		var out []int
+		for p, ok := parentOf[g]; ok; p, ok = parentOf[p] {
+			out = append(out, p)
+		}
+		return out
+	}
+	return group, func(x int) [][]int {
+		e := list[x]
+		g := group[x]
+		k := key{dim: e.dim, value: e.value}
+		var out [][]int
+		up := ancestors(g)
+		switch e.level {
+		case domain.LevelDepartment:
+			var sib []int
+			if len(up) > 0 {
+				for _, s := range byValue(children[up[0]], k, 0) {
+					if s != g {
+						sib = append(sib, s)
+					}
+				}
+			}
+			for _, s := range sib {
+				out = append(out, []int{g, s})
+			}
+			for i, s := range sib {
+				if i == 3 {
+					break
+				}
+				out = append(out, append([]int{g, s}, up...))
+			}
+			out = append(out, append([]int{g}, up...))
+		case domain.LevelRegion:
+			mine := byValue(children[g], k, 3)
+			if len(up) > 0 {
+				for _, s := range byValue(children[up[0]], k, 7) {
+					if s == g {
+						continue
+					}
+					for _, d := range mine {
+						for _, d2 := range byValue(children[s], k, 3) {
+							out = append(out, append([]int{g, s, d, d2}, up...))
+						}
+					}
+				}
+			}
+			for _, d := range mine {
+				out = append(out, append([]int{g, d}, up...))
+			}
+		default:
+			for _, r := range byValue(children[g], k, 6) {
+				for _, d := range byValue(children[r], k, 3) {
+					out = append(out, []int{g, r, d})
+				}
+			}
+		}
+		return out
+	}
 }

@@ -188,10 +188,22 @@ type Linked struct {
 	// changes, the cell's own +1): typically the 4-cycles of a table. They
 	// are only candidates: moveRoom checks each against every relation.
 	Moves func(cell int) [][]Term
+	// Group and Scopes, when set, guide the search of moves (findMove):
+	// Group is each cell's group (for a release, its territory) and Scopes
+	// proposes for a cell the sets of groups to search a move within, in
+	// order (its territory and a sibling, the chain up to France…), before
+	// the search over every cell. A scope only narrows where a search
+	// looks: every move found is checked against every relation.
+	Group  []int
+	Scopes func(cell int) [][]int
 	// Trace, when set, hears of each round of Protect (progress lines).
 	Trace func(round, violated, hidden int)
 
-	of [][]int // relations of each cell
+	of     [][]int     // relations of each cell
+	ofCoef [][]float64 // the cell's coefficient in each of them
+	slack  []float64   // per relation: −Σ coef × true value (0 for equalities)
+	ss     *searchState
+	mask   []bool
 }
 
 func (l *Linked) protection() int {
@@ -206,11 +218,17 @@ func (l *Linked) index() {
 		return
 	}
 	l.of = make([][]int, len(l.Cells))
+	l.ofCoef = make([][]float64, len(l.Cells))
+	l.slack = make([]float64, len(l.Relations))
 	for r, rel := range l.Relations {
 		for _, t := range rel.Terms {
 			if k := len(l.of[t.Cell]); k == 0 || l.of[t.Cell][k-1] != r {
 				l.of[t.Cell] = append(l.of[t.Cell], r)
+				l.ofCoef[t.Cell] = append(l.ofCoef[t.Cell], t.Coef)
+			} else {
+				l.ofCoef[t.Cell][k-1] += t.Coef
 			}
+			l.slack[r] -= t.Coef * float64(l.Cells[t.Cell].Value)
 		}
 	}
 }
@@ -440,6 +458,38 @@ func (l *Linked) boundCell(x, m int, comp []int) (Bound, int) {
 				return b, 0
 			}
 		}
+	}
+	// A move of hidden cells (findMove): an alternative dataset, so a
+	// point of the attacker's feasible set, as far as the requirement.
+	if !upDone {
+		if k := l.proveSide(x, 1, m); k > 0 {
+			if k >= math.MaxInt32 {
+				b.Unbounded = true
+			} else {
+				b.Upper = max(b.Upper, v+k)
+			}
+			upDone = true
+		}
+	}
+	if !downDone {
+		if k := l.proveSide(x, -1, min(v, m)); k > 0 {
+			b.Lower = min(b.Lower, max(0, v-k))
+			downDone = true
+		}
+	}
+	if len(comp) <= l.maxLP() {
+		// Small enough for the exact bounds: the LP over the whole
+		// component, which the report shows as the attacker's interval.
+		p := l.program(comp)
+		lo, okLo := p.min(x)
+		hi, unb, okHi := p.max(x)
+		lps += 2
+		if okLo && okHi {
+			return Bound{Cell: x, Value: v, Lower: lo, Upper: hi, Unbounded: unb, Exact: true}, lps
+		}
+	}
+	if upDone && downDone {
+		return b, lps
 	}
 	for _, set := range l.neighbourhoods(x, comp) {
 		p := l.program(set)
@@ -713,41 +763,65 @@ type ProtectStats struct {
 	Audit              AuditStats
 }
 
-// Protect hides every primary cell, then chooses secondary cells until the
-// audit passes (see the package documentation, "Releases"), and returns the
-// final audit's violations: none unless the solver failed to prove a
-// pattern. Cells' Hidden and Reason are set.
+// Protect hides every primary cell, then chooses secondary cells until every
+// primary cell is proven protected on both sides (see the package
+// documentation, "Releases"): for each primary cell, largest first, a move of
+// hidden cells reaching the requirement (findMove); when there is none, the
+// published cells of the cheapest move found are hidden; when no move is
+// found at all, the cheapest published member of its relations (addPartner).
+// Passes repeat until one proves every cell. Cells' Hidden and Reason are
+// set. The caller audits the result (Audit), which finds the same proofs.
 func (l *Linked) Protect() (ProtectStats, error) {
 	l.index()
 	var st ProtectStats
+	var order []int
 	for i := range l.Cells {
 		c := &l.Cells[i]
 		c.Hidden, c.Reason = c.Primary != "", c.Primary
 		if c.Hidden {
 			st.Primary++
-		}
-	}
-	l.singletons()
-
-	// Hide, audit, add. Hiding a cell only widens the attacker's feasible
-	// set (a figure fewer to know), so a cell once proven stays proven: each
-	// round audits only the cells still violated, after their partners were
-	// hidden.
-	pending := map[int]bool{}
-	for i, c := range l.Cells {
-		if c.Primary != "" {
-			pending[i] = true
-		}
-	}
-	for len(pending) > 0 {
-		st.Rounds++
-		var viol []Violation
-		for _, comp := range l.components(pending) {
-			vs, _, err := l.auditComponent(comp, pending)
-			if err != nil {
-				return st, err
+			if c.Value > 0 {
+				order = append(order, i)
 			}
-			viol = append(viol, vs...)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(l.Cells[b].Value, l.Cells[a].Value) })
+	p := l.protection()
+	for {
+		st.Rounds++
+		unproven := 0
+		for _, x := range order {
+			v := l.Cells[x].Value
+			m := Margin(v, p)
+			need := min(v, m)
+			for _, side := range []struct {
+				sign float64
+				k    int
+			}{{1, m}, {-1, need}} {
+				if l.proveSide(x, side.sign, side.k) > 0 {
+					continue
+				}
+				unproven++
+				var u []Term
+				var cost int
+				for _, effort := range efforts {
+					if u, cost = l.findMove(x, side.sign, side.k, effort); u != nil {
+						break
+					}
+				}
+				hid := 0
+				if cost > 0 {
+					for _, t := range u {
+						if !l.Cells[t.Cell].Hidden {
+							l.hide(t.Cell)
+							hid++
+						}
+					}
+				}
+				if hid == 0 && l.addPartner(x, m) < 0 {
+					return st, fmt.Errorf("secrecy: no cell left to hide to protect cell %d of value %d", x, v)
+				}
+			}
 		}
 		if l.Trace != nil {
 			hidden := 0
@@ -756,21 +830,10 @@ func (l *Linked) Protect() (ProtectStats, error) {
 					hidden++
 				}
 			}
-			l.Trace(st.Rounds, len(viol), hidden)
+			l.Trace(st.Rounds, unproven, hidden)
 		}
-		pending = map[int]bool{}
-		added := 0
-		for _, v := range viol {
-			pending[v.Cell] = true
-			if c := l.addPartner(v.Cell, v.Margin); c >= 0 {
-				added++
-			}
-		}
-		if len(viol) > 0 && added == 0 {
-			return st, fmt.Errorf("secrecy: no cell left to hide to protect %s", viol[0])
-		}
-		if added > 0 {
-			l.singletons()
+		if unproven == 0 {
+			break
 		}
 	}
 	for _, c := range l.Cells {
@@ -784,36 +847,6 @@ func (l *Linked) Protect() (ProtectStats, error) {
 // hide makes a published cell a secondary one.
 func (l *Linked) hide(i int) {
 	l.Cells[i].Hidden, l.Cells[i].Reason = true, Secondary
-}
-
-// singletons applies the rule every office starts with: an equation with a
-// single hidden member gives it away, so a second member is hidden, the
-// cheapest one (see cheapest). Repeated until no equation has one hidden
-// member. This is a fast first pattern; the audit does the rest.
-func (l *Linked) singletons() {
-	for changed := true; changed; {
-		changed = false
-		for _, rel := range l.Relations {
-			if !rel.Equal {
-				continue
-			}
-			hidden, who := 0, -1
-			for _, t := range rel.Terms {
-				if l.Cells[t.Cell].Hidden {
-					hidden++
-					who = t.Cell
-				}
-			}
-			if hidden != 1 {
-				continue
-			}
-			m := Margin(l.Cells[who].Value, l.protection())
-			if best := l.cheapest(rel.Terms, m); best >= 0 {
-				l.hide(best)
-				changed = true
-			}
-		}
-	}
 }
 
 // cheapest chooses the published member of terms to hide: the smallest value
