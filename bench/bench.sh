@@ -85,11 +85,13 @@ RELEASE_MODE=${BENCH_RELEASE:-reuse}
 RELEASE_DATE=${BENCH_RELEASE_DATE:-$(date -u +%F)}
 REL_ID=
 REL_STATUS=
+reused=false
 if [ "$RELEASE_MODE" != 0 ]; then
   [ "$RELEASE_MODE" = rebuild ] || REL_ID=$(psql -X -q -At -d "$DB" -c "SELECT max(id) FROM releases
     WHERE reference_date = '$RELEASE_DATE' AND status = 'PUBLISHED'")
   if [ -n "$REL_ID" ]; then
     echo "bench: reusing release $REL_ID of $RELEASE_DATE (BENCH_RELEASE=rebuild builds a new one)" >&2
+    reused=true
   else
     step "release: gpec release create -date $RELEASE_DATE"
     /usr/bin/time -f '%e %M' -o "$OUT/release-time.txt" \
@@ -112,7 +114,7 @@ if [ -n "$REL_ID" ]; then
     'horizons', horizons, 'cellCount', cell_count, 'hiddenPrimary', hidden_primary, 'hiddenSecondary', hidden_secondary,
     'hiddenHeadcount', hidden_headcount, 'totalHeadcount', total_headcount, 'buildSeconds', build_seconds,
     'sizeBytes', size_bytes, 'failure', failure, 'wallSeconds', $wall::float8, 'maxRssKB', $rss::bigint,
-    'timed', $rebuilt) FROM releases WHERE id = $REL_ID" >"$OUT/release.json"
+    'timed', $rebuilt, 'reused', $reused) FROM releases WHERE id = $REL_ID" >"$OUT/release.json"
   REL_STATUS=$(psql -X -q -At -d "$DB" -c "SELECT status FROM releases WHERE id = $REL_ID")
   cat "$OUT/release.json" >&2
 fi

@@ -209,6 +209,7 @@ type ReleaseFigures struct {
 	WallSeconds     *float64 `json:"wallSeconds"`
 	MaxRSSKB        *int64   `json:"maxRssKB"`
 	Timed           bool     `json:"timed"`
+	Reused          bool     `json:"reused"` // built by an earlier run
 }
 
 // hiddenShare is the hidden headcount over the headcount of every cell, or
@@ -230,7 +231,9 @@ func renderRelease(p func(string, ...any), rel *ReleaseFigures, res *Results, ru
 		return
 	}
 	p("`gpec release create -date %s` on the dataset after the import: release %d, horizons %s. ", rel.ReferenceDate, rel.ID, intList(rel.Horizons))
-	if rel.Timed {
+	if rel.Timed && rel.Reused {
+		p("The release was built by an earlier run on this database (`BENCH_RELEASE=rebuild` builds a new one); its wall time and peak RSS, by `/usr/bin/time` around the command, are the ones that run kept; build time as the release records it (build and audit).\n\n")
+	} else if rel.Timed {
 		p("Wall time and peak RSS by `/usr/bin/time` around the command; build time as the release records it (build and audit, without starting the process).\n\n")
 	} else {
 		p("The release was reused from an earlier run (`BENCH_RELEASE=rebuild` builds a new one): its wall time and peak RSS were not kept; the build time is the one the release records.\n\n")

@@ -31,7 +31,12 @@ func TestReleaseReport(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
-	// A reused release has no wall time nor peak RSS: no verdict on them.
+	rel.Reused = true
+	if out = render("medium", res, nil, nil, &rel); !strings.Contains(out, "built by an earlier run on this database") ||
+		!strings.Contains(out, "| release build peak RSS < 1 GB | 512 MB | **met** |") {
+		t.Errorf("a release reused with its kept figures:\n%s", out)
+	}
+	// A reused release whose figures were not kept: no verdict on them.
 	rel.Timed, rel.WallSeconds, rel.MaxRSSKB = false, nil, nil
 	out = render("medium", res, nil, nil, &rel)
 	for _, want := range []string{"| peak RSS | not measured |", "reused release 3: recorded build 42 s, peak RSS not kept | - |"} {
