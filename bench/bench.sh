@@ -84,8 +84,59 @@ step "rollups (gpec rollup: built when missing or stale, as the server would)"
 DATABASE_URL=$DB "$GPEC" rollup
 psql -X -q -At -d "$DB" -c "SELECT coalesce(json_agg(json_build_object('asOf', as_of, 'horizon', horizon,
   'retirementAge', retirement_age, 'buildMs', build_ms) ORDER BY horizon), '[]') FROM rollup_runs WHERE NOT projects" >"$OUT/rollups.json"
+
+# The observatory release of RELEASE_DATE: reused when a published one of
+# that date exists (releases never change), built and timed otherwise. Its
+# build's wall time and peak RSS are kept per release in
+# release-build-ID.txt, as the import figures are kept with the dataset.
+RELEASE_MODE=${BENCH_RELEASE:-reuse}
+RELEASE_DATE=${BENCH_RELEASE_DATE:-$(date -u +%F)}
+REL_ID=
+REL_STATUS=
+reused=false
+if [ "$RELEASE_MODE" != 0 ]; then
+  [ "$RELEASE_MODE" = rebuild ] || REL_ID=$(psql -X -q -At -d "$DB" -c "SELECT max(id) FROM releases
+    WHERE reference_date = '$RELEASE_DATE' AND status = 'PUBLISHED'")
+  if [ -n "$REL_ID" ]; then
+    echo "bench: reusing release $REL_ID of $RELEASE_DATE (BENCH_RELEASE=rebuild builds a new one)" >&2
+    reused=true
+  else
+    step "release: gpec release create -date $RELEASE_DATE"
+    /usr/bin/time -f '%e %M' -o "$OUT/release-time.txt" \
+      env DATABASE_URL="$DB" "$GPEC" release create -date "$RELEASE_DATE" >"$OUT/release-create.txt" 2>"$OUT/release-create.log" \
+      || echo "bench: the release build failed, see $OUT/release-create.log" >&2
+    REL_ID=$(sed -n 's/^release \([0-9][0-9]*\): building.*/\1/p' "$OUT/release-create.log" | head -n1)
+    # time prepends a line when the command failed: the figures are the last one.
+    [ -z "$REL_ID" ] || tail -n1 "$OUT/release-time.txt" >"$OUT/release-build-$REL_ID.txt"
+  fi
+fi
+if [ -n "$REL_ID" ]; then
+  wall=null rss=null rebuilt=false
+  if [ -f "$OUT/release-build-$REL_ID.txt" ]; then
+    read -r wall rss <"$OUT/release-build-$REL_ID.txt"
+    rebuilt=true
+  else
+    echo "bench: no build figures kept for release $REL_ID: the report will say so" >&2
+  fi
+  psql -X -q -At -d "$DB" -c "SELECT json_build_object('id', id, 'referenceDate', reference_date, 'status', status,
+    'horizons', horizons, 'cellCount', cell_count, 'hiddenPrimary', hidden_primary, 'hiddenSecondary', hidden_secondary,
+    'hiddenHeadcount', hidden_headcount, 'totalHeadcount', total_headcount, 'buildSeconds', build_seconds,
+    'sizeBytes', size_bytes, 'failure', failure, 'wallSeconds', $wall::float8, 'maxRssKB', $rss::bigint,
+    'timed', $rebuilt, 'reused', $reused) FROM releases WHERE id = $REL_ID" >"$OUT/release.json"
+  REL_STATUS=$(psql -X -q -At -d "$DB" -c "SELECT status FROM releases WHERE id = $REL_ID")
+  cat "$OUT/release.json" >&2
+fi
 psql -X -q -d "$DB" -f bench/peer/schema.sql
-DATABASE_URL=$DB "$GPEC" bench vars -out "$OUT/vars.json"
+ROLE_TOKENS=()
+VARS_ARGS=()
+if [ "$REL_STATUS" = PUBLISHED ]; then
+  # The release's table query is sent with an observatory token (whole country).
+  VARS_ARGS=(-release "$REL_ID")
+  ROLE_TOKENS=(-role-token "observatory=$(DATABASE_URL=$DB "$GPEC" token create -role observatory -label bench-observatory -expires 24h 2>/dev/null)")
+elif [ "$RELEASE_MODE" != 0 ]; then
+  echo "bench: no published release: the release table query is left out" >&2
+fi
+DATABASE_URL=$DB "$GPEC" bench vars -out "$OUT/vars.json" "${VARS_ARGS[@]}"
 TOKEN=$(DATABASE_URL=$DB "$GPEC" token create -role admin -label bench -expires 24h 2>/dev/null)
 
 pids=()
@@ -146,7 +197,7 @@ for v in BENCH_SCALE BENCH_ONLY BENCH_CONCURRENCY BENCH_DURATION BENCH_PEER BENC
   [ -n "${!v:-}" ] && command="$v=${!v} $command"
 done
 "$DIR/runner" load -bench bench -vars "$OUT/vars.json" -gpec "http://$GPEC_ADDR/graphql" -token "$TOKEN" \
-  -db "$DB" -gpec-pid "$GPEC_PID" -pg-pid "$PGPID" -c "$CONC" -d "$DURATION" -out "$OUT/results.json" \
+  "${ROLE_TOKENS[@]}" -db "$DB" -gpec-pid "$GPEC_PID" -pg-pid "$PGPID" -c "$CONC" -d "$DURATION" -out "$OUT/results.json" \
   -meta "scale=$SCALE" -meta "commit=$commit" -meta "go=$(go env GOVERSION)" -meta "command=$command" \
   -meta "hey=$(dpkg-query -W -f '${Version}' hey 2>/dev/null || echo '?')" \
   ${BENCH_ONLY:+-only "$BENCH_ONLY"} ${BENCH_FLOOR_MAX_C:+-floor-max-c "$BENCH_FLOOR_MAX_C"} "${PEER_ARGS[@]}"
@@ -183,5 +234,6 @@ imp=()
 [ -f "$OUT/answer.json" ] && imp+=(-answer "$OUT/answer.json")
 [ -f "$OUT/background.json" ] && imp+=(-background "$OUT/background.json")
 [ -f "$OUT/lheo.json" ] && [ -f "$LHEO" ] && imp+=(-lheo "$OUT/lheo.json" -lheo-report "$OUT/lheo-report.txt" -lheo-bytes "$(stat -c %s "$LHEO")")
+[ -n "$REL_ID" ] && imp+=(-release "$OUT/release.json")
 "$DIR/runner" report -results "$OUT/results.json" "${imp[@]}" -scale "$SCALE" -out "$REPORT"
 echo "bench: wrote $REPORT (section $SCALE); raw figures in $OUT" >&2

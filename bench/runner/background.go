@@ -87,7 +87,7 @@ func runBackground(args []string) error {
 	if err := readJSON(*varsFile, &vars); err != nil {
 		return err
 	}
-	queries, err := loadQueries(*root, vars, false, *only)
+	queries, err := loadQueries(*root, vars, false, *only, map[string]string{"admin": *token})
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,10 @@ import (
 // bench/peer/NAME.graphql.
 type Query struct {
 	Name  string `json:"name"`
-	Class string `json:"class"` // analytics, navigation or aggregate (from "# class:")
+	Class string `json:"class"` // analytics, navigation, aggregate or release (from "# class:")
+	// Role whose token sends the query to gpec (from "# token:"; default
+	// admin, the -token flag; others come from -role-token ROLE=TOKEN).
+	Role  string `json:"role"`
 	Title string `json:"title"` // the first comment line
 	Peer  bool   `json:"peer"`
 	Note  string `json:"peerNote,omitempty"`
@@ -46,6 +49,7 @@ type Query struct {
 	floorSQL   string
 	floorArgs  []any
 	floorNames []string
+	token      string
 }
 
 // Run is one (query, target, concurrency) measurement.
@@ -98,6 +102,8 @@ func runLoad(args []string) error {
 	varsFile := fs.String("vars", "", "vars.json from `gpec bench vars`")
 	gpecURL := fs.String("gpec", "http://127.0.0.1:8091/graphql", "gpec endpoint")
 	token := fs.String("token", "", "admin token for gpec")
+	var roleTokens metaFlags
+	fs.Var(&roleTokens, "role-token", "ROLE=TOKEN for the queries marked \"# token: ROLE\" (repeatable); without it they are skipped")
 	peerURL := fs.String("peer", "", "PostGraphile endpoint (empty: no peer)")
 	dbURL := fs.String("db", "", "database URL for the floor")
 	gpecPID := fs.Int("gpec-pid", 0, "gpec server process")
@@ -132,7 +138,11 @@ func runLoad(args []string) error {
 	if err := json.Unmarshal(b, &res.Vars); err != nil {
 		return err
 	}
-	queries, err := loadQueries(*root, res.Vars, *peerURL != "", *only)
+	tokens := map[string]string{"admin": *token}
+	for r, t := range roleTokens {
+		tokens[r] = t
+	}
+	queries, err := loadQueries(*root, res.Vars, *peerURL != "", *only, tokens)
 	if err != nil {
 		return err
 	}
@@ -152,7 +162,7 @@ func runLoad(args []string) error {
 
 	// Check every answer once: a load test of errors measures nothing.
 	for _, q := range queries {
-		n, err := checkGraphQL(*gpecURL, *token, q.gpecBody)
+		n, err := checkGraphQL(*gpecURL, q.token, q.gpecBody)
 		if err != nil {
 			return fmt.Errorf("%s on gpec: %w", q.Name, err)
 		}
@@ -192,13 +202,17 @@ func runLoad(args []string) error {
 			_, _, _ = floorOnce(context.Background(), warm, q)
 			warm.Close()
 		}
+		_, _ = checkGraphQL(*gpecURL, q.token, q.gpecBody)
+		warm := sqlDB(*dbURL, 1)
+		_, _, _ = floorOnce(context.Background(), warm, q)
+		warm.Close()
 		if q.Peer {
 			_, _ = checkGraphQL(*peerURL, "", q.peerBody)
 		}
 		for _, c := range res.Conc {
 			failed0 := gpecFailures(*gpecURL)
 			r := measure(*pgPID, *gpecPID, func() (Run, error) {
-				return hey(*gpecURL, *token, gpecBodyFile, c, *dur)
+				return hey(*gpecURL, q.token, gpecBodyFile, c, *dur)
 			})
 			r.GraphQLErrors = -1
 			if failed0 >= 0 {
@@ -313,11 +327,14 @@ var (
 	declRE   = regexp.MustCompile(`\$(\w+)\s*:`)
 	paramsRE = regexp.MustCompile(`(?m)^--\s*params:(.*)$`)
 	classRE  = regexp.MustCompile(`(?m)^#\s*class:\s*(\w+)`)
+	tokenRE  = regexp.MustCompile(`(?m)^#\s*token:\s*(\w+)`)
 	noteRE   = regexp.MustCompile(`(?m)^#\s*peer:\s*(.+)$`)
 	twinRE   = regexp.MustCompile(`(?m)^#\s*twin:\s*(\S+)`)
 )
 
-func loadQueries(root string, vars map[string]any, withPeer bool, only string) ([]*Query, error) {
+// loadQueries reads the mix. A query whose role has no entry in tokens is
+// left out (bench.sh gives no observatory token when it built no release).
+func loadQueries(root string, vars map[string]any, withPeer bool, only string, tokens map[string]string) ([]*Query, error) {
 	paths, _ := filepath.Glob(filepath.Join(root, "queries", "*.graphql"))
 	sort.Strings(paths)
 	want := map[string]bool{}
@@ -337,6 +354,16 @@ func loadQueries(root string, vars map[string]any, withPeer bool, only string) (
 		if m := classRE.FindSubmatch(text); m != nil {
 			q.Class = string(m[1])
 		}
+		q.Role = "admin"
+		if m := tokenRE.FindSubmatch(text); m != nil {
+			q.Role = string(m[1])
+		}
+		tok, ok := tokens[q.Role]
+		if !ok || (tok == "" && q.Role != "admin") {
+			fmt.Fprintf(os.Stderr, "runner: %s left out: no %s token\n", name, q.Role)
+			continue
+		}
+		q.token = tok
 		if line, _, _ := strings.Cut(string(text), "\n"); strings.HasPrefix(line, "#") {
 			q.Title = strings.TrimSpace(strings.TrimPrefix(line, "#"))
 		}

@@ -3,7 +3,7 @@
 //	runner import -dir CSVDIR -gpec BIN -db URL -out import.json
 //	    time `gpec import` of the files (wall, peak RSS) and psql \copy of
 //	    the same files into bare tables, into import.json
-//	runner load -vars vars.json -gpec URL -token T [-peer URL] -db URL …
+//	runner load -vars vars.json -gpec URL -token T [-role-token observatory=T] [-peer URL] -db URL …
 //	    drive hey against gpec and PostGraphile and the SQL floor through
 //	    lib/pq, for each query and concurrency, into results.json
 //	runner background -vars vars.json -gpec URL -token T -db URL
@@ -12,7 +12,7 @@
 //	runner answer -gpec URL -token COMPANY_TOKEN -siren S -db URL
 //	    time a company's answer (200 needs, 2,000 assessments) end to end,
 //	    restoring the dataset after each, into answer.json
-//	runner report -results results.json -import import.json -out BENCHMARKS.md
+//	runner report -results results.json -import import.json [-release release.json] -out BENCHMARKS.md
 //	    write the generated part of BENCHMARKS.md
 package main
 

@@ -25,6 +25,7 @@ func runReport(args []string) error {
 	lheoFile := fs.String("lheo", "", "the LHÉO import's seconds and peak RSS, from bench.sh (optional)")
 	lheoReport := fs.String("lheo-report", "", "the LHÉO import's report (its rows)")
 	lheoBytes := fs.Int64("lheo-bytes", 0, "the LHÉO file's size")
+	relFile := fs.String("release", "", "the observatory release's build and counts, from bench.sh (optional)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -69,7 +70,15 @@ func runReport(args []string) error {
 			fmt.Fprintln(os.Stderr, "runner report: no LHÉO import figures:", err)
 		}
 	}
-	section := render(*scale, &res, imp, rolls, lh, ans, bg)
+	var rel *ReleaseFigures
+	if *relFile != "" {
+		rel = &ReleaseFigures{}
+		if err := readJSON(*relFile, rel); err != nil {
+			fmt.Fprintln(os.Stderr, "runner report: no release figures:", err)
+			rel = nil
+		}
+	}
+	section := render(*scale, &res, imp, rolls, lh, ans, bg, rel)
 	begin, end := "<!-- bench:"+*scale+":begin -->", "<!-- bench:"+*scale+":end -->"
 	old, _ := os.ReadFile(*out)
 	doc := string(old)
@@ -98,7 +107,7 @@ type key struct {
 	c         int
 }
 
-func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild, lh *LHEOImport, ans *AnswerFigures, bg *BackgroundFigures) string {
+func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild, lh *LHEOImport, ans *AnswerFigures, bg *BackgroundFigures, rel *ReleaseFigures) string {
 	runs := map[key]Run{}
 	for _, r := range res.Runs {
 		runs[key{r.Query, r.Target, r.Conc}] = r
@@ -120,8 +129,8 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild,
 		res.Duration, or(res.GpecMaxConn, "16"))
 	p("- **CPU** columns are cores used during the run (CPU seconds / wall seconds): the server process (gpec or node) and PostgreSQL (postmaster and backends). The floor has no server process: its client is the runner.\n\n")
 
-	p("### Targets (issues 7, 13 and 14)\n\n| target | measured | verdict |\n|---|---|---|\n")
-	for _, row := range verdicts(res, runs, imp, lh) {
+	p("### Targets (issues 7, 11, 13 and 14)\n\n| target | measured | verdict |\n|---|---|---|\n")
+	for _, row := range verdicts(res, runs, imp, lh, rel) {
 		p("| %s | %s | %s |\n", row[0], row[1], row[2])
 	}
 	p("\n")
@@ -199,6 +208,7 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild,
 		p("| rows | seconds | rows/s | MB/s | peak RSS |\n|---:|---:|---:|---:|---:|\n")
 		p("| %d (%s) | %.1f | %.0f | %.1f | %.0f MB |\n\n", lh.Rows, lh.Kinds, lh.Seconds, lh.rowsPerS(), float64(lh.Bytes)/(1<<20)/lh.Seconds, lh.peakMB())
 	}
+	renderRelease(p, rel, res, runs)
 	p("### Rollups\n\n")
 	if len(rolls) == 0 {
 		p("No rollup figures in this run.\n\n")
@@ -220,6 +230,9 @@ func render(scale string, res *Results, imp *ImportFigures, rolls []RollupBuild,
 	if lh != nil {
 		p("| `gpec import` of the LHÉO feed | %.0f MB |\n", lh.peakMB())
 	}
+	if rel != nil && rel.MaxRSSKB != nil {
+		p("| `gpec release create` | %.0f MB |\n", float64(*rel.MaxRSSKB)/1024)
+	}
 	p("\n")
 	return b.String()
 }
@@ -232,8 +245,121 @@ type RollupBuild struct {
 	BuildMs       int    `json:"buildMs"`
 }
 
-// verdicts checks the targets of issue 7 against the run.
-func verdicts(res *Results, runs map[key]Run, imp *ImportFigures, lh *LHEOImport) [][3]string {
+// ReleaseFigures is release.json, written by bench.sh: the releases row of
+// the release the mix reads and, when this benchmark built it, the build's
+// wall time and peak RSS measured by /usr/bin/time (null when reused).
+type ReleaseFigures struct {
+	ID              int64    `json:"id"`
+	ReferenceDate   string   `json:"referenceDate"`
+	Status          string   `json:"status"`
+	Horizons        []int    `json:"horizons"`
+	CellCount       *int64   `json:"cellCount"`
+	HiddenPrimary   *int64   `json:"hiddenPrimary"`
+	HiddenSecondary *int64   `json:"hiddenSecondary"`
+	HiddenHeadcount *int64   `json:"hiddenHeadcount"`
+	TotalHeadcount  *int64   `json:"totalHeadcount"`
+	BuildSeconds    *float64 `json:"buildSeconds"`
+	SizeBytes       *int64   `json:"sizeBytes"`
+	Failure         *string  `json:"failure"`
+	WallSeconds     *float64 `json:"wallSeconds"`
+	MaxRSSKB        *int64   `json:"maxRssKB"`
+	Timed           bool     `json:"timed"`
+	Reused          bool     `json:"reused"` // built by an earlier run
+}
+
+// hiddenShare is the hidden headcount over the headcount of every cell, or
+// nil when the release has no counts.
+func (r *ReleaseFigures) hiddenShare() *float64 {
+	if r.HiddenHeadcount == nil || r.TotalHeadcount == nil || *r.TotalHeadcount == 0 {
+		return nil
+	}
+	v := float64(*r.HiddenHeadcount) / float64(*r.TotalHeadcount)
+	return &v
+}
+
+// renderRelease writes the release's build and counts, and the latency of
+// reading one of its tables (the queries of class release).
+func renderRelease(p func(string, ...any), rel *ReleaseFigures, res *Results, runs map[key]Run) {
+	p("### Release\n\n")
+	if rel == nil {
+		p("No release in this run (`BENCH_RELEASE=0`, or its build failed before it was recorded).\n\n")
+		return
+	}
+	p("`gpec release create -date %s` on the dataset after the import: release %d, horizons %s. ", rel.ReferenceDate, rel.ID, intList(rel.Horizons))
+	if rel.Timed && rel.Reused {
+		p("The release was built by an earlier run on this database (`BENCH_RELEASE=rebuild` builds a new one); its wall time and peak RSS, by `/usr/bin/time` around the command, are the ones that run kept; build time as the release records it (build and audit).\n\n")
+	} else if rel.Timed {
+		p("Wall time and peak RSS by `/usr/bin/time` around the command; build time as the release records it (build and audit, without starting the process).\n\n")
+	} else {
+		p("The release was reused from an earlier run (`BENCH_RELEASE=rebuild` builds a new one): its wall time and peak RSS were not kept; the build time is the one the release records.\n\n")
+	}
+	p("| | |\n|---|---:|\n")
+	p("| status | %s |\n", rel.Status)
+	p("| wall time | %s |\n", optF(rel.WallSeconds, "%.1f s"))
+	p("| build time (recorded) | %s |\n", optF(rel.BuildSeconds, "%.1f s"))
+	if rel.MaxRSSKB != nil {
+		p("| peak RSS | %.0f MB |\n", float64(*rel.MaxRSSKB)/1024)
+	} else {
+		p("| peak RSS | not measured |\n")
+	}
+	p("| cells (every table, level, dimension, horizon) | %s |\n", optI(rel.CellCount))
+	p("| hidden, primary | %s |\n", optI(rel.HiddenPrimary))
+	p("| hidden, secondary | %s |\n", optI(rel.HiddenSecondary))
+	if s := rel.hiddenShare(); s != nil {
+		p("| headcount hidden | %.2f %% (%d of %d) |\n", 100**s, *rel.HiddenHeadcount, *rel.TotalHeadcount)
+	} else {
+		p("| headcount hidden | - |\n")
+	}
+	if rel.SizeBytes != nil {
+		p("| size | %.1f MB |\n", float64(*rel.SizeBytes)/1e6)
+	} else {
+		p("| size | - |\n")
+	}
+	if rel.Failure != nil {
+		p("| failure | %s |\n", strings.ReplaceAll(*rel.Failure, "|", "\\|"))
+	}
+	p("\n")
+	for _, q := range res.Queries {
+		if q.Class != "release" {
+			continue
+		}
+		p("Reading one table (%s, token of role %s; detail under Latency and throughput), latencies in ms:\n\n", q.Name, q.Role)
+		p("| c | target | requests | errors | p50 | p95 | p99 | req/s |\n|---:|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, c := range res.Conc {
+			for _, t := range []string{"gpec", "floor"} {
+				if r, ok := runs[key{q.Name, t, c}]; ok {
+					p("| %d | %s | %d | %d | %s | %s | %s | %.1f |\n", c, t, r.N, r.Errors, ms(r.P50), ms(r.P95), ms(r.P99), r.RPS)
+				}
+			}
+		}
+		p("\n")
+	}
+}
+
+func optF(v *float64, format string) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf(format, *v)
+}
+
+func optI(v *int64) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprint(*v)
+}
+
+func intList(xs []int) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = fmt.Sprint(x)
+	}
+	return strings.Join(s, ", ")
+}
+
+// verdicts checks the targets of issues 7, 11, 13 and 14 against the run.
+func verdicts(res *Results, runs map[key]Run, imp *ImportFigures, lh *LHEOImport, rel *ReleaseFigures) [][3]string {
 	var out [][3]string
 	yes := func(ok bool) string {
 		if ok {
@@ -328,6 +454,28 @@ func verdicts(res *Results, runs map[key]Run, imp *ImportFigures, lh *LHEOImport
 		out = append(out, [3]string{"LHÉO import peak RSS < 100 MB", "not measured in this run", "-"})
 	}
 	out = append(out, [3]string{"server peak RSS < 300 MB (whole benchmark)", fmt.Sprintf("%.0f MB", res.GpecPeakMB), yes(res.GpecPeakMB > 0 && res.GpecPeakMB < 300)})
+	// Issue 11: the release build, and reading one of its tables.
+	switch {
+	case rel == nil:
+		out = append(out, [3]string{"release build < 10 min, peak RSS < 1 GB", "no release in this run", "-"})
+	case !rel.Timed:
+		out = append(out, [3]string{"release build < 10 min, peak RSS < 1 GB",
+			fmt.Sprintf("reused release %d: recorded build %s, peak RSS not kept", rel.ID, optF(rel.BuildSeconds, "%.0f s")), "-"})
+	default:
+		published := rel.Status == "PUBLISHED"
+		out = append(out, [3]string{"release build < 10 min (wall)", fmt.Sprintf("%.0f s, %s", *rel.WallSeconds, rel.Status),
+			yes(published && *rel.WallSeconds < 600)})
+		out = append(out, [3]string{"release build peak RSS < 1 GB", fmt.Sprintf("%.0f MB", float64(*rel.MaxRSSKB)/1024),
+			yes(published && *rel.MaxRSSKB < 1024*1024)})
+	}
+	for _, q := range res.Queries {
+		if q.Class == "release" {
+			r := runs[key{q.Name, "gpec", 8}]
+			out = append(out, [3]string{"release table p95 < 50 ms at c=8: " + q.Name,
+				fmt.Sprintf("%s ms (floor %s ms)", ms(r.P95), ms(runs[key{q.Name, "floor", 8}].P95)),
+				yes(r.N > 0 && r.P95 < 50 && r.Errors == 0)})
+		}
+	}
 	return out
 }
 

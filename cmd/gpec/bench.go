@@ -178,10 +178,13 @@ func benchServe(ctx context.Context, args []string) error {
 
 // benchVars picks the variables of the query mix from the data: the pole
 // with most active members, its member with most employees, the role with
-// most essential skills, the commonest NAF division.
+// most essential skills, the commonest NAF division; with -release, the
+// table of that release the mix reads (its middle horizon and the region
+// with the largest headcount there).
 func benchVars(ctx context.Context, args []string) error {
-	fs := newCLI("bench vars", "gpec bench vars [-out FILE]", "Picks the variables of the benchmark's query mix from the data and prints them as JSON.").withDataDir()
+	fs := newCLI("bench vars", "gpec bench vars [-out FILE] [-release ID]", "Picks the variables of the benchmark's query mix from the data and prints them as JSON.").withDataDir()
 	out := fs.String("out", "", "write the JSON here (default stdout)")
+	releaseID := fs.Int64("release", 0, "a published release: add releaseId, releaseHorizon and releaseRegion for its table query")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -219,6 +222,21 @@ func benchVars(ctx context.Context, args []string) error {
 		return err
 	}
 	v["pole"], v["poleMembers"], v["siren"], v["role"], v["naf"] = pole, members, siren, role, naf
+	if *releaseID > 0 {
+		// The middle horizon (year(D)+3), and the region whose departments
+		// make the largest table: the most headcount at that horizon.
+		var horizon int
+		var region string
+		if err := d.QueryRowContext(ctx, `SELECT r.horizons[2], c.code FROM releases r
+			JOIN release_cells c ON c.release_id = r.id AND c.horizon = r.horizons[2]
+			  AND c.dimension = 'none' AND c.level = 'region'
+			WHERE r.id = $1 AND r.status = 'PUBLISHED'
+			ORDER BY c.headcount DESC, c.code LIMIT 1`, *releaseID).Scan(&horizon, &region); err != nil {
+			return fmt.Errorf("release %d: no published release with regions: %w", *releaseID, err)
+		}
+		// A string: an ID in GraphQL, cast to bigint by the floor.
+		v["releaseId"], v["releaseHorizon"], v["releaseRegion"] = fmt.Sprint(*releaseID), horizon, region
+	}
 	b, _ := json.MarshalIndent(v, "", "  ")
 	if *out == "" {
 		fmt.Println(string(b))
