@@ -8,6 +8,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/gpec-project/gpec/internal/db"
 	"github.com/gpec-project/gpec/internal/release"
 )
@@ -104,14 +106,11 @@ func releaseList(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		return fmt.Errorf("list takes no arguments")
 	}
-	dbx, _, stop, err := database(ctx, db.Options{MaxOpen: 2})
+	dbx, stop, err := releaseDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if err := bootstrap(ctx, dbx, false); err != nil {
-		return err
-	}
 	rs, total, err := release.List(ctx, dbx, false, 0, 1000)
 	if err != nil {
 		return err
@@ -143,7 +142,21 @@ func showFloat(v float64, ok bool) string {
 	return fmt.Sprintf("%.1f", v)
 }
 
-// releaseID opens the database and reads the one ID argument.
+// releaseDB opens the database of the read-only release commands (list,
+// show, delete, audit), migrated and bootstrapped as serve leaves it.
+func releaseDB(ctx context.Context) (*sqlx.DB, func(), error) {
+	dbx, _, stop, err := database(ctx, db.Options{MaxOpen: 2})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := bootstrap(ctx, dbx, false); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return dbx, stop, nil
+}
+
+// releaseID reads the one ID argument.
 func releaseID(args []string) (int64, error) {
 	if len(args) != 1 {
 		return 0, fmt.Errorf("expects one release ID\n%s", releaseUsage)
@@ -156,14 +169,11 @@ func releaseShow(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	dbx, _, stop, err := database(ctx, db.Options{MaxOpen: 2})
+	dbx, stop, err := releaseDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if err := bootstrap(ctx, dbx, false); err != nil {
-		return err
-	}
 	rel, err := release.Get(ctx, dbx, id)
 	if err != nil {
 		return err
@@ -204,14 +214,11 @@ func releaseDelete(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	dbx, _, stop, err := database(ctx, db.Options{MaxOpen: 2})
+	dbx, stop, err := releaseDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if err := bootstrap(ctx, dbx, false); err != nil {
-		return err
-	}
 	ok, err := release.Delete(ctx, dbx, id)
 	if err != nil {
 		return err
@@ -228,14 +235,11 @@ func releaseAudit(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	dbx, _, stop, err := database(ctx, db.Options{MaxOpen: 2})
+	dbx, stop, err := releaseDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	if err := bootstrap(ctx, dbx, false); err != nil {
-		return err
-	}
 	start := time.Now()
 	rep, err := release.Audit(ctx, dbx, id, release.DefaultRules())
 	if err != nil {

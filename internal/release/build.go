@@ -524,34 +524,26 @@ func scopes(list []*entry) ([]int, func(int) [][]int) {
 	parentOf := map[int]int{}
 	children := map[int][]int{}
 	keysOf := map[int]map[key]int{} // territory -> (dim, value) -> cell
+	parentKey := map[int]terr{}     // territory -> its parent's key
+	parentLevel := map[string]string{domain.LevelDepartment: domain.LevelRegion, domain.LevelRegion: aggregates.CountryLevel}
 	for i, e := range list {
 		t := terr{e.level, e.code}
 		id, ok := ids[t]
 		if !ok {
 			id = len(ids)
 			ids[t] = id
+			keysOf[id] = map[key]int{}
+			if pl, ok := parentLevel[e.level]; ok {
+				parentKey[id] = terr{pl, e.parent}
+			}
 		}
 		group[i] = id
-		if keysOf[id] == nil {
-			keysOf[id] = map[key]int{}
-		}
 		keysOf[id][key{dim: e.dim, value: e.value}] = i
 	}
-	parentLevel := map[string]string{domain.LevelDepartment: domain.LevelRegion, domain.LevelRegion: aggregates.CountryLevel}
-	for t, id := range ids {
-		pl, ok := parentLevel[t.level]
-		if !ok {
-			continue
-		}
-		// The parent code is on the entries; any entry of t has it.
-		for i, e := range list {
-			if group[i] == id {
-				if p, ok := ids[terr{pl, e.parent}]; ok {
-					parentOf[id] = p
-					children[p] = append(children[p], id)
-				}
-				break
-			}
+	for id, pk := range parentKey {
+		if p, ok := ids[pk]; ok {
+			parentOf[id] = p
+			children[p] = append(children[p], id)
 		}
 	}
 	for p := range children {

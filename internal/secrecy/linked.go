@@ -425,8 +425,10 @@ func (l *Linked) maxLP() int {
 }
 
 // boundCell proves the requirement for primary cell x of component comp, or
-// computes its exact bounds. It solves the attacker's LP over growing
-// neighbourhoods of x: the hidden cells sharing a relation with x, then those
+// computes its exact bounds. A component of at most MaxLP cells gets the
+// exact bounds, by the attacker's LP over all of it. Otherwise each side is
+// proven by a move (the caller's Moves, then findMove), or by the attacker's
+// LP over growing neighbourhoods of x: the hidden cells sharing a relation with x, then those
 // closing a cycle through two of them, then every hidden cell two relations
 // away, then the whole component. Outside a neighbourhood the hidden cells
 // are held at their true values: that restricts the feasible set, so the
@@ -440,6 +442,18 @@ func (l *Linked) boundCell(x, m int, comp []int) (Bound, int) {
 	b := Bound{Cell: x, Value: v, Lower: v, Upper: v}
 	upDone, downDone := false, false
 	lps := 0
+	if len(comp) <= l.maxLP() {
+		// Small enough for the exact bounds: the LP over the whole
+		// component, which the report shows as the attacker's interval;
+		// no need to search moves.
+		p := l.program(comp)
+		lo, okLo := p.min(x)
+		hi, unb, okHi := p.max(x)
+		lps += 2
+		if okLo && okHi {
+			return Bound{Cell: x, Value: v, Lower: lo, Upper: hi, Unbounded: unb, Exact: true}, lps
+		}
+	}
 	if l.Moves != nil {
 		for _, d := range l.Moves(x) {
 			if !upDone {
@@ -455,7 +469,7 @@ func (l *Linked) boundCell(x, m int, comp []int) (Bound, int) {
 				}
 			}
 			if upDone && downDone {
-				return b, 0
+				return b, lps
 			}
 		}
 	}
@@ -475,17 +489,6 @@ func (l *Linked) boundCell(x, m int, comp []int) (Bound, int) {
 		if k := l.proveSide(x, -1, min(v, m)); k > 0 {
 			b.Lower = min(b.Lower, max(0, v-k))
 			downDone = true
-		}
-	}
-	if len(comp) <= l.maxLP() {
-		// Small enough for the exact bounds: the LP over the whole
-		// component, which the report shows as the attacker's interval.
-		p := l.program(comp)
-		lo, okLo := p.min(x)
-		hi, unb, okHi := p.max(x)
-		lps += 2
-		if okLo && okHi {
-			return Bound{Cell: x, Value: v, Lower: lo, Upper: hi, Unbounded: unb, Exact: true}, lps
 		}
 	}
 	if upDone && downDone {
