@@ -6,10 +6,25 @@ package graph
 //go:generate go tool gqlgen generate
 
 import (
+	"math"
+
 	"github.com/gpec-project/gpec/internal/store"
 )
 
 // Resolver carries the services resolvers call.
 type Resolver struct {
 	Store *store.Store
+	// MaxAnswerRows and MaxEnrolmentRows bound the rows of one
+	// answerCampaign and one writeEnrolments (limits.Config); 0 disables
+	// the bound.
+	MaxAnswerRows, MaxEnrolmentRows int
+}
+
+// rowBound turns a configured bound (0: none) into the argument of the
+// write services, whose 0 means their own default.
+func rowBound(n int) int {
+	if n <= 0 {
+		return math.MaxInt
+	}
+	return n
 }

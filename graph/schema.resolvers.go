@@ -280,7 +280,7 @@ func (r *mutationResolver) AnswerCampaign(ctx context.Context, needs []*model.Ne
 		return nil, err
 	}
 	ns, as := answerInputs(needs, assessments)
-	return campaign.AnswerOf(ctx, r.Store.DB, siren, ns, as, domain.Today(), 0)
+	return campaign.AnswerOf(ctx, r.Store.DB, siren, ns, as, domain.Today(), rowBound(r.MaxAnswerRows))
 }
 
 // DownloadLink is the resolver for the downloadLink field.
@@ -295,7 +295,7 @@ func (r *mutationResolver) WriteEnrolments(ctx context.Context, siren *string, e
 		return nil, err
 	}
 	svc := &training.Service{DB: r.Store.DB}
-	return svc.Write(ctx, company, enrolmentInputs(enrolments), domain.Today(), 0)
+	return svc.Write(ctx, company, enrolmentInputs(enrolments), domain.Today(), rowBound(r.MaxEnrolmentRows))
 }
 
 // CreateRelease is the resolver for the createRelease field.

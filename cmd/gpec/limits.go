@@ -78,6 +78,8 @@ func limitFlags(fs *flag.FlagSet) func() (limits.Config, auth.Config, error) {
 	envInt(&lim.MaxVariablesBytes, "max-variables-bytes", "GPEC_MAX_VARIABLES_BYTES", "largest variables, as JSON")
 	envInt(&lim.MaxVariablesDepth, "max-variables-depth", "GPEC_MAX_VARIABLES_DEPTH", "deepest nesting of variables")
 	envInt(&lim.MaxOperationNameLength, "max-operation-name", "GPEC_MAX_OPERATION_NAME", "longest operationName")
+	envInt(&lim.MaxAnswerRows, "max-answer-rows", "GPEC_MAX_ANSWER_ROWS", "needs and assessments in one answerCampaign")
+	envInt(&lim.MaxEnrolmentRows, "max-enrolment-rows", "GPEC_MAX_ENROLMENT_ROWS", "enrolments in one writeEnrolments")
 	envFloat(&au.Rate, "rate-limit", "GPEC_RATE_LIMIT", "requests per second per token (or per address without one)")
 	envInt(&au.Burst, "rate-burst", "GPEC_RATE_BURST", "requests a token may send at once above the rate")
 	envDur(&au.CacheTTL, "auth-cache-ttl", "GPEC_AUTH_CACHE_TTL", "how long a verified token is reused (revocations apply at once anyway; negative disables)")

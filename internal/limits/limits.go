@@ -65,6 +65,14 @@ type Config struct {
 	// MaxOperationNameLength bounds operationName.
 	MaxOperationNameLength int
 
+	// Writes: the rows one mutation may write, besides the body and
+	// variables limits that bound its size. 0 disables the bound.
+
+	// MaxAnswerRows bounds the needs and assessments of one answerCampaign.
+	MaxAnswerRows int
+	// MaxEnrolmentRows bounds the enrolments of one writeEnrolments.
+	MaxEnrolmentRows int
+
 	// Per token (guard.go): the key is the token (or the client address
 	// of an anonymous caller).
 
@@ -105,6 +113,13 @@ func Defaults() Config {
 		MaxVariablesBytes:      1 << 20,
 		MaxVariablesDepth:      8,
 		MaxOperationNameLength: 100,
+
+		// A member's answer of 200 needs and 2,000 assessments is about
+		// 130 kB; 20,000 rows is the largest SME's whole skills matrix.
+		// A session's enrolments are counted in dozens; 5,000 covers a
+		// pole's yearly plan written at once.
+		MaxAnswerRows:    20_000,
+		MaxEnrolmentRows: 5_000,
 
 		CostPerSecond: 50000,
 		MaxInFlight:   4,

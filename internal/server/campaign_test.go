@@ -9,6 +9,7 @@ import (
 
 	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/ident"
+	"github.com/gpec-project/gpec/internal/limits"
 	"github.com/gpec-project/gpec/internal/server"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
@@ -47,6 +48,15 @@ func TestCampaignAPI(t *testing.T) {
 	r = postAs(t, h, company, bad)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "needs row 2, headcount") {
 		t.Fatalf("bad answer: %+v", r.Errors)
+	}
+	// The configured bound on an answer's rows (GPEC_MAX_ANSWER_ROWS).
+	lim := limits.Defaults()
+	lim.MaxAnswerRows = 1
+	small := server.New(d, server.Config{Limits: &lim}).Handler()
+	two := fmt.Sprintf(`mutation { answerCampaign(needs: [{siret: "%s", roleCode: "H1206", horizonYear: %d, headcount: 3}],
+		assessments: [{employeeRef: "e1", skillCode: "100001", level: 3}]) { needs { inserted } } }`, siret0, y+3)
+	if r := postAs(t, small, company, two); len(r.Errors) != 1 || !strings.Contains(r.Errors[0].Message, "at most 1 rows in one answer, got 2") {
+		t.Fatalf("answer over GPEC_MAX_ANSWER_ROWS: %s %+v", r.Data, r.Errors)
 	}
 	if r := postAs(t, h, manager, `mutation { answerCampaign(needs: []) { needs { inserted } } }`); len(r.Errors) == 0 {
 		t.Error("a pole manager answered")

@@ -177,7 +177,11 @@ func (s *Server) SetReady(f func() bool) { s.ready = f }
 
 // GraphQL returns the bare GraphQL handler.
 func (s *Server) GraphQL() http.Handler {
-	res := resolvers{Resolver: &graph.Resolver{Store: s.Store}, primary: &graph.Resolver{Store: store.New(s.DB)}}
+	lim := s.cfg.Limits
+	res := resolvers{
+		Resolver: &graph.Resolver{Store: s.Store, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
+		primary:  &graph.Resolver{Store: store.New(s.DB), MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
+	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})
 	// GraphQL over HTTP's statuses and bodies (package gqlhttp), not gqlgen's.

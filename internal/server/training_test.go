@@ -9,6 +9,7 @@ import (
 
 	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/ident"
+	"github.com/gpec-project/gpec/internal/limits"
 	"github.com/gpec-project/gpec/internal/server"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
@@ -69,6 +70,14 @@ func TestTrainingSessionsAPI(t *testing.T) {
 	ok(write(c1, "", `{trainingId: "T1", sessionId: "S1", employeeRef: "f1", status: "enrolled"}`), `"inserted":1`)
 	ok(write(admin, out, `{trainingId: "T1", sessionId: "P", employeeRef: "o1", status: "enrolled"}`), `"inserted":1`)
 
+	t.Run("ErrMaxRows", func(t *testing.T) {
+		lim := limits.Defaults()
+		lim.MaxEnrolmentRows = 1
+		small := server.New(d, server.Config{Limits: &lim}).Handler()
+		r := postAs(t, small, c0, `mutation { writeEnrolments(enrolments: [{trainingId: "T1", sessionId: "P", employeeRef: "e1", status: "enrolled"},
+			{trainingId: "T1", sessionId: "P", employeeRef: "e2", status: "enrolled"}]) { inserted } }`)
+		refused(r, "BAD_USER_INPUT", "at most 1 enrolments in one write, got 2")
+	})
 	t.Run("ErrOverbooked", func(t *testing.T) {
 		refused(write(admin, out, `{trainingId: "T1", sessionId: "S1", employeeRef: "o1", status: "enrolled"}`),
 			"BAD_USER_INPUT", "session S1 of training T1 would be overbooked: 3 enrolled for 2 seats")
