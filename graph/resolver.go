@@ -6,10 +6,14 @@ package graph
 //go:generate go tool gqlgen generate
 
 import (
+	"github.com/gpec-project/gpec/internal/release"
 	"github.com/gpec-project/gpec/internal/store"
 )
 
 // Resolver carries the services resolvers call.
 type Resolver struct {
 	Store *store.Store
+	// ReleaseTables keeps the tables of published releases read so far;
+	// nil reads every table from the database.
+	ReleaseTables *release.Tables
 }
