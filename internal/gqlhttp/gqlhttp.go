@@ -160,9 +160,9 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, m
 // without its second pass over the data, which gqlgen wrote as compact
 // JSON already: that pass (compacting, and escaping <, >, & and U+2028/9
 // as \u003c…) took about a tenth of the CPU of a large answer, such as a
-// release table of 300 cells. The data is still checked to be JSON (a NaN
-// float would not be), and data holding a character json.Marshal escapes
-// goes through json.Marshal: the answer is the same either way.
+// release table of 300 cells. Data that may not be JSON (mayBeInvalid) is
+// checked, and data holding a character json.Marshal escapes goes through
+// json.Marshal: the answer, or its refusal, is the same either way.
 func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
 	b, ok := appendResponse(nil, resp)
 	if !ok {
@@ -177,7 +177,7 @@ func writeResponse(w http.ResponseWriter, media string, status int, resp *graphq
 // appendResponse appends json.Marshal(resp) to b, or says it cannot (then
 // json.Marshal must).
 func appendResponse(b []byte, resp *graphql.Response) ([]byte, bool) {
-	if resp == nil || (resp.Data != nil && (len(resp.Data) == 0 || escapes(resp.Data) || !json.Valid(resp.Data))) {
+	if resp == nil || (resp.Data != nil && (len(resp.Data) == 0 || escapes(resp.Data) || (mayBeInvalid(resp.Data) && !json.Valid(resp.Data)))) {
 		return b, false
 	}
 	b = append(b, '{')
@@ -208,6 +208,14 @@ func appendResponse(b []byte, resp *graphql.Response) ([]byte, bool) {
 		b = append(append(b, ','), rest[1:len(rest)-1]...)
 	}
 	return append(b, '}'), true
+}
+
+// mayBeInvalid tells whether data may not be JSON: gqlgen's marshallers
+// write JSON, but for a float that is not a number (NaN, +Inf, -Inf:
+// MarshalFloat's %g), which json.Marshal refuses. Only data holding NaN or
+// Inf, which also a label may (Informatique), is checked whole.
+func mayBeInvalid(data []byte) bool {
+	return bytes.Contains(data, []byte("NaN")) || bytes.Contains(data, []byte("Inf"))
 }
 
 // escapes tells whether json.Marshal would rewrite a byte of compact JSON

@@ -70,6 +70,7 @@ func TestWriteResponse(t *testing.T) {
 		{Data: json.RawMessage(`{"release":{"table":{"cells":[{"territoryCode":"31","headcount":12,"reason":null}]}}}`)},
 		{Data: json.RawMessage(`{"label":"R&D <b>","x":"a\u2028b"}`)},
 		{Data: json.RawMessage("{\"x\":\"a\xe2\x80\xa8b\"}")},
+		{Data: json.RawMessage(`{"label":"Informatique","n":1.5e+06}`)},
 		{Data: json.RawMessage(`{"x":"é"}`), Errors: gqlerror.List{{Message: "no <release> & co", Path: ast.Path{ast.PathName("release")},
 			Extensions: map[string]any{"code": "FORBIDDEN"}}}},
 		{Errors: gqlerror.List{{Message: "bad"}}},
@@ -86,9 +87,12 @@ func TestWriteResponse(t *testing.T) {
 			t.Errorf("%d\n%s\nwant\n%s", rec.Code, got, want)
 		}
 	}
-	rec := httptest.NewRecorder()
-	writeResponse(rec, MediaJSON, http.StatusOK, &graphql.Response{Data: json.RawMessage(`{"coverage":NaN}`)})
-	if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "NaN") {
-		t.Errorf("data that is not JSON: %d %s", rec.Code, rec.Body.String())
+	// gqlgen's MarshalFloat writes %g: NaN, +Inf, -Inf.
+	for _, data := range []string{`{"coverage":NaN}`, `{"coverage":+Inf}`, `{"label":"Informatique","coverage":-Inf}`} {
+		rec := httptest.NewRecorder()
+		writeResponse(rec, MediaJSON, http.StatusOK, &graphql.Response{Data: json.RawMessage(data)})
+		if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "Inf}") || strings.Contains(rec.Body.String(), "NaN") {
+			t.Errorf("data that is not JSON: %d %s", rec.Code, rec.Body.String())
+		}
 	}
 }
