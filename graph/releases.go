@@ -79,7 +79,7 @@ func createRelease(ctx context.Context, db *sqlx.DB, date time.Time) (*release.R
 	return rel, nil
 }
 
-func deleteRelease(ctx context.Context, db *sqlx.DB, id string) (bool, error) {
+func deleteRelease(ctx context.Context, db *sqlx.DB, tables *release.Tables, id string) (bool, error) {
 	if err := access.Admin(ctx); err != nil {
 		return false, err
 	}
@@ -87,10 +87,16 @@ func deleteRelease(ctx context.Context, db *sqlx.DB, id string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return release.Delete(ctx, db, n)
+	ok, err := release.Delete(ctx, db, n)
+	if ok {
+		tables.Forget(n)
+	}
+	return ok, err
 }
 
-func releaseTable(ctx context.Context, db *sqlx.DB, rel *release.Release, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, horizon int) (*aggregates.Result, error) {
+// releaseTable answers from tables when it holds the table: rel was read by
+// this request (readableRelease), so a deleted release is never served.
+func releaseTable(ctx context.Context, db *sqlx.DB, tables *release.Tables, rel *release.Release, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, horizon int) (*aggregates.Result, error) {
 	q := release.TableQuery{Level: level, Horizon: horizon}
 	var err error
 	if q.Parent, err = territoryKey("parent", parent); err != nil {
@@ -105,7 +111,7 @@ func releaseTable(ctx context.Context, db *sqlx.DB, rel *release.Release, level 
 	if rel.Status != release.Published && access.Admin(ctx) != nil {
 		return nil, domain.Errorf(domain.CodeForbidden, "%s is not published", rel.Name())
 	}
-	return release.Table(ctx, db, rel, q)
+	return tables.Table(ctx, db, rel, q)
 }
 
 func releaseEmployment(ctx context.Context, db *sqlx.DB, rel *release.Release, level string, parent *model.TerritoryInput) (*aggregates.EmploymentResult, error) {

@@ -8,6 +8,7 @@ package graph
 import (
 	"math"
 
+	"github.com/gpec-project/gpec/internal/release"
 	"github.com/gpec-project/gpec/internal/store"
 )
 
@@ -18,6 +19,9 @@ type Resolver struct {
 	// answerCampaign and one writeEnrolments (limits.Config); 0 disables
 	// the bound.
 	MaxAnswerRows, MaxEnrolmentRows int
+	// ReleaseTables keeps the tables of published releases read so far;
+	// nil reads every table from the database.
+	ReleaseTables *release.Tables
 }
 
 // rowBound turns a configured bound (0: none) into the argument of the

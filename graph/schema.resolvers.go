@@ -305,7 +305,7 @@ func (r *mutationResolver) CreateRelease(ctx context.Context, date time.Time) (*
 
 // DeleteRelease is the resolver for the deleteRelease field.
 func (r *mutationResolver) DeleteRelease(ctx context.Context, id string) (bool, error) {
-	return deleteRelease(ctx, r.Store.DB, id)
+	return deleteRelease(ctx, r.Store.DB, r.ReleaseTables, id)
 }
 
 // Region is the resolver for the region field.
@@ -826,7 +826,7 @@ func (r *releaseResolver) Dimensions(ctx context.Context, obj *release.Release) 
 
 // Table is the resolver for the table field.
 func (r *releaseResolver) Table(ctx context.Context, obj *release.Release, level string, parent *model.TerritoryInput, dimension *aggregates.Dimension, horizon int) (*aggregates.Result, error) {
-	return releaseTable(ctx, r.Store.DB, obj, level, parent, dimension, horizon)
+	return releaseTable(ctx, r.Store.DB, r.ReleaseTables, obj, level, parent, dimension, horizon)
 }
 
 // Employment is the resolver for the employment field.

@@ -130,10 +130,15 @@ func benchServe(ctx context.Context, args []string) error {
 	pprofAddr := fs.String("pprof", "", "also serve net/http/pprof on this address (e.g. 127.0.0.1:6061), to see where the time goes")
 	refresh := fs.Bool("refresh", true, "keep the rollups fresh in the background, as serve does; false for the timed answers, which the harness reverts (see bench/README.md)")
 	campaignKeys := campaignKeysFlag(fs.FlagSet)
+	releaseCache := releaseCacheFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	maxCampaignKeys, err := campaignKeys()
+	if err != nil {
+		return err
+	}
+	releaseCacheCells, err := releaseCache()
 	if err != nil {
 		return err
 	}
@@ -157,7 +162,7 @@ func benchServe(ctx context.Context, args []string) error {
 	// Nor the per-token cost budget and in-flight cap, for the same reason.
 	lim := limits.Defaults()
 	lim.CostPerSecond, lim.MaxInFlight = 0, 0
-	srv := server.New(d, server.Config{Auth: &a, Limits: &lim})
+	srv := server.New(d, server.Config{Auth: &a, Limits: &lim, ReleaseCacheCells: releaseCacheCells})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

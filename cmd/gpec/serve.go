@@ -64,10 +64,15 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 	limitsConfig := limitFlags(fs.FlagSet)
 	browser := browserFlags(fs.FlagSet)
 	campaignKeys := campaignKeysFlag(fs.FlagSet)
+	releaseCache := releaseCacheFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	maxCampaignKeys, err := campaignKeys()
+	if err != nil {
+		return err
+	}
+	releaseCacheCells, err := releaseCache()
 	if err != nil {
 		return err
 	}
@@ -151,6 +156,7 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		CORSOrigins:           bcfg.corsOrigins,
 		DownloadSecret:        bcfg.downloadSecret,
 		DownloadTTL:           bcfg.downloadTTL,
+		ReleaseCacheCells:     releaseCacheCells,
 		GraphiQLExamples:      bcfg.examples,
 		GraphiQLHeaderPresets: bcfg.presets,
 	})

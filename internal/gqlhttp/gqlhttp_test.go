@@ -2,9 +2,14 @@ package gqlhttp
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 func TestNegotiate(t *testing.T) {
@@ -54,5 +59,40 @@ func TestDecodeParams(t *testing.T) {
 	}
 	if n, ok := p.Variables["n"].(json.Number); !ok || n.String() != "9007199254740993" {
 		t.Fatalf("variables: %#v", p.Variables)
+	}
+}
+
+// Every answer has the bytes json.Marshal gives, whichever way it is
+// written, and data that is not JSON is refused as json.Marshal refuses it.
+func TestWriteResponse(t *testing.T) {
+	yes := true
+	for _, resp := range []*graphql.Response{
+		{Data: json.RawMessage(`{"release":{"table":{"cells":[{"territoryCode":"31","headcount":12,"reason":null}]}}}`)},
+		{Data: json.RawMessage(`{"label":"R&D <b>","x":"a\u2028b"}`)},
+		{Data: json.RawMessage("{\"x\":\"a\xe2\x80\xa8b\"}")},
+		{Data: json.RawMessage(`{"label":"Informatique","n":1.5e+06}`)},
+		{Data: json.RawMessage(`{"x":"é"}`), Errors: gqlerror.List{{Message: "no <release> & co", Path: ast.Path{ast.PathName("release")},
+			Extensions: map[string]any{"code": "FORBIDDEN"}}}},
+		{Errors: gqlerror.List{{Message: "bad"}}},
+		{Data: json.RawMessage(`null`), Extensions: map[string]any{"cost": 3}},
+		{Data: json.RawMessage(`{}`), Label: "l", Path: ast.Path{ast.PathName("a"), ast.PathIndex(2)}, HasNext: &yes},
+	} {
+		want, err := json.Marshal(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		writeResponse(rec, MediaJSON, http.StatusOK, resp)
+		if got := rec.Body.String(); got != string(want) || rec.Code != http.StatusOK {
+			t.Errorf("%d\n%s\nwant\n%s", rec.Code, got, want)
+		}
+	}
+	// gqlgen's MarshalFloat writes %g: NaN, +Inf, -Inf.
+	for _, data := range []string{`{"coverage":NaN}`, `{"coverage":+Inf}`, `{"label":"Informatique","coverage":-Inf}`} {
+		rec := httptest.NewRecorder()
+		writeResponse(rec, MediaJSON, http.StatusOK, &graphql.Response{Data: json.RawMessage(data)})
+		if rec.Code != http.StatusInternalServerError || strings.Contains(rec.Body.String(), "Inf}") || strings.Contains(rec.Body.String(), "NaN") {
+			t.Errorf("data that is not JSON: %d %s", rec.Code, rec.Body.String())
+		}
 	}
 }

@@ -42,6 +42,14 @@
 // and publishes it only when the audit passes; otherwise it is FAILED, with
 // the audit's first violations kept as its failure.
 //
+// # Reading
+//
+// Table assembles one table from the stored cells in one statement; Tables
+// keeps the tables read so far in memory (bounded, least recently read
+// dropped first), since a published release's tables never change: each
+// request still reads the release's row, so a deleted release is never
+// served (see Tables).
+//
 // Employment indicators have their own rule (EmploymentRule: at least 5
 // companies, no share of 0, 1, 1/n or (n−1)/n) and a secondary rule between
 // a territory and its parts (employment.go).

@@ -87,6 +87,7 @@ func (s *Server) releaseTable(r *http.Request) (*aggregates.Result, release.Tabl
 	if err := access.ReleaseTable(r.Context(), &q.Parent); err != nil {
 		return nil, q, nil, err
 	}
-	res, err := release.Table(r.Context(), s.Read, rel, q)
+	// rel was read just above: a deleted release is never served from s.tables.
+	res, err := s.tables.Table(r.Context(), s.Read, rel, q)
 	return res, q, rel, err
 }

@@ -169,4 +169,20 @@ WHERE s.territory_code = '31555' OR s.siren IN (SELECT siren FROM companies ORDE
 	if res := post(t, c, fmt.Sprintf(`mutation { deleteRelease(id: "%d") }`, building.ID)); string(res.Data) != `{"deleteRelease":true}` {
 		t.Fatalf("delete: %s %+v", res.Data, res.Errors)
 	}
+
+	// The table read above is kept in memory; the release deleted by another
+	// process (here, straight in the database: this server is not told) is
+	// never served from there, through GraphQL or CSV.
+	if res := postAs(t, c.h, observatory, q); len(res.Errors) > 0 || !strings.Contains(string(res.Data), `"headcount":`) {
+		t.Fatalf("before deletion: %.300s %+v", res.Data, res.Errors)
+	}
+	if _, err := d.Exec(`DELETE FROM releases WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if res := postAs(t, c.h, observatory, q); len(res.Errors) > 0 || string(res.Data) != `{"release":null}` {
+		t.Fatalf("a deleted release served: %.300s %+v", res.Data, res.Errors)
+	}
+	if rec := get(t, c.h, observatory, "/releases/"+id+".csv?level=department&dimension=role_family&horizon=2029"); rec.Code != 404 {
+		t.Fatalf("a deleted release served as CSV: %d %.300s", rec.Code, rec.Body.String())
+	}
 }

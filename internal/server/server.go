@@ -30,6 +30,7 @@ import (
 	"github.com/gpec-project/gpec/internal/migrate"
 	"github.com/gpec-project/gpec/internal/observe"
 	"github.com/gpec-project/gpec/internal/project"
+	"github.com/gpec-project/gpec/internal/release"
 	"github.com/gpec-project/gpec/internal/store"
 	"github.com/gpec-project/gpec/internal/training"
 )
@@ -84,6 +85,10 @@ type Config struct {
 	DownloadSecret []byte
 	// DownloadTTL is a signed download link's lifetime; 0: 5 minutes.
 	DownloadTTL time.Duration
+	// ReleaseCacheCells bounds the cells of the release tables kept in
+	// memory (release.Tables); 0: release.DefaultCacheCells; negative: none
+	// kept, every table read from the database.
+	ReleaseCacheCells int
 }
 
 // Server is gpec's HTTP service.
@@ -97,6 +102,8 @@ type Server struct {
 	// Auth serves token look-ups and readiness (Config.AuthDB, else DB).
 	Auth   *sqlx.DB
 	engine *analytics.Engine
+	// tables keeps the release tables read so far, for GraphQL and the CSV.
+	tables *release.Tables
 	cfg    Config
 	ready  func() bool
 	auth   *auth.Middleware
@@ -137,6 +144,12 @@ func New(db *sqlx.DB, cfg Config) *Server {
 		cfg.Metrics.AddDB("auth", authDB.DB)
 	}
 	s := &Server{DB: db, Read: read, Auth: authDB, Store: store.New(read), engine: &analytics.Engine{DB: read}, cfg: cfg}
+	switch {
+	case cfg.ReleaseCacheCells == 0:
+		s.tables = release.NewTables(release.DefaultCacheCells)
+	case cfg.ReleaseCacheCells > 0:
+		s.tables = release.NewTables(cfg.ReleaseCacheCells)
+	}
 	ac := *cfg.Auth
 	if read == db {
 		// The token check reads the data version the store's cache needs,
@@ -179,8 +192,8 @@ func (s *Server) SetReady(f func() bool) { s.ready = f }
 func (s *Server) GraphQL() http.Handler {
 	lim := s.cfg.Limits
 	res := resolvers{
-		Resolver: &graph.Resolver{Store: s.Store, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
-		primary:  &graph.Resolver{Store: store.New(s.DB), MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
+		Resolver: &graph.Resolver{Store: s.Store, ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
+		primary:  &graph.Resolver{Store: store.New(s.DB), ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})
