@@ -271,7 +271,31 @@ func (l *Linked) Audit() ([]Violation, AuditStats, error) {
 	defer func() { l.pool = saved }()
 	var st AuditStats
 	var out []Violation
-	for _, comp := range l.components(nil) {
+	comps := l.components(nil)
+	// First the moves of every primary cell of the components too large for
+	// one LP, in Protect's order (largest first), into the pool: a move
+	// found for one cell proves others (a total's move carries its parts),
+	// whatever the order the components are then bounded in.
+	var order []int
+	for _, comp := range comps {
+		if len(comp) <= l.maxLP() || l.closed(comp) {
+			continue
+		}
+		for _, c := range comp {
+			if l.Cells[c].Primary != "" && l.Cells[c].Value > 0 {
+				order = append(order, c)
+			}
+		}
+	}
+	slices.Sort(order)
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(l.Cells[b].Value, l.Cells[a].Value) })
+	for _, x := range order {
+		v := l.Cells[x].Value
+		m := Margin(v, l.protection())
+		l.proveSide(x, 1, m)
+		l.proveSide(x, -1, min(v, m))
+	}
+	for _, comp := range comps {
 		vs, n, err := l.auditComponent(comp, nil)
 		st.LPs += n
 		if n > 0 {
