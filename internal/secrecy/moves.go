@@ -31,7 +31,7 @@ import (
 // France where no sibling can compensate.
 //
 // With published cells allowed (Protect), each published cell of the move
-// costs its value plus one, and the search keeps the cheapest move found
+// costs its value plus one times its Weight, and the search keeps the cheapest move found
 // within the budget (branch and bound): hiding its published cells makes the
 // move a proof.
 
