@@ -376,6 +376,7 @@ func linked(list []*entry, famDomains map[string]string, rules secrecy.ReleaseRu
 	}
 	l.Moves = func(x int) [][]secrecy.Term { return cycles(list, idx, famDomains, x) }
 	l.Group, l.Scopes = scopes(list)
+	l.Weight = weights(list)
 	parentLevel := map[string]string{domain.LevelDepartment: domain.LevelRegion, domain.LevelRegion: aggregates.CountryLevel}
 	children := map[key][]int{}
 	type terr struct{ level, code string }
@@ -447,6 +448,37 @@ func linked(list []*entry, famDomains map[string]string, rules secrecy.ReleaseRu
 		}
 	}
 	return l, idx, nil
+}
+
+// Weights of hiding a cell, by level (secrecy.Linked's Weight), as
+// τ-ARGUS' hierarchical methods weight a table's levels: an observatory
+// needs France's figures and the regions' totals most, so a France cell
+// costs a hundred times its value, France's total ten thousand times and a
+// region's total ten times; a move through them is chosen only when none
+// below is found.
+const (
+	weightCountryTotal = 10000
+	weightCountry      = 100
+	weightRegionTotal  = 10
+)
+
+// weights returns each cell's weight (see the constants above).
+func weights(list []*entry) []int {
+	w := make([]int, len(list))
+	for i, e := range list {
+		total := e.dim == string(aggregates.DimensionNone)
+		switch {
+		case e.level == aggregates.CountryLevel && total:
+			w[i] = weightCountryTotal
+		case e.level == aggregates.CountryLevel:
+			w[i] = weightCountry
+		case e.level == domain.LevelRegion && total:
+			w[i] = weightRegionTotal
+		default:
+			w[i] = 1
+		}
+	}
+	return w
 }
 
 // describe names a key for messages.
@@ -596,6 +628,20 @@ func scopes(list []*entry) ([]int, func(int) [][]int) {
 				}
 				out = append(out, append([]int{g, s}, up...))
 			}
+			// Cousins: a department of another region, through both
+			// regions, France unchanged: all a department alone in its
+			// region (overseas) has, and what a cell equal to its
+			// department's total needs when no sibling can take the move.
+			if len(up) > 1 {
+				for _, r := range byValue(children[up[1]], k, 4) {
+					if r == up[0] {
+						continue
+					}
+					for _, d := range byValue(children[r], k, 2) {
+						out = append(out, []int{g, up[0], r, d})
+					}
+				}
+			}
 			out = append(out, append([]int{g}, up...))
 		case domain.LevelRegion:
 			mine := byValue(children[g], k, 3)
@@ -606,7 +652,8 @@ func scopes(list []*entry) ([]int, func(int) [][]int) {
 					}
 					for _, d := range mine {
 						for _, d2 := range byValue(children[s], k, 3) {
-							out = append(out, append([]int{g, s, d, d2}, up...))
+							// France unchanged first, then through it.
+							out = append(out, []int{g, s, d, d2}, append([]int{g, s, d, d2}, up...))
 						}
 					}
 				}
@@ -615,9 +662,24 @@ func scopes(list []*entry) ([]int, func(int) [][]int) {
 				out = append(out, append([]int{g, d}, up...))
 			}
 		default:
-			for _, r := range byValue(children[g], k, 6) {
-				for _, d := range byValue(children[r], k, 3) {
+			type rd struct{ r, d int }
+			var pairs []rd
+			for i, r := range byValue(children[g], k, 6) {
+				for j, d := range byValue(children[r], k, 3) {
 					out = append(out, []int{g, r, d})
+					if i < 4 && j < 2 {
+						pairs = append(pairs, rd{r, d})
+					}
+				}
+			}
+			// A department whose every employee is in the cell moves its
+			// total: another region's department takes the other side of
+			// it, France's total unchanged.
+			for i, a := range pairs {
+				for _, b := range pairs[i+1:] {
+					if a.r != b.r {
+						out = append(out, []int{g, a.r, a.d, b.r, b.d})
+					}
 				}
 			}
 		}

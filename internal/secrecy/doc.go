@@ -116,14 +116,32 @@
 // Protect hides the primary cells, then, for each primary cell of positive
 // value (largest first) and each side, looks for a move of hidden cells
 // reaching the requirement; when there is none it hides the published
-// cells of the cheapest move found (each costing its value plus one, so that
-// few cells and little headcount are hidden), and when no move exists at
-// all the cheapest published member of the cell's relations. Passes repeat
-// until one proves every cell. Hiding a cell only widens the attacker's
-// feasible set, so a proof once found stays valid.
+// cells of the cheapest move found, and when no move exists at all the
+// cheapest published member of the cell's relations. A published cell
+// costs its value plus one (few cells, little headcount) times its Weight:
+// as τ-ARGUS' and HiTaS' hierarchical methods weight a table's levels, a
+// release weights France's total 10,000, France's cells 100 and regions'
+// totals 10, so that a move through France is chosen only when the search
+// finds none below it; a move hiding a weighted cell makes Protect search
+// longer first. The scopes then route protection through siblings and
+// cousins (a department with a department of another region, through both
+// regions, France unchanged: all a department alone in its region has).
 //
-// Audit: for each hidden primary cell, the same search (so the stored
-// release's audit finds the proofs Protect found); for components of hidden
+// Every move found joins a pool (moves.go), and a side of a cell is proven
+// by any move of the pool holding the cell, as far as the move's room times
+// the cell's coefficient: a department total's move carries its skill
+// categories. A move of hidden cells stays one whatever is hidden later, so
+// the pool makes the proof monotone in the hidden set and the passes
+// converge; a bounded search alone is not monotone (more hidden cells change
+// the branches it explores within its budget, and a proof found in one pass
+// was missed in the next, which hid more and more cells). Protect then runs
+// the audit, which starts from an empty pool as the audit of the stored
+// release does, and protects again only the sides it cannot prove, until it
+// proves them all.
+//
+// Audit: for each hidden primary cell, the same search, with the audit's
+// own pool of the moves it found (so the stored release's audit finds the
+// proofs Protect's last pass found); for components of hidden
 // cells of at most MaxLP cells, the exact bounds by linear programming
 // (gonum's simplex) over every relation of the component, published cells
 // being constants; for a side neither proves, LPs over growing
@@ -136,8 +154,12 @@
 //
 // On the seeds' releases (June 2026), the former loop, which proved sides by
 // neighbourhood LPs only, hid every cell; with moves, the small seed (1,414
-// keys, 83 % primary) hides 89 % of its cells and 59 % of its headcount, the
-// medium one (6,494 keys, 57 % primary) 65 % and 33 %.
+// keys, 83 % primary) hid 89 % of its cells and 59 % of its headcount, the
+// medium one (6,494 keys, 57 % primary) 65 % and 33 %, both with France's
+// total among them. With weights, cousins and the pool, France's total is
+// published in both, and the hidden headcount is 51 % and 13 %; at
+// national (47,196 cells) France's total is published and 4.8 % of the
+// headcount hidden (12.2 % before).
 //
 // # Without secrecy
 //

@@ -196,6 +196,11 @@ type Linked struct {
 	// looks: every move found is checked against every relation.
 	Group  []int
 	Scopes func(cell int) [][]int
+	// Weight, when set, multiplies the cost of hiding each cell (its value
+	// plus one): the levels of a hierarchy weighted as in τ-ARGUS' and
+	// HiTaS' practice, so that a release hides a national figure only when
+	// nothing below it can protect a cell. Nil or 0 counts as 1.
+	Weight []int
 	// Trace, when set, hears of each round of Protect (progress lines).
 	Trace func(round, violated, hidden int)
 
@@ -204,6 +209,17 @@ type Linked struct {
 	slack  []float64   // per relation: −Σ coef × true value (0 for equalities)
 	ss     *searchState
 	mask   []bool
+	pool   *movePool // moves found by Protect or by the audit (moves.go)
+}
+
+// cost is what hiding cell c costs Protect: its value plus one (few cells,
+// little headcount), times its Weight.
+func (l *Linked) cost(c int) int {
+	w := 1
+	if c < len(l.Weight) && l.Weight[c] > 0 {
+		w = l.Weight[c]
+	}
+	return (l.Cells[c].Value + 1) * w
 }
 
 func (l *Linked) protection() int {
@@ -248,9 +264,38 @@ type AuditStats struct {
 // bound.
 func (l *Linked) Audit() ([]Violation, AuditStats, error) {
 	l.index()
+	// The audit's own pool, so that it finds the same proofs whoever calls
+	// it (Protect's last rounds, or the audit of the stored release).
+	saved := l.pool
+	l.pool = newPool()
+	defer func() { l.pool = saved }()
 	var st AuditStats
 	var out []Violation
-	for _, comp := range l.components(nil) {
+	comps := l.components(nil)
+	// First the moves of every primary cell of the components too large for
+	// one LP, in Protect's order (largest first), into the pool: a move
+	// found for one cell proves others (a total's move carries its parts),
+	// whatever the order the components are then bounded in.
+	var order []int
+	for _, comp := range comps {
+		if len(comp) <= l.maxLP() || l.closed(comp) {
+			continue
+		}
+		for _, c := range comp {
+			if l.Cells[c].Primary != "" && l.Cells[c].Value > 0 {
+				order = append(order, c)
+			}
+		}
+	}
+	slices.Sort(order)
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(l.Cells[b].Value, l.Cells[a].Value) })
+	for _, x := range order {
+		v := l.Cells[x].Value
+		m := Margin(v, l.protection())
+		l.proveSide(x, 1, m)
+		l.proveSide(x, -1, min(v, m))
+	}
+	for _, comp := range comps {
 		vs, n, err := l.auditComponent(comp, nil)
 		st.LPs += n
 		if n > 0 {
@@ -768,12 +813,24 @@ type ProtectStats struct {
 
 // Protect hides every primary cell, then chooses secondary cells until every
 // primary cell is proven protected on both sides (see the package
-// documentation, "Releases"): for each primary cell, largest first, a move of
-// hidden cells reaching the requirement (findMove); when there is none, the
-// published cells of the cheapest move found are hidden; when no move is
-// found at all, the cheapest published member of its relations (addPartner).
-// Passes repeat until one proves every cell. Cells' Hidden and Reason are
-// set. The caller audits the result (Audit), which finds the same proofs.
+// documentation, "Releases"), in two phases.
+//
+// Certificates: for each primary cell, largest first, and each side, a move
+// of hidden cells reaching the requirement (findMove) is the side's
+// certificate; when there is none, the published cells of the cheapest move
+// found are hidden and that move becomes the certificate; when no move is
+// found at all, the cheapest published member of its relations is hidden
+// (addPartner). A certificate stays valid whatever is hidden later (moveRoom
+// depends only on its own cells being hidden), so a pass only searches for
+// the sides without one, and passes repeat until one hides nothing: the
+// proof is monotone in the hidden set, and the passes converge.
+//
+// Audit: a bounded search is not monotone (more hidden cells change which
+// branches it explores within its budget), so a side whose certificate the
+// audit's search no longer finds is checked the audit's way (boundCell: the
+// exact LP of a small component, neighbourhood LPs); only a side that fails
+// there too hides the cheapest move found for it, and the check repeats.
+// Cells' Hidden and Reason are set; the caller audits the stored result.
 func (l *Linked) Protect() (ProtectStats, error) {
 	l.index()
 	var st ProtectStats
@@ -790,42 +847,48 @@ func (l *Linked) Protect() (ProtectStats, error) {
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(l.Cells[b].Value, l.Cells[a].Value) })
 	p := l.protection()
-	for {
-		st.Rounds++
-		unproven := 0
-		for _, x := range order {
-			v := l.Cells[x].Value
-			m := Margin(v, p)
-			need := min(v, m)
-			for _, side := range []struct {
-				sign float64
-				k    int
-			}{{1, m}, {-1, need}} {
-				if l.proveSide(x, side.sign, side.k) > 0 {
-					continue
-				}
-				unproven++
-				var u []Term
-				var cost int
-				for _, effort := range efforts {
-					if u, cost = l.findMove(x, side.sign, side.k, effort); u != nil {
-						break
-					}
-				}
-				hid := 0
-				if cost > 0 {
-					for _, t := range u {
-						if !l.Cells[t.Cell].Hidden {
-							l.hide(t.Cell)
-							hid++
-						}
-					}
-				}
-				if hid == 0 && l.addPartner(x, m) < 0 {
-					return st, fmt.Errorf("secrecy: no cell left to hide to protect cell %d of value %d", x, v)
-				}
+	type side struct {
+		sign float64
+		k    int
+	}
+	sides := func(x int) [2]side {
+		v := l.Cells[x].Value
+		m := Margin(v, p)
+		return [2]side{{1, m}, {-1, min(v, m)}}
+	}
+	l.pool = newPool()
+	defer func() { l.pool = nil }()
+	// protect hides the published cells of the cheapest move of x on side
+	// s, which joins the pool, or a partner; false when nothing is left to
+	// hide.
+	protect := func(x int, s side) bool {
+		// The first move found, unless it hides a cell of a weighted
+		// level (France's): then longer searches, keeping the cheapest.
+		var u []Term
+		var cost int
+		for _, effort := range efforts {
+			if v, c := l.findMove(x, s.sign, s.k, effort); v != nil && (u == nil || c < cost) {
+				u, cost = v, c
+			}
+			if u != nil && !l.weighty(u) {
+				break
 			}
 		}
+		hid := 0
+		if cost > 0 {
+			for _, t := range u {
+				if !l.Cells[t.Cell].Hidden {
+					l.hide(t.Cell)
+					hid++
+				}
+			}
+			if l.moveRoom(u, 1) >= s.k {
+				l.pool.add(u)
+			}
+		}
+		return hid > 0 || l.addPartner(x, Margin(l.Cells[x].Value, p)) >= 0
+	}
+	trace := func(unproven int) {
 		if l.Trace != nil {
 			hidden := 0
 			for _, c := range l.Cells {
@@ -835,8 +898,52 @@ func (l *Linked) Protect() (ProtectStats, error) {
 			}
 			l.Trace(st.Rounds, unproven, hidden)
 		}
+	}
+	for {
+		st.Rounds++
+		unproven := 0
+		for _, x := range order {
+			for _, s := range sides(x) {
+				if l.proveSide(x, s.sign, s.k) > 0 {
+					continue
+				}
+				unproven++
+				if !protect(x, s) {
+					return st, fmt.Errorf("secrecy: no cell left to hide to protect cell %d of value %d", x, l.Cells[x].Value)
+				}
+			}
+		}
+		trace(unproven)
 		if unproven == 0 {
 			break
+		}
+	}
+	// Every side is proven by a move of the pool; now what the audit, which
+	// starts from an empty pool, finds.
+	for {
+		st.Rounds++
+		failed, ast, err := l.Audit()
+		st.Audit = ast
+		if err != nil {
+			return st, err
+		}
+		trace(len(failed))
+		if len(failed) == 0 {
+			break
+		}
+		if st.Rounds > maxRounds {
+			return st, fmt.Errorf("secrecy: %d primary cells still unproven by the audit after %d rounds", len(failed), st.Rounds)
+		}
+		for _, v := range failed {
+			x := v.Cell
+			for i, s := range sides(x) {
+				if i == 0 && (v.Unbounded || v.Upper >= v.Value+v.Margin) || i == 1 && v.Lower <= max(0, v.Value-v.Margin) {
+					continue
+				}
+				if !protect(x, s) {
+					return st, fmt.Errorf("secrecy: no cell left to hide to protect cell %d of value %d", x, l.Cells[x].Value)
+				}
+			}
 		}
 	}
 	for _, c := range l.Cells {
@@ -846,6 +953,20 @@ func (l *Linked) Protect() (ProtectStats, error) {
 	}
 	return st, nil
 }
+
+// weighty tells whether move u would hide a cell of weight above 1.
+func (l *Linked) weighty(u []Term) bool {
+	for _, t := range u {
+		if !l.Cells[t.Cell].Hidden && t.Cell < len(l.Weight) && l.Weight[t.Cell] > 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// maxRounds bounds Protect's rounds: each hides at least one cell, but a
+// release of tens of thousands of cells must not spin for hours.
+const maxRounds = 50
 
 // hide makes a published cell a secondary one.
 func (l *Linked) hide(i int) {
@@ -863,7 +984,10 @@ func (l *Linked) cheapest(terms []Term, margin int) int {
 		}
 		vi, vb := l.Cells[i].Value, l.Cells[best].Value
 		okI, okB := vi >= margin, vb >= margin
+		wi, wb := l.cost(i)/(vi+1), l.cost(best)/(vb+1)
 		switch {
+		case wi != wb:
+			return wi < wb // the lower level first
 		case okI != okB:
 			return okI
 		case okI:
@@ -897,7 +1021,7 @@ func (l *Linked) addCycle(cell, margin int) int {
 		for _, t := range d {
 			if !l.Cells[t.Cell].Hidden {
 				pub = append(pub, t.Cell)
-				cost += l.Cells[t.Cell].Value
+				cost += l.cost(t.Cell)
 			}
 		}
 		if best != nil && (len(pub) > bestN || len(pub) == bestN && cost >= bestCost) {

@@ -31,7 +31,7 @@ import (
 // France where no sibling can compensate.
 //
 // With published cells allowed (Protect), each published cell of the move
-// costs its value plus one, and the search keeps the cheapest move found
+// costs its value plus one times its Weight, and the search keeps the cheapest move found
 // within the budget (branch and bound): hiding its published cells makes the
 // move a proof.
 
@@ -43,6 +43,10 @@ const scopeBudget = 400
 
 // moveBranch bounds the cells tried to mend one relation.
 const moveBranch = 6
+
+// moveCellSteps bounds how many times one cell of a move is moved: once
+// for an equality, then shares for inequalities.
+const moveCellSteps = 3
 
 // moveMaxCells bounds the cells of one move.
 const moveMaxCells = 96
@@ -147,22 +151,108 @@ func (l *Linked) findMove(x int, sign float64, k int, effort int) ([]Term, int) 
 }
 
 // proveSide returns how far cell x provably moves in direction sign (±1):
-// the room of a move of hidden cells found by findMove, when it reaches k;
-// 0 otherwise.
+// the distance of a move of the pool or found by findMove, when it reaches
+// k; 0 otherwise.
 func (l *Linked) proveSide(x int, sign float64, k int) int {
 	if k <= 0 {
 		return 0
+	}
+	if d := l.pool.proves(l, x, sign); d >= k {
+		return d
+	}
+	if u := l.proofMove(x, sign, k); u != nil {
+		return l.moveRoom(u, 1)
+	}
+	return 0
+}
+
+// proofMove returns a move of hidden cells of x in direction sign that
+// goes at least k (findMove with growing efforts), or nil. A move found
+// joins the pool.
+func (l *Linked) proofMove(x int, sign float64, k int) []Term {
+	if k <= 0 {
+		return nil
 	}
 	for _, effort := range efforts {
 		u, cost := l.findMove(x, sign, k, effort)
 		if u == nil || cost > 0 {
 			continue
 		}
-		if room := l.moveRoom(u, 1); room >= k {
-			return room
+		if l.moveRoom(u, 1) >= k {
+			l.pool.add(u)
+			return u
 		}
 	}
-	return 0
+	return nil
+}
+
+// # The pool of moves
+//
+// A move is a direction of alternative datasets, and it moves every cell
+// in it, not only the one it was searched for: a department total's move
+// with a sibling carries each of its skill categories by a share. So every
+// move found (a proof of Protect, or of the audit) joins a pool, and a side
+// of a cell is proven by any move of the pool holding the cell, in either
+// direction, as far as the move's room times the cell's coefficient. A move
+// of hidden cells stays one whatever is hidden later, so the pool only
+// grows in what it proves: that is what makes Protect converge, where a
+// search bounded by a budget may miss, after more cells are hidden, a proof
+// it found before (more hidden cells to try change the branches explored).
+
+// movePool holds moves of hidden cells, each with its room both ways.
+type movePool struct {
+	moves  [][]Term
+	room   [][2]int // room along +u and along −u
+	byCell map[int][]int32
+}
+
+func newPool() *movePool { return &movePool{byCell: map[int][]int32{}} }
+
+// add puts move u (all its cells hidden) in the pool.
+func (p *movePool) add(u []Term) {
+	if p == nil {
+		return
+	}
+	i := int32(len(p.moves))
+	p.moves = append(p.moves, u)
+	p.room = append(p.room, [2]int{-1, -1})
+	for _, t := range u {
+		p.byCell[t.Cell] = append(p.byCell[t.Cell], i)
+	}
+}
+
+// proves returns the farthest cell x moves in direction sign along a move
+// of the pool (math.MaxInt32 when unbounded), 0 when none holds x.
+func (p *movePool) proves(l *Linked, x int, sign float64) int {
+	if p == nil {
+		return 0
+	}
+	best := 0
+	for _, i := range p.byCell[x] {
+		u := p.moves[i]
+		var a float64
+		for _, t := range u {
+			if t.Cell == x {
+				a += t.Coef
+			}
+		}
+		if math.Abs(a) < 1e-12 {
+			continue
+		}
+		dir := 0
+		if a*sign < 0 {
+			dir = 1
+		}
+		if p.room[i][dir] < 0 {
+			p.room[i][dir] = l.moveRoom(u, 1-2*float64(dir))
+		}
+		r := p.room[i][dir]
+		if r >= math.MaxInt32 {
+			return math.MaxInt32
+		}
+		best = max(best, int(math.Floor(float64(r)*math.Abs(a)+1e-9)))
+	}
+	return best
 }
 
 // efforts multiply the search budgets: a cell whose proof the first search
@@ -176,7 +266,7 @@ func (s *search) add(c int, d float64) {
 	if s.steps[c] == 0 {
 		s.touched = append(s.touched, c)
 		if !s.l.Cells[c].Hidden {
-			s.cost += s.l.Cells[c].Value + 1
+			s.cost += s.l.cost(c)
 		}
 	}
 	s.steps[c]++
@@ -198,7 +288,7 @@ func (s *search) remove() {
 	if s.steps[c] == 0 {
 		s.u[c] = 0
 		if !s.l.Cells[c].Hidden {
-			s.cost -= s.l.Cells[c].Value + 1
+			s.cost -= s.l.cost(c)
 		}
 	}
 	for i, r := range s.l.of[c] {
@@ -251,6 +341,9 @@ func (s *search) allowed(c int, d float64) bool {
 	if s.scope != nil && !s.scope[s.l.Group[c]] {
 		return false
 	}
+	if s.steps[c] >= moveCellSteps {
+		return false // two inequalities trading a share back and forth
+	}
 	after := s.u[c] + d
 	if math.Abs(after) < 1e-12 {
 		return false // back to nothing: a search going round in circles
@@ -262,8 +355,10 @@ type candidate struct {
 	cell   int
 	d      float64
 	hidden bool
-	net    int // relations mended minus relations broken
-	value  int
+	fresh  bool // not yet in the move
+	whole  bool // an inequality's part following its total one for one
+	net    int  // relations mended minus relations broken
+	cost   int  // of hiding it
 }
 
 func (s *search) dfs() {
@@ -319,33 +414,44 @@ func (s *search) dfs() {
 		if s.steps[t.Cell] > 0 && s.l.Relations[r].Equal {
 			continue
 		}
-		d := -sl / t.Coef
+		full := -sl / t.Coef
+		ds := []float64{full}
 		if !s.l.Relations[r].Equal {
 			// An inequality needs only its excess over the slack taken
 			// back: a total moves by the 3 its part lacks, not by the
-			// part's whole move.
+			// part's whole move. A cell not yet in the move may also take
+			// the whole of it (a part following its total one for one),
+			// which keeps the move's shares whole: partial shares spread
+			// into many small compensations down the linked tables.
 			excess := s.k*sl - s.l.slack[r]
-			d = -excess / (s.k * t.Coef)
+			d := -excess / (s.k * t.Coef)
 			if t.Coef*d >= 0 {
 				continue
 			}
-		}
-		if !s.allowed(t.Cell, d) {
-			continue
-		}
-		net := 0
-		for i, r2 := range s.l.of[t.Cell] {
-			before := s.pos[r2] < 0
-			after := s.holds(r2, s.slope[r2]+s.l.ofCoef[t.Cell][i]*d)
-			switch {
-			case !before && after:
-				net++
-			case before && !after:
-				net--
+			ds = ds[:0]
+			if s.steps[t.Cell] == 0 && t.Coef*full < 0 && math.Abs(full-d) > 1e-9 {
+				ds = append(ds, full)
 			}
+			ds = append(ds, d)
 		}
-		hidden := s.l.Cells[t.Cell].Hidden || s.steps[t.Cell] > 0 // already paid for
-		cands = append(cands, candidate{t.Cell, d, hidden, net, s.l.Cells[t.Cell].Value})
+		for i, d := range ds {
+			if !s.allowed(t.Cell, d) {
+				continue
+			}
+			net := 0
+			for i, r2 := range s.l.of[t.Cell] {
+				before := s.pos[r2] < 0
+				after := s.holds(r2, s.slope[r2]+s.l.ofCoef[t.Cell][i]*d)
+				switch {
+				case !before && after:
+					net++
+				case before && !after:
+					net--
+				}
+			}
+			hidden := s.l.Cells[t.Cell].Hidden || s.steps[t.Cell] > 0 // already paid for
+			cands = append(cands, candidate{t.Cell, d, hidden, s.steps[t.Cell] == 0, i == 0 && len(ds) > 1, net, s.l.cost(t.Cell)})
+		}
 	}
 	slices.SortFunc(cands, func(a, b candidate) int {
 		if a.hidden != b.hidden {
@@ -354,11 +460,25 @@ func (s *search) dfs() {
 			}
 			return 1
 		}
+		if a.fresh != b.fresh {
+			// For an inequality, a cell not yet moved: moving one already
+			// in the move unbalances the equalities it was added for.
+			if a.fresh {
+				return -1
+			}
+			return 1
+		}
 		if a.net != b.net {
 			return cmp.Compare(b.net, a.net)
 		}
-		if !a.hidden && a.value != b.value {
-			return cmp.Compare(a.value, b.value)
+		if a.whole != b.whole {
+			if a.whole {
+				return -1
+			}
+			return 1
+		}
+		if !a.hidden && a.cost != b.cost {
+			return cmp.Compare(a.cost, b.cost)
 		}
 		return cmp.Compare(a.cell, b.cell)
 	})
