@@ -204,6 +204,10 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 		}
 	}
 	if rep.ErrorCount > 0 || opts.DryRun {
+		// Nothing was written: nor was anything first-loaded.
+		for i := range rep.Kinds {
+			rep.Kinds[i].FirstLoad = false
+		}
 		return rep, nil // the deferred rollback undoes everything
 	}
 	if err := tx.Commit(); err != nil {
