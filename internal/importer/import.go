@@ -50,6 +50,10 @@ var ErrBusy = errors.New("another import is running; try again when it ends")
 // importLock is the advisory lock key of imports ("gpei" in ASCII).
 const importLock = 0x67706569
 
+// importMaintenanceWorkMem is the import's maintenance_work_mem (index
+// builds); a first load's rebuild takes more (firstload.go).
+const importMaintenanceWorkMem = "256MB"
+
 // bigMerge is the number of written rows after which a table's statistics
 // are refreshed inside the import, so that the checks and merges of the
 // kinds that follow get good plans.
@@ -150,7 +154,7 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 		// a million employees) stay in memory instead of in batches on disk.
 		`SET LOCAL work_mem = '256MB'`,
 		// Index builds after a first load (see dropSecondaryIndexes).
-		`SET LOCAL maintenance_work_mem = '256MB'`,
+		`SET LOCAL maintenance_work_mem = '` + importMaintenanceWorkMem + `'`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("import: %w", err)
