@@ -11,25 +11,27 @@ import (
 )
 
 // A first load is the import of a big kind into its empty table, done as
-// pg_restore does: the table's keys, foreign keys and indexes are dropped,
-// the rows are COPYed straight into the table (codes resolved to ids in Go
-// from the referential, already in the database), and the keys and indexes
-// are built again from the data, each by one sort instead of one index
-// insertion per row; each foreign key is checked by one join. A national
-// load of 16.6 M rows thereby writes each row once instead of staging it
-// first and inserting it again through the indexes.
+// pg_restore does: the table's keys and indexes are dropped, the rows are
+// COPYed straight into the table (codes resolved to ids in Go from the
+// referential, already in the database), and the keys and indexes are
+// built again from the data, each by one sort instead of one index
+// insertion per row. A national load of 16.6 M rows thereby writes each row
+// once instead of staging it first and inserting it again through the
+// indexes. Foreign keys stay (see dropKeys).
 //
 // Everything happens inside the import's transaction (PostgreSQL's DDL is
 // transactional) under a savepoint: any fault (a bad cell, an unknown
 // code, a duplicate key found when the key is built, a foreign key that
-// does not hold) rolls the attempt back, table and indexes as they were,
+// does not hold: COPY checks them) rolls the attempt back, table and indexes as they were,
 // and the kind takes the usual path, which finds and reports every bad row
 // with the same messages. So a first load gives the same report as the
 // usual path, and a rejected import still writes nothing.
 //
 // Dropping a key locks the table against readers (ACCESS EXCLUSIVE) until
-// the import commits; the table was empty, so a reader would have seen
-// nothing anyway and now waits for the data instead. The lock is not waited
+// the import commits, and only that table (employees, employee_skills or
+// needs); it was empty, so a reader would have seen nothing anyway and now
+// waits for the data instead (the checked path's bulk load, merge's
+// dropSecondaryIndexes, did the same). The lock is not waited
 // for: when a reader holds the table for a second, the kind takes the usual
 // path. The data_version triggers fire on COPY as on INSERT, so the rollups
 // go stale exactly as after the usual path.
@@ -349,11 +351,12 @@ func (im *run) readEmployees(l *loader) error {
 	return rows.Err()
 }
 
-// dropKeys drops the primary and unique keys, foreign keys and indexes of
-// table, except the keys another table's foreign key needs (small and
-// appended to in order anyway: employees' id), and returns the statements
-// that build them again, keys first (a foreign key may need one of them).
-// The lock is not waited for (see above).
+// dropKeys drops the primary and unique keys and the indexes of table,
+// except the keys another table's foreign key needs (employees' id, which
+// a first load appends to in order anyway), and returns the statements that
+// build them again, keys first. Its foreign keys stay, checked row by row:
+// dropping one would lock the table it names (roles, sites) against every
+// reader until the import commits. The lock is not waited for (see above).
 func (im *run) dropKeys(table string) ([]string, error) {
 	var lockTimeout string
 	if err := im.tx.QueryRowContext(im.ctx, `SELECT current_setting('lock_timeout')`).Scan(&lockTimeout); err != nil {
@@ -367,9 +370,9 @@ func (im *run) dropKeys(table string) ([]string, error) {
 SELECT 'ALTER TABLE '||c.conrelid::regclass||' DROP CONSTRAINT '||quote_ident(c.conname),
        'ALTER TABLE '||c.conrelid::regclass||' ADD CONSTRAINT '||quote_ident(c.conname)||' '||pg_get_constraintdef(c.oid)
 FROM pg_constraint c
-WHERE c.conrelid = $1::regclass AND c.contype IN ('p', 'u', 'f')
-  AND (c.contype = 'f' OR NOT EXISTS (SELECT 1 FROM pg_constraint r
-         WHERE r.contype = 'f' AND r.confrelid = c.conrelid AND r.conindid = c.conindid))
+WHERE c.conrelid = $1::regclass AND c.contype IN ('p', 'u')
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint r
+         WHERE r.contype = 'f' AND r.confrelid = c.conrelid AND r.conindid = c.conindid)
 UNION ALL
 SELECT 'DROP INDEX '||i.indexrelid::regclass, pg_get_indexdef(i.indexrelid)
 FROM pg_index i
@@ -389,16 +392,13 @@ WHERE i.indrelid = $1::regclass
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Keys (and the indexes of unique keys) before foreign keys and
-	// plain indexes: a sort that finds a duplicate key fails first.
+	// Keys (and unique indexes) before plain indexes: a sort that finds a
+	// duplicate key fails first.
 	order := func(q string) int {
-		switch {
-		case strings.Contains(q, " PRIMARY KEY ") || strings.Contains(q, " UNIQUE "):
+		if strings.Contains(q, " PRIMARY KEY ") || strings.Contains(q, " UNIQUE ") {
 			return 0
-		case strings.Contains(q, " FOREIGN KEY "):
-			return 1
 		}
-		return 2
+		return 1
 	}
 	sort.SliceStable(rebuild, func(i, j int) bool { return order(rebuild[i]) < order(rebuild[j]) })
 	for _, q := range drops {
