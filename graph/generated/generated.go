@@ -259,6 +259,7 @@ type ComplexityRoot struct {
 	}
 
 	ImportKind struct {
+		FirstLoad func(childComplexity int) int
 		Inserted  func(childComplexity int) int
 		Kind      func(childComplexity int) int
 		Rejected  func(childComplexity int) int
@@ -1794,6 +1795,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ImportFile.Rows(childComplexity), true
 
+	case "ImportKind.firstLoad":
+		if e.ComplexityRoot.ImportKind.FirstLoad == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImportKind.FirstLoad(childComplexity), true
 	case "ImportKind.inserted":
 		if e.ComplexityRoot.ImportKind.Inserted == nil {
 			break
@@ -4992,6 +4999,8 @@ type ImportKind {
   unchanged: Int!
   "Rows refused."
   rejected: Int!
+  "True when the kind's table was empty and was loaded as a first load: the rows copied in first, then the keys and indexes built from them (faster for millions of rows, same checks and errors)."
+  firstLoad: Boolean!
 }
 
 "A bad row of an import."
@@ -6680,6 +6689,8 @@ func (ec *executionContext) childFields_ImportKind(ctx context.Context, field gr
 		return ec.fieldContext_ImportKind_unchanged(ctx, field)
 	case "rejected":
 		return ec.fieldContext_ImportKind_rejected(ctx, field)
+	case "firstLoad":
+		return ec.fieldContext_ImportKind_firstLoad(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ImportKind", field.Name)
 }
@@ -13521,6 +13532,29 @@ func (ec *executionContext) _ImportKind_rejected(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_ImportKind_rejected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ImportKind", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ImportKind_firstLoad(ctx context.Context, field graphql.CollectedField, obj *importer.KindReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImportKind_firstLoad(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FirstLoad, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImportKind_firstLoad(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImportKind", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ImportReport_committed(ctx context.Context, field graphql.CollectedField, obj *importer.Report) (ret graphql.Marshaler) {
@@ -26008,6 +26042,11 @@ func (ec *executionContext) _ImportKind(ctx context.Context, sel ast.SelectionSe
 			}
 		case "rejected":
 			out.Values[i] = ec._ImportKind_rejected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "firstLoad":
+			out.Values[i] = ec._ImportKind_firstLoad(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -8,6 +8,11 @@
 // referential rules set-based in SQL to report the bad rows when the merge
 // is refused. An import is all-or-nothing and its Report lists every bad row.
 //
+// Into an empty table of employees, employee_skills or needs the rows go
+// straight in instead, and the table's keys and indexes are built after
+// them (a first load, firstload.go); any fault sends the kind back to the
+// staged path, whose report it gives.
+//
 // LHÉO XML files (*.xml, package lheo) are converted first, as they are
 // read, into trainings, training_sessions and training_skills files that
 // follow the same path; their bad entries are reported with the XML

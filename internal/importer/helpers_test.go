@@ -14,7 +14,12 @@ import (
 	"github.com/gpec-project/gpec/internal/testdb"
 )
 
-func TestMain(m *testing.M) { testdb.Main(m) }
+func TestMain(m *testing.M) {
+	// IMPORTER_CHECKED_PATH=1 runs every test with first loads off, to
+	// show that the tests pass on both paths.
+	firstLoadOff = os.Getenv("IMPORTER_CHECKED_PATH") != ""
+	testdb.Main(m)
+}
 
 // memSource is an in-memory file.
 func memSource(name, content string) Source {

@@ -50,6 +50,10 @@ var ErrBusy = errors.New("another import is running; try again when it ends")
 // importLock is the advisory lock key of imports ("gpei" in ASCII).
 const importLock = 0x67706569
 
+// importMaintenanceWorkMem is the import's maintenance_work_mem (index
+// builds); a first load's rebuild takes more (firstload.go).
+const importMaintenanceWorkMem = "256MB"
+
 // bigMerge is the number of written rows after which a table's statistics
 // are refreshed inside the import, so that the checks and merges of the
 // kinds that follow get good plans.
@@ -150,7 +154,7 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 		// a million employees) stay in memory instead of in batches on disk.
 		`SET LOCAL work_mem = '256MB'`,
 		// Index builds after a first load (see dropSecondaryIndexes).
-		`SET LOCAL maintenance_work_mem = '256MB'`,
+		`SET LOCAL maintenance_work_mem = '` + importMaintenanceWorkMem + `'`,
 	} {
 		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return nil, fmt.Errorf("import: %w", err)
@@ -184,7 +188,11 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 		if len(files) == 0 {
 			continue
 		}
-		if err := im.kind(f, files); err != nil {
+		done, err := im.firstLoad(f, files)
+		if err == nil && !done {
+			err = im.kind(f, files)
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -200,6 +208,10 @@ func Import(ctx context.Context, db *sqlx.DB, sources []Source, opts Options) (*
 		}
 	}
 	if rep.ErrorCount > 0 || opts.DryRun {
+		// Nothing was written: nor was anything first-loaded.
+		for i := range rep.Kinds {
+			rep.Kinds[i].FirstLoad = false
+		}
 		return rep, nil // the deferred rollback undoes everything
 	}
 	if err := tx.Commit(); err != nil {
@@ -217,6 +229,7 @@ type run struct {
 	rep     *Report
 	opts    Options
 	sources []Source
+	loader  loader // codes to ids, for first loads
 }
 
 func (im *run) progress(p Progress) {
@@ -317,6 +330,52 @@ func (im *run) allResolve(f *format, kr *KindReport) (bool, error) {
 
 // stageFile streams one file into the staging table, checking each cell.
 func (im *run) stageFile(f *format, fileIdx int, copySQL string, kr *KindReport) error {
+	fileNo := fileIdx + 1
+	return im.readFile(f, fileIdx, kr, func(each func(row func(line int, bad bool, parsed []any) error) error) error {
+		return im.copyIn(copySQL, func(send func([]byte) error) error {
+			// Rows are written in COPY's text format into buf and sent in
+			// chunks: one driver call per chunk, not per row, is what lets
+			// staging keep up with the file.
+			buf := make([]byte, 0, copyChunk+4096)
+			err := each(func(line int, bad bool, parsed []any) error {
+				if parsed == nil {
+					return nil // unreadable: reported, not staged
+				}
+				buf = strconv.AppendInt(buf, int64(fileNo), 10)
+				buf = append(buf, '\t')
+				buf = strconv.AppendInt(buf, int64(line), 10)
+				buf = append(buf, '\t')
+				buf = strconv.AppendBool(buf, bad)
+				for _, v := range parsed {
+					buf = append(buf, '\t')
+					buf = appendCopyText(buf, v)
+				}
+				buf = append(buf, '\n')
+				if len(buf) >= copyChunk {
+					if err := send(buf); err != nil {
+						return err
+					}
+					buf = buf[:0]
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if len(buf) > 0 {
+				return send(buf)
+			}
+			return nil
+		})
+	})
+}
+
+// readFile opens one file of kind f and binds its header (reporting a bad
+// one, and then calling nothing), then lets load read its rows: each calls
+// row for every record, in order, with its line, whether it is bad (its
+// errors already reported) and its parsed cells (nil for a record that
+// could not be read). An error of row stops the reading and is returned.
+func (im *run) readFile(f *format, fileIdx int, kr *KindReport, load func(each func(row func(line int, bad bool, parsed []any) error) error) error) error {
 	src := im.sources[fileIdx]
 	fr := &im.rep.Files[fileIdx]
 	rd, rc, ce := openReader(src)
@@ -338,7 +397,6 @@ func (im *run) stageFile(f *format, fileIdx int, copySQL string, kr *KindReport)
 		}
 		return nil
 	}
-	fileNo := fileIdx + 1
 	parsed := make([]any, len(f.cols))
 	only := im.opts.OnlySiren
 	today := im.opts.Today
@@ -349,15 +407,11 @@ func (im *run) stageFile(f *format, fileIdx int, copySQL string, kr *KindReport)
 	note := func(done bool) {
 		im.progress(Progress{Phase: "reading", Kind: f.kind, File: src.Name, Rows: rd.Rows(), Bytes: rd.BytesRead(), Size: src.Size, Done: done})
 	}
-	err := im.copyIn(copySQL, func(send func([]byte) error) error {
-		// Rows are written in COPY's text format into buf and sent in
-		// chunks: one driver call per chunk, not per row, is what lets
-		// staging keep up with the file.
-		buf := make([]byte, 0, copyChunk+4096)
+	each := func(row func(line int, bad bool, parsed []any) error) error {
 		for {
 			err := rd.Next()
 			if err == io.EOF {
-				break
+				return nil
 			}
 			kr.Rows++
 			if kr.Rows%4096 == 0 {
@@ -375,6 +429,9 @@ func (im *run) stageFile(f *format, fileIdx int, copySQL string, kr *KindReport)
 				}
 				im.rep.addError(*ce)
 				kr.Rejected++
+				if err := row(rd.Line(), true, nil); err != nil {
+					return err
+				}
 				continue
 			}
 			line := rd.Line()
@@ -418,32 +475,15 @@ func (im *run) stageFile(f *format, fileIdx int, copySQL string, kr *KindReport)
 					}
 				}
 			}
-			buf = strconv.AppendInt(buf, int64(fileNo), 10)
-			buf = append(buf, '\t')
-			buf = strconv.AppendInt(buf, int64(line), 10)
-			buf = append(buf, '\t')
-			buf = strconv.AppendBool(buf, bad)
-			for _, v := range parsed {
-				buf = append(buf, '\t')
-				buf = appendCopyText(buf, v)
-			}
-			buf = append(buf, '\n')
-			if len(buf) >= copyChunk {
-				if err := send(buf); err != nil {
-					return err
-				}
-				buf = buf[:0]
-			}
 			if bad {
 				kr.Rejected++
 			}
+			if err := row(line, bad, parsed); err != nil {
+				return err
+			}
 		}
-		if len(buf) > 0 {
-			return send(buf)
-		}
-		return nil
-	})
-	if err != nil {
+	}
+	if err := load(each); err != nil {
 		return fmt.Errorf("staging %s: %w", src.Name, err)
 	}
 	fr.Rows = rd.Rows()

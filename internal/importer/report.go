@@ -32,6 +32,9 @@ type KindReport struct {
 	Updated   int64  `json:"updated"`
 	Unchanged int64  `json:"unchanged"`
 	Rejected  int64  `json:"rejected"`
+	// FirstLoad tells that the kind's table was empty and was loaded as
+	// pg_restore does: rows first, keys and indexes built after them.
+	FirstLoad bool `json:"firstLoad,omitempty"`
 }
 
 // Report is the outcome of an import. Committed tells whether anything was
@@ -91,6 +94,15 @@ func (r *Report) String() string {
 		for _, k := range r.Kinds {
 			fmt.Fprintf(&b, "  %-16s %10d %10d %10d %10d %10d\n", k.Kind, k.Rows, k.Inserted, k.Updated, k.Unchanged, k.Rejected)
 		}
+		var first []string
+		for _, k := range r.Kinds {
+			if k.FirstLoad {
+				first = append(first, k.Kind)
+			}
+		}
+		if len(first) > 0 {
+			fmt.Fprintf(&b, "  first load into empty tables (rows first, keys and indexes built after): %s\n", strings.Join(first, ", "))
+		}
 	}
 	for _, e := range r.Errors {
 		b.WriteString("  ")
@@ -105,7 +117,7 @@ func (r *Report) String() string {
 
 // Progress is a periodic note of an import's advance.
 type Progress struct {
-	Phase string `json:"phase"` // "reading", "checking", "merging"
+	Phase string `json:"phase"` // "reading", "checking", "merging", "indexing" (a first load's keys and indexes)
 	Kind  string `json:"kind"`
 	File  string `json:"file,omitempty"`
 	Rows  int64  `json:"rows"`  // rows read so far from File
