@@ -617,11 +617,7 @@ func (r *queryResolver) Companies(ctx context.Context, filter *model.CompanyFilt
 			return nil, err
 		}
 	}
-	rows, total, err := r.Store.Companies(ctx, f, a)
-	if err != nil {
-		return nil, err
-	}
-	return page.Build(a, rows, total), nil
+	return companiesPage(ctx, r.Store, f, a)
 }
 
 // Company is the resolver for the company field.

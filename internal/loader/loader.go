@@ -76,6 +76,21 @@ func (l *Loader[K, V]) WithPeek(peek func(ctx context.Context, key K) (V, bool))
 	return l
 }
 
+// Prime gives key its value without a fetch, unless the loader already
+// holds or awaits key: what a parent's statement read with its own rows
+// (a page's sites) then costs its children no batch, no wait and no
+// statement. val must not be modified afterwards.
+func (l *Loader[K, V]) Prime(key K, val V) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.done[key]; ok {
+		return
+	}
+	r := &result[V]{ready: make(chan struct{}), val: val}
+	close(r.ready)
+	l.done[key] = r
+}
+
 // Load returns the value for key, batched with the other keys asked meanwhile.
 func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
 	if l.peek != nil {

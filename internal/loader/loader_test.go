@@ -136,3 +136,35 @@ func TestPartialErrorFailsOnlyItsKeys(t *testing.T) {
 		t.Fatalf("a failed key was cached: %v, %d fetches", err, len(fetched))
 	}
 }
+
+// A primed key answers at once without a fetch; a key already loaded keeps
+// its value.
+func TestPrimeAnswersWithoutFetch(t *testing.T) {
+	var calls atomic.Int32
+	l := New(func(ctx context.Context, keys []int) (map[int]string, error) {
+		calls.Add(1)
+		out := map[int]string{}
+		for _, k := range keys {
+			out[k] = "fetched"
+		}
+		return out, nil
+	}, time.Hour, 0)
+	l.Prime(1, "primed")
+	start := time.Now()
+	if v, err := l.Load(context.Background(), 1); err != nil || v != "primed" {
+		t.Fatalf("got %q, %v", v, err)
+	}
+	if calls.Load() != 0 || time.Since(start) > time.Minute {
+		t.Fatalf("a primed key was fetched")
+	}
+	l2 := New(func(ctx context.Context, keys []int) (map[int]string, error) {
+		return map[int]string{2: "fetched"}, nil
+	}, time.Millisecond, 0)
+	if v, _ := l2.Load(context.Background(), 2); v != "fetched" {
+		t.Fatalf("got %q", v)
+	}
+	l2.Prime(2, "primed")
+	if v, _ := l2.Load(context.Background(), 2); v != "fetched" {
+		t.Fatalf("Prime replaced a loaded value: %q", v)
+	}
+}

@@ -47,8 +47,8 @@ func siteInTerritory(w *where, t domain.TerritoryKey) string {
 	}
 }
 
-// Companies lists companies by name.
-func (s *Store) Companies(ctx context.Context, f CompanyFilter, a page.Args) ([]*domain.Company, int, error) {
+// companyWhere is the WHERE clause of f over companies c.
+func companyWhere(f CompanyFilter) *where {
 	w := &where{}
 	if f.PoleID != "" {
 		pole := w.next(f.PoleID)
@@ -74,17 +74,82 @@ func (s *Store) Companies(ctx context.Context, f CompanyFilter, a page.Args) ([]
 		w.addRaw(`EXISTS (SELECT 1 FROM memberships m WHERE m.siren = c.siren AND m.pole_id = ` + pole +
 			` AND m.since <= current_date AND (m.until IS NULL OR current_date < m.until))`)
 	}
-	rows, total, err := listPage(ctx, s, `SELECT `+companyCols+`, count(*) OVER () AS total_count FROM companies c`, w, "c.name, c.siren", a,
-		func(r *companyRow) int { return r.Total })
-	if err != nil {
-		return nil, 0, err
+	return w
+}
+
+// Companies lists companies by name.
+func (s *Store) Companies(ctx context.Context, f CompanyFilter, a page.Args) ([]*domain.Company, int, error) {
+	rows, total, _, err := s.CompaniesPage(ctx, f, a, false)
+	return rows, total, err
+}
+
+// companyPageRow is one row of CompaniesPage: the total, a company of the
+// page (null when the page is empty) and one of its sites (null when it
+// has none or they were not asked).
+type companyPageRow struct {
+	Total       int     `db:"total_count"`
+	Siren       *string `db:"siren"`
+	Name        *string `db:"name"`
+	Naf         *string `db:"naf"`
+	FoundedYear *int    `db:"founded_year"`
+	Siret       *string `db:"siret"`
+	SiteName    *string `db:"site_name"`
+	Level       *string `db:"territory_level"`
+	Code        *string `db:"territory_code"`
+	Department  *string `db:"department_code"`
+	Region      *string `db:"region_code"`
+}
+
+// CompaniesPage is Companies in one statement, with each company's sites
+// by SIRET when withSites (sites is nil otherwise): a list that shows
+// sites needs no second statement, nor the loaders' batch window. The
+// total is counted apart from the page, so that PostgreSQL keeps only the
+// page's rows while sorting (count(*) OVER () would sort every match), and
+// it comes even for a page past the end.
+func (s *Store) CompaniesPage(ctx context.Context, f CompanyFilter, a page.Args, withSites bool) ([]*domain.Company, int, map[string][]*domain.Site, error) {
+	w := companyWhere(f)
+	cond := w.sql()
+	limit, offset := w.next(a.Limit), w.next(a.Offset)
+	q := `WITH total AS (SELECT count(*) AS n FROM companies c` + cond + `),
+	page AS (SELECT ` + companyCols + ` FROM companies c` + cond + ` ORDER BY c.name, c.siren LIMIT ` + limit + ` OFFSET ` + offset + `)
+	SELECT t.n AS total_count, p.siren, p.name, p.naf, p.founded_year`
+	if withSites {
+		q += `, sp.siret, s.name AS site_name, sp.territory_level, sp.territory_code, sp.department_code, sp.region_code
+	FROM total t LEFT JOIN page p ON true
+	LEFT JOIN (site_places sp JOIN sites s USING (siret)) ON sp.siren = p.siren
+	ORDER BY p.name, p.siren, sp.siret`
+	} else {
+		q += `
+	FROM total t LEFT JOIN page p ON true ORDER BY p.name, p.siren`
 	}
-	out := make([]*domain.Company, len(rows))
-	for i, r := range rows {
-		c := r.Company
-		out[i] = &c
+	var rows []companyPageRow
+	if err := s.DB.SelectContext(ctx, &rows, q, w.args...); err != nil {
+		return nil, 0, nil, err
 	}
-	return out, total, nil
+	total := 0
+	var out []*domain.Company
+	var sites map[string][]*domain.Site
+	if withSites {
+		sites = map[string][]*domain.Site{}
+	}
+	for _, r := range rows {
+		total = r.Total
+		if r.Siren == nil {
+			continue
+		}
+		if n := len(out); n == 0 || out[n-1].Siren != *r.Siren {
+			out = append(out, &domain.Company{Siren: *r.Siren, Name: *r.Name, Naf: r.Naf, FoundedYear: r.FoundedYear})
+			if withSites {
+				// A company without sites has an empty list, not an unknown one.
+				sites[*r.Siren] = []*domain.Site{}
+			}
+		}
+		if r.Siret != nil {
+			sites[*r.Siren] = append(sites[*r.Siren], &domain.Site{Siret: *r.Siret, Siren: *r.Siren, Name: r.SiteName,
+				TerritoryLevel: *r.Level, TerritoryCode: *r.Code, DepartmentCode: *r.Department, RegionCode: *r.Region})
+		}
+	}
+	return out, total, sites, nil
 }
 
 // CompaniesBySiren returns the companies with these SIRENs.
