@@ -153,7 +153,26 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, m
 		}
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	write(w, media, http.StatusOK, responses(ctx))
+	writeResponse(w, media, responses(ctx))
+}
+
+// writeResponse writes an operation's response. One holding data alone
+// (the common answer) is written as it stands: encoding/json would only
+// copy the data gqlgen wrote, checking and compacting it on the way (a
+// tenth of the CPU of a list request). Data holding a character that
+// encoding/json escapes for HTML goes through it, so that the bytes are
+// the same either way.
+func writeResponse(w http.ResponseWriter, media string, resp *graphql.Response) {
+	if resp == nil || resp.Errors != nil || resp.Label != "" || resp.Path != nil || resp.HasNext != nil ||
+		resp.Extensions != nil || len(resp.Data) == 0 || bytes.ContainsAny(resp.Data, "<>&\u2028\u2029") {
+		write(w, media, http.StatusOK, resp)
+		return
+	}
+	w.Header().Set("Content-Type", media+"; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, `{"data":`)
+	_, _ = w.Write(resp.Data)
+	_, _ = io.WriteString(w, `}`)
 }
 
 // requestError is the answer to a request error: no data entry.

@@ -2,9 +2,12 @@ package gqlhttp
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
 func TestNegotiate(t *testing.T) {
@@ -54,5 +57,27 @@ func TestDecodeParams(t *testing.T) {
 	}
 	if n, ok := p.Variables["n"].(json.Number); !ok || n.String() != "9007199254740993" {
 		t.Fatalf("variables: %#v", p.Variables)
+	}
+}
+
+// An answer holding data alone is written as it stands, byte for byte what
+// encoding/json writes; the others go through encoding/json.
+func TestWriteResponseAsEncodingJSON(t *testing.T) {
+	for _, resp := range []*graphql.Response{
+		{Data: json.RawMessage(`{"a":{"b":[1,2],"c":"Côte d'Azur"}}`)},
+		{Data: json.RawMessage(`{"a":"<b> & \u2028"}`)},
+		{Data: json.RawMessage(`null`), Errors: gqlerror.List{&gqlerror.Error{Message: "no"}}},
+		{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{"cost": 3}},
+	} {
+		rec := httptest.NewRecorder()
+		writeResponse(rec, MediaGraphQLResponse, resp)
+		want, err := json.Marshal(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.Body.String(); got != string(want) || rec.Code != http.StatusOK ||
+			rec.Header().Get("Content-Type") != MediaGraphQLResponse+"; charset=utf-8" {
+			t.Errorf("wrote %d %q %s, want %s", rec.Code, rec.Header().Get("Content-Type"), got, want)
+		}
 	}
 }

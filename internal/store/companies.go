@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/lib/pq"
@@ -83,23 +84,6 @@ func (s *Store) Companies(ctx context.Context, f CompanyFilter, a page.Args) ([]
 	return rows, total, err
 }
 
-// companyPageRow is one row of CompaniesPage: the total, a company of the
-// page (null when the page is empty) and one of its sites (null when it
-// has none or they were not asked).
-type companyPageRow struct {
-	Total       int     `db:"total_count"`
-	Siren       *string `db:"siren"`
-	Name        *string `db:"name"`
-	Naf         *string `db:"naf"`
-	FoundedYear *int    `db:"founded_year"`
-	Siret       *string `db:"siret"`
-	SiteName    *string `db:"site_name"`
-	Level       *string `db:"territory_level"`
-	Code        *string `db:"territory_code"`
-	Department  *string `db:"department_code"`
-	Region      *string `db:"region_code"`
-}
-
 // CompaniesPage is Companies in one statement, with each company's sites
 // by SIRET when withSites (sites is nil otherwise): a list that shows
 // sites needs no second statement, nor the loaders' batch window. The
@@ -122,32 +106,54 @@ func (s *Store) CompaniesPage(ctx context.Context, f CompanyFilter, a page.Args,
 		q += `
 	FROM total t LEFT JOIN page p ON true ORDER BY p.name, p.siren`
 	}
-	var rows []companyPageRow
-	if err := s.DB.SelectContext(ctx, &rows, q, w.args...); err != nil {
+	// Scanned by hand: sqlx's reflection took a tenth of a list request's CPU.
+	rows, err := s.DB.QueryContext(ctx, q, w.args...)
+	if err != nil {
 		return nil, 0, nil, err
 	}
+	defer rows.Close()
 	total := 0
 	var out []*domain.Company
 	var sites map[string][]*domain.Site
 	if withSites {
 		sites = map[string][]*domain.Site{}
 	}
-	for _, r := range rows {
-		total = r.Total
-		if r.Siren == nil {
+	var (
+		siren, name, siret, level, code, dept, region sql.NullString
+		naf, siteName                                 sql.NullString
+		founded                                       sql.NullInt64
+	)
+	dest := []any{&total, &siren, &name, &naf, &founded}
+	if withSites {
+		dest = append(dest, &siret, &siteName, &level, &code, &dept, &region)
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, nil, err
+		}
+		if !siren.Valid {
 			continue
 		}
-		if n := len(out); n == 0 || out[n-1].Siren != *r.Siren {
-			out = append(out, &domain.Company{Siren: *r.Siren, Name: *r.Name, Naf: r.Naf, FoundedYear: r.FoundedYear})
+		if n := len(out); n == 0 || out[n-1].Siren != siren.String {
+			c := &domain.Company{Siren: siren.String, Name: name.String, Naf: nullString(naf)}
+			if founded.Valid {
+				y := int(founded.Int64)
+				c.FoundedYear = &y
+			}
+			out = append(out, c)
 			if withSites {
 				// A company without sites has an empty list, not an unknown one.
-				sites[*r.Siren] = []*domain.Site{}
+				sites[c.Siren] = []*domain.Site{}
 			}
 		}
-		if r.Siret != nil {
-			sites[*r.Siren] = append(sites[*r.Siren], &domain.Site{Siret: *r.Siret, Siren: *r.Siren, Name: r.SiteName,
-				TerritoryLevel: *r.Level, TerritoryCode: *r.Code, DepartmentCode: *r.Department, RegionCode: *r.Region})
+		if withSites && siret.Valid {
+			sites[siren.String] = append(sites[siren.String], &domain.Site{Siret: siret.String, Siren: siren.String,
+				Name: nullString(siteName), TerritoryLevel: level.String, TerritoryCode: code.String,
+				DepartmentCode: dept.String, RegionCode: region.String})
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, nil, err
 	}
 	return out, total, sites, nil
 }
@@ -193,4 +199,12 @@ func (s *Store) SitesBySiret(ctx context.Context, sirets []string) (map[string]*
 		out[r.Siret] = r
 	}
 	return out, nil
+}
+
+// nullString is s's string, or nil when s is NULL.
+func nullString(s sql.NullString) *string {
+	if !s.Valid {
+		return nil
+	}
+	return &s.String
 }
