@@ -97,14 +97,19 @@ func (l *Loader[K, V]) Prime(key K, val V) {
 // for what each of its elements will ask, when the list's elements are
 // marshalled one after the other. Errors are left for those Loads.
 func (l *Loader[K, V]) Prefetch(ctx context.Context, keys ...K) {
+	if l.peek != nil {
+		// Outside the lock: a peek may read the data version.
+		missing := keys[:0:0]
+		for _, key := range keys {
+			if _, ok := l.peek(ctx, key); !ok {
+				missing = append(missing, key)
+			}
+		}
+		keys = missing
+	}
 	var wait []*result[V]
 	l.mu.Lock()
 	for _, key := range keys {
-		if l.peek != nil {
-			if _, ok := l.peek(ctx, key); ok {
-				continue
-			}
-		}
 		r, ok := l.done[key]
 		if !ok {
 			r = l.enqueue(ctx, key)
