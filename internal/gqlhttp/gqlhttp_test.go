@@ -65,7 +65,8 @@ func TestDecodeParams(t *testing.T) {
 func TestWriteResponseAsEncodingJSON(t *testing.T) {
 	for _, resp := range []*graphql.Response{
 		{Data: json.RawMessage(`{"a":{"b":[1,2],"c":"Côte d'Azur"}}`)},
-		{Data: json.RawMessage(`{"a":"<b> & \u2028"}`)},
+		{Data: json.RawMessage(`{"a":"<b> & \u2028","c":["Gestion & paie",">"]}`)},
+		{Data: json.RawMessage("{\"a\":\"\u2028 \u2029\"}")},
 		{Data: json.RawMessage(`null`), Errors: gqlerror.List{&gqlerror.Error{Message: "no"}}},
 		{Data: json.RawMessage(`{"a":1}`), Extensions: map[string]any{"cost": 3}},
 	} {
