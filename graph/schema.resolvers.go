@@ -110,7 +110,11 @@ func (r *companyResolver) Sites(ctx context.Context, obj *domain.Company) ([]*do
 	if err := access.Company(ctx, obj.Siren); err != nil {
 		return nil, err
 	}
-	return store.LoadersFrom(ctx).SitesOfCompany.Load(ctx, obj.Siren)
+	sites, err := store.LoadersFrom(ctx).SitesOfCompany.Load(ctx, obj.Siren)
+	if err == nil {
+		prefetchSiteTerritories(ctx, sites)
+	}
+	return sites, err
 }
 
 // Memberships is the resolver for the memberships field.
@@ -617,11 +621,7 @@ func (r *queryResolver) Companies(ctx context.Context, filter *model.CompanyFilt
 			return nil, err
 		}
 	}
-	rows, total, err := r.Store.Companies(ctx, f, a)
-	if err != nil {
-		return nil, err
-	}
-	return page.Build(a, rows, total), nil
+	return companiesPage(ctx, r.Store, f, a)
 }
 
 // Company is the resolver for the company field.
@@ -846,6 +846,9 @@ func (r *roleResolver) Family(ctx context.Context, obj *domain.Role) (*domain.Ro
 func (r *roleResolver) RequiredSkills(ctx context.Context, obj *domain.Role, essentialOnly *bool) ([]*domain.RoleSkill, error) {
 	all, err := store.LoadersFrom(ctx).SkillsOfRole.Load(ctx, obj.ID)
 	if err != nil || essentialOnly == nil || !*essentialOnly {
+		if err == nil {
+			prefetchSkills(ctx, all)
+		}
 		return all, err
 	}
 	var out []*domain.RoleSkill
@@ -854,6 +857,7 @@ func (r *roleResolver) RequiredSkills(ctx context.Context, obj *domain.Role, ess
 			out = append(out, rs)
 		}
 	}
+	prefetchSkills(ctx, out)
 	return out, nil
 }
 
@@ -953,7 +957,11 @@ func (r *skillResolver) Trainings(ctx context.Context, obj *domain.Skill, minLev
 	if minLevel != nil {
 		key.MinLevel = *minLevel
 	}
-	return store.LoadersFrom(ctx).TrainingsOfSkill.Load(ctx, key)
+	c, err := store.LoadersFrom(ctx).TrainingsOfSkill.Load(ctx, key)
+	if err == nil {
+		prefetchTrainings(ctx, c)
+	}
+	return c, err
 }
 
 // Skill is the resolver for the skill field.

@@ -30270,7 +30270,7 @@ func (ec *executionContext) marshalNCompanyConnection2ᚖgithubᚗcomᚋgpecᚑp
 }
 
 func (ec *executionContext) marshalNCompanyEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*domain.Company]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCompanyEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])
@@ -31135,7 +31135,7 @@ func (ec *executionContext) marshalNRoleGapEdge2ᚖgithubᚗcomᚋgpecᚑproject
 }
 
 func (ec *executionContext) marshalNRoleSkill2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRoleSkillᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.RoleSkill) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRoleSkill2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐRoleSkill(ctx, sel, v[i])
@@ -31287,7 +31287,7 @@ func (ec *executionContext) marshalNSharedTrainingOpportunityEdge2ᚖgithubᚗco
 }
 
 func (ec *executionContext) marshalNSite2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSiteᚄ(ctx context.Context, sel ast.SelectionSet, v []*domain.Site) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSite2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋdomainᚐSite(ctx, sel, v[i])
@@ -31750,7 +31750,7 @@ func (ec *executionContext) marshalNTrainingSkillConnection2ᚖgithubᚗcomᚋgp
 }
 
 func (ec *executionContext) marshalNTrainingSkillEdge2ᚕᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*page.Edge[*domain.TrainingSkill]) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTrainingSkillEdge2ᚖgithubᚗcomᚋgpecᚑprojectᚋgpecᚋinternalᚋpageᚐEdge(ctx, sel, v[i])

@@ -160,9 +160,10 @@ func serve(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, m
 // without its second pass over the data, which gqlgen wrote as compact
 // JSON already: that pass (compacting, and escaping <, >, & and U+2028/9
 // as \u003c…) took about a tenth of the CPU of a large answer, such as a
-// release table of 300 cells. Data that may not be JSON (mayBeInvalid) is
-// checked, and data holding a character json.Marshal escapes goes through
-// json.Marshal: the answer, or its refusal, is the same either way.
+// release table of 300 cells or a page of companies. Data that may not be
+// JSON (mayBeInvalid) is checked, and data holding a character json.Marshal
+// escapes is escaped as it would (json.HTMLEscape): the answer, or its
+// refusal, is the same either way.
 func writeResponse(w http.ResponseWriter, media string, status int, resp *graphql.Response) {
 	b, ok := appendResponse(nil, resp)
 	if !ok {
@@ -177,8 +178,14 @@ func writeResponse(w http.ResponseWriter, media string, status int, resp *graphq
 // appendResponse appends json.Marshal(resp) to b, or says it cannot (then
 // json.Marshal must).
 func appendResponse(b []byte, resp *graphql.Response) ([]byte, bool) {
-	if resp == nil || (resp.Data != nil && (len(resp.Data) == 0 || escapes(resp.Data) || (mayBeInvalid(resp.Data) && !json.Valid(resp.Data)))) {
+	if resp == nil || (resp.Data != nil && (len(resp.Data) == 0 || (mayBeInvalid(resp.Data) && !json.Valid(resp.Data)))) {
 		return b, false
+	}
+	data := resp.Data
+	if escapes(data) {
+		var e bytes.Buffer
+		json.HTMLEscape(&e, data)
+		data = e.Bytes()
 	}
 	b = append(b, '{')
 	if len(resp.Errors) > 0 {
@@ -192,7 +199,7 @@ func appendResponse(b []byte, resp *graphql.Response) ([]byte, bool) {
 	if resp.Data == nil {
 		b = append(b, "null"...)
 	} else {
-		b = append(b, resp.Data...)
+		b = append(b, data...)
 	}
 	// The fields after data, as json.Marshal writes them.
 	rest, err := json.Marshal(struct {
@@ -218,7 +225,7 @@ func mayBeInvalid(data []byte) bool {
 	return bytes.Contains(data, []byte("NaN")) || bytes.Contains(data, []byte("Inf"))
 }
 
-// escapes tells whether json.Marshal would rewrite a byte of compact JSON
+// escapes tells whether json.Marshal would escape a byte of compact JSON
 // data: <, > and & (HTML-safe escaping), and U+2028 and U+2029, whose UTF-8
 // encodings start with E2 80.
 func escapes(data []byte) bool {

@@ -71,6 +71,8 @@ func TestWriteResponse(t *testing.T) {
 		{Data: json.RawMessage(`{"label":"R&D <b>","x":"a\u2028b"}`)},
 		{Data: json.RawMessage("{\"x\":\"a\xe2\x80\xa8b\"}")},
 		{Data: json.RawMessage(`{"label":"Informatique","n":1.5e+06}`)},
+		{Data: json.RawMessage(`{"a":"<b> & \u2028","c":["Gestion & paie",">"]}`)},
+		{Data: json.RawMessage("{\"a\":\"\u2028 \u2029\"}")},
 		{Data: json.RawMessage(`{"x":"é"}`), Errors: gqlerror.List{{Message: "no <release> & co", Path: ast.Path{ast.PathName("release")},
 			Extensions: map[string]any{"code": "FORBIDDEN"}}}},
 		{Errors: gqlerror.List{{Message: "bad"}}},
@@ -83,7 +85,8 @@ func TestWriteResponse(t *testing.T) {
 		}
 		rec := httptest.NewRecorder()
 		writeResponse(rec, MediaJSON, http.StatusOK, resp)
-		if got := rec.Body.String(); got != string(want) || rec.Code != http.StatusOK {
+		if got := rec.Body.String(); got != string(want) || rec.Code != http.StatusOK ||
+			rec.Header().Get("Content-Type") != MediaJSON+"; charset=utf-8" {
 			t.Errorf("%d\n%s\nwant\n%s", rec.Code, got, want)
 		}
 	}

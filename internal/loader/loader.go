@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -76,6 +77,65 @@ func (l *Loader[K, V]) WithPeek(peek func(ctx context.Context, key K) (V, bool))
 	return l
 }
 
+// Prime gives key its value without a fetch, unless the loader already
+// holds or awaits key: what a parent's statement read with its own rows
+// (a page's sites) then costs its children no batch, no wait and no
+// statement. val must not be modified afterwards.
+func (l *Loader[K, V]) Prime(key K, val V) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if _, ok := l.done[key]; ok {
+		return
+	}
+	r := &result[V]{ready: make(chan struct{}), val: val}
+	close(r.ready)
+	l.done[key] = r
+}
+
+// Prefetch asks for keys in one batch and waits for them, so that the
+// Loads of keys that follow answer at once: a list's resolver calls it
+// for what each of its elements will ask, when the list's elements are
+// marshalled one after the other. Errors are left for those Loads.
+func (l *Loader[K, V]) Prefetch(ctx context.Context, keys ...K) {
+	if l.peek != nil {
+		// Outside the lock: a peek may read the data version.
+		missing := keys[:0:0]
+		for _, key := range keys {
+			if _, ok := l.peek(ctx, key); !ok {
+				missing = append(missing, key)
+			}
+		}
+		keys = missing
+	}
+	var wait []*result[V]
+	l.mu.Lock()
+	for _, key := range keys {
+		r, ok := l.done[key]
+		if !ok {
+			r = l.enqueue(ctx, key)
+		}
+		wait = append(wait, r)
+	}
+	l.mu.Unlock()
+	noted := false
+	for _, r := range wait {
+		if !noted {
+			select {
+			case <-r.ready:
+				continue
+			default:
+				noteWait(ctx)
+				noted = true
+			}
+		}
+		select {
+		case <-r.ready:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // Load returns the value for key, batched with the other keys asked meanwhile.
 func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
 	if l.peek != nil {
@@ -86,24 +146,15 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
 	l.mu.Lock()
 	r, ok := l.done[key]
 	if !ok {
-		r = &result[V]{ready: make(chan struct{})}
-		l.done[key] = r
-		now := time.Now()
-		if l.pending == nil {
-			l.pending = &batch[K, V]{results: map[K]*result[V]{}, opened: now}
-			go l.dispatchAfter(ctx, l.pending)
-		}
-		b := l.pending
-		b.last = now
-		b.keys = append(b.keys, key)
-		b.results[key] = r
-		if l.maxBatch > 0 && len(b.keys) >= l.maxBatch {
-			l.pending = nil
-			b.closed = true
-			go l.run(ctx, b)
-		}
+		r = l.enqueue(ctx, key)
 	}
 	l.mu.Unlock()
+	select {
+	case <-r.ready:
+		return r.val, r.err
+	default:
+	}
+	noteWait(ctx)
 	select {
 	case <-r.ready:
 		return r.val, r.err
@@ -111,6 +162,57 @@ func (l *Loader[K, V]) Load(ctx context.Context, key K) (V, error) {
 		var zero V
 		return zero, ctx.Err()
 	}
+}
+
+// Waits counts the Loads that had to wait for a batch under a context
+// (see WithWaits), and under its descendants.
+type Waits struct {
+	n      atomic.Int64
+	parent *Waits
+}
+
+// Count returns the waits so far.
+func (w *Waits) Count() int64 { return w.n.Load() }
+
+type waitsKey struct{}
+
+// WithWaits returns ctx counting, in the returned Waits, the Loads under it
+// that wait for a batch (and still in the Waits of an enclosing WithWaits):
+// what answered from a cache or a primed value does not count. The list
+// marshalling of graph/generated uses it to tell whether a list's elements
+// answer without waiting.
+func WithWaits(ctx context.Context) (context.Context, *Waits) {
+	parent, _ := ctx.Value(waitsKey{}).(*Waits)
+	w := &Waits{parent: parent}
+	return context.WithValue(ctx, waitsKey{}, w), w
+}
+
+func noteWait(ctx context.Context) {
+	w, _ := ctx.Value(waitsKey{}).(*Waits)
+	for ; w != nil; w = w.parent {
+		w.n.Add(1)
+	}
+}
+
+// enqueue adds key to the pending batch, under l.mu.
+func (l *Loader[K, V]) enqueue(ctx context.Context, key K) *result[V] {
+	r := &result[V]{ready: make(chan struct{})}
+	l.done[key] = r
+	now := time.Now()
+	if l.pending == nil {
+		l.pending = &batch[K, V]{results: map[K]*result[V]{}, opened: now}
+		go l.dispatchAfter(ctx, l.pending)
+	}
+	b := l.pending
+	b.last = now
+	b.keys = append(b.keys, key)
+	b.results[key] = r
+	if l.maxBatch > 0 && len(b.keys) >= l.maxBatch {
+		l.pending = nil
+		b.closed = true
+		go l.run(ctx, b)
+	}
+	return r
 }
 
 func (l *Loader[K, V]) dispatchAfter(ctx context.Context, b *batch[K, V]) {

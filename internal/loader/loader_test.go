@@ -136,3 +136,68 @@ func TestPartialErrorFailsOnlyItsKeys(t *testing.T) {
 		t.Fatalf("a failed key was cached: %v, %d fetches", err, len(fetched))
 	}
 }
+
+// A primed key answers at once without a fetch; a key already loaded keeps
+// its value.
+func TestPrimeAnswersWithoutFetch(t *testing.T) {
+	var calls atomic.Int32
+	l := New(func(ctx context.Context, keys []int) (map[int]string, error) {
+		calls.Add(1)
+		out := map[int]string{}
+		for _, k := range keys {
+			out[k] = "fetched"
+		}
+		return out, nil
+	}, time.Hour, 0)
+	l.Prime(1, "primed")
+	start := time.Now()
+	if v, err := l.Load(context.Background(), 1); err != nil || v != "primed" {
+		t.Fatalf("got %q, %v", v, err)
+	}
+	if calls.Load() != 0 || time.Since(start) > time.Minute {
+		t.Fatalf("a primed key was fetched")
+	}
+	l2 := New(func(ctx context.Context, keys []int) (map[int]string, error) {
+		return map[int]string{2: "fetched"}, nil
+	}, time.Millisecond, 0)
+	if v, _ := l2.Load(context.Background(), 2); v != "fetched" {
+		t.Fatalf("got %q", v)
+	}
+	l2.Prime(2, "primed")
+	if v, _ := l2.Load(context.Background(), 2); v != "fetched" {
+		t.Fatalf("Prime replaced a loaded value: %q", v)
+	}
+}
+
+// Prefetch asks for its keys in one batch; the Loads after it answer
+// without a fetch, and only the waits for a batch are counted.
+func TestPrefetchAndWaits(t *testing.T) {
+	var calls atomic.Int32
+	l := New(func(ctx context.Context, keys []int) (map[int]string, error) {
+		calls.Add(1)
+		out := map[int]string{}
+		for _, k := range keys {
+			out[k] = "v"
+		}
+		return out, nil
+	}, time.Millisecond, 0).WithPeek(func(ctx context.Context, k int) (string, bool) {
+		return "cached", k < 0
+	})
+	ctx, outer := WithWaits(context.Background())
+	ctx, inner := WithWaits(ctx)
+	l.Prefetch(ctx, 1, 2, 3, -1)
+	if calls.Load() != 1 || inner.Count() != 1 || outer.Count() != 1 {
+		t.Fatalf("prefetch: %d fetches, waits %d/%d; want 1 fetch, one wait seen by both", calls.Load(), inner.Count(), outer.Count())
+	}
+	for _, k := range []int{1, 2, 3, -1} {
+		if v, err := l.Load(ctx, k); err != nil || v == "" {
+			t.Fatalf("key %d: %q %v", k, v, err)
+		}
+	}
+	if calls.Load() != 1 || inner.Count() != 1 {
+		t.Fatalf("loads after the prefetch: %d fetches, %d waits", calls.Load(), inner.Count())
+	}
+	if _, err := l.Load(ctx, 4); err != nil || calls.Load() != 2 || inner.Count() != 2 || outer.Count() != 2 {
+		t.Fatalf("a new key: %d fetches, waits %d/%d", calls.Load(), inner.Count(), outer.Count())
+	}
+}

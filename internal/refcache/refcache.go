@@ -8,32 +8,45 @@
 // its commit.
 package refcache
 
-import "sync"
+import (
+	"sync"
+	"sync/atomic"
+)
 
 // Cache is a set of Maps sharing one data version.
 type Cache struct {
-	mu      sync.Mutex
-	version int64
+	mu sync.Mutex
+	// version is written under mu, read without it by sync's fast path:
+	// every cached field of every request asks for it, and a lock taken
+	// hundreds of times per request serialises the requests on it.
+	version atomic.Int64
 	maps    []interface{ clear() }
 }
 
 // New returns an empty cache.
-func New() *Cache { return &Cache{version: -1} }
+func New() *Cache {
+	c := &Cache{}
+	c.version.Store(-1)
+	return c
+}
 
 // sync empties every map when version is not the cache's, and tells whether
 // the cache now holds version. An older version (a lagging read replica)
 // leaves the cache alone and is not served.
 func (c *Cache) sync(version int64) bool {
+	if version == c.version.Load() {
+		return true
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	switch {
-	case version == c.version:
+	switch cur := c.version.Load(); {
+	case version == cur:
 		return true
-	case version > c.version:
+	case version > cur:
 		for _, m := range c.maps {
 			m.clear()
 		}
-		c.version = version
+		c.version.Store(version)
 		return true
 	}
 	return false
@@ -88,7 +101,7 @@ func (m *Map[K, V]) Put(version int64, keys []K, vals map[K]V) {
 	// would then outlive it).
 	m.c.mu.Lock()
 	defer m.c.mu.Unlock()
-	if m.c.version != version {
+	if m.c.version.Load() != version {
 		return
 	}
 	m.mu.Lock()
