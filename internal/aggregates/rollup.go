@@ -22,9 +22,21 @@ import (
 // as they are, with no company in sight. Pole-scoped queries (a pole
 // manager's) are computed from the data.
 
-// BuildRollup fills rollup_aggregate_cells of run for every dimension: it
-// is a rollup.Builder.
-func BuildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key) error {
+// BuildRollup fills rollup_aggregate_cells of run for every dimension, as
+// one part (rollup.AggregatesPart): France's cells depend on every company.
+var BuildRollup = rollup.Builder{
+	Parts: func(context.Context, sqlx.QueryerContext) ([]string, error) {
+		return []string{rollup.AggregatesPart}, nil
+	},
+	Build: buildRollup,
+}
+
+func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, parts []string) error {
+	if parts != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM rollup_aggregate_cells WHERE run_id = $1`, run); err != nil {
+			return fmt.Errorf("aggregate rollup: clear: %w", err)
+		}
+	}
 	divisions, sections := nafDivisions()
 	for _, d := range Dimensions() {
 		args := []any{k.AsOf.Format("2006-01-02"), k.Horizon, k.RetirementAge, false,
