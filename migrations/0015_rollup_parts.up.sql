@@ -32,23 +32,21 @@ CREATE TABLE rollup_parts (
 );
 
 -- The snapshot of a run's whole build: a part it has no row for (a pole
--- that did not exist then) answers while no change of every part ('*',
--- which creating a pole is) escaped it.
+-- that did not exist then) answers while no change of that part or of
+-- every part ('*', which creating a pole is) escaped it.
 ALTER TABLE rollup_runs ADD COLUMN snap pg_snapshot;
 
 -- rollup_part_fresh(run, part): whether part of run was built from data
--- that no committed write has changed since (at the run's asOf).
+-- that no committed write has changed since (at the run's asOf). A change
+-- of scope S concerns the part S and the parts 'S:…' (the aggregates' cells
+-- are one part per dimension).
 CREATE FUNCTION rollup_part_fresh(bigint, text) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT coalesce((
-    SELECT CASE WHEN p.run_id IS NOT NULL THEN
-                  NOT EXISTS (SELECT 1 FROM rollup_changes c
-                              WHERE c.scope IN ($2, '*') AND c.since <= r.as_of
-                                AND NOT pg_visible_in_snapshot(c.xid, p.snap))
-                ELSE r.snap IS NOT NULL
-                 AND NOT EXISTS (SELECT 1 FROM rollup_changes c
-                                 WHERE c.scope = '*' AND c.since <= r.as_of
-                                   AND NOT pg_visible_in_snapshot(c.xid, r.snap)) END
+    SELECT coalesce(p.snap, r.snap) IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM rollup_changes c
+                       WHERE c.scope IN ($2, '*', split_part($2, ':', 1)) AND c.since <= r.as_of
+                         AND NOT pg_visible_in_snapshot(c.xid, coalesce(p.snap, r.snap)))
     FROM rollup_runs r LEFT JOIN rollup_parts p ON p.run_id = r.id AND p.part = $2
     WHERE r.id = $1), false)
 $$;

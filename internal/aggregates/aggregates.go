@@ -234,7 +234,7 @@ func Compute(ctx context.Context, db *sqlx.DB, q Query) (*Result, error) {
 	}
 	if q.Scope.PoleID == "" && !q.IncludeOptional {
 		run, ok, err := rollup.FreshParts(ctx, db, rollup.Key{AsOf: q.AsOf, Horizon: q.Horizon, RetirementAge: q.RetirementAge}, false,
-			[]string{rollup.AggregatesPart})
+			[]string{dimensionPart(q.Dimension)})
 		if err != nil {
 			return nil, err
 		}

@@ -16,8 +16,8 @@
 // # Correct after writes, part by part
 //
 // A rollup is made of parts (migration 0015): one per pole (PolePart: its
-// pole figures, in both runs) and the territorial aggregate cells
-// (AggregatesPart). Triggers on every table the figures read record, in
+// pole figures, in both runs) and one per dimension of the territorial
+// aggregate cells (under AggregatesPart). Triggers on every table the figures read record, in
 // the writer's transaction, which parts a statement changes and from which
 // asOf on (rollup_changes): a company's rows change the poles it belongs
 // to and the aggregates; a pole's own rows (memberships, projects) that

@@ -60,11 +60,12 @@ type Run struct {
 }
 
 // PolePart names the part of a rollup holding a pole's figures; AggregatesPart
-// the part holding the territorial aggregate cells. Migration 0015's
-// triggers record writes under these names.
+// the territorial aggregate cells, whose builder splits them into parts
+// "aggregates:…" (a change of scope S concerns the parts S and "S:…").
+// Migration 0015's triggers record writes under these names.
 func PolePart(poleID string) string { return "pole:" + poleID }
 
-// AggregatesPart is the part of the territorial aggregate cells.
+// AggregatesPart is the scope of the territorial aggregate cells.
 const AggregatesPart = "aggregates"
 
 // Fresh returns the id of the rollup of k when every part of it was built
@@ -233,18 +234,22 @@ ON CONFLICT (run_id, part) DO UPDATE SET snap = excluded.snap, built_at = now(),
 // pruneChanges deletes, inside a build holding the lock, the changes that
 // every part already saw or does not depend on (another scope, or dated
 // after its asOf): no part can be stale for them, and a part built later
-// sees them, all being committed. A change of every part stays while a
-// run's whole build missed it (rollup_part_fresh's parts without a row).
+// sees them, all being committed. A change stays while a run's whole build
+// missed it and the run has no part of its scope (rollup_part_fresh judges
+// such parts by the run's snapshot): a change of every part, or of a pole
+// created after the build.
 func pruneChanges(ctx context.Context, tx *sqlx.Tx) error {
 	if _, err := tx.ExecContext(ctx, `
 DELETE FROM rollup_changes c
 WHERE NOT EXISTS (
   SELECT 1 FROM rollup_parts p JOIN rollup_runs r ON r.id = p.run_id
-  WHERE (c.scope = p.part OR c.scope = '*') AND c.since <= r.as_of
+  WHERE c.scope IN (p.part, '*', split_part(p.part, ':', 1)) AND c.since <= r.as_of
     AND NOT pg_visible_in_snapshot(c.xid, p.snap))
-  AND NOT (c.scope = '*' AND EXISTS (
+  AND NOT EXISTS (
   SELECT 1 FROM rollup_runs r
-  WHERE c.since <= r.as_of AND (r.snap IS NULL OR NOT pg_visible_in_snapshot(c.xid, r.snap))))`); err != nil {
+  WHERE c.since <= r.as_of AND r.snap IS NOT NULL AND NOT pg_visible_in_snapshot(c.xid, r.snap)
+    AND NOT EXISTS (SELECT 1 FROM rollup_parts p
+                    WHERE p.run_id = r.id AND (p.part = c.scope OR split_part(p.part, ':', 1) = c.scope)))`); err != nil {
 		return fmt.Errorf("rollup: prune changes: %w", err)
 	}
 	return nil

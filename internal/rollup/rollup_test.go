@@ -251,7 +251,15 @@ func TestLoopSeesNewCampaigns(t *testing.T) {
 		}
 		t.Fatalf("the loop built %d keys, want %d", len(built), n)
 	}
-	waitFor(1) // today's
+	waitFor(1) // today's, whose build commits after its builder ran
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, ok, err := rollup.Fresh(ctx, db, rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}); err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("today's rollup did not become fresh")
+		}
+	}
 	db.MustExec(`INSERT INTO campaigns (pole_id, id, title, opens_on, closes_on) VALUES ('p', '2025', 'A', '2025-03-01', '2025-04-30')`)
 	if _, ok, err := rollup.Fresh(ctx, db, rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}); err != nil || !ok {
 		t.Fatalf("a new campaign made today's rollup stale (err %v)", err)
@@ -364,5 +372,20 @@ func TestParts(t *testing.T) {
 	db.MustExec(`UPDATE roles SET title = 'Rôle 2'`)
 	if s := stale(); s != "pole:a pole:b aggregates" {
 		t.Fatalf("after a write to the referential, stale: %q", s)
+	}
+
+	// A part the rollup has no row for (a pole created after its build)
+	// is judged by the whole build's snapshot: stale once a write of its
+	// scope escaped it.
+	if _, err := r.Build(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`DELETE FROM rollup_parts WHERE part = 'pole:b'`)
+	if s := stale(); s != "" {
+		t.Fatalf("a part without a row, no write since the build: stale %q", s)
+	}
+	db.MustExec(`UPDATE companies SET name = 'B1 ter' WHERE siren = '552100554'`)
+	if s := stale(); s != "pole:b aggregates" {
+		t.Fatalf("a part without a row, after a write to its pole: stale %q", s)
 	}
 }
