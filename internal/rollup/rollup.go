@@ -432,6 +432,12 @@ const DefaultMaxCampaignKeys = 30
 // fresh after it. Another session's build (ErrBusy) is not an error: that
 // session does the work, and complete is false.
 func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, err error) {
+	return r.refresh(ctx, false)
+}
+
+// refresh is Refresh; with replan (the server's Loop), a write since the
+// plan stops the pass, incomplete, so that the next one plans again.
+func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, complete bool, err error) {
 	keys, err := r.DefaultKeys(ctx)
 	if err != nil {
 		return nil, false, err
@@ -460,7 +466,23 @@ func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, er
 		}
 	}
 	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].order < jobs[j].order })
-	for _, j := range jobs {
+	var version int64
+	if err := r.DB.GetContext(ctx, &version, `SELECT version FROM data_version`); err != nil {
+		return built, false, fmt.Errorf("rollup: data version: %w", err)
+	}
+	for i, j := range jobs {
+		// A write since the plan may have made cheaper parts stale (a
+		// pole's, while the skill categories of every key are rebuilt):
+		// the pass stops, incomplete, and the next one plans again.
+		if replan && i > 0 {
+			var now int64
+			if err := r.DB.GetContext(ctx, &now, `SELECT version FROM data_version`); err != nil {
+				return built, false, fmt.Errorf("rollup: data version: %w", err)
+			}
+			if now != version {
+				return built, false, nil
+			}
+		}
 		start := time.Now()
 		var run Run
 		if j.parts == nil {
@@ -563,7 +585,7 @@ func (r *Refresher) Loop(ctx context.Context, interval time.Duration) {
 		day := r.today()
 		if err == nil && (poll.Version != doneVersion || !day.Equal(doneDay) || poll.Campaigns != doneCampaigns) {
 			var complete bool
-			_, complete, err = r.Refresh(ctx)
+			_, complete, err = r.refresh(ctx, true)
 			if complete {
 				doneVersion, doneDay, doneCampaigns = poll.Version, day, poll.Campaigns
 			}
