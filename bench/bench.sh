@@ -202,6 +202,18 @@ done
   -meta "hey=$(dpkg-query -W -f '${Version}' hey 2>/dev/null || echo '?')" \
   ${BENCH_ONLY:+-only "$BENCH_ONLY"} ${BENCH_FLOOR_MAX_C:+-floor-max-c "$BENCH_FLOOR_MAX_C"} "${PEER_ARGS[@]}"
 
+# Issue 16: a one-company import while the server runs, and the time until
+# every query of the mix is answered at its rollup speed again; the
+# company's rows are imported back after (the dataset is restored).
+rm -f "$OUT/fresh.json"
+if [ "${BENCH_FRESH:-1}" = 1 ]; then
+  step "a one-company import while the server runs: time until every query is at speed again"
+  FRESH_SIREN=$(sed -n 's/.*"siren": *"\([0-9]*\)".*/\1/p' "$OUT/vars.json")
+  "$DIR/runner" fresh -bench bench -vars "$OUT/vars.json" -gpec "http://$GPEC_ADDR/graphql" -token "$TOKEN" \
+    "${ROLE_TOKENS[@]}" -db "$DB" -gpec-bin "$GPEC" -siren "$FRESH_SIREN" -work "$DIR" -out "$OUT/fresh.json" \
+    || echo "bench: the freshness measure failed" >&2
+fi
+
 # Issue 19's targets besides the trend's load: reads while the server
 # builds a new campaign's rollups, then a company's answer, timed on a server
 # that does not rebuild rollups (the runner restores the dataset and its
@@ -233,6 +245,7 @@ imp=()
 [ -f "$OUT/rollups.json" ] && imp+=(-rollups "$OUT/rollups.json")
 [ -f "$OUT/answer.json" ] && imp+=(-answer "$OUT/answer.json")
 [ -f "$OUT/background.json" ] && imp+=(-background "$OUT/background.json")
+[ -f "$OUT/fresh.json" ] && imp+=(-fresh "$OUT/fresh.json")
 [ -f "$OUT/lheo.json" ] && [ -f "$LHEO" ] && imp+=(-lheo "$OUT/lheo.json" -lheo-report "$OUT/lheo-report.txt" -lheo-bytes "$(stat -c %s "$LHEO")")
 [ -n "$REL_ID" ] && imp+=(-release "$OUT/release.json")
 "$DIR/runner" report -results "$OUT/results.json" "${imp[@]}" -scale "$SCALE" -out "$REPORT"

@@ -90,14 +90,14 @@ func runAnswer(args []string) error {
 		return fmt.Errorf("company %s already has %d rows dated today: the answer would change them and the runner could not restore them", *siren, existing)
 	}
 	for i := 0; i < *n; i++ {
-		var version int64
-		if err := db.QueryRowContext(ctx, `SELECT version FROM data_version`).Scan(&version); err != nil {
+		var version, change int64
+		if err := db.QueryRowContext(ctx, `SELECT (SELECT version FROM data_version), (SELECT coalesce(max(id), 0) FROM rollup_changes)`).Scan(&version, &change); err != nil {
 			return err
 		}
 		t0 := time.Now()
 		status, reply, err := postGraphQL(*gpecURL, *token, body)
 		el := time.Since(t0)
-		restoreErr := restoreAnswer(ctx, db, *siren, day, version)
+		restoreErr := restoreAnswer(ctx, db, *siren, day, version, change)
 		if err != nil {
 			return err
 		}
@@ -203,8 +203,9 @@ LIMIT $2`, siren, assessments, day)
 
 // restoreAnswer deletes the rows an answer wrote (dated today, of the
 // company) and sets data_version back, in one transaction: the trigger of
-// the deletes bumps the version, the last statement restores it.
-func restoreAnswer(ctx context.Context, db *sql.DB, siren, day string, version int64) error {
+// the deletes bumps the version, the last statements restore it and drop
+// the rollup changes recorded since change (the answer's and the deletes').
+func restoreAnswer(ctx context.Context, db *sql.DB, siren, day string, version, change int64) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -219,6 +220,9 @@ func restoreAnswer(ctx context.Context, db *sql.DB, siren, day string, version i
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE data_version SET version = $1`, version); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM rollup_changes WHERE id > $1`, change); err != nil {
 		return err
 	}
 	return tx.Commit()

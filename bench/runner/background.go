@@ -176,8 +176,9 @@ func runBackground(args []string) error {
 		var locked, fresh bool
 		if err := db.QueryRowContext(ctx, `SELECT
   EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND granted),
-  EXISTS (SELECT 1 FROM rollup_runs r JOIN data_version d ON d.version = r.data_version
-          WHERE r.as_of = $3::date AND r.horizon = $4)`, int64(rollupLockClass), int64(rollupLockObj), refDay, horizon).Scan(&locked, &fresh); err != nil {
+  EXISTS (SELECT 1 FROM rollup_runs r
+          WHERE r.as_of = $3::date AND r.horizon = $4 AND NOT r.projects AND EXISTS (SELECT 1 FROM rollup_parts p WHERE p.run_id = r.id)
+            AND NOT EXISTS (SELECT 1 FROM rollup_parts p WHERE p.run_id = r.id AND NOT rollup_part_fresh(r.id, p.part)))`, int64(rollupLockClass), int64(rollupLockObj), refDay, horizon).Scan(&locked, &fresh); err != nil {
 			close(stop)
 			wg.Wait()
 			return err

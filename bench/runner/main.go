@@ -9,6 +9,11 @@
 //	runner background -vars vars.json -gpec URL -token T -db URL
 //	    a read mix before, while and after the server builds a new
 //	    campaign's rollups in the background, into background.json
+//	runner fresh -vars vars.json -gpec URL -token T -db URL -gpec-bin BIN -siren S
+//	    import one company's employees, assessments and needs while the
+//	    server runs, and time until every query of the mix is answered at
+//	    its speed before the import again; then import its rows back, into
+//	    fresh.json
 //	runner answer -gpec URL -token COMPANY_TOKEN -siren S -db URL
 //	    time a company's answer (200 needs, 2,000 assessments) end to end,
 //	    restoring the dataset after each, into answer.json
@@ -23,7 +28,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: runner import|load|answer|background|report [flags]")
+		fmt.Fprintln(os.Stderr, "usage: runner import|load|answer|background|fresh|report [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -36,6 +41,8 @@ func main() {
 		err = runAnswer(os.Args[2:])
 	case "background":
 		err = runBackground(os.Args[2:])
+	case "fresh":
+		err = runFresh(os.Args[2:])
 	case "report":
 		err = runReport(os.Args[2:])
 	default:

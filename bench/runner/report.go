@@ -26,6 +26,7 @@ func runReport(args []string) error {
 	lheoReport := fs.String("lheo-report", "", "the LHÉO import's report (its rows)")
 	lheoBytes := fs.Int64("lheo-bytes", 0, "the LHÉO file's size")
 	relFile := fs.String("release", "", "the observatory release's build and counts, from bench.sh (optional)")
+	freshFile := fs.String("fresh", "", "from runner fresh (optional)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -78,7 +79,15 @@ func runReport(args []string) error {
 			rel = nil
 		}
 	}
-	section := render(*scale, &res, imp, rolls, lh, ans, bg, rel)
+	var fr *FreshFigures
+	if *freshFile != "" {
+		fr = &FreshFigures{}
+		if err := readJSON(*freshFile, fr); err != nil {
+			fmt.Fprintln(os.Stderr, "runner report: no freshness figures:", err)
+			fr = nil
+		}
+	}
+	section := render(*scale, &res, imp, rolls, lh, ans, bg, rel) + renderFresh(fr)
 	begin, end := "<!-- bench:"+*scale+":begin -->", "<!-- bench:"+*scale+":end -->"
 	old, _ := os.ReadFile(*out)
 	doc := string(old)

@@ -60,8 +60,10 @@ func campaignKeysFlag(fs *flag.FlagSet) func() (int, error) {
 	}
 }
 
-// rollupPoll is how often serve checks whether its rollups went stale.
-const rollupPoll = 15 * time.Second
+// rollupPoll is how often serve checks whether its rollups went stale: one
+// read of data_version and of the campaigns' signature. A write's parts
+// are rebuilt within a poll of its commit.
+const rollupPoll = time.Second
 
 func runRollup(ctx context.Context, args []string) error {
 	fs := newCLI("rollup", "gpec rollup [-horizons Y,… [-as-of DATE] [-retirement-age A]]", `

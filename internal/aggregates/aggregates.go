@@ -233,7 +233,8 @@ func Compute(ctx context.Context, db *sqlx.DB, q Query) (*Result, error) {
 		return nil, err
 	}
 	if q.Scope.PoleID == "" && !q.IncludeOptional {
-		run, ok, err := rollup.Fresh(ctx, db, rollup.Key{AsOf: q.AsOf, Horizon: q.Horizon, RetirementAge: q.RetirementAge})
+		run, ok, err := rollup.FreshParts(ctx, db, rollup.Key{AsOf: q.AsOf, Horizon: q.Horizon, RetirementAge: q.RetirementAge}, false,
+			[]string{dimensionPart(q.Dimension)})
 		if err != nil {
 			return nil, err
 		}

@@ -22,11 +22,45 @@ import (
 // as they are, with no company in sight. Pole-scoped queries (a pole
 // manager's) are computed from the data.
 
-// BuildRollup fills rollup_aggregate_cells of run for every dimension: it
-// is a rollup.Builder.
-func BuildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key) error {
+// BuildRollup fills rollup_aggregate_cells of run: one part per dimension
+// (dimensionPart), since France's cells depend on every company. A
+// company's write makes them all stale; the cheap dimensions (role family,
+// no dimension) are rebuilt in seconds at national scale, the skill
+// categories (every stayer's assessments) in about a minute.
+var BuildRollup = rollup.Builder{
+	Parts: func(context.Context, sqlx.QueryerContext) ([]string, error) {
+		var parts []string
+		for _, d := range Dimensions() {
+			parts = append(parts, dimensionPart(d))
+		}
+		return parts, nil
+	},
+	Build: buildRollup,
+}
+
+// dimensionPart names the rollup part of a dimension's cells: a part of
+// rollup.AggregatesPart, which the writes to companies' rows mark.
+func dimensionPart(d Dimension) string { return rollup.AggregatesPart + ":" + string(d) }
+
+func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, parts []string) error {
+	dims := Dimensions()
+	if parts != nil {
+		want := map[string]bool{}
+		for _, p := range parts {
+			want[p] = true
+		}
+		dims = nil
+		for _, d := range Dimensions() {
+			if want[dimensionPart(d)] {
+				dims = append(dims, d)
+				if _, err := tx.ExecContext(ctx, `DELETE FROM rollup_aggregate_cells WHERE run_id = $1 AND dimension = $2`, run, string(d)); err != nil {
+					return fmt.Errorf("aggregate rollup (%s): clear: %w", d, err)
+				}
+			}
+		}
+	}
 	divisions, sections := nafDivisions()
-	for _, d := range Dimensions() {
+	for _, d := range dims {
 		args := []any{k.AsOf.Format("2006-01-02"), k.Horizon, k.RetirementAge, false,
 			"department", "", "", "", run, string(d)}
 		if d == DimensionNafSection {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/gpec-project/gpec/internal/aggregates"
@@ -77,9 +78,32 @@ func TestRollupsAnswerLikeTheData(t *testing.T) {
 			if got := compute(t, f.db, poleScoped); !reflect.DeepEqual(got, livePole) {
 				t.Fatal("a pole-scoped query read the rollup")
 			}
+			// A write to a company makes the cells stale (a statement that
+			// changes no row does not); a rebuild of the part answers again.
 			f.exec(`DELETE FROM needs WHERE false`)
+			if got := compute(t, f.db, queries[0]); reflect.DeepEqual(got, live[0]) {
+				t.Fatal("a write of no row made the rollup stale")
+			}
+			f.exec(`UPDATE companies SET name = name WHERE siren = (SELECT min(siren) FROM companies)`)
 			if got := compute(t, f.db, queries[0]); !reflect.DeepEqual(got, live[0]) {
 				t.Fatal("after a write, the answer is not the data's")
+			}
+			key := rollup.Key{AsOf: asOf, Horizon: horizon, RetirementAge: aggregates.DefaultRetirementAge}
+			stale, _, err := r.StaleParts(ctx, key)
+			if err != nil || len(stale) != len(aggregates.Dimensions()) {
+				t.Fatalf("stale parts %v (err %v), want every dimension's", stale, err)
+			}
+			// The dimension of the query only: the others stay stale.
+			part := rollup.AggregatesPart + ":" + string(queries[0].Dimension)
+			if _, err := r.Rebuild(ctx, key, []string{part}); err != nil {
+				t.Fatal(err)
+			}
+			f.exec(`UPDATE rollup_aggregate_cells SET headcount = headcount + 1000`)
+			if got := compute(t, f.db, queries[0]); reflect.DeepEqual(got, live[0]) {
+				t.Fatal("after the rebuild of its part, the rollup does not answer")
+			}
+			if stale, _, err := r.StaleParts(ctx, key); err != nil || len(stale) != len(aggregates.Dimensions())-1 || slices.Contains(stale, part) {
+				t.Fatalf("after the rebuild of %s, stale parts %v (err %v)", part, stale, err)
 			}
 		})
 	}

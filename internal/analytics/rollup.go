@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -20,17 +21,24 @@ import (
 // (pole, member company, department) units, whose figures are additive:
 // a pole's are their sums, a company's are the sums over its departments.
 
-// rollupRun returns the fresh rollup answering p, if any.
-// With includeProjects it is the run with projects (projectsRollupSteps).
-func (e *Engine) rollupRun(ctx context.Context, p Params) (int64, bool, error) {
+// rollupRun returns the rollup answering p for poles, if their parts are
+// fresh. With includeProjects it is the run with projects
+// (projectsRollupSteps).
+func (e *Engine) rollupRun(ctx context.Context, p Params, poles []string) (int64, bool, error) {
 	if p.IncludeOptional {
 		return 0, false, nil
 	}
 	k := rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge}
-	if p.IncludeProjects {
-		return rollup.FreshWithProjects(ctx, e.DB, k)
+	return rollup.FreshParts(ctx, e.DB, k, p.IncludeProjects, poleParts(poles))
+}
+
+// poleParts names the rollup parts of poles.
+func poleParts(poles []string) []string {
+	parts := make([]string, len(poles))
+	for i, id := range poles {
+		parts[i] = rollup.PolePart(id)
 	}
-	return rollup.Fresh(ctx, e.DB, k)
+	return parts
 }
 
 // poleScopes reports whether every scope is a whole pole, which a rollup
@@ -50,7 +58,7 @@ func poleScopes(list []Scope) bool {
 // The caller's own parameters follow the returned ones.
 func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays, p Params) (cte string, args []any, rolled bool, err error) {
 	if poleScopes(list) {
-		run, ok, err := e.rollupRun(ctx, p)
+		run, ok, err := e.rollupRun(ctx, p, arr.poles)
 		if err != nil {
 			return "", nil, false, err
 		}
@@ -153,18 +161,52 @@ pole_in AS (
   SELECT (u.ord - 1)::int AS pole_no, u.id FROM unnest($2::text[]) WITH ORDINALITY AS u(id, ord)
 )`
 
-// BuildRollup fills the pole rollup tables of run for every pole: it is a
-// rollup.Builder.
-func BuildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key) error {
+// BuildRollup fills the pole rollup tables: one part per pole
+// (rollup.PolePart), so that a write to a company rebuilds only its poles'
+// figures.
+var BuildRollup = rollup.Builder{Parts: allPoleParts, Build: buildRollup}
+
+func allPoleParts(ctx context.Context, q sqlx.QueryerContext) ([]string, error) {
 	var poles []string
-	if err := tx.SelectContext(ctx, &poles, `SELECT id FROM poles ORDER BY id`); err != nil {
-		return fmt.Errorf("pole rollup: poles: %w", err)
+	if err := sqlx.SelectContext(ctx, q, &poles, `SELECT id FROM poles ORDER BY id`); err != nil {
+		return nil, fmt.Errorf("pole rollup: poles: %w", err)
 	}
-	steps := []struct {
-		name string
-		sql  string
-		args []any
-	}{
+	return poleParts(poles), nil
+}
+
+// buildRollup fills the pole rollup tables of run (and of its run with
+// projects) for every pole, or replaces the rows of the poles of parts.
+// A pole's rows depend on its members' data only, but for the similar
+// role pairs, shared by the run: a pole's mobility paths join them with
+// its own surpluses and needs, so any superset of the pairs its members
+// need gives the same answers, and a rebuild adds the pairs its poles need.
+func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, parts []string) error {
+	var poles []string
+	var withProjects int64
+	if parts == nil {
+		if err := tx.SelectContext(ctx, &poles, `SELECT id FROM poles ORDER BY id`); err != nil {
+			return fmt.Errorf("pole rollup: poles: %w", err)
+		}
+	} else {
+		for _, p := range parts {
+			id, ok := strings.CutPrefix(p, rollup.PolePart(""))
+			if !ok {
+				return fmt.Errorf("pole rollup: not a pole's part: %q", p)
+			}
+			poles = append(poles, id)
+		}
+		var err error
+		if withProjects, err = rollup.TwinRun(ctx, tx, run); err != nil {
+			return fmt.Errorf("pole rollup: %w", err)
+		}
+		for _, t := range []string{"rollup_pole_skills", "rollup_pole_roles", "rollup_pole_opportunities", "rollup_pole_company_roles"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE run_id IN ($1, $2) AND pole_id = ANY($3)`,
+				run, withProjects, pq.Array(poles)); err != nil {
+				return fmt.Errorf("pole rollup: clear %s: %w", t, err)
+			}
+		}
+	}
+	steps := []rollupStep{
 		{"units", `CREATE TEMP TABLE rollup_unit_skill (
   pole_id text, siren text, department_code text, skill_id int,
   required int, qualified int, upskillable int, internal_pool int, level_needed int,
@@ -217,20 +259,23 @@ HAVING sum(target) <> sum(stayers)`, []any{run}},
 		{"similar roles", `
 INSERT INTO rollup_similar_roles
 WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
-company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1),
+company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = ANY($2)),
 ` + similarRolesCTE + `
-SELECT $1, r1, r2, common, union_max FROM similar_roles`, []any{run}},
+SELECT $1, r1, r2, common, union_max FROM similar_roles
+ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}},
 	}
 	for _, s := range steps {
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return fmt.Errorf("pole rollup: %s: %w", s.name, err)
 		}
 	}
-	withProjects, err := rollup.ProjectsRun(ctx, tx, run)
-	if err != nil {
-		return fmt.Errorf("pole rollup: %w", err)
+	if parts == nil {
+		var err error
+		if withProjects, err = rollup.ProjectsRun(ctx, tx, run); err != nil {
+			return fmt.Errorf("pole rollup: %w", err)
+		}
 	}
-	for _, s := range projectsRollupSteps(run, withProjects, k) {
+	for _, s := range projectsRollupSteps(run, withProjects, k, poles) {
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return fmt.Errorf("pole rollup with projects: %s: %w", s.name, err)
 		}
@@ -257,7 +302,8 @@ type rollupStep struct {
 // again over the units and companies concerned. Poles without project needs
 // at H get a copy of their figures. The live statements with projects give
 // the same answers (rollup_test.go).
-func projectsRollupSteps(run, withProjects int64, k rollup.Key) []rollupStep {
+func projectsRollupSteps(run, withProjects int64, k rollup.Key, poles []string) []rollupStep {
+	pa := pq.Array(poles)
 	return []rollupStep{
 		{"project units", `CREATE TEMP TABLE rollup_unit_project (
   pole_id text, siren text, department_code text, role_id int, headcount int) ON COMMIT DROP`, nil},
@@ -267,10 +313,10 @@ SELECT pr.pole_id, sp.siren, sp.department_code, pn.role_id, sum(pn.headcount)::
 FROM project_needs pn
 JOIN projects pr ON pr.id = pn.project_id
 JOIN site_places sp ON sp.siret = pn.siret
-WHERE pn.year = $2::int
+WHERE pn.year = $2::int AND pr.pole_id = ANY($3)
   AND EXISTS (SELECT 1 FROM memberships m WHERE m.pole_id = pr.pole_id AND m.siren = sp.siren AND ` + activeMembership + `)
 GROUP BY 1, 2, 3, 4
-HAVING sum(pn.headcount) > 0`, []any{k.AsOf.Format("2006-01-02"), k.Horizon}},
+HAVING sum(pn.headcount) > 0`, []any{k.AsOf.Format("2006-01-02"), k.Horizon, pa}},
 		{"project unit skills", `CREATE TEMP TABLE rollup_unit_project_skill ON COMMIT DROP AS
 SELECT u.pole_id, u.siren, u.department_code, rs.skill_id, sum(u.headcount)::int AS extra, max(rs.level)::int AS level
 FROM rollup_unit_project u JOIN role_skills rs ON rs.role_id = u.role_id AND rs.essential
@@ -279,23 +325,24 @@ GROUP BY 1, 2, 3, 4`, nil},
 INSERT INTO rollup_pole_roles
 SELECT $2, coalesce(r.pole_id, p.pole_id), coalesce(r.role_id, p.role_id), coalesce(r.headcount, 0),
        coalesce(r.stayers, 0), coalesce(r.target, 0) + coalesce(p.headcount, 0)
-FROM (SELECT * FROM rollup_pole_roles WHERE run_id = $1) r
+FROM (SELECT * FROM rollup_pole_roles WHERE run_id = $1 AND pole_id = ANY($3)) r
 FULL JOIN (SELECT pole_id, role_id, sum(headcount)::int AS headcount FROM rollup_unit_project GROUP BY 1, 2) p
-  ON p.pole_id = r.pole_id AND p.role_id = r.role_id`, []any{run, withProjects}},
+  ON p.pole_id = r.pole_id AND p.role_id = r.role_id`, []any{run, withProjects, pa}},
 		{"company roles", `
 INSERT INTO rollup_pole_company_roles
 SELECT $2, coalesce(c.pole_id, p.pole_id), coalesce(c.siren, p.siren), coalesce(c.role_id, p.role_id),
        coalesce(c.gap, 0) + coalesce(p.headcount, 0)
-FROM (SELECT * FROM rollup_pole_company_roles WHERE run_id = $1) c
+FROM (SELECT * FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = ANY($3)) c
 FULL JOIN (SELECT pole_id, siren, role_id, sum(headcount)::int AS headcount FROM rollup_unit_project GROUP BY 1, 2, 3) p
   ON p.pole_id = c.pole_id AND p.siren = c.siren AND p.role_id = c.role_id
-WHERE coalesce(c.gap, 0) + coalesce(p.headcount, 0) <> 0`, []any{run, withProjects}},
+WHERE coalesce(c.gap, 0) + coalesce(p.headcount, 0) <> 0`, []any{run, withProjects, pa}},
 		{"similar roles", `
 INSERT INTO rollup_similar_roles
 WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
-company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1),
+company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = ANY($2)),
 ` + similarRolesCTE + `
-SELECT $1, r1, r2, common, union_max FROM similar_roles`, []any{withProjects}},
+SELECT $1, r1, r2, common, union_max FROM similar_roles
+ON CONFLICT DO NOTHING`, []any{withProjects, pa}},
 		{"pole skills", `
 INSERT INTO rollup_pole_skills
 WITH company_extra AS (
@@ -332,7 +379,7 @@ pole_skill AS (
          (coalesce(p.companies_with_gap, 0) + coalesce(a.companies, 0))::int AS companies,
          coalesce(p.qualified_with_plan, 0) AS qualified_with_plan,
          (coalesce(p.companies_with_gap_after_plan, 0) + coalesce(a.companies_after_plan, 0))::int AS companies_after_plan
-  FROM (SELECT * FROM rollup_pole_skills WHERE run_id = $1) p
+  FROM (SELECT * FROM rollup_pole_skills WHERE run_id = $1 AND pole_id = ANY($3)) p
   FULL JOIN added a ON a.pole_id = p.pole_id AND a.skill_id = p.skill_id
   LEFT JOIN added_level l ON l.pole_id = coalesce(p.pole_id, a.pole_id) AND l.skill_id = coalesce(p.skill_id, a.skill_id)
 )
@@ -342,7 +389,7 @@ SELECT $2, sf.pole_id, sf.skill_id, sf.required, sf.qualified, sf.upskillable, s
                                                           ORDER BY ` + criticalOrder + `) END,
        sf.qualified_with_plan, sf.companies_after_plan
 FROM pole_skill sf JOIN skills sk ON sk.id = sf.skill_id
-ORDER BY sf.pole_id, 10`, []any{run, withProjects}},
+ORDER BY sf.pole_id, 10`, []any{run, withProjects, pa}},
 		{"opportunities", `
 INSERT INTO rollup_pole_opportunities
 WITH touched AS (
@@ -368,13 +415,13 @@ o AS (
   UNION ALL
   SELECT r.pole_id, r.department_code, r.skill_id, r.companies, r.learners, r.level_needed
   FROM rollup_pole_opportunities r
-  WHERE r.run_id = $1
+  WHERE r.run_id = $1 AND r.pole_id = ANY($3)
     AND NOT EXISTS (SELECT 1 FROM touched t WHERE t.pole_id = r.pole_id AND t.department_code = r.department_code)
 )
 SELECT $2, o.*, row_number() OVER (PARTITION BY o.pole_id
   ORDER BY o.learners DESC, o.companies DESC, o.department_code COLLATE "C", sk.code COLLATE "C")
 FROM o JOIN skills sk ON sk.id = o.skill_id
-ORDER BY o.pole_id, 8`, []any{run, withProjects}},
+ORDER BY o.pole_id, 8`, []any{run, withProjects, pa}},
 	}
 }
 

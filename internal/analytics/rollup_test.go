@@ -4,12 +4,22 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/analytics/reference"
 	"github.com/gpec-project/gpec/internal/rollup"
 )
+
+// partsOf names the rollup parts of poles.
+func partsOf(poles []string) []string {
+	var parts []string
+	for _, id := range poles {
+		parts = append(parts, rollup.PolePart(id))
+	}
+	return parts
+}
 
 // poleAnswers are every pole-scope answer the rollups can give.
 type poleAnswers struct {
@@ -87,7 +97,7 @@ func TestRollupsAnswerLikeTheData(t *testing.T) {
 				if p.IncludeProjects {
 					// The run with projects answers; the comparison is
 					// not vacuous only where projects change the answers.
-					if _, ok, err := rollup.FreshWithProjects(ctx, e.DB, key); err != nil || !ok {
+					if _, ok, err := rollup.FreshParts(ctx, e.DB, key, true, partsOf(poles)); err != nil || !ok {
 						t.Fatalf("%s: no fresh rollup with projects after a build (err %v)", key, err)
 					}
 					q := p
@@ -148,16 +158,43 @@ FROM rollup_runs r WHERE r.id = s.run_id AND r.projects`); err != nil {
 			if got := answer(t, e, poles, p); !reflect.DeepEqual(got, live) {
 				t.Fatal("a tampered rollup with projects changed the answers without projects")
 			}
-			// Any write to the data makes it stale: the answers are the
-			// data's again, untampered.
-			if _, err := e.DB.Exec(`UPDATE companies SET name = name WHERE false`); err != nil {
+			// A write to one company makes its poles' parts stale, and only
+			// them: their answers are the data's again, untampered.
+			// A company active in one pole, in fewer poles than all.
+			var siren, pole string
+			var its []string
+			if err := e.DB.QueryRow(`SELECT m.siren, min(m.pole_id) FILTER (WHERE m.since <= $1::date AND (m.until IS NULL OR m.until > $1::date))
+FROM memberships m GROUP BY m.siren
+HAVING count(DISTINCT m.pole_id) < (SELECT count(*) FROM poles)
+   AND count(*) FILTER (WHERE m.since <= $1::date AND (m.until IS NULL OR m.until > $1::date)) > 0
+ORDER BY count(DISTINCT m.pole_id), m.siren LIMIT 1`, key.AsOf).Scan(&siren, &pole); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.DB.Select(&its, `SELECT DISTINCT pole_id FROM memberships WHERE siren = $1`, siren); err != nil {
+				t.Fatal(err)
+			}
+			// An undated need of a role the site had none of: a new target.
+			if _, err := e.DB.Exec(`INSERT INTO needs (siret, role_id, horizon_year, headcount)
+SELECT s.siret, (SELECT min(r.id) FROM roles r WHERE NOT EXISTS (SELECT 1 FROM needs n WHERE n.siret = s.siret AND n.role_id = r.id)), $2, 5
+FROM sites s WHERE s.siren = $1 ORDER BY s.siret LIMIT 1`, siren, key.Horizon); err != nil {
 				t.Fatal(err)
 			}
 			if _, ok, _ := rollup.Fresh(ctx, e.DB, key); ok {
 				t.Fatal("the rollup is still fresh after a write")
 			}
-			if got := answer(t, e, poles, p); !reflect.DeepEqual(got, live) {
-				t.Fatal("after a write, the answers are not the data's")
+			if _, ok, _ := rollup.FreshParts(ctx, e.DB, key, false, partsOf([]string{pole})); ok {
+				t.Fatalf("the part of pole %s is still fresh after a write to its member %s", pole, siren)
+			}
+			for _, id := range poles[1:] {
+				if slices.Contains(its, id) {
+					continue
+				}
+				if _, ok, err := rollup.FreshParts(ctx, e.DB, key, false, partsOf([]string{id})); err != nil || !ok {
+					t.Fatalf("a write to %s (pole %s) made the part of pole %s stale (err %v)", siren, pole, id, err)
+				}
+			}
+			if got := answer(t, e, []string{pole}, p); reflect.DeepEqual(got.Roles[analytics.Scope{PoleID: pole}], live.Roles[analytics.Scope{PoleID: pole}]) {
+				t.Fatal("the write changed nothing in its pole's figures: the check is vacuous")
 			}
 		})
 	}
@@ -169,4 +206,86 @@ FROM rollup_runs r WHERE r.id = s.run_id AND r.projects`); err != nil {
 		}
 	}
 	t.Logf("compared: %v", seen)
+}
+
+// TestIncrementalRollups writes to one company between builds, rebuilds
+// the stale parts only (its poles'), and checks every pole answer against
+// the data and against a whole rebuild; then the same after a write dated
+// after the rollup's asOf, which leaves every part fresh.
+func TestIncrementalRollups(t *testing.T) {
+	ctx := context.Background()
+	for _, seed := range []int64{4, 5} {
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			e, d := generated(t, seed, reference.Small)
+			var poles []string
+			for _, p := range d.Poles {
+				poles = append(poles, p.ID)
+			}
+			r := &rollup.Refresher{DB: e.DB, Builders: []rollup.Builder{analytics.BuildRollup}}
+			var sirens []string
+			if err := e.DB.Select(&sirens, `SELECT m.siren FROM memberships m GROUP BY m.siren
+ORDER BY count(*) DESC, (SELECT count(*) FROM employees e WHERE e.siren = m.siren) DESC, m.siren LIMIT 3`); err != nil {
+				t.Fatal(err)
+			}
+			for i, p := range paramSets() {
+				if p.IncludeOptional {
+					continue
+				}
+				key := rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge}
+				if _, err := r.Build(ctx, key); err != nil {
+					t.Fatal(err)
+				}
+				// A company's assessments, needs, an employee leaving and a
+				// membership ending: every kind of row its poles read.
+				siren := sirens[i%len(sirens)]
+				for _, stmt := range []string{
+					`UPDATE employee_skills SET level = CASE WHEN level >= 3 THEN 1 ELSE 4 END WHERE employee_id IN (SELECT id FROM employees WHERE siren = $1)`,
+					`UPDATE needs SET headcount = headcount + 7 WHERE siret IN (SELECT siret FROM sites WHERE siren = $1)`,
+					`DELETE FROM employees WHERE id = (SELECT min(id) FROM employees WHERE siren = $1)`,
+					`UPDATE memberships SET until = since + 1 WHERE siren = $1 AND pole_id = (SELECT max(pole_id) FROM memberships WHERE siren = $1)
+					   AND (SELECT count(*) FROM memberships WHERE siren = $1) > 1`,
+				} {
+					if _, err := e.DB.Exec(stmt, siren); err != nil {
+						t.Fatal(err)
+					}
+				}
+				stale, _, err := r.StaleParts(ctx, key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(stale) == 0 || len(stale) == len(poles) {
+					t.Fatalf("%s: a write to %s made %d of %d parts stale", key, siren, len(stale), len(poles))
+				}
+				if _, err := r.Rebuild(ctx, key, stale); err != nil {
+					t.Fatal(err)
+				}
+				if _, ok, err := rollup.FreshParts(ctx, e.DB, key, p.IncludeProjects, partsOf(poles)); err != nil || !ok {
+					t.Fatalf("%s: not fresh after the rebuild of %v (err %v)", key, stale, err)
+				}
+				incremental := answer(t, e, poles, p)
+				e.DB.MustExec(`DELETE FROM rollup_runs`)
+				live := answer(t, e, poles, p)
+				if !reflect.DeepEqual(incremental, live) {
+					t.Fatalf("%s: rebuilt %v\n%s\nfrom the data\n%s", key, stale, dump(incremental), dump(live))
+				}
+				if _, err := r.Build(ctx, key); err != nil {
+					t.Fatal(err)
+				}
+				if whole := answer(t, e, poles, p); !reflect.DeepEqual(incremental, whole) {
+					t.Fatalf("%s: rebuilt %v\n%s\nrebuilt whole\n%s", key, stale, dump(incremental), dump(whole))
+				}
+				// An assessment dated after asOf changes no figure at asOf.
+				if res, err := e.DB.Exec(`INSERT INTO employee_skills (employee_id, skill_id, level, assessed_on)
+SELECT e.id, (SELECT min(id) FROM skills), 1, $1::date + 1 + $2::int FROM employees e ORDER BY e.id LIMIT 1`,
+					key.AsOf, i); err != nil {
+					t.Fatal(err)
+				} else if n, _ := res.RowsAffected(); n != 1 {
+					t.Fatalf("%s: no dated assessment written", key)
+				}
+				if stale, _, err := r.StaleParts(ctx, key); err != nil || len(stale) != 0 {
+					t.Fatalf("%s: an assessment dated after asOf made %v stale (err %v)", key, stale, err)
+				}
+			}
+		})
+	}
 }

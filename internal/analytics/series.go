@@ -103,7 +103,7 @@ func (e *Engine) SeriesFirst(ctx context.Context, scopes []Scope, points []Point
 	if poleScopes(list) {
 		// A pole's trend over its campaigns reads their rollups when every
 		// point has a fresh one (one look-up for all points).
-		runs, ok, err := e.seriesRuns(ctx, norm, retirementAge)
+		runs, ok, err := e.seriesRuns(ctx, norm, retirementAge, distinctStrings(a.poles))
 		if err != nil {
 			return nil, err
 		}
@@ -360,9 +360,10 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 	return out, nil
 }
 
-// seriesRuns finds the fresh rollup of every point, in one statement; ok
-// is false when one has none (its run id is 0).
-func (e *Engine) seriesRuns(ctx context.Context, points []Point, age int) ([]int64, bool, error) {
+// seriesRuns finds the rollup of every point whose parts of poles are
+// fresh, in one statement; ok is false when one has none (its run id is 0).
+// A write dated today leaves the rollups of earlier campaigns fresh.
+func (e *Engine) seriesRuns(ctx context.Context, points []Point, age int, poles []string) ([]int64, bool, error) {
 	var dates []string
 	var horizons []int64
 	for _, p := range points {
@@ -372,7 +373,8 @@ func (e *Engine) seriesRuns(ctx context.Context, points []Point, age int) ([]int
 SELECT (k.ord - 1)::int, r.id
 FROM unnest($1::date[], $2::int[]) WITH ORDINALITY AS k(as_of, horizon, ord)
 JOIN rollup_runs r ON r.as_of = k.as_of AND r.horizon = k.horizon AND r.retirement_age = $3 AND NOT r.projects
-JOIN data_version d ON d.version = r.data_version`, pq.Array(dates), pq.Array(horizons), age)
+WHERE (SELECT bool_and(rollup_part_fresh(r.id, p)) FROM unnest($4::text[]) p)`,
+		pq.Array(dates), pq.Array(horizons), age, pq.Array(poleParts(poles)))
 	if err != nil {
 		return nil, false, fmt.Errorf("series rollups: %w", err)
 	}

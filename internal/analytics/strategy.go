@@ -47,7 +47,7 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 		return out, nil
 	}
 	q, args := criticalSkillsQuery(p), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
-	if run, ok, err := e.rollupRun(ctx, p); err != nil {
+	if run, ok, err := e.rollupRun(ctx, p, poles); err != nil {
 		return nil, err
 	} else if ok {
 		q, args = rankedSkillsSQL(true), []any{run, pq.Array(poles), limit(first)}
@@ -152,7 +152,7 @@ func (e *Engine) SharedTrainingOpportunities(ctx context.Context, poleIDs []stri
 	}
 	q, args := p.pick(sharedOpportunitiesSQL, sharedOpportunitiesProjectsSQL), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles),
 		opt.MinCompanies, limit(first)}
-	if run, ok, err := e.rollupRun(ctx, p); err != nil {
+	if run, ok, err := e.rollupRun(ctx, p, poles); err != nil {
 		return nil, err
 	} else if ok {
 		q, args = sharedOpportunitiesRollupSQL, []any{run, pq.Array(poles), opt.MinCompanies, limit(first)}
@@ -247,7 +247,7 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 		return out, nil
 	}
 	q, args := p.pick(mobilityPathsSQL, mobilityPathsProjectsSQL), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
-	if run, ok, err := e.rollupRun(ctx, p); err != nil {
+	if run, ok, err := e.rollupRun(ctx, p, poles); err != nil {
 		return nil, err
 	} else if ok {
 		q, args = mobilityPathsRollupSQL, []any{run, pq.Array(poles), limit(first)}

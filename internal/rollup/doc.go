@@ -13,17 +13,33 @@
 // second run of the same key (ProjectsRun, FreshWithProjects), built in the
 // same transaction: stale and replaced with the first.
 //
-// # Correct after imports
+// # Correct after writes, part by part
 //
-// Every statement writing a table the figures read increments
-// data_version.version in the writer's transaction (migration 0005). A
-// rollup is built in one REPEATABLE READ transaction and records the version
-// of its snapshot; Fresh returns it only while the current version is the
-// same. So an import that commits makes every rollup stale at once, in the
-// same commit, and requests fall back to computing from the data until the
-// Refresher has rebuilt them: a rollup is never used for data it was not
-// computed from. The answers of both paths are the same; the tests of
-// analytics and aggregates compare them on random data.
+// A rollup is made of parts (migration 0015): one per pole (PolePart: its
+// pole figures, in both runs) and one per dimension of the territorial
+// aggregate cells (under AggregatesPart). Triggers on every table the figures read record, in
+// the writer's transaction, which parts a statement changes and from which
+// asOf on (rollup_changes): a company's rows change the poles it belongs
+// to and the aggregates; a pole's own rows (memberships, projects) that
+// pole; a dated assessment or need only the rollups of its date and later;
+// the referential, the training offer and bulk statements (over 200,000
+// rows) every part ('*'). Each change carries its transaction's id and each
+// part the snapshot it was built from (REPEATABLE READ: every builder reads
+// that snapshot), and a part answers while every change of its scope is
+// visible in its snapshot (rollup_part_fresh): a write that commits during
+// a build leaves the part it touches stale, whatever the order of commits.
+// Requests read a pole's figures from its part when it is fresh
+// (FreshParts) and compute that pole from the data otherwise; the answers
+// of both paths are the same (the tests of analytics and aggregates compare
+// them on random data, also after a write and a partial rebuild).
+//
+// The Refresher rebuilds only the stale parts, each in its own transaction
+// (Rebuild), so that a company's import makes its poles' parts and the
+// aggregates stale for the time of their rebuild while every other pole
+// keeps reading its part; a rollup whose every part is stale is rebuilt
+// whole (Build). Builds hold a session advisory lock taken before their
+// transaction begins, so that a build's snapshot sees every earlier build,
+// which lets each build prune the changes every part has seen.
 //
 // # When rollups are built
 //
@@ -33,7 +49,7 @@
 // reference date at its horizons and at year + 3 (a pole's campaign figures
 // and its trend over its campaigns; the latest campaigns first, at most
 // Refresher.MaxCampaignKeys) — when they are missing or stale: at start,
-// after imports, and when the date changes (the server polls). A build
+// after writes, and when the date changes (the server polls every second). A build
 // drops the rollups of earlier dates, except campaigns' reference dates. `gpec rollup` does it once, for cron jobs and benchmarks. A
 // PostgreSQL advisory lock lets one instance build at a time.
 package rollup

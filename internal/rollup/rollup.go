@@ -3,12 +3,16 @@ package rollup
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/gpec-project/gpec/internal/domain"
 )
@@ -45,32 +49,55 @@ func (k Key) check() error {
 	return nil
 }
 
-// Run is a built rollup.
+// Run is a built rollup, or the parts of one rebuilt.
 type Run struct {
 	ID          int64
 	Key         Key
 	DataVersion int64
 	BuildTime   time.Duration
+	// Parts are the parts rebuilt; nil for a whole build.
+	Parts []string
 }
 
-// Fresh returns the id of the rollup of k when one was built from the data
-// as it is now; ok is false otherwise, and the caller computes from the data.
-// It is one primary-key lookup.
+// PolePart names the part of a rollup holding a pole's figures; AggregatesPart
+// the territorial aggregate cells, whose builder splits them into parts
+// "aggregates:…" (a change of scope S concerns the parts S and "S:…").
+// Migration 0015's triggers record writes under these names.
+func PolePart(poleID string) string { return "pole:" + poleID }
+
+// AggregatesPart is the scope of the territorial aggregate cells.
+const AggregatesPart = "aggregates"
+
+// Fresh returns the id of the rollup of k when every part of it was built
+// from the data as it is now; ok is false otherwise.
 func Fresh(ctx context.Context, db sqlx.QueryerContext, k Key) (id int64, ok bool, err error) {
-	return fresh(ctx, db, k, false)
-}
-
-// FreshWithProjects is Fresh for the figures with includeProjects: the id
-// of the run with projects of k (ProjectsRun), built with the run of k.
-func FreshWithProjects(ctx context.Context, db sqlx.QueryerContext, k Key) (id int64, ok bool, err error) {
-	return fresh(ctx, db, k, true)
-}
-
-func fresh(ctx context.Context, db sqlx.QueryerContext, k Key, projects bool) (id int64, ok bool, err error) {
 	err = sqlx.GetContext(ctx, db, &id, `
-SELECT r.id FROM rollup_runs r JOIN data_version d ON d.version = r.data_version
-WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND r.projects = $4`,
-		k.date(), k.Horizon, k.RetirementAge, projects)
+SELECT r.id FROM rollup_runs r
+WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.projects
+  AND EXISTS (SELECT 1 FROM rollup_parts p WHERE p.run_id = r.id)
+  AND NOT EXISTS (SELECT 1 FROM rollup_parts p WHERE p.run_id = r.id AND NOT rollup_part_fresh(r.id, p.part))`,
+		k.date(), k.Horizon, k.RetirementAge)
+	return found(id, err)
+}
+
+// FreshParts returns the id of the rollup of k (with projects: its run with
+// projects, ProjectsRun) when each of parts was built from the data as it is
+// now at k.AsOf; ok is false otherwise, and the caller computes from the
+// data. A write to one company leaves the parts of other poles fresh, and a
+// write dated after k.AsOf (an assessment, a need) every part of k.
+func FreshParts(ctx context.Context, db sqlx.QueryerContext, k Key, projects bool, parts []string) (id int64, ok bool, err error) {
+	if len(parts) == 0 {
+		return 0, false, nil
+	}
+	err = sqlx.GetContext(ctx, db, &id, `
+SELECT r.id FROM rollup_runs r
+WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND r.projects = $4
+  AND (SELECT bool_and(rollup_part_fresh(r.id, p)) FROM unnest($5::text[]) p)`,
+		k.date(), k.Horizon, k.RetirementAge, projects, pq.Array(parts))
+	return found(id, err)
+}
+
+func found(id int64, err error) (int64, bool, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, nil
 	}
@@ -81,9 +108,9 @@ WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND r.proj
 }
 
 // ProjectsRun adds, inside a build's transaction, the run with projects of
-// the key of run (same key and data version: stale and replaced with it),
+// the key of run (same key and data version: built and rebuilt with it),
 // for the builders whose figures take includeProjects (package analytics);
-// FreshWithProjects finds it. It returns the new run's id.
+// FreshParts finds it. It returns the new run's id.
 func ProjectsRun(ctx context.Context, tx *sqlx.Tx, run int64) (int64, error) {
 	var id int64
 	if err := tx.GetContext(ctx, &id, `
@@ -95,9 +122,29 @@ RETURNING id`, run); err != nil {
 	return id, nil
 }
 
-// Builder fills its rollup tables for run, inside the build's transaction
-// (REPEATABLE READ: every builder sees the same snapshot).
-type Builder func(ctx context.Context, tx *sqlx.Tx, run int64, k Key) error
+// TwinRun returns the run with projects of run, created by ProjectsRun.
+func TwinRun(ctx context.Context, tx *sqlx.Tx, run int64) (int64, error) {
+	var id int64
+	if err := tx.GetContext(ctx, &id, `
+SELECT t.id FROM rollup_runs r JOIN rollup_runs t
+  ON t.as_of = r.as_of AND t.horizon = r.horizon AND t.retirement_age = r.retirement_age AND t.projects
+WHERE r.id = $1`, run); err != nil {
+		return 0, fmt.Errorf("rollup: run with projects: %w", err)
+	}
+	return id, nil
+}
+
+// Builder fills some of the rollup tables, part by part.
+type Builder struct {
+	// Parts lists the parts the builder fills, from the data as it is
+	// (every pole's, say).
+	Parts func(ctx context.Context, q sqlx.QueryerContext) ([]string, error)
+	// Build fills the builder's tables for run inside the build's
+	// transaction (REPEATABLE READ: every builder sees the same snapshot):
+	// every part for a new run (parts nil), else only parts, whose rows of
+	// run it replaces.
+	Build func(ctx context.Context, tx *sqlx.Tx, run int64, k Key, parts []string) error
+}
 
 // Refresher builds rollups with its Builders.
 type Refresher struct {
@@ -119,65 +166,198 @@ const lockID = 0x6770656320726f6c
 // ErrBusy means another session was building rollups.
 var ErrBusy = errors.New("rollup: another build is running")
 
+// inBuild runs fn in a REPEATABLE READ transaction holding the build lock.
+// The lock is a session lock taken before the transaction begins, so that
+// the transaction's snapshot sees every earlier build's parts (pruneChanges
+// relies on it).
+func (r *Refresher) inBuild(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	conn, err := r.DB.Connx(ctx)
+	if err != nil {
+		return fmt.Errorf("rollup: connection: %w", err)
+	}
+	defer conn.Close()
+	var locked bool
+	if err := conn.GetContext(ctx, &locked, `SELECT pg_try_advisory_lock($1)`, int64(lockID)); err != nil {
+		return fmt.Errorf("rollup: lock: %w", err)
+	}
+	if !locked {
+		return ErrBusy
+	}
+	defer func() {
+		// A fresh context: the lock must go back with the connection even
+		// when ctx ended.
+		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, int64(lockID)); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discards the connection and its lock
+		}
+	}()
+	tx, err := conn.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return fmt.Errorf("rollup: begin: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	// A build is a batch job: the service's statement timeout (meant for
+	// requests) would cut the national skill-category pass, and its sorts
+	// spill to disk at the default work_mem.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = '1h'; SET LOCAL work_mem = '256MB'`); err != nil {
+		return fmt.Errorf("rollup: settings: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := pruneChanges(ctx, tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("rollup: commit: %w", err)
+	}
+	return nil
+}
+
+// recordParts records that the parts of every run of run's key (with and
+// without projects) were built from the transaction's snapshot.
+func recordParts(ctx context.Context, tx *sqlx.Tx, run int64, parts []string, d time.Duration) error {
+	_, err := tx.ExecContext(ctx, `
+INSERT INTO rollup_parts (run_id, part, snap, build_ms)
+SELECT t.id, p, pg_current_snapshot(), $3
+FROM rollup_runs r
+JOIN rollup_runs t ON t.as_of = r.as_of AND t.horizon = r.horizon AND t.retirement_age = r.retirement_age
+CROSS JOIN unnest($2::text[]) p
+WHERE r.id = $1
+ON CONFLICT (run_id, part) DO UPDATE SET snap = excluded.snap, built_at = now(), build_ms = excluded.build_ms`,
+		run, pq.Array(parts), d.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("rollup: record parts: %w", err)
+	}
+	return nil
+}
+
+// pruneChanges deletes, inside a build holding the lock, the changes that
+// every part already saw or does not depend on (another scope, or dated
+// after its asOf): no part can be stale for them, and a part built later
+// sees them, all being committed. A change stays while a run's whole build
+// missed it and the run has no part of its scope (rollup_part_fresh judges
+// such parts by the run's snapshot): a change of every part, or of a pole
+// created after the build.
+func pruneChanges(ctx context.Context, tx *sqlx.Tx) error {
+	if _, err := tx.ExecContext(ctx, `
+DELETE FROM rollup_changes c
+WHERE NOT EXISTS (
+  SELECT 1 FROM rollup_parts p JOIN rollup_runs r ON r.id = p.run_id
+  WHERE c.scope IN (p.part, '*', split_part(p.part, ':', 1)) AND c.since <= r.as_of
+    AND NOT pg_visible_in_snapshot(c.xid, p.snap))
+  AND NOT EXISTS (
+  SELECT 1 FROM rollup_runs r
+  WHERE c.since <= r.as_of AND r.snap IS NOT NULL AND NOT pg_visible_in_snapshot(c.xid, r.snap)
+    AND NOT EXISTS (SELECT 1 FROM rollup_parts p
+                    WHERE p.run_id = r.id AND (p.part = c.scope OR split_part(p.part, ':', 1) = c.scope)))`); err != nil {
+		return fmt.Errorf("rollup: prune changes: %w", err)
+	}
+	return nil
+}
+
 // Build builds the rollup of k from the current data, replacing any older
-// rollup of k, in one transaction. It also drops rollups of stale data,
-// which no request can use any more, and of earlier dates except campaigns'
-// reference dates (campaign figures and trends read those).
+// rollup of k, in one transaction. It also drops rollups of earlier dates
+// except campaigns' reference dates (campaign figures and trends read
+// those).
 func (r *Refresher) Build(ctx context.Context, k Key) (Run, error) {
 	if err := k.check(); err != nil {
 		return Run{}, err
 	}
 	start := time.Now()
-	tx, err := r.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead})
-	if err != nil {
-		return Run{}, fmt.Errorf("rollup: begin: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	var locked bool
-	if err := tx.GetContext(ctx, &locked, `SELECT pg_try_advisory_xact_lock($1)`, int64(lockID)); err != nil {
-		return Run{}, fmt.Errorf("rollup: lock: %w", err)
-	}
-	if !locked {
-		return Run{}, ErrBusy
-	}
-	// A build is a batch job: the service's statement timeout (meant for
-	// requests) would cut the national skill-category pass, and its sorts
-	// spill to disk at the default work_mem.
-	if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = '1h'; SET LOCAL work_mem = '256MB'`); err != nil {
-		return Run{}, fmt.Errorf("rollup: settings: %w", err)
-	}
 	run := Run{Key: k}
-	// The first query fixes the snapshot: the version read is the version of
-	// the data every builder reads.
-	if err := tx.GetContext(ctx, &run.DataVersion, `SELECT version FROM data_version`); err != nil {
-		return Run{}, fmt.Errorf("rollup: data version: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `
+	err := r.inBuild(ctx, func(tx *sqlx.Tx) error {
+		// The first query fixes the snapshot: the version read is the
+		// version of the data every builder reads.
+		if err := tx.GetContext(ctx, &run.DataVersion, `SELECT version FROM data_version`); err != nil {
+			return fmt.Errorf("rollup: data version: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `
 DELETE FROM rollup_runs r
-WHERE (r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3) OR r.data_version <> $4
+WHERE (r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3)
    OR (r.as_of < $1::date AND NOT EXISTS (
          SELECT 1 FROM campaigns c WHERE coalesce(c.reference_date, c.closes_on) = r.as_of))`,
-		k.date(), k.Horizon, k.RetirementAge, run.DataVersion); err != nil {
-		return Run{}, fmt.Errorf("rollup: drop old rollups: %w", err)
-	}
-	if err := tx.GetContext(ctx, &run.ID, `
-INSERT INTO rollup_runs (as_of, horizon, retirement_age, data_version) VALUES ($1::date, $2, $3, $4) RETURNING id`,
-		k.date(), k.Horizon, k.RetirementAge, run.DataVersion); err != nil {
-		return Run{}, fmt.Errorf("rollup: new run: %w", err)
-	}
-	for _, b := range r.Builders {
-		if err := b(ctx, tx, run.ID, k); err != nil {
-			return Run{}, fmt.Errorf("rollup: %s: %w", k, err)
+			k.date(), k.Horizon, k.RetirementAge); err != nil {
+			return fmt.Errorf("rollup: drop old rollups: %w", err)
 		}
+		if err := tx.GetContext(ctx, &run.ID, `
+INSERT INTO rollup_runs (as_of, horizon, retirement_age, data_version) VALUES ($1::date, $2, $3, $4) RETURNING id`,
+			k.date(), k.Horizon, k.RetirementAge, run.DataVersion); err != nil {
+			return fmt.Errorf("rollup: new run: %w", err)
+		}
+		var all []string
+		for _, b := range r.Builders {
+			parts, err := b.Parts(ctx, tx)
+			if err != nil {
+				return fmt.Errorf("rollup: %s: parts: %w", k, err)
+			}
+			if err := b.Build(ctx, tx, run.ID, k, nil); err != nil {
+				return fmt.Errorf("rollup: %s: %w", k, err)
+			}
+			all = append(all, parts...)
+		}
+		run.BuildTime = time.Since(start)
+		if err := recordParts(ctx, tx, run.ID, all, run.BuildTime); err != nil {
+			return err
+		}
+		// The build time covers the run with projects too (one build).
+		if _, err := tx.ExecContext(ctx, `
+UPDATE rollup_runs t SET build_ms = $2, snap = pg_current_snapshot()
+FROM rollup_runs r
+WHERE r.id = $1 AND t.as_of = r.as_of AND t.horizon = r.horizon AND t.retirement_age = r.retirement_age`,
+			run.ID, run.BuildTime.Milliseconds()); err != nil {
+			return fmt.Errorf("rollup: finish run: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Run{}, err
 	}
-	run.BuildTime = time.Since(start)
-	// The build time covers the run with projects too (one build).
-	if _, err := tx.ExecContext(ctx, `UPDATE rollup_runs SET build_ms = $2 WHERE id = $1`,
-		run.ID, run.BuildTime.Milliseconds()); err != nil {
-		return Run{}, fmt.Errorf("rollup: finish run: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return Run{}, fmt.Errorf("rollup: commit: %w", err)
+	return run, nil
+}
+
+// Rebuild rebuilds parts of the existing rollup of k from the current data,
+// in one transaction: each Builder rebuilds those of its parts named.
+func (r *Refresher) Rebuild(ctx context.Context, k Key, parts []string) (Run, error) {
+	start := time.Now()
+	run := Run{Key: k, Parts: parts}
+	err := r.inBuild(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &run.DataVersion, `SELECT version FROM data_version`); err != nil {
+			return fmt.Errorf("rollup: data version: %w", err)
+		}
+		if err := tx.GetContext(ctx, &run.ID, `
+SELECT id FROM rollup_runs WHERE as_of = $1::date AND horizon = $2 AND retirement_age = $3 AND NOT projects`,
+			k.date(), k.Horizon, k.RetirementAge); err != nil {
+			return fmt.Errorf("rollup: %s: no rollup to rebuild: %w", k, err)
+		}
+		want := make(map[string]bool, len(parts))
+		for _, p := range parts {
+			want[p] = true
+		}
+		var done []string
+		for _, b := range r.Builders {
+			own, err := b.Parts(ctx, tx)
+			if err != nil {
+				return fmt.Errorf("rollup: %s: parts: %w", k, err)
+			}
+			var mine []string
+			for _, p := range own {
+				if want[p] {
+					mine = append(mine, p)
+				}
+			}
+			if len(mine) == 0 {
+				continue
+			}
+			if err := b.Build(ctx, tx, run.ID, k, mine); err != nil {
+				return fmt.Errorf("rollup: %s, %v: %w", k, mine, err)
+			}
+			done = append(done, mine...)
+		}
+		run.BuildTime = time.Since(start)
+		return recordParts(ctx, tx, run.ID, done, run.BuildTime)
+	})
+	if err != nil {
+		return Run{}, err
 	}
 	return run, nil
 }
@@ -241,24 +421,75 @@ LIMIT $1`, max); err != nil {
 // each costs a build after every write.
 const DefaultMaxCampaignKeys = 30
 
-// Refresh builds every default key that has no fresh rollup, and returns
-// what it built; complete is true when every default key is fresh after it.
-// Another session's build (ErrBusy) is not an error: that session does the
-// work, and complete is false.
+// Refresh brings every default key up to date and returns what it built:
+// a rollup with stale parts has those parts rebuilt one at a time (a write
+// to one company: its poles' parts and the aggregates), and a key without
+// a rollup, or whose every part is stale, is built whole. The parts go
+// first, the first builder's (the poles', seconds each at national scale)
+// before the next's, each in the order of the keys; then the whole builds
+// (minutes each), so that a new campaign's key does not hold back the
+// parts a write made stale. complete is true when every default key is
+// fresh after it. Another session's build (ErrBusy) is not an error: that
+// session does the work, and complete is false.
 func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, err error) {
+	return r.refresh(ctx, false)
+}
+
+// refresh is Refresh; with replan (the server's Loop), a write since the
+// plan stops the pass, incomplete, so that the next one plans again.
+func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, complete bool, err error) {
 	keys, err := r.DefaultKeys(ctx)
 	if err != nil {
 		return nil, false, err
 	}
+	all, owner, err := r.partsOwned(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	type job struct {
+		k     Key
+		parts []string // nil: a whole build
+		order int
+	}
+	var jobs []job
 	for _, k := range keys {
-		if _, ok, err := Fresh(ctx, r.DB, k); err != nil || ok {
-			if err != nil {
-				return built, false, err
-			}
+		stale, exists, err := r.staleParts(ctx, k, all)
+		if err != nil {
+			return built, false, err
+		}
+		if !exists || len(stale) == len(all) {
+			jobs = append(jobs, job{k: k, order: len(r.Builders)})
 			continue
 		}
+		for _, p := range stale {
+			jobs = append(jobs, job{k: k, parts: []string{p}, order: owner[p]})
+		}
+	}
+	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].order < jobs[j].order })
+	var version int64
+	if err := r.DB.GetContext(ctx, &version, `SELECT version FROM data_version`); err != nil {
+		return built, false, fmt.Errorf("rollup: data version: %w", err)
+	}
+	for i, j := range jobs {
+		// A write since the plan may have made cheaper parts stale (a
+		// pole's, while the skill categories of every key are rebuilt):
+		// the pass stops, incomplete, and the next one plans again.
+		if replan && i > 0 {
+			var now int64
+			if err := r.DB.GetContext(ctx, &now, `SELECT version FROM data_version`); err != nil {
+				return built, false, fmt.Errorf("rollup: data version: %w", err)
+			}
+			if now != version {
+				return built, false, nil
+			}
+		}
 		start := time.Now()
-		run, err := r.Build(ctx, k)
+		var run Run
+		if j.parts == nil {
+			run, err = r.Build(ctx, j.k)
+		} else {
+			run, err = r.Rebuild(ctx, j.k, j.parts)
+		}
 		if errors.Is(err, ErrBusy) {
 			return built, false, nil
 		}
@@ -268,11 +499,68 @@ func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, er
 		if err != nil {
 			return built, false, err
 		}
-		r.logger().Info("rollup built", "as_of", k.date(), "horizon", k.Horizon,
-			"retirement_age", k.RetirementAge, "data_version", run.DataVersion, "ms", run.BuildTime.Milliseconds())
+		r.logger().Info("rollup built", "as_of", j.k.date(), "horizon", j.k.Horizon,
+			"retirement_age", j.k.RetirementAge, "parts", partsLabel(j.parts), "ms", run.BuildTime.Milliseconds())
 		built = append(built, run)
 	}
 	return built, true, nil
+}
+
+func partsLabel(parts []string) string {
+	if parts == nil {
+		return "all"
+	}
+	return strings.Join(parts, ",")
+}
+
+// parts lists the parts of every builder.
+func (r *Refresher) parts(ctx context.Context) ([]string, error) {
+	all, _, err := r.partsOwned(ctx)
+	return all, err
+}
+
+// partsOwned lists the parts of every builder, and the index of the
+// builder of each.
+func (r *Refresher) partsOwned(ctx context.Context) ([]string, map[string]int, error) {
+	var all []string
+	owner := map[string]int{}
+	for i, b := range r.Builders {
+		parts, err := b.Parts(ctx, r.DB)
+		if err != nil {
+			return nil, nil, fmt.Errorf("rollup: parts: %w", err)
+		}
+		for _, p := range parts {
+			owner[p] = i
+		}
+		all = append(all, parts...)
+	}
+	return all, owner, nil
+}
+
+// StaleParts returns the parts of the rollup of k that are stale or missing
+// (a new pole), and whether the rollup exists.
+func (r *Refresher) StaleParts(ctx context.Context, k Key) (stale []string, exists bool, err error) {
+	all, err := r.parts(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	return r.staleParts(ctx, k, all)
+}
+
+func (r *Refresher) staleParts(ctx context.Context, k Key, all []string) (stale []string, exists bool, err error) {
+	var run int64
+	run, exists, err = found(run, r.DB.GetContext(ctx, &run, `
+SELECT id FROM rollup_runs WHERE as_of = $1::date AND horizon = $2 AND retirement_age = $3 AND NOT projects`,
+		k.date(), k.Horizon, k.RetirementAge))
+	if err != nil || !exists {
+		return nil, exists, err
+	}
+	if err := r.DB.SelectContext(ctx, &stale, `
+SELECT p FROM unnest($2::text[]) WITH ORDINALITY AS u(p, ord) WHERE NOT rollup_part_fresh($1, p) ORDER BY ord`,
+		run, pq.Array(all)); err != nil {
+		return nil, true, fmt.Errorf("rollup: stale parts: %w", err)
+	}
+	return stale, true, nil
 }
 
 // Loop keeps the default keys fresh until ctx ends: it refreshes at start,
@@ -297,7 +585,7 @@ func (r *Refresher) Loop(ctx context.Context, interval time.Duration) {
 		day := r.today()
 		if err == nil && (poll.Version != doneVersion || !day.Equal(doneDay) || poll.Campaigns != doneCampaigns) {
 			var complete bool
-			_, complete, err = r.Refresh(ctx)
+			_, complete, err = r.refresh(ctx, true)
 			if complete {
 				doneVersion, doneDay, doneCampaigns = poll.Version, day, poll.Campaigns
 			}

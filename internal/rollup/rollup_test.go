@@ -19,12 +19,24 @@ func TestMain(m *testing.M) { testdb.Main(m) }
 
 var today = time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 
+// builder is a Builder of one part (the aggregates) running build.
+func builder(build func(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key) error) rollup.Builder {
+	return rollup.Builder{
+		Parts: func(context.Context, sqlx.QueryerContext) ([]string, error) {
+			return []string{rollup.AggregatesPart}, nil
+		},
+		Build: func(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, _ []string) error {
+			return build(ctx, tx, run, k)
+		},
+	}
+}
+
 // counting is a builder that records the keys it was asked to build.
 func counting(built *[]rollup.Key) rollup.Builder {
-	return func(_ context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
+	return builder(func(_ context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
 		*built = append(*built, k)
 		return nil
-	}
+	})
 }
 
 func TestRefresh(t *testing.T) {
@@ -117,7 +129,7 @@ func TestBuildFailsWhole(t *testing.T) {
 	db, _ := testdb.New(t)
 	boom := errors.New("boom")
 	var built []rollup.Key
-	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{counting(&built), func(context.Context, *sqlx.Tx, int64, rollup.Key) error { return boom }}}
+	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{counting(&built), builder(func(context.Context, *sqlx.Tx, int64, rollup.Key) error { return boom })}}
 	k := rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}
 	if _, err := r.Build(ctx, k); !errors.Is(err, boom) {
 		t.Fatalf("Build: %v, want boom", err)
@@ -133,10 +145,10 @@ func TestOneBuildAtATime(t *testing.T) {
 	k := rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}
 	inner := &rollup.Refresher{DB: db}
 	var innerErr error
-	outer := &rollup.Refresher{DB: db, Builders: []rollup.Builder{func(ctx context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
+	outer := &rollup.Refresher{DB: db, Builders: []rollup.Builder{builder(func(ctx context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
 		_, innerErr = inner.Build(ctx, k) // another session, while this one holds the lock
 		return nil
-	}}}
+	})}}
 	if _, err := outer.Build(ctx, k); err != nil {
 		t.Fatal(err)
 	}
@@ -218,12 +230,12 @@ func TestLoopSeesNewCampaigns(t *testing.T) {
 	var mu sync.Mutex
 	var built []rollup.Key
 	r := &rollup.Refresher{DB: db, Today: func() time.Time { return today },
-		Builders: []rollup.Builder{func(_ context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
+		Builders: []rollup.Builder{builder(func(_ context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
 			mu.Lock()
 			defer mu.Unlock()
 			built = append(built, k)
 			return nil
-		}}}
+		})}}
 	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
 	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76')`)
 	go r.Loop(ctx, 20*time.Millisecond)
@@ -239,7 +251,15 @@ func TestLoopSeesNewCampaigns(t *testing.T) {
 		}
 		t.Fatalf("the loop built %d keys, want %d", len(built), n)
 	}
-	waitFor(1) // today's
+	waitFor(1) // today's, whose build commits after its builder ran
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, ok, err := rollup.Fresh(ctx, db, rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}); err == nil && ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("today's rollup did not become fresh")
+		}
+	}
 	db.MustExec(`INSERT INTO campaigns (pole_id, id, title, opens_on, closes_on) VALUES ('p', '2025', 'A', '2025-03-01', '2025-04-30')`)
 	if _, ok, err := rollup.Fresh(ctx, db, rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}); err != nil || !ok {
 		t.Fatalf("a new campaign made today's rollup stale (err %v)", err)
@@ -249,5 +269,123 @@ func TestLoopSeesNewCampaigns(t *testing.T) {
 	defer mu.Unlock()
 	if k := built[len(built)-1]; k.AsOf.Format(time.DateOnly) != "2025-04-30" {
 		t.Errorf("last key built %s", k)
+	}
+}
+
+// TestParts: a write to a company makes the parts of its poles and the
+// aggregates stale, not the other poles'; a write dated after a rollup's
+// asOf leaves it fresh; a write committed during a part's rebuild leaves
+// that part stale; the referential makes every part stale.
+func TestParts(t *testing.T) {
+	ctx := context.Background()
+	db, _ := testdb.New(t)
+	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
+	db.MustExec(`INSERT INTO territories (level, code, name, parent_code) VALUES ('department', '31', 'Haute-Garonne', '76')`)
+	db.MustExec(`INSERT INTO role_families (code, title) VALUES ('H', 'Industrie')`)
+	db.MustExec(`INSERT INTO roles (code, title, family) VALUES ('H1', 'Rôle', 'H')`)
+	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('a', 'A', 'cluster', '76'), ('b', 'B', 'cluster', '76')`)
+	db.MustExec(`INSERT INTO companies (siren, name) VALUES ('732829320', 'A1'), ('552100554', 'B1')`)
+	db.MustExec(`INSERT INTO sites (siret, siren, territory_code) VALUES ('73282932000074', '732829320', '31'), ('55210055400013', '552100554', '31')`)
+	db.MustExec(`INSERT INTO memberships (pole_id, siren, since) VALUES ('a', '732829320', '2020-01-01'), ('b', '552100554', '2020-01-01')`)
+
+	// During a rebuild, write writes to company A1 from another session,
+	// committed before the rebuild commits.
+	var write string
+	r := &rollup.Refresher{DB: db, Today: func() time.Time { return today }, Builders: []rollup.Builder{{
+		Parts: func(ctx context.Context, q sqlx.QueryerContext) ([]string, error) {
+			return []string{rollup.PolePart("a"), rollup.PolePart("b"), rollup.AggregatesPart}, nil
+		},
+		Build: func(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, parts []string) error {
+			if write != "" {
+				db.MustExec(write)
+			}
+			return nil
+		},
+	}}}
+	k := rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}
+	if _, err := r.Build(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	stale := func() string {
+		t.Helper()
+		s, ok, err := r.StaleParts(ctx, k)
+		if err != nil || !ok {
+			t.Fatalf("stale parts: %v (rollup exists: %v)", err, ok)
+		}
+		return strings.Join(s, " ")
+	}
+	if s := stale(); s != "" {
+		t.Fatalf("after a build, stale: %s", s)
+	}
+
+	// A need of A1's site: pole a and the aggregates.
+	db.MustExec(`INSERT INTO needs (siret, role_id, horizon_year, headcount) SELECT '73282932000074', id, 2029, 3 FROM roles`)
+	if s := stale(); s != "pole:a aggregates" {
+		t.Fatalf("after a write to A1, stale: %q, want pole:a and the aggregates", s)
+	}
+	if _, ok, _ := rollup.FreshParts(ctx, db, k, false, []string{rollup.PolePart("b")}); !ok {
+		t.Fatal("pole b's part is not fresh after a write to a company of pole a")
+	}
+	if _, ok, _ := rollup.FreshParts(ctx, db, k, false, []string{rollup.PolePart("a"), rollup.PolePart("b")}); ok {
+		t.Fatal("poles a and b read as fresh together")
+	}
+	runs, complete, err := r.Refresh(ctx)
+	if err != nil || !complete || len(runs) != 2 {
+		t.Fatalf("refresh: %d rebuilds (complete %v, err %v), want 2 parts", len(runs), complete, err)
+	}
+	if s := stale(); s != "" {
+		t.Fatalf("after the refresh, stale: %s", s)
+	}
+
+	// A need declared after asOf changes nothing at asOf.
+	db.MustExec(`INSERT INTO needs (siret, role_id, horizon_year, headcount, declared_on) SELECT '55210055400013', id, 2029, 3, $1::date + 1 FROM roles`, today)
+	if s := stale(); s != "" {
+		t.Fatalf("after a need dated after asOf, stale: %s", s)
+	}
+	db.MustExec(`INSERT INTO needs (siret, role_id, horizon_year, headcount, declared_on) SELECT '55210055400013', id, 2029, 3, $1::date FROM roles`, today)
+	if s := stale(); s != "pole:b aggregates" {
+		t.Fatalf("after a need dated asOf, stale: %q, want pole:b and the aggregates", s)
+	}
+
+	// A write committed while pole b's part is being rebuilt: the rebuild
+	// did not see it, so the part stays stale.
+	write = `UPDATE companies SET name = 'B1 bis' WHERE siren = '552100554'`
+	if _, err := r.Rebuild(ctx, k, []string{rollup.PolePart("b")}); err != nil {
+		t.Fatal(err)
+	}
+	write = ""
+	if s := stale(); s != "pole:b aggregates" {
+		t.Fatalf("after a write during the rebuild of pole b, stale: %q", s)
+	}
+	if _, err := r.Rebuild(ctx, k, []string{rollup.PolePart("b"), rollup.AggregatesPart}); err != nil {
+		t.Fatal(err)
+	}
+	if s := stale(); s != "" {
+		t.Fatalf("after the rebuild, stale: %s", s)
+	}
+	var changes int
+	if err := db.Get(&changes, `SELECT count(*) FROM rollup_changes WHERE since <= $1::date`, today); err != nil || changes != 0 {
+		t.Fatalf("%d changes seen by every part kept (err %v)", changes, err)
+	}
+
+	// The referential: every part.
+	db.MustExec(`UPDATE roles SET title = 'Rôle 2'`)
+	if s := stale(); s != "pole:a pole:b aggregates" {
+		t.Fatalf("after a write to the referential, stale: %q", s)
+	}
+
+	// A part the rollup has no row for (a pole created after its build)
+	// is judged by the whole build's snapshot: stale once a write of its
+	// scope escaped it.
+	if _, err := r.Build(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`DELETE FROM rollup_parts WHERE part = 'pole:b'`)
+	if s := stale(); s != "" {
+		t.Fatalf("a part without a row, no write since the build: stale %q", s)
+	}
+	db.MustExec(`UPDATE companies SET name = 'B1 ter' WHERE siren = '552100554'`)
+	if s := stale(); s != "pole:b aggregates" {
+		t.Fatalf("a part without a row, after a write to its pole: stale %q", s)
 	}
 }
