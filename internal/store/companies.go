@@ -89,7 +89,10 @@ func (s *Store) Companies(ctx context.Context, f CompanyFilter, a page.Args) ([]
 // sites needs no second statement, nor the loaders' batch window. The
 // page is materialised first and its sites found by their SIREN's index,
 // as SitesOfCompanies does (joined to the page otherwise, PostgreSQL
-// hashed every site).
+// hashed every site). The sites' departments and regions are joined here
+// as site_places defines them rather than through that view: planning the
+// view's nested joins cost PostgreSQL more than running the statement (2 ms
+// against 0.8 ms of planning at national, per request).
 func (s *Store) CompaniesPage(ctx context.Context, f CompanyFilter, a page.Args, withSites bool) ([]*domain.Company, int, map[string][]*domain.Site, error) {
 	w := companyWhere(f)
 	cond := w.sql()
@@ -99,8 +102,12 @@ func (s *Store) CompaniesPage(ctx context.Context, f CompanyFilter, a page.Args,
 	SELECT p.total_count, p.siren, p.name, p.naf, p.founded_year`
 	if withSites {
 		q += `, x.siret, x.site_name, x.territory_level, x.territory_code, x.department_code, x.region_code
-	FROM page p LEFT JOIN (SELECT sp.siren, sp.siret, s.name AS site_name, sp.territory_level, sp.territory_code, sp.department_code, sp.region_code
-		FROM site_places sp JOIN sites s USING (siret) WHERE sp.siren = ANY(ARRAY(SELECT siren FROM page))) x ON x.siren = p.siren
+	FROM page p LEFT JOIN (SELECT s.siren, s.siret, s.name AS site_name, s.territory_level, s.territory_code,
+			d.code AS department_code, d.parent_code AS region_code
+		FROM sites s
+		JOIN territories t ON t.level = s.territory_level AND t.code = s.territory_code AND t.level IN ('department', 'commune')
+		JOIN territories d ON d.level = 'department' AND d.code = CASE t.level WHEN 'commune' THEN t.parent_code ELSE t.code END
+		WHERE s.siren = ANY(ARRAY(SELECT siren FROM page))) x ON x.siren = p.siren
 	ORDER BY p.name, p.siren, x.siret`
 	} else {
 		q += `
