@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -16,28 +14,6 @@ import (
 	"github.com/gpec-project/gpec/internal/refdata"
 	"github.com/gpec-project/gpec/internal/seed"
 )
-
-// fsSources turns the files of an fs.FS into import sources.
-func fsSources(fsys fs.FS) ([]importer.Source, error) {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return nil, err
-	}
-	var out []importer.Source
-	for _, e := range entries {
-		if e.IsDir() || filepath.Ext(e.Name()) != ".csv" {
-			continue
-		}
-		name := e.Name()
-		info, _ := e.Info()
-		var size int64
-		if info != nil {
-			size = info.Size()
-		}
-		out = append(out, importer.Source{Name: name, Size: size, Open: func() (io.ReadCloser, error) { return fsys.Open(name) }})
-	}
-	return out, nil
-}
 
 // runImport imports sources and turns a rejected import into an error
 // carrying its report. It says every few seconds which step it is in.
@@ -75,7 +51,7 @@ func bootstrap(ctx context.Context, d *sqlx.DB, demo bool) error {
 	}
 	if n == 0 {
 		fmt.Fprintln(os.Stderr, "gpec: loading the reference data (INSEE territories, poles, ROME roles and skills)…")
-		src, err := fsSources(refdata.Files())
+		src, err := importer.SourcesFromFS(refdata.Files())
 		if err != nil {
 			return err
 		}

@@ -16,7 +16,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"math"
 	"net/http"
@@ -34,11 +33,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/gpec-project/gpec/internal/auth"
-	"github.com/gpec-project/gpec/internal/importer"
-	"github.com/gpec-project/gpec/internal/refdata"
-	"github.com/gpec-project/gpec/internal/seed"
 	"github.com/gpec-project/gpec/internal/server"
 	"github.com/gpec-project/gpec/internal/testdb"
+	"github.com/gpec-project/gpec/internal/testdb/demodata"
 )
 
 func TestMain(m *testing.M) { testdb.Main(m) }
@@ -59,29 +56,7 @@ func chromiumPath(t *testing.T) string {
 }
 
 // demo loads the reference data and the small seeded dataset, as `gpec serve` does.
-func demo(t *testing.T, d *sqlx.DB) {
-	t.Helper()
-	ctx := context.Background()
-	var src []importer.Source
-	fsys := refdata.Files()
-	entries, _ := fs.ReadDir(fsys, ".")
-	for _, e := range entries {
-		name := e.Name()
-		src = append(src, importer.Source{Name: name, Open: func() (io.ReadCloser, error) { return fsys.Open(name) }})
-	}
-	dir := t.TempDir()
-	if _, err := seed.Generate(ctx, dir, seed.Small, 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	more, err := importer.SourcesFromPaths(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := importer.Import(ctx, d, append(src, more...), importer.Options{})
-	if err != nil || !rep.Committed {
-		t.Fatalf("demo import: %v %v", err, rep)
-	}
-}
+func demo(t *testing.T, d *sqlx.DB) { demodata.Load(t, d) }
 
 func token(t *testing.T, d *sqlx.DB, role auth.Role, scope auth.Scope) string {
 	t.Helper()

@@ -3,6 +3,7 @@ package importer
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -25,6 +26,28 @@ type Source struct {
 	// kindName is the name the kind is read from, sheet opens the rows.
 	kindName string
 	sheet    func() (*csvio.Reader, io.Closer, *csvio.Error)
+}
+
+// SourcesFromFS turns the *.csv files of an fs.FS's root into sources, in
+// name order: the reference data embedded in the binary (refdata.Files).
+func SourcesFromFS(fsys fs.FS) ([]Source, error) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, err
+	}
+	var out []Source
+	for _, e := range entries {
+		if e.IsDir() || filepath.Ext(e.Name()) != ".csv" {
+			continue
+		}
+		name := e.Name()
+		var size int64
+		if info, err := e.Info(); err == nil {
+			size = info.Size()
+		}
+		out = append(out, Source{Name: name, Size: size, Open: func() (io.ReadCloser, error) { return fsys.Open(name) }})
+	}
+	return out, nil
 }
 
 // SourcesFromPaths turns files and folders into sources; a folder gives its

@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -13,37 +10,13 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/gpec-project/gpec/internal/auth"
-	"github.com/gpec-project/gpec/internal/importer"
-	"github.com/gpec-project/gpec/internal/refdata"
-	"github.com/gpec-project/gpec/internal/seed"
 	"github.com/gpec-project/gpec/internal/server"
 	"github.com/gpec-project/gpec/internal/testdb"
+	"github.com/gpec-project/gpec/internal/testdb/demodata"
 )
 
 // demo loads the reference data and the small seeded dataset, as `gpec serve` does.
-func demo(t *testing.T, d *sqlx.DB) {
-	t.Helper()
-	ctx := context.Background()
-	var src []importer.Source
-	fsys := refdata.Files()
-	entries, _ := fs.ReadDir(fsys, ".")
-	for _, e := range entries {
-		name := e.Name()
-		src = append(src, importer.Source{Name: name, Open: func() (io.ReadCloser, error) { return fsys.Open(name) }})
-	}
-	dir := t.TempDir()
-	if _, err := seed.Generate(ctx, dir, seed.Small, 1, nil); err != nil {
-		t.Fatal(err)
-	}
-	more, err := importer.SourcesFromPaths(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := importer.Import(ctx, d, append(src, more...), importer.Options{})
-	if err != nil || !rep.Committed {
-		t.Fatalf("demo import: %v %v", err, rep)
-	}
-}
+func demo(t *testing.T, d *sqlx.DB) { demodata.Load(t, d) }
 
 // The issue's example: a pole's gaps, its members' gaps and its strategy in one request.
 const poleExample = `{ pole(id: "aerospace-valley") {
