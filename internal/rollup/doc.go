@@ -49,7 +49,13 @@
 // reference date at its horizons and at year + 3 (a pole's campaign figures
 // and its trend over its campaigns; the latest campaigns first, at most
 // Refresher.MaxCampaignKeys) — when they are missing or stale: at start,
-// after writes, and when the date changes (the server polls every second). A build
-// drops the rollups of earlier dates, except campaigns' reference dates. `gpec rollup` does it once, for cron jobs and benchmarks. A
-// PostgreSQL advisory lock lets one instance build at a time.
+// after writes, and when the date changes (the server polls every second).
+// Today's keys are built whole; a campaign's key holds only the parts of
+// the poles whose campaigns have that date (BuildParts), because nothing
+// else asks for it: opening a campaign costs one pole's build (seconds at
+// national scale) instead of every pole's and the territorial cells'
+// (minutes), and the territorial aggregates of past dates compute from the
+// data. A build drops the rollups of earlier dates, except campaigns'
+// reference dates. `gpec rollup` does it once, for cron jobs and
+// benchmarks. A PostgreSQL advisory lock lets one instance build at a time.
 package rollup

@@ -68,12 +68,13 @@ func PolePart(poleID string) string { return "pole:" + poleID }
 // AggregatesPart is the scope of the territorial aggregate cells.
 const AggregatesPart = "aggregates"
 
-// Fresh returns the id of the rollup of k when every part of it was built
-// from the data as it is now; ok is false otherwise.
+// Fresh returns the id of the rollup of k when it was built whole (not for
+// some poles only, as a campaign's key is: BuildParts) and every part of it
+// was built from the data as it is now; ok is false otherwise.
 func Fresh(ctx context.Context, db sqlx.QueryerContext, k Key) (id int64, ok bool, err error) {
 	err = sqlx.GetContext(ctx, db, &id, `
 SELECT r.id FROM rollup_runs r
-WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.projects
+WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.projects AND r.snap IS NOT NULL
   AND EXISTS (SELECT 1 FROM rollup_parts p WHERE p.run_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM rollup_parts p WHERE p.run_id = r.id AND NOT rollup_part_fresh(r.id, p.part))`,
 		k.date(), k.Horizon, k.RetirementAge)
@@ -260,23 +261,38 @@ WHERE NOT EXISTS (
 // except campaigns' reference dates (campaign figures and trends read
 // those).
 func (r *Refresher) Build(ctx context.Context, k Key) (Run, error) {
+	return r.build(ctx, k, nil)
+}
+
+// BuildParts builds a new rollup of k holding only parts (a campaign's key:
+// its poles'), replacing any older rollup of k, in one transaction; nil
+// parts is Build. The other parts of such a rollup never answer: the run
+// keeps no snapshot of its own (rollup_runs.snap), by which
+// rollup_part_fresh would judge a part without a row.
+func (r *Refresher) BuildParts(ctx context.Context, k Key, parts []string) (Run, error) {
+	return r.build(ctx, k, parts)
+}
+
+func (r *Refresher) build(ctx context.Context, k Key, parts []string) (Run, error) {
 	if err := k.check(); err != nil {
 		return Run{}, err
 	}
 	start := time.Now()
-	run := Run{Key: k}
+	run := Run{Key: k, Parts: parts}
 	err := r.inBuild(ctx, func(tx *sqlx.Tx) error {
 		// The first query fixes the snapshot: the version read is the
 		// version of the data every builder reads.
 		if err := tx.GetContext(ctx, &run.DataVersion, `SELECT version FROM data_version`); err != nil {
 			return fmt.Errorf("rollup: data version: %w", err)
 		}
+		// A partial build only replaces its key: the whole builds of
+		// today's keys drop the other dates.
 		if _, err := tx.ExecContext(ctx, `
 DELETE FROM rollup_runs r
 WHERE (r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3)
-   OR (r.as_of < $1::date AND NOT EXISTS (
+   OR ($4 AND r.as_of < $1::date AND NOT EXISTS (
          SELECT 1 FROM campaigns c WHERE coalesce(c.reference_date, c.closes_on) = r.as_of))`,
-			k.date(), k.Horizon, k.RetirementAge); err != nil {
+			k.date(), k.Horizon, k.RetirementAge, parts == nil); err != nil {
 			return fmt.Errorf("rollup: drop old rollups: %w", err)
 		}
 		if err := tx.GetContext(ctx, &run.ID, `
@@ -284,27 +300,28 @@ INSERT INTO rollup_runs (as_of, horizon, retirement_age, data_version) VALUES ($
 			k.date(), k.Horizon, k.RetirementAge, run.DataVersion); err != nil {
 			return fmt.Errorf("rollup: new run: %w", err)
 		}
-		var all []string
-		for _, b := range r.Builders {
-			parts, err := b.Parts(ctx, tx)
-			if err != nil {
-				return fmt.Errorf("rollup: %s: parts: %w", k, err)
+		if parts != nil {
+			// The builders of some parts replace their rows in both runs
+			// (Builder.Build): the run with projects must exist.
+			if _, err := ProjectsRun(ctx, tx, run.ID); err != nil {
+				return err
 			}
-			if err := b.Build(ctx, tx, run.ID, k, nil); err != nil {
-				return fmt.Errorf("rollup: %s: %w", k, err)
-			}
-			all = append(all, parts...)
 		}
-		run.BuildTime = time.Since(start)
-		if err := recordParts(ctx, tx, run.ID, all, run.BuildTime); err != nil {
+		done, err := r.buildParts(ctx, tx, run.ID, k, parts)
+		if err != nil {
 			return err
 		}
-		// The build time covers the run with projects too (one build).
+		run.BuildTime = time.Since(start)
+		if err := recordParts(ctx, tx, run.ID, done, run.BuildTime); err != nil {
+			return err
+		}
+		// The build time covers the run with projects too (one build); the
+		// snapshot is that of a whole build only.
 		if _, err := tx.ExecContext(ctx, `
-UPDATE rollup_runs t SET build_ms = $2, snap = pg_current_snapshot()
+UPDATE rollup_runs t SET build_ms = $2, snap = CASE WHEN $3 THEN pg_current_snapshot() END
 FROM rollup_runs r
 WHERE r.id = $1 AND t.as_of = r.as_of AND t.horizon = r.horizon AND t.retirement_age = r.retirement_age`,
-			run.ID, run.BuildTime.Milliseconds()); err != nil {
+			run.ID, run.BuildTime.Milliseconds(), parts == nil); err != nil {
 			return fmt.Errorf("rollup: finish run: %w", err)
 		}
 		return nil
@@ -313,6 +330,46 @@ WHERE r.id = $1 AND t.as_of = r.as_of AND t.horizon = r.horizon AND t.retirement
 		return Run{}, err
 	}
 	return run, nil
+}
+
+// buildParts runs each builder, in tx, for run: whole (parts nil) or for
+// those of its parts named. It returns the parts built.
+func (r *Refresher) buildParts(ctx context.Context, tx *sqlx.Tx, run int64, k Key, parts []string) ([]string, error) {
+	want := make(map[string]bool, len(parts))
+	for _, p := range parts {
+		want[p] = true
+	}
+	var done []string
+	for _, b := range r.Builders {
+		own, err := b.Parts(ctx, tx)
+		if err != nil {
+			return nil, fmt.Errorf("rollup: %s: parts: %w", k, err)
+		}
+		mine := own
+		if parts != nil {
+			mine = nil
+			for _, p := range own {
+				if want[p] {
+					mine = append(mine, p)
+				}
+			}
+			if len(mine) == 0 {
+				continue
+			}
+		}
+		arg := mine
+		if parts == nil {
+			arg = nil
+		}
+		if err := b.Build(ctx, tx, run, k, arg); err != nil {
+			if parts == nil {
+				return nil, fmt.Errorf("rollup: %s: %w", k, err)
+			}
+			return nil, fmt.Errorf("rollup: %s, %v: %w", k, mine, err)
+		}
+		done = append(done, mine...)
+	}
+	return done, nil
 }
 
 // Rebuild rebuilds parts of the existing rollup of k from the current data,
@@ -329,29 +386,9 @@ SELECT id FROM rollup_runs WHERE as_of = $1::date AND horizon = $2 AND retiremen
 			k.date(), k.Horizon, k.RetirementAge); err != nil {
 			return fmt.Errorf("rollup: %s: no rollup to rebuild: %w", k, err)
 		}
-		want := make(map[string]bool, len(parts))
-		for _, p := range parts {
-			want[p] = true
-		}
-		var done []string
-		for _, b := range r.Builders {
-			own, err := b.Parts(ctx, tx)
-			if err != nil {
-				return fmt.Errorf("rollup: %s: parts: %w", k, err)
-			}
-			var mine []string
-			for _, p := range own {
-				if want[p] {
-					mine = append(mine, p)
-				}
-			}
-			if len(mine) == 0 {
-				continue
-			}
-			if err := b.Build(ctx, tx, run.ID, k, mine); err != nil {
-				return fmt.Errorf("rollup: %s, %v: %w", k, mine, err)
-			}
-			done = append(done, mine...)
+		done, err := r.buildParts(ctx, tx, run.ID, k, parts)
+		if err != nil {
+			return err
 		}
 		run.BuildTime = time.Since(start)
 		return recordParts(ctx, tx, run.ID, done, run.BuildTime)
@@ -368,8 +405,28 @@ const maxHorizons = 6
 // DefaultKeys returns the keys kept fresh: today, the default retirement
 // age, and the horizons of declared needs from this year to ten years on,
 // with this year + 3 (the horizon of DESIGN.md's "3–5 years"), the nearest
-// first, at most maxHorizons.
+// first, at most maxHorizons; then the campaigns' keys (wanted.poles).
 func (r *Refresher) DefaultKeys(ctx context.Context) ([]Key, error) {
+	ws, err := r.wanted(ctx)
+	keys := make([]Key, len(ws))
+	for i, w := range ws {
+		keys[i] = w.Key
+	}
+	return keys, err
+}
+
+// want is a key kept fresh and the poles it is kept for: nil, the whole
+// rollup (today's keys: every request of today may read it); else only
+// these poles' parts (a campaign's key: only that pole's campaign figures
+// and trend ask for its date, and the territorial aggregates of any past
+// date compute from the data).
+type want struct {
+	Key
+	poles []string
+}
+
+// wanted lists DefaultKeys with the poles each is kept for.
+func (r *Refresher) wanted(ctx context.Context) ([]want, error) {
 	today := r.today()
 	y := today.Year()
 	var years []int
@@ -379,17 +436,20 @@ SELECT h FROM (SELECT DISTINCT horizon_year AS h FROM needs WHERE horizon_year B
 ORDER BY h = $1 + 3 DESC, h LIMIT $2`, y, maxHorizons); err != nil {
 		return nil, fmt.Errorf("rollup: horizons: %w", err)
 	}
-	keys := make([]Key, len(years))
+	keys := make([]want, len(years))
+	whole := make(map[Key]bool, len(years))
 	for i, h := range years {
-		keys[i] = Key{AsOf: today, Horizon: h, RetirementAge: DefaultRetirementAge}
+		keys[i] = want{Key: Key{AsOf: today, Horizon: h, RetirementAge: DefaultRetirementAge}}
+		whole[keys[i].Key] = true
 	}
 	// Each campaign's reference date at its horizons and at the default
-	// offset of trends (year + 3): the campaign's figures and a pole's
-	// trend over its campaigns read them. The latest campaigns first, at
-	// most MaxCampaignKeys keys.
+	// offset of trends (year + 3), for the poles of the campaigns of that
+	// date: the campaign's figures and a pole's trend over its campaigns
+	// read them. The latest campaigns first, at most MaxCampaignKeys keys.
 	var ck []struct {
-		AsOf    time.Time `db:"as_of"`
-		Horizon int       `db:"horizon"`
+		AsOf    time.Time      `db:"as_of"`
+		Horizon int            `db:"horizon"`
+		Poles   pq.StringArray `db:"poles"`
 	}
 	max := r.MaxCampaignKeys
 	if max == 0 {
@@ -399,20 +459,25 @@ ORDER BY h = $1 + 3 DESC, h LIMIT $2`, y, maxHorizons); err != nil {
 		return keys, nil
 	}
 	if err := r.DB.SelectContext(ctx, &ck, `
-SELECT DISTINCT ref AS as_of, h AS horizon
-FROM (SELECT coalesce(c.reference_date, c.closes_on) AS ref, c.horizons FROM campaigns c) c
+SELECT ref AS as_of, h AS horizon, array_agg(DISTINCT c.pole_id ORDER BY c.pole_id) AS poles
+FROM (SELECT c.pole_id, coalesce(c.reference_date, c.closes_on) AS ref, c.horizons FROM campaigns c) c
 CROSS JOIN LATERAL unnest(coalesce(c.horizons, ARRAY[extract(year FROM c.ref)::int + 1,
                                                     extract(year FROM c.ref)::int + 3,
                                                     extract(year FROM c.ref)::int + 5])
                           || (extract(year FROM c.ref)::int + 3)) AS h
 WHERE h BETWEEN extract(year FROM c.ref) AND 2200
+GROUP BY ref, h
 ORDER BY ref DESC, h
 LIMIT $1`, max); err != nil {
 		return nil, fmt.Errorf("rollup: campaign keys: %w", err)
 	}
-	for _, k := range ck {
-		y, m, d := k.AsOf.Date()
-		keys = append(keys, Key{AsOf: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Horizon: k.Horizon, RetirementAge: DefaultRetirementAge})
+	for _, c := range ck {
+		y, m, d := c.AsOf.Date()
+		k := Key{AsOf: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Horizon: c.Horizon, RetirementAge: DefaultRetirementAge}
+		if whole[k] {
+			continue // one of today's: kept whole
+		}
+		keys = append(keys, want{Key: k, poles: c.Poles})
 	}
 	return keys, nil
 }
@@ -423,12 +488,12 @@ const DefaultMaxCampaignKeys = 30
 
 // Refresh brings every default key up to date and returns what it built:
 // a rollup with stale parts has those parts rebuilt one at a time (a write
-// to one company: its poles' parts and the aggregates), and a key without
-// a rollup, or whose every part is stale, is built whole. The parts go
-// first, the first builder's (the poles', seconds each at national scale)
-// before the next's, each in the order of the keys; then the whole builds
-// (minutes each), so that a new campaign's key does not hold back the
-// parts a write made stale. complete is true when every default key is
+// to one company: its poles' parts and the aggregates), a campaign's key
+// without a rollup is built for its poles' parts (BuildParts), and another
+// key without a rollup, or whose every part is stale, is built whole. The
+// parts go first, the first builder's (the poles', seconds each at national
+// scale) before the next's, each in the order of the keys; then the whole
+// builds (minutes each). complete is true when every default key is
 // fresh after it. Another session's build (ErrBusy) is not an error: that
 // session does the work, and complete is false.
 func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, err error) {
@@ -438,7 +503,7 @@ func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, er
 // refresh is Refresh; with replan (the server's Loop), a write since the
 // plan stops the pass, incomplete, so that the next one plans again.
 func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, complete bool, err error) {
-	keys, err := r.DefaultKeys(ctx)
+	keys, err := r.wanted(ctx)
 	if err != nil {
 		return nil, false, err
 	}
@@ -449,20 +514,33 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 	type job struct {
 		k     Key
 		parts []string // nil: a whole build
+		fresh bool     // a new rollup of these parts only (BuildParts)
 		order int
 	}
 	var jobs []job
-	for _, k := range keys {
-		stale, exists, err := r.staleParts(ctx, k, all)
+	for _, w := range keys {
+		need := all
+		if w.poles != nil {
+			need = polesParts(all, w.poles)
+			if len(need) == 0 {
+				continue
+			}
+		}
+		stale, exists, err := r.staleParts(ctx, w.Key, need)
 		if err != nil {
 			return built, false, err
 		}
-		if !exists || len(stale) == len(all) {
-			jobs = append(jobs, job{k: k, order: len(r.Builders)})
-			continue
-		}
-		for _, p := range stale {
-			jobs = append(jobs, job{k: k, parts: []string{p}, order: owner[p]})
+		switch {
+		case !exists && w.poles != nil:
+			// A new campaign's key: its poles' parts, seconds each, go
+			// with the parts, before the whole builds.
+			jobs = append(jobs, job{k: w.Key, parts: need, fresh: true, order: owner[need[0]]})
+		case !exists || (w.poles == nil && len(stale) == len(all)):
+			jobs = append(jobs, job{k: w.Key, order: len(r.Builders)})
+		default:
+			for _, p := range stale {
+				jobs = append(jobs, job{k: w.Key, parts: []string{p}, order: owner[p]})
+			}
 		}
 	}
 	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].order < jobs[j].order })
@@ -485,8 +563,8 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 		}
 		start := time.Now()
 		var run Run
-		if j.parts == nil {
-			run, err = r.Build(ctx, j.k)
+		if j.parts == nil || j.fresh {
+			run, err = r.BuildParts(ctx, j.k, j.parts)
 		} else {
 			run, err = r.Rebuild(ctx, j.k, j.parts)
 		}
@@ -504,6 +582,21 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 		built = append(built, run)
 	}
 	return built, true, nil
+}
+
+// polesParts returns the parts of all that are the poles'.
+func polesParts(all, poles []string) []string {
+	in := make(map[string]bool, len(poles))
+	for _, p := range poles {
+		in[PolePart(p)] = true
+	}
+	var parts []string
+	for _, p := range all {
+		if in[p] {
+			parts = append(parts, p)
+		}
+	}
+	return parts
 }
 
 func partsLabel(parts []string) string {

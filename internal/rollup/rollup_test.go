@@ -171,16 +171,45 @@ func TestBuildRefusesBadKeys(t *testing.T) {
 	}
 }
 
+// polesBuilder is a Builder of every pole's part and the aggregates, which
+// records each build as "asOf/horizon:parts" ("all" for a whole one).
+func polesBuilder(mu *sync.Mutex, built *[]string) rollup.Builder {
+	return rollup.Builder{
+		Parts: func(ctx context.Context, q sqlx.QueryerContext) ([]string, error) {
+			var poles []string
+			if err := sqlx.SelectContext(ctx, q, &poles, `SELECT id FROM poles ORDER BY id`); err != nil {
+				return nil, err
+			}
+			parts := []string{rollup.AggregatesPart}
+			for _, p := range poles {
+				parts = append(parts, rollup.PolePart(p))
+			}
+			return parts, nil
+		},
+		Build: func(_ context.Context, _ *sqlx.Tx, _ int64, k rollup.Key, parts []string) error {
+			label := "all"
+			if parts != nil {
+				label = strings.Join(parts, ",")
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			*built = append(*built, fmt.Sprintf("%s/%d:%s", k.AsOf.Format(time.DateOnly), k.Horizon, label))
+			return nil
+		},
+	}
+}
+
 // TestCampaignKeys: each campaign's reference date is kept fresh at its
-// horizons and at year + 3, and its rollups survive the builds of later
-// dates; other past dates do not.
+// horizons and at year + 3, for its pole only, and its rollups survive the
+// builds of later dates; other past dates do not.
 func TestCampaignKeys(t *testing.T) {
 	ctx := context.Background()
 	db, _ := testdb.New(t)
-	var built []rollup.Key
-	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{counting(&built)}, Today: func() time.Time { return today }}
+	var mu sync.Mutex
+	var built []string
+	r := &rollup.Refresher{DB: db, Builders: []rollup.Builder{polesBuilder(&mu, &built)}, Today: func() time.Time { return today }}
 	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
-	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76')`)
+	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76'), ('q', 'Q', 'cluster', '76')`)
 	db.MustExec(`INSERT INTO campaigns (pole_id, id, title, opens_on, closes_on, reference_date, horizons) VALUES
 		('p', '2024', 'A', '2024-03-01', '2024-04-30', NULL, NULL),
 		('p', '2025', 'B', '2025-03-01', '2025-04-30', '2025-06-30', '{2026,2028}')`)
@@ -199,7 +228,52 @@ func TestCampaignKeys(t *testing.T) {
 	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
 		t.Fatalf("refresh: %v %v", complete, err)
 	}
-	// A rollup of another past date is dropped by the next build; the
+	// The campaigns' keys hold pole p's part only, built before today's
+	// whole rollup.
+	wantBuilt := "2025-06-30/2026:pole:p 2025-06-30/2028:pole:p 2024-04-30/2025:pole:p 2024-04-30/2027:pole:p 2024-04-30/2029:pole:p 2026-11-25/2029:all"
+	if got := strings.Join(built, " "); got != wantBuilt {
+		t.Fatalf("built %s\nwant  %s", got, wantBuilt)
+	}
+	camp := rollup.Key{AsOf: time.Date(2025, 6, 30, 0, 0, 0, 0, time.UTC), Horizon: 2026, RetirementAge: 64}
+	fresh := func(k rollup.Key, part string) bool {
+		t.Helper()
+		_, ok, err := rollup.FreshParts(ctx, db, k, false, []string{part})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !fresh(camp, rollup.PolePart("p")) || fresh(camp, rollup.PolePart("q")) || fresh(camp, rollup.AggregatesPart) {
+		t.Fatalf("campaign key: pole p fresh %v (want true), pole q %v and the aggregates %v (want false)",
+			fresh(camp, rollup.PolePart("p")), fresh(camp, rollup.PolePart("q")), fresh(camp, rollup.AggregatesPart))
+	}
+	if _, ok, _ := rollup.Fresh(ctx, db, camp); ok {
+		t.Fatal("a campaign's partial rollup is Fresh as a whole")
+	}
+	if _, ok, err := rollup.FreshParts(ctx, db, camp, true, []string{rollup.PolePart("p")}); err != nil || !ok {
+		t.Fatalf("the run with projects of the campaign's key does not answer (err %v)", err)
+	}
+	if runs, _, _ := r.Refresh(ctx); len(runs) != 0 {
+		t.Fatalf("a second refresh built %d rollups", len(runs))
+	}
+
+	// A campaign of pole q at the same date adds q's part to the key's
+	// rollup, and nothing else is built.
+	built = nil
+	db.MustExec(`INSERT INTO campaigns (pole_id, id, title, opens_on, closes_on, reference_date, horizons) VALUES
+		('q', '2025', 'B', '2025-03-01', '2025-04-30', '2025-06-30', '{2026}')`)
+	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
+		t.Fatalf("refresh: %v %v", complete, err)
+	}
+	// (2026, and 2028: the year + 3 of every campaign)
+	if got, want := strings.Join(built, " "), "2025-06-30/2026:pole:q 2025-06-30/2028:pole:q"; got != want {
+		t.Fatalf("after q's campaign built %s, want %s", got, want)
+	}
+	if !fresh(camp, rollup.PolePart("p")) || !fresh(camp, rollup.PolePart("q")) {
+		t.Fatal("campaign key: poles p and q are not both fresh")
+	}
+
+	// A rollup of another past date is dropped by the next whole build; the
 	// campaigns' are kept.
 	if _, err := r.Build(ctx, rollup.Key{AsOf: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Horizon: 2026, RetirementAge: 64}); err != nil {
 		t.Fatal(err)
@@ -208,7 +282,7 @@ func TestCampaignKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	var n int
-	if err := db.Get(&n, `SELECT count(*) FROM rollup_runs`); err != nil || n != len(keys) {
+	if err := db.Get(&n, `SELECT count(*) FROM rollup_runs WHERE NOT projects`); err != nil || n != len(keys) {
 		t.Fatalf("%d runs kept, want %d", n, len(keys))
 	}
 	r.MaxCampaignKeys = 2
@@ -222,20 +296,14 @@ func TestCampaignKeys(t *testing.T) {
 }
 
 // TestLoopSeesNewCampaigns: a new campaign leaves the rollups fresh (no
-// figure reads campaigns) and the loop builds its keys.
+// figure reads campaigns) and the loop builds its keys, for its pole.
 func TestLoopSeesNewCampaigns(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	db, _ := testdb.New(t)
 	var mu sync.Mutex
-	var built []rollup.Key
-	r := &rollup.Refresher{DB: db, Today: func() time.Time { return today },
-		Builders: []rollup.Builder{builder(func(_ context.Context, _ *sqlx.Tx, _ int64, k rollup.Key) error {
-			mu.Lock()
-			defer mu.Unlock()
-			built = append(built, k)
-			return nil
-		})}}
+	var built []string
+	r := &rollup.Refresher{DB: db, Today: func() time.Time { return today }, Builders: []rollup.Builder{polesBuilder(&mu, &built)}}
 	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
 	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76')`)
 	go r.Loop(ctx, 20*time.Millisecond)
@@ -267,8 +335,8 @@ func TestLoopSeesNewCampaigns(t *testing.T) {
 	waitFor(1 + 3) // 2025-04-30 at 2026, 2028 and 2030 (2028 also year + 3)
 	mu.Lock()
 	defer mu.Unlock()
-	if k := built[len(built)-1]; k.AsOf.Format(time.DateOnly) != "2025-04-30" {
-		t.Errorf("last key built %s", k)
+	if got := built[len(built)-1]; got != "2025-04-30/2030:pole:p" {
+		t.Errorf("last key built %s, want 2025-04-30/2030:pole:p", got)
 	}
 }
 
