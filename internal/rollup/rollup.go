@@ -599,9 +599,14 @@ func polesParts(all, poles []string) []string {
 	return parts
 }
 
+// partsLabel names parts for the log: a campaign key's build names every
+// pole with a campaign of its date, so long lists are cut.
 func partsLabel(parts []string) string {
 	if parts == nil {
 		return "all"
+	}
+	if len(parts) > 3 {
+		return fmt.Sprintf("%s,… (%d parts)", strings.Join(parts[:3], ","), len(parts))
 	}
 	return strings.Join(parts, ",")
 }
