@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"golang.org/x/sync/singleflight"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -16,6 +17,10 @@ import (
 // companies costs what a list of 5 costs.
 type Engine struct {
 	DB *sqlx.DB
+
+	// live shares the computation from the data of a trend's points that
+	// have no rollup yet among concurrent identical requests (seriesSplit).
+	live singleflight.Group
 }
 
 // Territory levels, as DESIGN.md names them.

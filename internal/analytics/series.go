@@ -342,7 +342,7 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 	if err != nil {
 		return nil, err
 	}
-	fromData, err := e.SeriesFirst(ctx, scopes, live, age, roleCodes, skillCodes, 0)
+	fromData, err := e.sharedSeries(ctx, scopes, live, age, roleCodes, skillCodes)
 	if err != nil {
 		return nil, err
 	}
@@ -358,6 +358,38 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 		out[sc] = all
 	}
 	return out, nil
+}
+
+// sharedSeries is SeriesFirst(…, 0) from the data, computed once for
+// concurrent identical calls. A campaign just opened has no rollup until
+// the server has built it (seconds to minutes), and meanwhile every
+// dashboard showing the pole's trend asks for the same new point: one
+// computation, which costs seconds at national scale, serves them all
+// instead of each running its own on the cores the build needs. The
+// computation runs without the first caller's cancellation (another may
+// still wait for it), within its deadline; each caller stops waiting when
+// its own context ends. The map returned is shared: callers only read it.
+func (e *Engine) sharedSeries(ctx context.Context, scopes []Scope, points []Point, age int, roleCodes, skillCodes []string) (map[Scope][]Figures, error) {
+	key := fmt.Sprint(scopes, points, age, roleCodes, skillCodes)
+	ch := e.live.DoChan(key, func() (any, error) {
+		shared := context.WithoutCancel(ctx)
+		if deadline, ok := ctx.Deadline(); ok {
+			// The first caller's time budget bounds it still.
+			var cancel context.CancelFunc
+			shared, cancel = context.WithDeadline(shared, deadline)
+			defer cancel()
+		}
+		return e.SeriesFirst(shared, scopes, points, age, roleCodes, skillCodes, 0)
+	})
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(map[Scope][]Figures), nil
+	}
 }
 
 // seriesRuns finds the rollup of every point whose parts of poles are

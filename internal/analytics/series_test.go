@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -171,6 +172,46 @@ func TestSeries(t *testing.T) {
 	}
 	if n := statements.Count(); n != 7 {
 		t.Errorf("%d statements with a point without rollup, want 7 (look-up, then look-up, roles and skills twice)", n)
+	}
+	// Concurrent identical requests compute that point once: while a lock
+	// holds the employees, one statement waits for it, not eight.
+	lock := db.MustBegin()
+	lock.MustExec(`LOCK TABLE employees IN ACCESS EXCLUSIVE MODE`)
+	statements.Reset()
+	var wg sync.WaitGroup
+	answers := make([]map[analytics.Scope][]analytics.Figures, 8)
+	errs := make([]error, 8)
+	for i := range answers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i], errs[i] = e.Series(ctx, poles, points, 64, nil, nil)
+		}()
+	}
+	var waiting int
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if err := db.Get(&waiting, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
+			t.Fatal(err)
+		}
+		if waiting > 0 {
+			break
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // the other requests reach the point too
+	if err := db.Get(&waiting, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := lock.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if waiting != 1 {
+		t.Errorf("%d statements computed the point without rollup at once for 8 identical requests, want 1", waiting)
+	}
+	for i := range answers {
+		if errs[i] != nil || !reflect.DeepEqual(answers[i], live) {
+			t.Fatalf("concurrent request %d: err %v, or figures differ from the data's", i, errs[i])
+		}
 	}
 	db.MustExec(`UPDATE rollup_pole_skills SET required = required + 1000`)
 	if tampered, _ := e.Series(ctx, poles, points, 64, nil, nil); reflect.DeepEqual(tampered, live) {
