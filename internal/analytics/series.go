@@ -51,6 +51,12 @@ func (e *Engine) Series(ctx context.Context, scopes []Scope, points []Point, ret
 // the first n. When one has not, the statement is run again for every
 // skill (or role). n <= 0 keeps them all.
 func (e *Engine) SeriesFirst(ctx context.Context, scopes []Scope, points []Point, retirementAge int, roleCodes, skillCodes []string, n int) (map[Scope][]Figures, error) {
+	return e.seriesFirst(ctx, scopes, points, retirementAge, roleCodes, skillCodes, n, true)
+}
+
+// seriesFirst is SeriesFirst; without derive, pole points without a rollup
+// compute from the data at once (deltaSeries already declined them).
+func (e *Engine) seriesFirst(ctx context.Context, scopes []Scope, points []Point, retirementAge int, roleCodes, skillCodes []string, n int, derive bool) (map[Scope][]Figures, error) {
 	if len(points) > MaxPoints {
 		return nil, invalid("dates", "at most %d points, got %d", MaxPoints, len(points))
 	}
@@ -116,6 +122,13 @@ func (e *Engine) SeriesFirst(ctx context.Context, scopes []Scope, points []Point
 				return e.seriesSplit(ctx, list, norm, runs, retirementAge, roleCodes, skillCodes)
 			}
 		}
+		if !ok && derive {
+			// No point has a rollup: each may still derive from the
+			// rollup of another date.
+			if out, ok, err := e.deltaSeries(ctx, list, norm, retirementAge, roleCodes, skillCodes); err != nil || ok {
+				return out, err
+			}
+		}
 		if ok {
 			var ids []int64
 			for range list {
@@ -126,7 +139,7 @@ func (e *Engine) SeriesFirst(ctx context.Context, scopes []Scope, points []Point
 			first = n > 0 && len(roleCodes) == 0 && len(skillCodes) == 0
 		}
 	}
-	unit := func(u int) (Scope, int) { return list[u/len(norm)], u % len(norm) }
+	at := func(u int) *Figures { return &out[list[u/len(norm)]][u%len(norm)] }
 	last := len(norm) - 1
 	codes := fmt.Sprintf("$%d::text[]", len(args)+1)
 
@@ -199,22 +212,10 @@ ORDER BY sf.unit_no, sk.code COLLATE "C"`, append(args, len(norm), n)
 			}
 		}
 		q, qargs := roleSQL(top)
-		rows, err := e.queryx(ctx, q, qargs...)
-		if err != nil {
+		if err := e.scanRoles(ctx, q, qargs, at); err != nil {
 			return fmt.Errorf("series of role figures: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var u int
-			var g RoleGap
-			if err := rows.Scan(&u, &g.RoleID, &g.RoleCode, &g.RoleTitle, &g.Headcount, &g.Stayers, &g.Target); err != nil {
-				return err
-			}
-			g.Departures, g.Gap = g.Headcount-g.Stayers, g.Target-g.Stayers
-			s, i := unit(u)
-			out[s][i].Roles = append(out[s][i].Roles, g)
-		}
-		return rows.Err()
+		return nil
 	}
 	if err := readRoles(first); err != nil {
 		return nil, err
@@ -239,22 +240,10 @@ ORDER BY sf.unit_no, sk.code COLLATE "C"`, append(args, len(norm), n)
 			}
 		}
 		q, qargs := skillSQL(top)
-		rows, err := e.queryx(ctx, q, qargs...)
-		if err != nil {
+		if err := e.scanSkills(ctx, q, qargs, at); err != nil {
 			return fmt.Errorf("series of skill figures: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var u int
-			var g SkillGap
-			if err := rows.Scan(append([]any{&u}, g.targets()...)...); err != nil {
-				return err
-			}
-			g.derive(false)
-			s, i := unit(u)
-			out[s][i].Skills = append(out[s][i].Skills, g)
-		}
-		return rows.Err()
+		return nil
 	}
 	if err := readSkills(first); err != nil {
 		return nil, err
@@ -342,7 +331,12 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 	if err != nil {
 		return nil, err
 	}
-	fromData, err := e.sharedSeries(ctx, scopes, live, age, roleCodes, skillCodes)
+	// The others derive from the rollup of another date when few
+	// companies changed in between, else compute from the data.
+	fromData, ok, err := e.deltaSeries(ctx, scopes, live, age, roleCodes, skillCodes)
+	if err == nil && !ok {
+		fromData, err = e.sharedSeries(ctx, scopes, live, age, roleCodes, skillCodes)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +373,7 @@ func (e *Engine) sharedSeries(ctx context.Context, scopes []Scope, points []Poin
 			shared, cancel = context.WithDeadline(shared, deadline)
 			defer cancel()
 		}
-		return e.SeriesFirst(shared, scopes, points, age, roleCodes, skillCodes, 0)
+		return e.seriesFirst(shared, scopes, points, age, roleCodes, skillCodes, 0, false)
 	})
 	select {
 	case <-ctx.Done():
