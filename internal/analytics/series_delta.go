@@ -91,6 +91,10 @@ CROSS JOIN LATERAL (
 	// rollup's: members at some moment between the two (the others count
 	// at neither) with a dated fact in (lo, hi] or a membership starting
 	// or ending there.
+	lo, hi := dates[0], dates[0]
+	for _, d := range append(append([]string{}, dates...), bases...) {
+		lo, hi = min(lo, d), max(hi, d) // ISO dates compare as strings
+	}
 	type change struct {
 		Unit  int    `db:"unit_no"`
 		Siren string `db:"siren"`
@@ -107,24 +111,35 @@ member AS (
   FROM u JOIN memberships m ON m.pole_id = u.pole_id AND m.since <= u.hi AND (m.until IS NULL OR m.until > u.lo)
 ),
 dated AS MATERIALIZED (
+  -- $4 and $5 bound every unit's (lo, hi]: constants the planner can
+  -- estimate a date range with (it cannot from u), so that a day's facts
+  -- read as the few index entries they are.
   SELECT u.unit_no, e.siren FROM u
-  JOIN employees e ON (e.entry_date > u.lo AND e.entry_date <= u.hi) OR (e.exit_date > u.lo AND e.exit_date <= u.hi)
+  JOIN employees e ON e.entry_date > u.lo AND e.entry_date <= u.hi
+  WHERE e.entry_date > $4::date AND e.entry_date <= $5::date
+  UNION
+  SELECT u.unit_no, e.siren FROM u
+  JOIN employees e ON e.exit_date > u.lo AND e.exit_date <= u.hi
+  WHERE e.exit_date > $4::date AND e.exit_date <= $5::date
   UNION
   SELECT u.unit_no, e.siren FROM u
   JOIN employee_skills es ON es.assessed_on > u.lo AND es.assessed_on <= u.hi
   JOIN employees e ON e.id = es.employee_id
+  WHERE es.assessed_on > $4::date AND es.assessed_on <= $5::date
   UNION
   SELECT u.unit_no, s.siren FROM u
   JOIN needs n ON n.declared_on > u.lo AND n.declared_on <= u.hi
   JOIN sites s ON s.siret = n.siret
+  WHERE n.declared_on > $4::date AND n.declared_on <= $5::date
   UNION
   SELECT u.unit_no, e.siren FROM u
   JOIN enrolments en ON en.completed_on > u.lo AND en.completed_on <= u.hi
   JOIN employees e ON e.id = en.employee_id
+  WHERE en.completed_on > $4::date AND en.completed_on <= $5::date
 )
 SELECT DISTINCT m.unit_no, m.siren FROM member m
 WHERE m.moved OR EXISTS (SELECT 1 FROM dated d WHERE d.unit_no = m.unit_no AND d.siren = m.siren)
-ORDER BY 1, 2`, pq.Array(poles), pq.Array(dates), pq.Array(bases)); err != nil {
+ORDER BY 1, 2`, pq.Array(poles), pq.Array(dates), pq.Array(bases), lo, hi); err != nil {
 		return nil, false, fmt.Errorf("series from another date: changed companies: %w", err)
 	}
 	perUnit := make([]int, n)
