@@ -166,10 +166,20 @@ func New(db *sqlx.DB, cfg Config) *Server {
 	return s
 }
 
-// newStore returns a store over db with cfg's caches.
+// newStore returns the store of the reads over db with cfg's caches.
 func newStore(db *sqlx.DB, cfg Config) *store.Store {
 	st := store.New(db)
 	st.CompanyCacheRows = cfg.CompanyCacheRows
+	return st
+}
+
+// primaryStore returns the store of the mutations, which keeps no pages of
+// the companies list: a mutation's request read its data version before
+// it wrote, so a page cached for that version could miss its own write.
+// (No mutation's answer reaches the list today.)
+func primaryStore(db *sqlx.DB) *store.Store {
+	st := store.New(db)
+	st.CompanyCacheRows = -1
 	return st
 }
 
@@ -205,7 +215,7 @@ func (s *Server) GraphQL() http.Handler {
 	lim := s.cfg.Limits
 	res := resolvers{
 		Resolver: &graph.Resolver{Store: s.Store, ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
-		primary:  &graph.Resolver{Store: newStore(s.DB, s.cfg), ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
+		primary:  &graph.Resolver{Store: primaryStore(s.DB), ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})
