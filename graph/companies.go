@@ -10,9 +10,12 @@ import (
 )
 
 // companiesPage reads a page of companies and, when the query shows their
-// sites, the sites with it in the same statement, handing them to the
-// request's loaders: Company.sites then answers without a statement of its
-// own or the loaders' batch window. Company.sites still checks access.
+// sites, the sites with it in the same statement (or from the store's
+// cache of pages, valid for the request's data version), handing them to
+// the request's loaders: Company.sites then answers without a statement of
+// its own or the loaders' batch window. Company.sites still checks access.
+// f carries the caller's scope (access.CompanyScope), which keys the
+// cached pages with the filter.
 func companiesPage(ctx context.Context, s *store.Store, f store.CompanyFilter, a page.Args) (*page.Connection[*domain.Company], error) {
 	withSites := selects(ctx, "edges", "node", "sites")
 	rows, total, sites, err := s.CompaniesPage(ctx, f, a, withSites)

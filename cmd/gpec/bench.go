@@ -131,6 +131,7 @@ func benchServe(ctx context.Context, args []string) error {
 	refresh := fs.Bool("refresh", true, "keep the rollups fresh in the background, as serve does; false for the timed answers, which the harness reverts (see bench/README.md)")
 	campaignKeys := campaignKeysFlag(fs.FlagSet)
 	releaseCache := releaseCacheFlag(fs.FlagSet)
+	companyCache := companyCacheFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -139,6 +140,10 @@ func benchServe(ctx context.Context, args []string) error {
 		return err
 	}
 	releaseCacheCells, err := releaseCache()
+	if err != nil {
+		return err
+	}
+	companyCacheRows, err := companyCache()
 	if err != nil {
 		return err
 	}
@@ -162,7 +167,7 @@ func benchServe(ctx context.Context, args []string) error {
 	// Nor the per-token cost budget and in-flight cap, for the same reason.
 	lim := limits.Defaults()
 	lim.CostPerSecond, lim.MaxInFlight = 0, 0
-	srv := server.New(d, server.Config{Auth: &a, Limits: &lim, ReleaseCacheCells: releaseCacheCells})
+	srv := server.New(d, server.Config{Auth: &a, Limits: &lim, ReleaseCacheCells: releaseCacheCells, CompanyCacheRows: companyCacheRows})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

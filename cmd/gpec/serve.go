@@ -3,17 +3,20 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/gpec-project/gpec/internal/observe"
 	"github.com/gpec-project/gpec/internal/server"
+	"github.com/gpec-project/gpec/internal/store"
 )
 
 func init() {
@@ -65,6 +68,7 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 	browser := browserFlags(fs.FlagSet)
 	campaignKeys := campaignKeysFlag(fs.FlagSet)
 	releaseCache := releaseCacheFlag(fs.FlagSet)
+	companyCache := companyCacheFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -73,6 +77,10 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		return err
 	}
 	releaseCacheCells, err := releaseCache()
+	if err != nil {
+		return err
+	}
+	companyCacheRows, err := companyCache()
 	if err != nil {
 		return err
 	}
@@ -157,6 +165,7 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		DownloadSecret:        bcfg.downloadSecret,
 		DownloadTTL:           bcfg.downloadTTL,
 		ReleaseCacheCells:     releaseCacheCells,
+		CompanyCacheRows:      companyCacheRows,
 		GraphiQLExamples:      bcfg.examples,
 		GraphiQLHeaderPresets: bcfg.presets,
 	})
@@ -189,4 +198,32 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 		Grace:      envDuration("GPEC_SHUTDOWN_GRACE", 20*time.Second),
 		Log:        log,
 	})
+}
+
+// companyCacheFlag defines serve's -company-cache-rows (env
+// GPEC_COMPANY_CACHE_ROWS): the bound of the companies list's pages kept in
+// memory. The returned function gives server.Config's value (negative:
+// none).
+func companyCacheFlag(fs *flag.FlagSet) func() (int, error) {
+	def, bad := store.DefaultCompanyCacheRows, error(nil)
+	if v := os.Getenv("GPEC_COMPANY_CACHE_ROWS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			bad = fmt.Errorf("GPEC_COMPANY_CACHE_ROWS=%q: not a count (0 or more)", v)
+		} else {
+			def = n
+		}
+	}
+	n := fs.Int("company-cache-rows", def, "companies and sites of the companies list's pages kept in memory until the next write, the least recently read dropped first (env GPEC_COMPANY_CACHE_ROWS; 0 disables)")
+	return func() (int, error) {
+		switch {
+		case bad != nil:
+			return 0, bad
+		case *n < 0:
+			return 0, usagef("-company-cache-rows must be 0 or more, got %d", *n)
+		case *n == 0:
+			return -1, nil
+		}
+		return *n, nil
+	}
 }

@@ -1,6 +1,7 @@
 // Package refcache keeps look-ups of rarely written data (the ROME
-// referential, territories, trainings) across requests, for as long as the
-// data they were read from is unchanged. Unchanged means the same
+// referential, territories, trainings: Map) and whole answers (the pages
+// of the companies list: LRU) across requests, for as long as the data
+// they were read from is unchanged. Unchanged means the same
 // data_version (migrations 0005 and 0006: every statement writing those
 // tables increments it in its own transaction), which each request reads
 // once before it uses the cache: a request never sees values older than the

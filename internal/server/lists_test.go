@@ -1,12 +1,18 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gpec-project/gpec/internal/auth"
+	"github.com/gpec-project/gpec/internal/ident"
+	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/server"
 	"github.com/gpec-project/gpec/internal/testdb"
 )
@@ -42,6 +48,7 @@ type companiesListData struct {
 // check and that statement only, whatever the number of companies and
 // whatever the caller's role (a pole manager's access check of each
 // company's sites needs no statement either: the page kept active members).
+// Without the cache of pages (TestCompaniesListFromTheCache has it).
 func TestCompaniesListReadsSitesWithThePage(t *testing.T) {
 	for _, n := range []int{3, 60} {
 		_, dsn := testdb.New(t)
@@ -49,7 +56,7 @@ func TestCompaniesListReadsSitesWithThePage(t *testing.T) {
 		fixture(t, d, n)
 		// A long batch window: a statement the page did not save would be
 		// seen, not raced, and a wait for a batch would show in the time.
-		c := newClient(t, d, server.Config{LoaderWait: time.Second})
+		c := newClient(t, d, server.Config{LoaderWait: time.Second, CompanyCacheRows: -1})
 		manager := token(t, d, auth.RolePoleManager, auth.Scope{PoleID: "aerospace-valley"})
 		for _, tok := range []struct{ name, token string }{{"admin", c.token}, {"pole manager", manager}} {
 			postAs(t, c.h, tok.token, companiesList) // authenticates, fills the territory cache
@@ -128,6 +135,109 @@ func TestCompaniesListPageShapes(t *testing.T) {
 	}
 	if e := data.Companies.Edges; data.Companies.TotalCount != 1 || len(e) != 1 || e[0].Node.Siren != siren || len(e[0].Node.Sites) != 2 {
 		t.Fatalf("company token: %s", res.Data)
+	}
+}
+
+// A page of the list read once is kept for the data version: the same
+// request again runs the token check alone and answers the same; each
+// caller's scope has its own pages (an admin, a pole manager and a company
+// asking the same query get their own answers, whatever the order); and
+// any write shows at the next request: a pole manager losing a member, a
+// site moved, a company imported.
+func TestCompaniesListFromTheCache(t *testing.T) {
+	_, dsn := testdb.New(t)
+	d, st := testdb.OpenCounting(t, dsn)
+	fixture(t, d, 6)
+	// Two companies of the list outside the pole: the admin sees 8, the
+	// pole manager 6, a company 1.
+	for i, siren := range []string{"732829320", "552100554"} {
+		if _, err := d.Exec(`INSERT INTO companies (siren, name, naf) VALUES ($1, $2, '30.30Z')`, siren, fmt.Sprintf("Hors pôle %d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := newClient(t, d, server.Config{LoaderWait: time.Second})
+	manager := token(t, d, auth.RolePoleManager, auth.Scope{PoleID: "aerospace-valley"})
+	var siren string
+	if err := d.Get(&siren, `SELECT siren FROM companies WHERE name = 'Société 0002'`); err != nil {
+		t.Fatal(err)
+	}
+	company := token(t, d, auth.RoleCompany, auth.Scope{Siren: siren})
+	callers := []struct{ name, token string }{{"admin", c.token}, {"pole manager", manager}, {"company", company}}
+	list := func(tok string) (companiesListData, string) {
+		t.Helper()
+		res := postAs(t, c.h, tok, companiesList)
+		if len(res.Errors) > 0 {
+			t.Fatalf("%+v", res.Errors)
+		}
+		var data companiesListData
+		if err := json.Unmarshal(res.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		return data, string(res.Data)
+	}
+	totals := func(step string, want ...int) {
+		t.Helper()
+		// Twice each, in two orders: whoever fills the cache first, each
+		// caller reads its own page, and the second read runs the token
+		// check only.
+		for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}} {
+			for _, i := range order {
+				first, body := list(callers[i].token)
+				st.Reset()
+				again, body2 := list(callers[i].token)
+				if body2 != body {
+					t.Fatalf("%s, %s: again %s, first %s", step, callers[i].name, body2, body)
+				}
+				if n := st.Count(); n != 1 {
+					t.Errorf("%s, %s: %d statements the second time, want 1 (the token check)\n%s", step, callers[i].name, n, strings.Join(st.Log(), "\n"))
+				}
+				if first.Companies.TotalCount != want[i] || again.Companies.TotalCount != want[i] {
+					t.Fatalf("%s, %s: totalCount %d, want %d", step, callers[i].name, first.Companies.TotalCount, want[i])
+				}
+			}
+		}
+	}
+	totals("first", 8, 6, 1)
+
+	// The pole manager loses a member (not the company of the token).
+	if _, err := d.Exec(`UPDATE memberships SET until = current_date WHERE siren = (SELECT siren FROM companies WHERE name = 'Société 0004')`); err != nil {
+		t.Fatal(err)
+	}
+	totals("a member lost", 8, 5, 1)
+	if data, body := list(manager); strings.Contains(body, "Société 0004") || len(data.Companies.Edges) != 5 {
+		t.Fatalf("the pole manager still lists its former member: %s", body)
+	}
+
+	// A site of the company moves: its list shows the new place.
+	if _, err := d.Exec(`UPDATE sites SET territory_code = '84', name = 'site déplacé' WHERE siren = $1 AND name = 'site 1'`, siren); err != nil {
+		t.Fatal(err)
+	}
+	totals("a site moved", 8, 5, 1)
+	if _, body := list(company); !strings.Contains(body, `"site déplacé"`) || !strings.Contains(body, `"Vaucluse"`) {
+		t.Fatalf("the site moved is not seen: %s", body)
+	}
+
+	// A company imported through the API, member of the pole.
+	dir := t.TempDir()
+	imported := ident.CompleteLuhn("49999999")
+	for name, body := range map[string]string{
+		"companies.csv":   "siren,name,naf,founded_year\n" + imported + ",Société importée,30.30Z,2001\n",
+		"memberships.csv": "pole_id,siren,since,until\naerospace-valley," + imported + ",2024-01-01,\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	src, err := importer.SourcesFromPaths(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := importer.Import(context.Background(), d, src, importer.Options{}); err != nil || !rep.OK() {
+		t.Fatalf("import: %v %v", err, rep)
+	}
+	totals("a company imported", 9, 6, 1)
+	if _, body := list(manager); !strings.Contains(body, "Société importée") {
+		t.Fatalf("the pole manager does not list the company imported: %s", body)
 	}
 }
 

@@ -89,6 +89,11 @@ type Config struct {
 	// memory (release.Tables); 0: release.DefaultCacheCells; negative: none
 	// kept, every table read from the database.
 	ReleaseCacheCells int
+	// CompanyCacheRows bounds the companies and sites of the companies
+	// list's pages kept in memory for the current data version
+	// (store.Store.CompanyCacheRows); 0: store.DefaultCompanyCacheRows;
+	// negative: none kept, every page read from the database.
+	CompanyCacheRows int
 }
 
 // Server is gpec's HTTP service.
@@ -143,7 +148,7 @@ func New(db *sqlx.DB, cfg Config) *Server {
 	} else {
 		cfg.Metrics.AddDB("auth", authDB.DB)
 	}
-	s := &Server{DB: db, Read: read, Auth: authDB, Store: store.New(read), engine: &analytics.Engine{DB: read}, cfg: cfg}
+	s := &Server{DB: db, Read: read, Auth: authDB, Store: newStore(read, cfg), engine: &analytics.Engine{DB: read}, cfg: cfg}
 	switch {
 	case cfg.ReleaseCacheCells == 0:
 		s.tables = release.NewTables(release.DefaultCacheCells)
@@ -159,6 +164,23 @@ func New(db *sqlx.DB, cfg Config) *Server {
 	s.auth = auth.NewMiddleware(authDB, ac)
 	s.guard = limits.NewGuard(*cfg.Limits, callerKey)
 	return s
+}
+
+// newStore returns the store of the reads over db with cfg's caches.
+func newStore(db *sqlx.DB, cfg Config) *store.Store {
+	st := store.New(db)
+	st.CompanyCacheRows = cfg.CompanyCacheRows
+	return st
+}
+
+// primaryStore returns the store of the mutations, which keeps no pages of
+// the companies list: a mutation's request read its data version before
+// it wrote, so a page cached for that version could miss its own write.
+// (No mutation's answer reaches the list today.)
+func primaryStore(db *sqlx.DB) *store.Store {
+	st := store.New(db)
+	st.CompanyCacheRows = -1
+	return st
 }
 
 // callerKey names the caller the per-token limits apply to.
@@ -193,7 +215,7 @@ func (s *Server) GraphQL() http.Handler {
 	lim := s.cfg.Limits
 	res := resolvers{
 		Resolver: &graph.Resolver{Store: s.Store, ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
-		primary:  &graph.Resolver{Store: store.New(s.DB), ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
+		primary:  &graph.Resolver{Store: primaryStore(s.DB), ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})

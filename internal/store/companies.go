@@ -25,7 +25,8 @@ type CompanyFilter struct {
 	// Search matches the name (case-insensitive) or a SIREN prefix.
 	Search string
 	// OnlySiren and OnlyMembersOf carry the caller's access scope: one
-	// company, or the members of one pole with an active membership today.
+	// company, or the members of one pole with an active membership today
+	// (domain.Today).
 	OnlySiren     string
 	OnlyMembersOf string
 }
@@ -48,8 +49,9 @@ func siteInTerritory(w *where, t domain.TerritoryKey) string {
 	}
 }
 
-// companyWhere is the WHERE clause of f over companies c.
-func companyWhere(f CompanyFilter) *where {
+// companyWhere is the WHERE clause of f over companies c, today being
+// the date a pole manager's members are active at.
+func companyWhere(f CompanyFilter, today time.Time) *where {
 	w := &where{}
 	if f.PoleID != "" {
 		pole := w.next(f.PoleID)
@@ -71,9 +73,12 @@ func companyWhere(f CompanyFilter) *where {
 		w.add("c.siren = ?", f.OnlySiren)
 	}
 	if f.OnlyMembersOf != "" {
-		pole := w.next(f.OnlyMembersOf)
+		// Today as a parameter rather than current_date: the day is part
+		// of a cached page's key (companyPageKey), so it must be the one
+		// the statement used.
+		pole, day := w.next(f.OnlyMembersOf), w.next(today)
 		w.addRaw(`EXISTS (SELECT 1 FROM memberships m WHERE m.siren = c.siren AND m.pole_id = ` + pole +
-			` AND m.since <= current_date AND (m.until IS NULL OR current_date < m.until))`)
+			` AND m.since <= ` + day + ` AND (m.until IS NULL OR ` + day + ` < m.until))`)
 	}
 	return w
 }
@@ -84,17 +89,92 @@ func (s *Store) Companies(ctx context.Context, f CompanyFilter, a page.Args) ([]
 	return rows, total, err
 }
 
-// CompaniesPage is Companies in one statement, with each company's sites
-// by SIRET when withSites (sites is nil otherwise): a list that shows
-// sites needs no second statement, nor the loaders' batch window. The
-// page is materialised first and its sites found by their SIREN's index,
-// as SitesOfCompanies does (joined to the page otherwise, PostgreSQL
-// hashed every site). The sites' departments and regions are joined here
-// as site_places defines them rather than through that view: planning the
-// view's nested joins cost PostgreSQL more than running the statement (2 ms
-// against 0.8 ms of planning at national, per request).
+// CompaniesPage is Companies with each company's sites by SIRET when
+// withSites (sites is nil otherwise), in one statement (readCompaniesPage)
+// or none: a page read once is kept in memory (companyPages, bounded by
+// Store.CompanyCacheRows) for the data version the request read, under a
+// key made of everything the answer depends on (companyPageKey: the whole
+// filter, the caller's scope included, the page, withSites and the day),
+// and any write empties it (every write bumps data_version). A request
+// that knows no data version (see dataVersion) reads the database.
+//
+// The slices and map returned may be shared with other requests: callers
+// must not modify them.
 func (s *Store) CompaniesPage(ctx context.Context, f CompanyFilter, a page.Args, withSites bool) ([]*domain.Company, int, map[string][]*domain.Site, error) {
-	w := companyWhere(f)
+	today := domain.Today()
+	c := s.caches().companyPages
+	version, ok := int64(0), false
+	var key companyPageKey
+	if c != nil {
+		if version, ok = s.dataVersion(ctx); ok {
+			key = newCompanyPageKey(f, a, withSites, today)
+			if p, hit := c.Get(version, key); hit {
+				return p.rows, p.total, p.sites, nil
+			}
+		}
+	}
+	rows, total, sites, err := s.readCompaniesPage(ctx, f, a, withSites, today)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	if ok {
+		n := len(rows)
+		for _, ss := range sites {
+			n += len(ss)
+		}
+		c.Put(version, key, &companyPage{rows: rows, total: total, sites: sites}, n)
+	}
+	return rows, total, sites, nil
+}
+
+// DefaultCompanyCacheRows is the default bound of the companies pages kept
+// in memory: their companies and sites, about 200 bytes each, so some 20 MB.
+const DefaultCompanyCacheRows = 100_000
+
+// companyPage is a page CompaniesPage keeps.
+type companyPage struct {
+	rows  []*domain.Company
+	total int
+	sites map[string][]*domain.Site
+}
+
+// companyPageKey is everything a page of CompaniesPage depends on besides
+// the data: the whole filter (the caller's scope is in it: OnlySiren,
+// OnlyMembersOf), its territory by value, the page, whether sites were
+// read, and the day a pole manager's members are active at. Holding the
+// filter itself means that a field added to CompanyFilter is part of the
+// key without a change here.
+type companyPageKey struct {
+	f           CompanyFilter // Territory nil: held below, by value
+	territory   domain.TerritoryKey
+	inTerritory bool
+	page        page.Args
+	withSites   bool
+	today       time.Time
+}
+
+func newCompanyPageKey(f CompanyFilter, a page.Args, withSites bool, today time.Time) companyPageKey {
+	k := companyPageKey{page: a, withSites: withSites, today: today}
+	if f.Territory != nil {
+		k.territory, k.inTerritory = *f.Territory, true
+		f.Territory = nil
+	}
+	if f.PoleID == "" {
+		f.AsOf = time.Time{} // read only with PoleID
+	}
+	k.f = f
+	return k
+}
+
+// readCompaniesPage is CompaniesPage's statement. The page is materialised
+// first and its sites found by their SIREN's index, as SitesOfCompanies
+// does (joined to the page otherwise, PostgreSQL hashed every site). The
+// sites' departments and regions are joined here as site_places defines
+// them rather than through that view: planning the view's nested joins
+// cost PostgreSQL more than running the statement (2 ms against 0.8 ms of
+// planning at national, per request).
+func (s *Store) readCompaniesPage(ctx context.Context, f CompanyFilter, a page.Args, withSites bool, today time.Time) ([]*domain.Company, int, map[string][]*domain.Site, error) {
+	w := companyWhere(f, today)
 	cond := w.sql()
 	limit, offset := w.next(a.Limit), w.next(a.Offset)
 	q := `WITH page AS MATERIALIZED (SELECT ` + companyCols + `, count(*) OVER () AS total_count FROM companies c` + cond +

@@ -14,6 +14,11 @@ import (
 // Store reads the core graph.
 type Store struct {
 	DB *sqlx.DB
+	// CompanyCacheRows bounds the companies and sites of the companies
+	// pages kept in memory for the current data version (CompaniesPage);
+	// 0: DefaultCompanyCacheRows; negative: none kept. Set it before the
+	// store's first use.
+	CompanyCacheRows int
 
 	once   sync.Once
 	shared *sharedCaches

@@ -33,6 +33,10 @@ type Loaders struct {
 	Training             *loader.Loader[string, *domain.Training]
 	SkillsOfTraining     *loader.Loader[string, []*domain.TrainingSkill]
 	TrainingsOfSkill     *loader.Loader[TrainingsOfSkillKey, *page.Connection[*domain.TrainingSkill]]
+
+	// version is the request's data version, for the store's caches that
+	// are not loaders (CompaniesPage).
+	version *requestVersion
 }
 
 // maxBatch caps the keys of one statement so that = ANY($1) stays cheap to plan.
@@ -43,8 +47,7 @@ const maxBatch = 5000
 // the store's shared cache (refcache), which answers without a wait or a
 // statement while the data version the request read is unchanged.
 func (s *Store) NewLoaders(wait time.Duration) *Loaders {
-	s.once.Do(func() { s.shared = newSharedCaches() })
-	c := s.shared
+	c := s.caches()
 	v := &requestVersion{store: s}
 	return &Loaders{
 		Pole:                 loader.New(s.PolesByID, wait, maxBatch),
@@ -66,7 +69,20 @@ func (s *Store) NewLoaders(wait time.Duration) *Loaders {
 		Training:             cached(v, c.training, s.TrainingsByID, wait),
 		SkillsOfTraining:     cached(v, c.skillsOfTraining, s.SkillsOfTrainings, wait),
 		TrainingsOfSkill:     cached(v, c.trainingsOfSkill, s.TrainingsOfSkills, wait),
+		version:              v,
 	}
+}
+
+// caches returns the store's shared caches, made at its first use.
+func (s *Store) caches() *sharedCaches {
+	s.once.Do(func() {
+		rows := s.CompanyCacheRows
+		if rows == 0 {
+			rows = DefaultCompanyCacheRows
+		}
+		s.shared = newSharedCaches(rows)
+	})
+	return s.shared
 }
 
 // sharedCaches are the store's caches shared by every request: one map per
@@ -84,6 +100,8 @@ type sharedCaches struct {
 	training         *refcache.Map[string, *domain.Training]
 	skillsOfTraining *refcache.Map[string, []*domain.TrainingSkill]
 	trainingsOfSkill *refcache.Map[TrainingsOfSkillKey, *page.Connection[*domain.TrainingSkill]]
+	// companyPages holds whole pages of the companies list (nil: none).
+	companyPages *refcache.LRU[companyPageKey, *companyPage]
 }
 
 // cacheBound bounds each map: the national referential has ~34,000 skills;
@@ -91,7 +109,7 @@ type sharedCaches struct {
 // by their arguments too.
 const cacheBound = 100_000
 
-func newSharedCaches() *sharedCaches {
+func newSharedCaches(companyRows int) *sharedCaches {
 	c := refcache.New()
 	return &sharedCaches{
 		territory:        refcache.NewMap[domain.TerritoryKey, *domain.Territory](c, cacheBound),
@@ -106,6 +124,7 @@ func newSharedCaches() *sharedCaches {
 		training:         refcache.NewMap[string, *domain.Training](c, cacheBound),
 		skillsOfTraining: refcache.NewMap[string, []*domain.TrainingSkill](c, cacheBound),
 		trainingsOfSkill: refcache.NewMap[TrainingsOfSkillKey, *page.Connection[*domain.TrainingSkill]](c, cacheBound),
+		companyPages:     refcache.NewLRU[companyPageKey, *companyPage](c, companyRows),
 	}
 }
 
@@ -130,6 +149,18 @@ func (r *requestVersion) get(ctx context.Context) (int64, bool) {
 }
 
 type dataVersionKey struct{}
+
+// dataVersion returns the data version of ctx's request for s's caches:
+// the one its loaders read (once per request) when they are s's, else the
+// one WithDataVersion gave ctx; false when neither is known (the caller
+// then reads the database without its caches).
+func (s *Store) dataVersion(ctx context.Context) (int64, bool) {
+	if l, ok := ctx.Value(loadersKey{}).(*Loaders); ok && l.version != nil && l.version.store == s {
+		return l.version.get(ctx)
+	}
+	v, ok := ctx.Value(dataVersionKey{}).(int64)
+	return v, ok
+}
 
 // WithDataVersion returns ctx carrying the data version its request read
 // from the store's database in another statement (the token check reads
