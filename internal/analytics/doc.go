@@ -52,7 +52,9 @@
 //     units' project needs), else compute live.
 //   - the figures of scopes at several (asOf, H) points at once, for
 //     campaigns and trends: Series in series.go (seriesCTE, derived from the
-//     same fragments; a pole's points read their rollups when all are fresh).
+//     same fragments; a pole's points read their rollups when all are fresh,
+//     and a point without one derives from another date's rollup when few
+//     companies changed in between: deltaSeries in series_delta.go).
 //   - the upcoming sessions of a shared training opportunity:
 //     UpcomingSessions in sessions.go.
 //   - required and the level needed for trainings (demand), qualified and
