@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -265,25 +264,6 @@ func releaseAudit(ctx context.Context, args []string) error {
 // GPEC_RELEASE_CACHE_CELLS): the bound of the release tables kept in memory.
 // The returned function gives server.Config's value (negative: none).
 func releaseCacheFlag(fs *flag.FlagSet) func() (int, error) {
-	def, bad := release.DefaultCacheCells, error(nil)
-	if v := os.Getenv("GPEC_RELEASE_CACHE_CELLS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			bad = fmt.Errorf("GPEC_RELEASE_CACHE_CELLS=%q: not a count (0 or more)", v)
-		} else {
-			def = n
-		}
-	}
-	n := fs.Int("release-cache-cells", def, "cells of the release tables kept in memory once read, the least recently read dropped first (env GPEC_RELEASE_CACHE_CELLS; 0 disables)")
-	return func() (int, error) {
-		switch {
-		case bad != nil:
-			return 0, bad
-		case *n < 0:
-			return 0, usagef("-release-cache-cells must be 0 or more, got %d", *n)
-		case *n == 0:
-			return -1, nil
-		}
-		return *n, nil
-	}
+	return offWhenZero(countFlag(fs, "release-cache-cells", "GPEC_RELEASE_CACHE_CELLS", release.DefaultCacheCells,
+		"cells of the release tables kept in memory once read, the least recently read dropped first (env GPEC_RELEASE_CACHE_CELLS; 0 disables)"))
 }

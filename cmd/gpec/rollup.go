@@ -39,25 +39,8 @@ func refresher(d *sqlx.DB, campaignKeys int) *rollup.Refresher {
 // configuration table). The returned function, called after parsing, gives
 // the value or says which setting is wrong.
 func campaignKeysFlag(fs *flag.FlagSet) func() (int, error) {
-	def, bad := rollup.DefaultMaxCampaignKeys, error(nil)
-	if v := os.Getenv("GPEC_ROLLUP_CAMPAIGN_KEYS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			bad = fmt.Errorf("GPEC_ROLLUP_CAMPAIGN_KEYS=%q: not a count (0 or more)", v)
-		} else {
-			def = n
-		}
-	}
-	n := fs.Int("rollup-campaign-keys", def, "rollups of campaigns' reference dates kept fresh besides today's, the latest campaigns first; each costs a build after every write (env GPEC_ROLLUP_CAMPAIGN_KEYS; 0 disables)")
-	return func() (int, error) {
-		if bad != nil {
-			return 0, bad
-		}
-		if *n < 0 {
-			return 0, usagef("-rollup-campaign-keys must be 0 or more, got %d", *n)
-		}
-		return *n, nil
-	}
+	return countFlag(fs, "rollup-campaign-keys", "GPEC_ROLLUP_CAMPAIGN_KEYS", rollup.DefaultMaxCampaignKeys,
+		"rollups of campaigns' reference dates kept fresh besides today's, the latest campaigns first; each costs a build after every write (env GPEC_ROLLUP_CAMPAIGN_KEYS; 0 disables)")
 }
 
 // rollupPoll is how often serve checks whether its rollups went stale: one

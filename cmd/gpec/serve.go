@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -205,25 +204,6 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 // memory. The returned function gives server.Config's value (negative:
 // none).
 func companyCacheFlag(fs *flag.FlagSet) func() (int, error) {
-	def, bad := store.DefaultCompanyCacheRows, error(nil)
-	if v := os.Getenv("GPEC_COMPANY_CACHE_ROWS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			bad = fmt.Errorf("GPEC_COMPANY_CACHE_ROWS=%q: not a count (0 or more)", v)
-		} else {
-			def = n
-		}
-	}
-	n := fs.Int("company-cache-rows", def, "companies and sites of the companies list's pages kept in memory until the next write, the least recently read dropped first (env GPEC_COMPANY_CACHE_ROWS; 0 disables)")
-	return func() (int, error) {
-		switch {
-		case bad != nil:
-			return 0, bad
-		case *n < 0:
-			return 0, usagef("-company-cache-rows must be 0 or more, got %d", *n)
-		case *n == 0:
-			return -1, nil
-		}
-		return *n, nil
-	}
+	return offWhenZero(countFlag(fs, "company-cache-rows", "GPEC_COMPANY_CACHE_ROWS", store.DefaultCompanyCacheRows,
+		"companies and sites of the companies list's pages kept in memory until the next write, the least recently read dropped first (env GPEC_COMPANY_CACHE_ROWS; 0 disables)"))
 }
