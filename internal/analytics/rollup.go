@@ -180,9 +180,23 @@ func allPoleParts(ctx context.Context, q sqlx.QueryerContext) ([]string, error) 
 // role pairs, shared by the run: a pole's mobility paths join them with
 // its own surpluses and needs, so any superset of the pairs its members
 // need gives the same answers, and a rebuild adds the pairs its poles need.
+//
+// The (pole, company, department) units are kept with run (migration 0016).
+// A pole whose part is stale only through writes to a few of its companies
+// (rollup.CompanyChanges) is rebuilt by company: only those companies' units
+// are computed again, in place of their kept ones, and the pole's figures
+// (both runs) are derived from all its kept units, with the same
+// statements as after a whole build; other poles compute every member's
+// units. Every unit kept is of the part's snapshot: the others' changes
+// being all seen by it, their units computed then are still theirs.
 func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, parts []string) error {
 	var poles []string
 	var withProjects int64
+	// The poles rebuilt by company and the companies whose units each
+	// recomputes (parallel arrays); the other poles recompute every
+	// member's. Never nil: pq.Array(nil) is NULL, which = ANY never
+	// matches.
+	incrPoles, incrSirens := []string{}, []string{}
 	if parts == nil {
 		if err := tx.SelectContext(ctx, &poles, `SELECT id FROM poles ORDER BY id`); err != nil {
 			return fmt.Errorf("pole rollup: poles: %w", err)
@@ -194,6 +208,21 @@ func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, part
 				return fmt.Errorf("pole rollup: not a pole's part: %q", p)
 			}
 			poles = append(poles, id)
+			sirens, ok, err := rollup.CompanyChanges(ctx, tx, run, p)
+			if err != nil {
+				return fmt.Errorf("pole rollup: %w", err)
+			}
+			if ok {
+				for _, siren := range sirens {
+					incrPoles, incrSirens = append(incrPoles, id), append(incrSirens, siren)
+				}
+				if len(sirens) == 0 {
+					// Nothing to recompute: the pole's figures are derived
+					// again from its kept units. An empty siren matches no
+					// member but marks the pole as rebuilt by company.
+					incrPoles, incrSirens = append(incrPoles, id), append(incrSirens, "")
+				}
+			}
 		}
 		var err error
 		if withProjects, err = rollup.TwinRun(ctx, tx, run); err != nil {
@@ -213,7 +242,11 @@ func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, part
   qualified_with_plan int) ON COMMIT DROP`, nil},
 		{"units", `CREATE TEMP TABLE rollup_unit_role (
   pole_id text, siren text, department_code text, role_id int, headcount int, stayers int, target int) ON COMMIT DROP`, nil},
-		{"unit figures", rollupUnitsSQL, []any{k.AsOf.Format("2006-01-02"), k.Horizon, k.RetirementAge, false, pq.Array(poles)}},
+		{"unit figures", rollupUnitsSQL, []any{k.AsOf.Format("2006-01-02"), k.Horizon, k.RetirementAge, false, pq.Array(poles),
+			pq.Array(incrPoles), pq.Array(incrSirens)}},
+	}
+	steps = append(steps, keepUnitsSteps(run, poles, incrPoles, incrSirens, parts == nil)...)
+	steps = append(steps, []rollupStep{
 		{"analyze", `ANALYZE rollup_unit_skill`, nil},
 		{"analyze", `ANALYZE rollup_unit_role`, nil},
 		{"pole skills", `
@@ -263,7 +296,7 @@ company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id 
 ` + similarRolesCTE + `
 SELECT $1, r1, r2, common, union_max FROM similar_roles
 ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}},
-	}
+	}...)
 	for _, s := range steps {
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return fmt.Errorf("pole rollup: %s: %w", s.name, err)
@@ -425,10 +458,56 @@ ORDER BY o.pole_id, 8`, []any{run, withProjects, pa}},
 	}
 }
 
-// rollupUnitsSQL computes the figures of every (pole, member company,
-// department) unit into the temporary tables, in one statement so that the
-// figures are computed once for both: $1..$4 the parameters, $5 the poles.
-const rollupUnitsSQL = `WITH ` + poleMembersCTE + `,` + departmentUnitsCTE + `,` + figuresCTE + `,
+// keepUnitsSteps keep the units just computed in the temporary tables with
+// run (migration 0016): a whole build (whole) adds every pole's; a rebuild
+// replaces the units of poles, only those of the companies in incrSirens
+// for the poles rebuilt by company (incrPoles, the parallel array), and
+// then loads every unit of poles back into the temporary tables, from
+// which the steps after derive the pole figures as after a whole build.
+func keepUnitsSteps(run int64, poles, incrPoles, incrSirens []string, whole bool) []rollupStep {
+	pa, ip, is := pq.Array(poles), pq.Array(incrPoles), pq.Array(incrSirens)
+	var steps []rollupStep
+	if !whole {
+		for _, t := range []string{"rollup_unit_skills", "rollup_unit_roles"} {
+			steps = append(steps, rollupStep{"replace units", `
+DELETE FROM ` + t + ` u
+WHERE u.run_id = $1 AND u.pole_id = ANY($2)
+  AND (NOT u.pole_id = ANY($3)
+       OR (u.pole_id, u.siren) IN (SELECT c.pole_id, c.siren FROM unnest($3::text[], $4::text[]) AS c(pole_id, siren)))`,
+				[]any{run, pa, ip, is}})
+		}
+	}
+	steps = append(steps,
+		rollupStep{"keep units", `INSERT INTO rollup_unit_skills SELECT $1, u.* FROM rollup_unit_skill u`, []any{run}},
+		rollupStep{"keep units", `INSERT INTO rollup_unit_roles SELECT $1, u.* FROM rollup_unit_role u`, []any{run}})
+	if len(incrPoles) > 0 {
+		steps = append(steps,
+			rollupStep{"load units", `TRUNCATE rollup_unit_skill, rollup_unit_role`, nil},
+			rollupStep{"load units", `
+INSERT INTO rollup_unit_skill
+SELECT pole_id, siren, department_code, skill_id, required, qualified, upskillable, internal_pool, level_needed,
+       qualified_with_plan
+FROM rollup_unit_skills WHERE run_id = $1 AND pole_id = ANY($2)`, []any{run, pa}},
+			rollupStep{"load units", `
+INSERT INTO rollup_unit_role
+SELECT pole_id, siren, department_code, role_id, headcount, stayers, target
+FROM rollup_unit_roles WHERE run_id = $1 AND pole_id = ANY($2)`, []any{run, pa}})
+	}
+	return steps
+}
+
+// rollupUnitsSQL computes the figures of (pole, member company, department)
+// units into the temporary tables, in one statement so that the figures are
+// computed once for both: $1..$4 the parameters, $5 the poles; of every
+// member, except for the poles in $6, whose units are only those of the
+// companies of the parallel array $7 (rebuilt by company: keepUnitsSteps).
+var rollupUnitsSQL = `WITH ` + replaceAll(poleMembersCTE, [][2]string{{`
+  FROM pole_in pi JOIN memberships m ON m.pole_id = pi.id AND ` + activeMembership + `
+)`, `
+  FROM pole_in pi JOIN memberships m ON m.pole_id = pi.id AND ` + activeMembership + `
+  WHERE NOT pi.id = ANY($6::text[])
+     OR (pi.id, m.siren) IN (SELECT c.pole_id, c.siren FROM unnest($6::text[], $7::text[]) AS c(pole_id, siren))
+)`}}) + `,` + departmentUnitsCTE + `,` + figuresCTE + `,
 ins_skill AS (
   INSERT INTO rollup_unit_skill
   SELECT pi.id, u.siren, u.department_code, sf.skill_id, sf.required, sf.qualified, sf.upskillable,
