@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -197,6 +198,7 @@ func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, part
 	// member's. Never nil: pq.Array(nil) is NULL, which = ANY never
 	// matches.
 	incrPoles, incrSirens := []string{}, []string{}
+	byCompany := false
 	if parts == nil {
 		if err := tx.SelectContext(ctx, &poles, `SELECT id FROM poles ORDER BY id`); err != nil {
 			return fmt.Errorf("pole rollup: poles: %w", err)
@@ -227,6 +229,20 @@ func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, part
 		var err error
 		if withProjects, err = rollup.TwinRun(ctx, tx, run); err != nil {
 			return fmt.Errorf("pole rollup: %w", err)
+		}
+		// Every pole rebuilt by company (the refresher rebuilds one part
+		// at a time): the role pairs its role gaps had are already paired
+		// (similarRolesStep).
+		byCompany = len(incrPoles) > 0
+		for _, id := range poles {
+			byCompany = byCompany && slices.Contains(incrPoles, id)
+		}
+		if byCompany {
+			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE rollup_paired_gap ON COMMIT DROP AS
+SELECT DISTINCT run_id, pole_id, role_id, gap > 0 AS need FROM rollup_pole_company_roles
+WHERE run_id IN ($1, $2) AND pole_id = ANY($3)`, run, withProjects, pq.Array(poles)); err != nil {
+				return fmt.Errorf("pole rollup: paired gaps: %w", err)
+			}
 		}
 		for _, t := range []string{"rollup_pole_skills", "rollup_pole_roles", "rollup_pole_opportunities", "rollup_pole_company_roles"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE run_id IN ($1, $2) AND pole_id = ANY($3)`,
@@ -289,13 +305,7 @@ INSERT INTO rollup_pole_company_roles
 SELECT $1, pole_id, siren, role_id, sum(target) - sum(stayers)
 FROM rollup_unit_role GROUP BY pole_id, siren, role_id
 HAVING sum(target) <> sum(stayers)`, []any{run}},
-		{"similar roles", `
-INSERT INTO rollup_similar_roles
-WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
-company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = ANY($2)),
-` + similarRolesCTE + `
-SELECT $1, r1, r2, common, union_max FROM similar_roles
-ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}},
+		similarRolesStep(run, poles, byCompany),
 	}...)
 	for _, s := range steps {
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
@@ -308,7 +318,7 @@ ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}},
 			return fmt.Errorf("pole rollup: %w", err)
 		}
 	}
-	for _, s := range projectsRollupSteps(run, withProjects, k, poles) {
+	for _, s := range projectsRollupSteps(run, withProjects, k, poles, byCompany) {
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return fmt.Errorf("pole rollup with projects: %s: %w", s.name, err)
 		}
@@ -322,6 +332,56 @@ type rollupStep struct {
 	args []any
 }
 
+// similarRolesStep adds to run the pairs of similar roles that the mobility
+// paths of poles read: a role one of their members has in surplus, with a
+// role one of them needs (similarRolesCTE). The pairs depend only on the
+// referential, so the run keeps them for every pole. With byCompany (every
+// pole of the rebuild rebuilt by company: no change of the referential
+// since their parts were built, which paired the roles their gaps had
+// then; those gaps are in rollup_paired_gap) only the pairs of a role
+// whose sign of gap is new in its pole are computed: after one company's
+// import, a few or none, instead of the self-join of the essential links
+// that takes seconds.
+func similarRolesStep(run int64, poles []string, byCompany bool) rollupStep {
+	if !byCompany {
+		return rollupStep{"similar roles", `
+INSERT INTO rollup_similar_roles
+WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
+company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = ANY($2)),
+` + similarRolesCTE + `
+SELECT $1, r1, r2, common, union_max FROM similar_roles
+ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}}
+	}
+	return rollupStep{"similar roles", `
+INSERT INTO rollup_similar_roles
+WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
+gap AS (
+  SELECT DISTINCT pole_id, role_id, gap > 0 AS need FROM rollup_pole_company_roles
+  WHERE run_id = $1 AND pole_id = ANY($2)
+),
+new_pair AS (
+  SELECT DISTINCT s.role_id AS r1, n.role_id AS r2
+  FROM gap s JOIN gap n ON n.pole_id = s.pole_id AND n.need
+  WHERE NOT s.need
+    AND NOT (EXISTS (SELECT 1 FROM rollup_paired_gap o
+                     WHERE o.run_id = $1 AND o.pole_id = s.pole_id AND o.role_id = s.role_id AND NOT o.need)
+         AND EXISTS (SELECT 1 FROM rollup_paired_gap o
+                     WHERE o.run_id = $1 AND o.pole_id = n.pole_id AND o.role_id = n.role_id AND o.need))
+),
+` + newPairsCTE + `
+SELECT $1, r1, r2, common, union_max FROM similar_roles
+ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}}
+}
+
+// newPairsCTE is similarRolesCTE over the pairs of new_pair(r1, r2) only.
+var newPairsCTE = replaceAll(similarRolesCTE, [][2]string{{`
+        FROM req x JOIN req y ON y.skill_id = x.skill_id AND y.role_id <> x.role_id
+        WHERE x.role_id IN (SELECT role_id FROM company_gap WHERE gap < 0)
+          AND y.role_id IN (SELECT role_id FROM company_gap WHERE gap > 0)`, `
+        FROM new_pair np
+        JOIN req x ON x.role_id = np.r1
+        JOIN req y ON y.role_id = np.r2 AND y.skill_id = x.skill_id AND y.role_id <> x.role_id`}})
+
 // projectsRollupSteps fill run withProjects, the pole figures with
 // includeProjects, from run's and the units' figures still in the
 // temporary tables. With projects, a unit's target of role r gains the
@@ -333,9 +393,9 @@ type rollupStep struct {
 // a positive gap (companiesWithGap, with and without the plan, and the
 // shared opportunities of the departments where such units are) is counted
 // again over the units and companies concerned. Poles without project needs
-// at H get a copy of their figures. The live statements with projects give
+// at H get a copy of their figures. byCompany is similarRolesStep's. The live statements with projects give
 // the same answers (rollup_test.go).
-func projectsRollupSteps(run, withProjects int64, k rollup.Key, poles []string) []rollupStep {
+func projectsRollupSteps(run, withProjects int64, k rollup.Key, poles []string, byCompany bool) []rollupStep {
 	pa := pq.Array(poles)
 	return []rollupStep{
 		{"project units", `CREATE TEMP TABLE rollup_unit_project (
@@ -369,13 +429,7 @@ FROM (SELECT * FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = AN
 FULL JOIN (SELECT pole_id, siren, role_id, sum(headcount)::int AS headcount FROM rollup_unit_project GROUP BY 1, 2, 3) p
   ON p.pole_id = c.pole_id AND p.siren = c.siren AND p.role_id = c.role_id
 WHERE coalesce(c.gap, 0) + coalesce(p.headcount, 0) <> 0`, []any{run, withProjects, pa}},
-		{"similar roles", `
-INSERT INTO rollup_similar_roles
-WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
-company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = ANY($2)),
-` + similarRolesCTE + `
-SELECT $1, r1, r2, common, union_max FROM similar_roles
-ON CONFLICT DO NOTHING`, []any{withProjects, pa}},
+		similarRolesStep(withProjects, poles, byCompany),
 		{"pole skills", `
 INSERT INTO rollup_pole_skills
 WITH company_extra AS (

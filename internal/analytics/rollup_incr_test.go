@@ -144,7 +144,7 @@ GROUP BY 1, 2 ORDER BY 1, 2`, run); err != nil {
 func TestRebuildByCompany(t *testing.T) {
 	ctx := context.Background()
 	size := reference.Size{Companies: 14, MaxSitesPerCo: 3, MaxEmployeesSite: 8, Roles: 6, Skills: 9, Trainings: 10}
-	byCompany, whole, kept := 0, 0, 0
+	byCompany, whole, kept, pairsAdded := 0, 0, 0, 0
 	for _, seed := range []int64{11, 12, 13} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(seed))
@@ -168,6 +168,17 @@ func TestRebuildByCompany(t *testing.T) {
 				key := rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge}
 				built, err := r.Build(ctx, key)
 				if err != nil {
+					t.Fatal(err)
+				}
+				// A whole build pairs the roles of every pole's gaps with
+				// every other's: keep only the pairs each pole needs, so
+				// that a rebuild by company must add those of its new gaps.
+				e.DB.MustExec(`DELETE FROM rollup_similar_roles s WHERE NOT EXISTS (
+  SELECT 1 FROM rollup_pole_company_roles a
+  JOIN rollup_pole_company_roles b ON b.run_id = a.run_id AND b.pole_id = a.pole_id AND b.role_id = s.r2 AND b.gap > 0
+  WHERE a.run_id = s.run_id AND a.role_id = s.r1 AND a.gap < 0)`)
+				var pairsBefore int
+				if err := e.DB.Get(&pairsBefore, `SELECT count(*) FROM rollup_similar_roles`); err != nil {
 					t.Fatal(err)
 				}
 				// One to three companies, two to five writes each; a
@@ -225,6 +236,37 @@ func TestRebuildByCompany(t *testing.T) {
 					kept += len(all[pole]) - len(changed[pole])
 				}
 
+				// Every pair of similar roles a pole's gaps need is kept,
+				// in both runs (the mobility paths read them).
+				var missing int
+				if err := e.DB.Get(&missing, `
+WITH req AS (SELECT role_id, skill_id, level FROM role_skills WHERE essential),
+role_total AS (SELECT role_id, sum(level) AS total FROM req GROUP BY role_id),
+pair AS (
+  SELECT DISTINCT a.run_id, a.role_id AS r1, b.role_id AS r2
+  FROM rollup_pole_company_roles a
+  JOIN rollup_pole_company_roles b ON b.run_id = a.run_id AND b.pole_id = a.pole_id AND b.gap > 0 AND b.role_id <> a.role_id
+  WHERE a.gap < 0
+),
+c AS (
+  SELECT p.run_id, p.r1, p.r2, sum(least(x.level, y.level)) AS common
+  FROM pair p JOIN req x ON x.role_id = p.r1 JOIN req y ON y.role_id = p.r2 AND y.skill_id = x.skill_id
+  GROUP BY 1, 2, 3
+)
+SELECT count(*) FROM c JOIN role_total t1 ON t1.role_id = c.r1 JOIN role_total t2 ON t2.role_id = c.r2
+WHERE 3 * c.common >= t1.total + t2.total
+  AND NOT EXISTS (SELECT 1 FROM rollup_similar_roles s WHERE s.run_id = c.run_id AND s.r1 = c.r1 AND s.r2 = c.r2)`); err != nil {
+					t.Fatal(err)
+				}
+				if missing > 0 {
+					t.Fatalf("%s: %d pairs of similar roles the poles' gaps need are missing after rebuilding %v", key, missing, stale)
+				}
+				var pairs int
+				if err := e.DB.Get(&pairs, `SELECT count(*) FROM rollup_similar_roles`); err != nil {
+					t.Fatal(err)
+				}
+				pairsAdded += pairs - pairsBefore
+
 				q := p
 				q.IncludeProjects = !p.IncludeProjects
 				incremental := []poleAnswers{answer(t, e, poles, p), answer(t, e, poles, q)}
@@ -256,7 +298,8 @@ func TestRebuildByCompany(t *testing.T) {
 		t.Fatalf("parts rebuilt by company %d (units kept %d), whole %d: the comparison is vacuous somewhere",
 			byCompany, kept, whole)
 	}
-	t.Logf("parts rebuilt by company %d (keeping %d companies' units), whole %d", byCompany, kept, whole)
+	t.Logf("parts rebuilt by company %d (keeping %d companies' units), whole %d; pairs of similar roles added %d",
+		byCompany, kept, whole, pairsAdded)
 }
 
 // diffLines lists the lines of want missing from got and the reverse.
@@ -282,4 +325,75 @@ func diffLines(want, got []string) string {
 	}
 	sort.Strings(out)
 	return fmt.Sprint(out)
+}
+
+// TestRebuildByCompanyPairsNewGaps: a rebuild by company pairs the roles
+// whose sign of gap is new in its pole (similarRolesStep): a twin of a role
+// (the same essential links: similar), which no company had, becomes a
+// member's surplus while the role becomes its need; the mobility paths read
+// from the rebuilt part are the data's.
+func TestRebuildByCompanyPairsNewGaps(t *testing.T) {
+	ctx := context.Background()
+	e, d := generated(t, 21, reference.Small)
+	var poles []string
+	for _, p := range d.Poles {
+		poles = append(poles, p.ID)
+	}
+	// The twin of the role with most essential links.
+	var role, twin int
+	if err := e.DB.Get(&role, `SELECT role_id FROM role_skills WHERE essential GROUP BY role_id ORDER BY count(*) DESC, role_id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.Get(&twin, `INSERT INTO roles (id, code, title, family) OVERRIDING SYSTEM VALUE
+SELECT (SELECT max(id) + 1 FROM roles), code || '-twin', title, family FROM roles WHERE id = $1 RETURNING id`, role); err != nil {
+		t.Fatal(err)
+	}
+	e.DB.MustExec(`INSERT INTO role_skills (role_id, skill_id, level, essential) SELECT $2, skill_id, level, true FROM role_skills WHERE role_id = $1 AND essential`, role, twin)
+	p := analytics.Params{AsOf: reference.GenAsOf, Horizon: 2028, RetirementAge: 64}
+	key := rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge}
+	r := &rollup.Refresher{DB: e.DB, Builders: []rollup.Builder{analytics.BuildRollup}}
+	built, err := r.Build(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pairs int
+	if err := e.DB.Get(&pairs, `SELECT count(*) FROM rollup_similar_roles WHERE r1 = $1 AND r2 = $2`, twin, role); err != nil || pairs != 0 {
+		t.Fatalf("the twin is paired before any gap of it (%d pairs, err %v)", pairs, err)
+	}
+	// A member with sites: two stayers of the twin where it needs none,
+	// and five more heads of the role than it has there.
+	var siren, siret string
+	if err := e.DB.QueryRow(`SELECT m.siren, min(s.siret) FROM memberships m JOIN sites s ON s.siren = m.siren
+WHERE m.since <= $1::date AND (m.until IS NULL OR m.until > $1::date) GROUP BY m.siren ORDER BY m.siren LIMIT 1`, key.AsOf).Scan(&siren, &siret); err != nil {
+		t.Fatal(err)
+	}
+	e.DB.MustExec(`INSERT INTO employees (id, siren, employee_ref, siret, role_id, birth_year, entry_date) OVERRIDING SYSTEM VALUE
+SELECT n.id + i, $1, 'twin-' || i, $2, $3, 1995, '2020-01-01' FROM (SELECT max(id) AS id FROM employees) n, generate_series(1, 2) i`, siren, siret, twin)
+	e.DB.MustExec(`INSERT INTO needs (siret, role_id, horizon_year, headcount) VALUES ($1, $2, $3, 0)`, siret, twin, key.Horizon)
+	e.DB.MustExec(`INSERT INTO needs (siret, role_id, horizon_year, headcount)
+SELECT $1, $2, $3, (SELECT count(*) FROM employees WHERE siret = $1 AND role_id = $2) + 5
+ON CONFLICT (siret, role_id, horizon_year, declared_on) DO UPDATE SET headcount = excluded.headcount`, siret, role, key.Horizon)
+	stale, _, err := r.StaleParts(ctx, key)
+	if err != nil || len(stale) == 0 {
+		t.Fatalf("stale parts %v (err %v)", stale, err)
+	}
+	for _, part := range stale {
+		if _, err := r.Rebuild(ctx, key, []string{part}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	changed, _ := rewritten(t, e.DB, built.ID)
+	for pole, sirens := range changed {
+		if len(sirens) != 1 || sirens[0] != siren {
+			t.Fatalf("pole %s recomputed the units of %v, want %s's only", pole, sirens, siren)
+		}
+	}
+	if err := e.DB.Get(&pairs, `SELECT count(*) FROM rollup_similar_roles WHERE run_id = $1 AND r1 = $2 AND r2 = $3`, built.ID, twin, role); err != nil || pairs != 1 {
+		t.Fatalf("the rebuild by company did not pair the twin's new surplus with the role (%d pairs, err %v)", pairs, err)
+	}
+	got := answer(t, e, poles, p)
+	e.DB.MustExec(`DELETE FROM rollup_runs`)
+	if live := answer(t, e, poles, p); !reflect.DeepEqual(got.Mobility, live.Mobility) {
+		t.Fatalf("mobility paths after a rebuild by company\n%s\nfrom the data\n%s", dump(got.Mobility), dump(live.Mobility))
+	}
 }
