@@ -144,7 +144,7 @@ GROUP BY 1, 2 ORDER BY 1, 2`, run); err != nil {
 func TestRebuildByCompany(t *testing.T) {
 	ctx := context.Background()
 	size := reference.Size{Companies: 14, MaxSitesPerCo: 3, MaxEmployeesSite: 8, Roles: 6, Skills: 9, Trainings: 10}
-	byCompany, whole, kept, pairsAdded := 0, 0, 0, 0
+	byCompany, whole, kept := 0, 0, 0
 	for _, seed := range []int64{11, 12, 13} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(seed))
@@ -172,15 +172,13 @@ func TestRebuildByCompany(t *testing.T) {
 				}
 				// A whole build pairs the roles of every pole's gaps with
 				// every other's: keep only the pairs each pole needs, so
-				// that a rebuild by company must add those of its new gaps.
+				// that a rebuild by company must add those of its new gaps
+				// (the random writes seldom make any: see
+				// TestRebuildByCompanyPairsNewGaps).
 				e.DB.MustExec(`DELETE FROM rollup_similar_roles s WHERE NOT EXISTS (
   SELECT 1 FROM rollup_pole_company_roles a
   JOIN rollup_pole_company_roles b ON b.run_id = a.run_id AND b.pole_id = a.pole_id AND b.role_id = s.r2 AND b.gap > 0
   WHERE a.run_id = s.run_id AND a.role_id = s.r1 AND a.gap < 0)`)
-				var pairsBefore int
-				if err := e.DB.Get(&pairsBefore, `SELECT count(*) FROM rollup_similar_roles`); err != nil {
-					t.Fatal(err)
-				}
 				// One to three companies, two to five writes each; a
 				// membership one round in three.
 				written := map[string]bool{}
@@ -261,12 +259,6 @@ WHERE 3 * c.common >= t1.total + t2.total
 				if missing > 0 {
 					t.Fatalf("%s: %d pairs of similar roles the poles' gaps need are missing after rebuilding %v", key, missing, stale)
 				}
-				var pairs int
-				if err := e.DB.Get(&pairs, `SELECT count(*) FROM rollup_similar_roles`); err != nil {
-					t.Fatal(err)
-				}
-				pairsAdded += pairs - pairsBefore
-
 				q := p
 				q.IncludeProjects = !p.IncludeProjects
 				incremental := []poleAnswers{answer(t, e, poles, p), answer(t, e, poles, q)}
@@ -298,8 +290,7 @@ WHERE 3 * c.common >= t1.total + t2.total
 		t.Fatalf("parts rebuilt by company %d (units kept %d), whole %d: the comparison is vacuous somewhere",
 			byCompany, kept, whole)
 	}
-	t.Logf("parts rebuilt by company %d (keeping %d companies' units), whole %d; pairs of similar roles added %d",
-		byCompany, kept, whole, pairsAdded)
+	t.Logf("parts rebuilt by company %d (keeping %d companies' units), whole %d", byCompany, kept, whole)
 }
 
 // diffLines lists the lines of want missing from got and the reverse.
