@@ -19,7 +19,9 @@
 // projects):
 // BuildRollup fills it from the same fragments as the live statements (one
 // pass over every pole's (member, department) units, whose figures add up),
-// and the methods read it by index. Any other request, or a pole request
+// and the methods read it by index. The units' figures are kept with the
+// rollup, so that a pole whose part is stale through writes to a few of its
+// companies recomputes only theirs (buildRollup). Any other request, or a pole request
 // while no fresh rollup exists, computes from the data; both paths give the
 // same answers (rollup_test.go compares them on random data).
 //

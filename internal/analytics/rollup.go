@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -180,9 +181,24 @@ func allPoleParts(ctx context.Context, q sqlx.QueryerContext) ([]string, error) 
 // role pairs, shared by the run: a pole's mobility paths join them with
 // its own surpluses and needs, so any superset of the pairs its members
 // need gives the same answers, and a rebuild adds the pairs its poles need.
+//
+// The (pole, company, department) units are kept with run (migration 0016).
+// A pole whose part is stale only through writes to a few of its companies
+// (rollup.CompanyChanges) is rebuilt by company: only those companies' units
+// are computed again, in place of their kept ones, and the pole's figures
+// (both runs) are derived from all its kept units, with the same
+// statements as after a whole build; other poles compute every member's
+// units. Every unit kept is of the part's snapshot: the others' changes
+// being all seen by it, their units computed then are still theirs.
 func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, parts []string) error {
 	var poles []string
 	var withProjects int64
+	// The poles rebuilt by company and the companies whose units each
+	// recomputes (parallel arrays); the other poles recompute every
+	// member's. Never nil: pq.Array(nil) is NULL, which = ANY never
+	// matches.
+	incrPoles, incrSirens := []string{}, []string{}
+	byCompany := false
 	if parts == nil {
 		if err := tx.SelectContext(ctx, &poles, `SELECT id FROM poles ORDER BY id`); err != nil {
 			return fmt.Errorf("pole rollup: poles: %w", err)
@@ -194,10 +210,39 @@ func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, part
 				return fmt.Errorf("pole rollup: not a pole's part: %q", p)
 			}
 			poles = append(poles, id)
+			sirens, ok, err := rollup.CompanyChanges(ctx, tx, run, p)
+			if err != nil {
+				return fmt.Errorf("pole rollup: %w", err)
+			}
+			if ok {
+				for _, siren := range sirens {
+					incrPoles, incrSirens = append(incrPoles, id), append(incrSirens, siren)
+				}
+				if len(sirens) == 0 {
+					// Nothing to recompute: the pole's figures are derived
+					// again from its kept units. An empty siren matches no
+					// member but marks the pole as rebuilt by company.
+					incrPoles, incrSirens = append(incrPoles, id), append(incrSirens, "")
+				}
+			}
 		}
 		var err error
 		if withProjects, err = rollup.TwinRun(ctx, tx, run); err != nil {
 			return fmt.Errorf("pole rollup: %w", err)
+		}
+		// Every pole rebuilt by company (the refresher rebuilds one part
+		// at a time): the role pairs its role gaps had are already paired
+		// (similarRolesStep).
+		byCompany = len(incrPoles) > 0
+		for _, id := range poles {
+			byCompany = byCompany && slices.Contains(incrPoles, id)
+		}
+		if byCompany {
+			if _, err := tx.ExecContext(ctx, `CREATE TEMP TABLE rollup_paired_gap ON COMMIT DROP AS
+SELECT DISTINCT run_id, pole_id, role_id, gap > 0 AS need FROM rollup_pole_company_roles
+WHERE run_id IN ($1, $2) AND pole_id = ANY($3)`, run, withProjects, pq.Array(poles)); err != nil {
+				return fmt.Errorf("pole rollup: paired gaps: %w", err)
+			}
 		}
 		for _, t := range []string{"rollup_pole_skills", "rollup_pole_roles", "rollup_pole_opportunities", "rollup_pole_company_roles"} {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE run_id IN ($1, $2) AND pole_id = ANY($3)`,
@@ -213,7 +258,11 @@ func buildRollup(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, part
   qualified_with_plan int) ON COMMIT DROP`, nil},
 		{"units", `CREATE TEMP TABLE rollup_unit_role (
   pole_id text, siren text, department_code text, role_id int, headcount int, stayers int, target int) ON COMMIT DROP`, nil},
-		{"unit figures", rollupUnitsSQL, []any{k.AsOf.Format("2006-01-02"), k.Horizon, k.RetirementAge, false, pq.Array(poles)}},
+		{"unit figures", rollupUnitsSQL, []any{k.AsOf.Format("2006-01-02"), k.Horizon, k.RetirementAge, false, pq.Array(poles),
+			pq.Array(incrPoles), pq.Array(incrSirens)}},
+	}
+	steps = append(steps, keepUnitsSteps(run, poles, incrPoles, incrSirens, parts == nil)...)
+	steps = append(steps, []rollupStep{
 		{"analyze", `ANALYZE rollup_unit_skill`, nil},
 		{"analyze", `ANALYZE rollup_unit_role`, nil},
 		{"pole skills", `
@@ -256,14 +305,8 @@ INSERT INTO rollup_pole_company_roles
 SELECT $1, pole_id, siren, role_id, sum(target) - sum(stayers)
 FROM rollup_unit_role GROUP BY pole_id, siren, role_id
 HAVING sum(target) <> sum(stayers)`, []any{run}},
-		{"similar roles", `
-INSERT INTO rollup_similar_roles
-WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
-company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = ANY($2)),
-` + similarRolesCTE + `
-SELECT $1, r1, r2, common, union_max FROM similar_roles
-ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}},
-	}
+		similarRolesStep(run, poles, byCompany),
+	}...)
 	for _, s := range steps {
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return fmt.Errorf("pole rollup: %s: %w", s.name, err)
@@ -275,7 +318,7 @@ ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}},
 			return fmt.Errorf("pole rollup: %w", err)
 		}
 	}
-	for _, s := range projectsRollupSteps(run, withProjects, k, poles) {
+	for _, s := range projectsRollupSteps(run, withProjects, k, poles, byCompany) {
 		if _, err := tx.ExecContext(ctx, s.sql, s.args...); err != nil {
 			return fmt.Errorf("pole rollup with projects: %s: %w", s.name, err)
 		}
@@ -289,6 +332,56 @@ type rollupStep struct {
 	args []any
 }
 
+// similarRolesStep adds to run the pairs of similar roles that the mobility
+// paths of poles read: a role one of their members has in surplus, with a
+// role one of them needs (similarRolesCTE). The pairs depend only on the
+// referential, so the run keeps them for every pole. With byCompany (every
+// pole of the rebuild rebuilt by company: no change of the referential
+// since their parts were built, which paired the roles their gaps had
+// then; those gaps are in rollup_paired_gap) only the pairs of a role
+// whose sign of gap is new in its pole are computed: after one company's
+// import, a few or none, instead of the self-join of the essential links
+// that takes seconds.
+func similarRolesStep(run int64, poles []string, byCompany bool) rollupStep {
+	if !byCompany {
+		return rollupStep{"similar roles", `
+INSERT INTO rollup_similar_roles
+WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
+company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = ANY($2)),
+` + similarRolesCTE + `
+SELECT $1, r1, r2, common, union_max FROM similar_roles
+ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}}
+	}
+	return rollupStep{"similar roles", `
+INSERT INTO rollup_similar_roles
+WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
+gap AS (
+  SELECT DISTINCT pole_id, role_id, gap > 0 AS need FROM rollup_pole_company_roles
+  WHERE run_id = $1 AND pole_id = ANY($2)
+),
+new_pair AS (
+  SELECT DISTINCT s.role_id AS r1, n.role_id AS r2
+  FROM gap s JOIN gap n ON n.pole_id = s.pole_id AND n.need
+  WHERE NOT s.need
+    AND NOT (EXISTS (SELECT 1 FROM rollup_paired_gap o
+                     WHERE o.run_id = $1 AND o.pole_id = s.pole_id AND o.role_id = s.role_id AND NOT o.need)
+         AND EXISTS (SELECT 1 FROM rollup_paired_gap o
+                     WHERE o.run_id = $1 AND o.pole_id = n.pole_id AND o.role_id = n.role_id AND o.need))
+),
+` + newPairsCTE + `
+SELECT $1, r1, r2, common, union_max FROM similar_roles
+ON CONFLICT DO NOTHING`, []any{run, pq.Array(poles)}}
+}
+
+// newPairsCTE is similarRolesCTE over the pairs of new_pair(r1, r2) only.
+var newPairsCTE = replaceAll(similarRolesCTE, [][2]string{{`
+        FROM req x JOIN req y ON y.skill_id = x.skill_id AND y.role_id <> x.role_id
+        WHERE x.role_id IN (SELECT role_id FROM company_gap WHERE gap < 0)
+          AND y.role_id IN (SELECT role_id FROM company_gap WHERE gap > 0)`, `
+        FROM new_pair np
+        JOIN req x ON x.role_id = np.r1
+        JOIN req y ON y.role_id = np.r2 AND y.skill_id = x.skill_id AND y.role_id <> x.role_id`}})
+
 // projectsRollupSteps fill run withProjects, the pole figures with
 // includeProjects, from run's and the units' figures still in the
 // temporary tables. With projects, a unit's target of role r gains the
@@ -300,9 +393,9 @@ type rollupStep struct {
 // a positive gap (companiesWithGap, with and without the plan, and the
 // shared opportunities of the departments where such units are) is counted
 // again over the units and companies concerned. Poles without project needs
-// at H get a copy of their figures. The live statements with projects give
+// at H get a copy of their figures. byCompany is similarRolesStep's. The live statements with projects give
 // the same answers (rollup_test.go).
-func projectsRollupSteps(run, withProjects int64, k rollup.Key, poles []string) []rollupStep {
+func projectsRollupSteps(run, withProjects int64, k rollup.Key, poles []string, byCompany bool) []rollupStep {
 	pa := pq.Array(poles)
 	return []rollupStep{
 		{"project units", `CREATE TEMP TABLE rollup_unit_project (
@@ -336,13 +429,7 @@ FROM (SELECT * FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = AN
 FULL JOIN (SELECT pole_id, siren, role_id, sum(headcount)::int AS headcount FROM rollup_unit_project GROUP BY 1, 2, 3) p
   ON p.pole_id = c.pole_id AND p.siren = c.siren AND p.role_id = c.role_id
 WHERE coalesce(c.gap, 0) + coalesce(p.headcount, 0) <> 0`, []any{run, withProjects, pa}},
-		{"similar roles", `
-INSERT INTO rollup_similar_roles
-WITH req AS (SELECT rs.role_id, rs.skill_id, rs.level FROM role_skills rs WHERE rs.essential),
-company_gap AS (SELECT role_id, gap FROM rollup_pole_company_roles WHERE run_id = $1 AND pole_id = ANY($2)),
-` + similarRolesCTE + `
-SELECT $1, r1, r2, common, union_max FROM similar_roles
-ON CONFLICT DO NOTHING`, []any{withProjects, pa}},
+		similarRolesStep(withProjects, poles, byCompany),
 		{"pole skills", `
 INSERT INTO rollup_pole_skills
 WITH company_extra AS (
@@ -425,10 +512,56 @@ ORDER BY o.pole_id, 8`, []any{run, withProjects, pa}},
 	}
 }
 
-// rollupUnitsSQL computes the figures of every (pole, member company,
-// department) unit into the temporary tables, in one statement so that the
-// figures are computed once for both: $1..$4 the parameters, $5 the poles.
-const rollupUnitsSQL = `WITH ` + poleMembersCTE + `,` + departmentUnitsCTE + `,` + figuresCTE + `,
+// keepUnitsSteps keep the units just computed in the temporary tables with
+// run (migration 0016): a whole build (whole) adds every pole's; a rebuild
+// replaces the units of poles, only those of the companies in incrSirens
+// for the poles rebuilt by company (incrPoles, the parallel array), and
+// then loads every unit of poles back into the temporary tables, from
+// which the steps after derive the pole figures as after a whole build.
+func keepUnitsSteps(run int64, poles, incrPoles, incrSirens []string, whole bool) []rollupStep {
+	pa, ip, is := pq.Array(poles), pq.Array(incrPoles), pq.Array(incrSirens)
+	var steps []rollupStep
+	if !whole {
+		for _, t := range []string{"rollup_unit_skills", "rollup_unit_roles"} {
+			steps = append(steps, rollupStep{"replace units", `
+DELETE FROM ` + t + ` u
+WHERE u.run_id = $1 AND u.pole_id = ANY($2)
+  AND (NOT u.pole_id = ANY($3)
+       OR (u.pole_id, u.siren) IN (SELECT c.pole_id, c.siren FROM unnest($3::text[], $4::text[]) AS c(pole_id, siren)))`,
+				[]any{run, pa, ip, is}})
+		}
+	}
+	steps = append(steps,
+		rollupStep{"keep units", `INSERT INTO rollup_unit_skills SELECT $1, u.* FROM rollup_unit_skill u`, []any{run}},
+		rollupStep{"keep units", `INSERT INTO rollup_unit_roles SELECT $1, u.* FROM rollup_unit_role u`, []any{run}})
+	if len(incrPoles) > 0 {
+		steps = append(steps,
+			rollupStep{"load units", `TRUNCATE rollup_unit_skill, rollup_unit_role`, nil},
+			rollupStep{"load units", `
+INSERT INTO rollup_unit_skill
+SELECT pole_id, siren, department_code, skill_id, required, qualified, upskillable, internal_pool, level_needed,
+       qualified_with_plan
+FROM rollup_unit_skills WHERE run_id = $1 AND pole_id = ANY($2)`, []any{run, pa}},
+			rollupStep{"load units", `
+INSERT INTO rollup_unit_role
+SELECT pole_id, siren, department_code, role_id, headcount, stayers, target
+FROM rollup_unit_roles WHERE run_id = $1 AND pole_id = ANY($2)`, []any{run, pa}})
+	}
+	return steps
+}
+
+// rollupUnitsSQL computes the figures of (pole, member company, department)
+// units into the temporary tables, in one statement so that the figures are
+// computed once for both: $1..$4 the parameters, $5 the poles; of every
+// member, except for the poles in $6, whose units are only those of the
+// companies of the parallel array $7 (rebuilt by company: keepUnitsSteps).
+var rollupUnitsSQL = `WITH ` + replaceAll(poleMembersCTE, [][2]string{{`
+  FROM pole_in pi JOIN memberships m ON m.pole_id = pi.id AND ` + activeMembership + `
+)`, `
+  FROM pole_in pi JOIN memberships m ON m.pole_id = pi.id AND ` + activeMembership + `
+  WHERE NOT pi.id = ANY($6::text[])
+     OR (pi.id, m.siren) IN (SELECT c.pole_id, c.siren FROM unnest($6::text[], $7::text[]) AS c(pole_id, siren))
+)`}}) + `,` + departmentUnitsCTE + `,` + figuresCTE + `,
 ins_skill AS (
   INSERT INTO rollup_unit_skill
   SELECT pi.id, u.siren, u.department_code, sf.skill_id, sf.required, sf.qualified, sf.upskillable,

@@ -37,7 +37,18 @@
 // (Rebuild), so that a company's import makes its poles' parts and the
 // aggregates stale for the time of their rebuild while every other pole
 // keeps reading its part; a rollup whose every part is stale is rebuilt
-// whole (Build). Builds hold a session advisory lock taken before their
+// whole (Build).
+//
+// A pole's part is rebuilt by company when it can be (migration 0016): the
+// changes of a company's own rows also record that company, and a builder
+// asks CompanyChanges which companies' writes its part's snapshot missed;
+// when they are a few (MaxIncrementalCompanies) and nothing else changed
+// the part (its memberships or projects, the referential, a bulk
+// statement), package analytics recomputes only those companies' figures
+// and derives the pole's from the figures it kept of the others, which
+// that snapshot had seen unchanged. The snapshot contract is the same: a
+// write committed during the rebuild is not listed, and leaves the part
+// stale. Builds hold a session advisory lock taken before their
 // transaction begins, so that a build's snapshot sees every earlier build,
 // which lets each build prune the changes every part has seen.
 //

@@ -108,6 +108,51 @@ func found(id int64, err error) (int64, bool, error) {
 	return id, true, nil
 }
 
+// MaxIncrementalCompanies bounds the companies whose units a pole part's
+// rebuild recomputes instead of its every member's (CompanyChanges): each
+// costs about one company's live figures (tens of milliseconds at national
+// scale), a whole pole about 1,000 of them, and past a few dozen the
+// per-company statements lose to the one pass over every member. Migration
+// 0016's trigger records the company of a statement's changes only up to
+// the same number of companies.
+const MaxIncrementalCompanies = 50
+
+// CompanyChanges returns, inside a rebuild's transaction (Builder.Build),
+// the companies whose writes made part of run stale: the changes of its
+// scope, dated on or before the run's asOf, that the part's snapshot did
+// not see and the transaction's does. ok is false when the part must be
+// rebuilt whole: it has no snapshot of its own (a new pole, a new run), a
+// change is not one company's (a pole's memberships or projects, the
+// referential, a bulk statement: migration 0016), or more than
+// MaxIncrementalCompanies companies changed. A write that commits after
+// the transaction's snapshot is not listed, and leaves the part stale
+// (recordParts records that snapshot).
+func CompanyChanges(ctx context.Context, tx *sqlx.Tx, run int64, part string) (sirens []string, ok bool, err error) {
+	var row struct {
+		OK     bool           `db:"ok"`
+		Sirens pq.StringArray `db:"sirens"`
+	}
+	if err := tx.GetContext(ctx, &row, `
+WITH missed AS (
+  SELECT c.siren FROM rollup_runs r
+  JOIN rollup_parts p ON p.run_id = r.id AND p.part = $2
+  JOIN rollup_changes c ON c.scope IN ($2, '*', split_part($2, ':', 1)) AND c.since <= r.as_of
+                       AND NOT pg_visible_in_snapshot(c.xid, p.snap)
+  WHERE r.id = $1
+)
+SELECT EXISTS (SELECT 1 FROM rollup_parts WHERE run_id = $1 AND part = $2)
+       AND NOT EXISTS (SELECT 1 FROM missed WHERE siren IS NULL)
+       AND (SELECT count(DISTINCT siren) FROM missed) <= $3 AS ok,
+       array(SELECT DISTINCT siren FROM missed WHERE siren IS NOT NULL ORDER BY 1) AS sirens`,
+		run, part, MaxIncrementalCompanies); err != nil {
+		return nil, false, fmt.Errorf("rollup: changed companies of %s: %w", part, err)
+	}
+	if !row.OK {
+		return nil, false, nil
+	}
+	return []string(row.Sirens), true, nil
+}
+
 // ProjectsRun adds, inside a build's transaction, the run with projects of
 // the key of run (same key and data version: built and rebuilt with it),
 // for the builders whose figures take includeProjects (package analytics);

@@ -457,3 +457,114 @@ func TestParts(t *testing.T) {
 		t.Fatalf("a part without a row, after a write to its pole: stale %q", s)
 	}
 }
+
+// TestCompanyChanges: a pole part made stale by writes to its companies'
+// rows lists those companies; a change of its memberships, the referential
+// or more than MaxIncrementalCompanies companies asks for a whole rebuild,
+// as does a part without a snapshot of its own; a write committed during
+// the rebuild is not listed, and leaves the part stale.
+func TestCompanyChanges(t *testing.T) {
+	ctx := context.Background()
+	db, _ := testdb.New(t)
+	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
+	db.MustExec(`INSERT INTO territories (level, code, name, parent_code) VALUES ('department', '31', 'Haute-Garonne', '76')`)
+	db.MustExec(`INSERT INTO role_families (code, title) VALUES ('H', 'Industrie')`)
+	db.MustExec(`INSERT INTO roles (code, title, family) VALUES ('H1', 'Rôle', 'H')`)
+	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('a', 'A', 'cluster', '76'), ('b', 'B', 'cluster', '76')`)
+	// 60 companies of pole a, the first also of pole b.
+	// (With Luhn's check digits.)
+	db.MustExec(`INSERT INTO companies (siren, name)
+SELECT (SELECT b || d FROM generate_series(0, 9) d WHERE gpec_luhn_ok(b || d) LIMIT 1), 'C' || i
+FROM generate_series(1, 60) i, lpad(i::text, 8, '0') b`)
+	db.MustExec(`INSERT INTO sites (siret, siren, territory_code)
+SELECT (SELECT siren || '0001' || d FROM generate_series(0, 9) d WHERE gpec_siret_ok(siren || '0001' || d) LIMIT 1), siren, '31'
+FROM companies`)
+	var c []string // c[i-1] is company Ci
+	if err := db.Select(&c, `SELECT siren FROM companies ORDER BY siren`); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO memberships (pole_id, siren, since) SELECT 'a', siren, '2020-01-01' FROM companies`)
+	db.MustExec(`INSERT INTO memberships (pole_id, siren, since) VALUES ('b', $1, '2020-01-01')`, c[0])
+
+	type got struct {
+		sirens []string
+		ok     bool
+	}
+	var write string
+	seen := map[string]got{}
+	r := &rollup.Refresher{DB: db, Today: func() time.Time { return today }, Builders: []rollup.Builder{{
+		Parts: func(ctx context.Context, q sqlx.QueryerContext) ([]string, error) {
+			return []string{rollup.PolePart("a"), rollup.PolePart("b")}, nil
+		},
+		Build: func(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, parts []string) error {
+			for _, p := range parts {
+				s, ok, err := rollup.CompanyChanges(ctx, tx, run, p)
+				if err != nil {
+					return err
+				}
+				seen[p] = got{s, ok}
+			}
+			if write != "" {
+				db.MustExec(write)
+			}
+			return nil
+		},
+	}}}
+	k := rollup.Key{AsOf: today, Horizon: 2029, RetirementAge: 64}
+	if _, err := r.Build(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what, part string, want []string, ok bool) {
+		t.Helper()
+		clear(seen)
+		if _, err := r.Rebuild(ctx, k, []string{part}); err != nil {
+			t.Fatal(err)
+		}
+		g := seen[part]
+		if g.ok != ok || (ok && strings.Join(g.sirens, " ") != strings.Join(want, " ")) {
+			t.Fatalf("%s: %s lists %v (by company: %v), want %v (%v)", what, part, g.sirens, g.ok, want, ok)
+		}
+	}
+	check("nothing written", "pole:a", nil, true)
+
+	db.MustExec(`INSERT INTO needs (siret, role_id, horizon_year, headcount) SELECT s.siret, r.id, 2029, 3 FROM roles r, sites s WHERE s.siren = $1`, c[1])
+	db.MustExec(`UPDATE companies SET name = 'C1 bis' WHERE siren = $1`, c[0])
+	db.MustExec(`INSERT INTO needs (siret, role_id, horizon_year, headcount, declared_on) SELECT s.siret, r.id, 2029, 3, $1::date + 1 FROM roles r, sites s WHERE s.siren = $2`, today, c[2])
+	check("two companies written (and one after asOf)", "pole:a", c[:2], true)
+	check("one company of two poles", "pole:b", c[:1], true)
+
+	// A membership changes its pole whole, and its company's other poles
+	// by company.
+	db.MustExec(`UPDATE memberships SET until = '2030-01-01' WHERE siren = $1 AND pole_id = 'b'`, c[0])
+	check("a membership of b", "pole:b", nil, false)
+	check("a membership of b, seen from a", "pole:a", c[:1], true)
+
+	db.MustExec(`UPDATE roles SET title = 'Rôle 2'`)
+	check("the referential", "pole:a", nil, false)
+
+	db.MustExec(`UPDATE companies SET name = name || ' bis' WHERE siren <= $1`, c[49])
+	check("50 companies", "pole:a", c[:50], true)
+	db.MustExec(`UPDATE companies SET name = name || ' ter' WHERE siren <= $1`, c[50])
+	check("51 companies", "pole:a", nil, false)
+	for _, siren := range c[:51] {
+		db.MustExec(`UPDATE companies SET name = name || ' quater' WHERE siren = $1`, siren)
+	}
+	check("51 companies one by one", "pole:a", nil, false)
+
+	// A write committed during the rebuild: not listed, the part stays
+	// stale, and the next rebuild lists it.
+	if _, err := r.Rebuild(ctx, k, []string{rollup.PolePart("b")}); err != nil {
+		t.Fatal(err)
+	}
+	write = `UPDATE companies SET name = 'C7 bis' WHERE siren = '` + c[6] + `'`
+	check("a write during the rebuild", "pole:a", nil, true)
+	write = ""
+	if stale, _, err := r.StaleParts(ctx, k); err != nil || strings.Join(stale, " ") != "pole:a" {
+		t.Fatalf("after a write during the rebuild, stale %v (err %v)", stale, err)
+	}
+	check("after a write during the rebuild", "pole:a", c[6:7], true)
+
+	// A pole without a part of its own: whole.
+	db.MustExec(`DELETE FROM rollup_parts WHERE part = 'pole:b'`)
+	check("no part row", "pole:b", nil, false)
+}
