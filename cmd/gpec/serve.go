@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gpec-project/gpec/internal/observe"
+	"github.com/gpec-project/gpec/internal/release"
 	"github.com/gpec-project/gpec/internal/server"
 	"github.com/gpec-project/gpec/internal/store"
 )
@@ -173,6 +174,17 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 	rf := refresher(d, maxCampaignKeys)
 	rf.OnBuild = metrics.RollupBuilt
 	go rf.Loop(ctx, rollupPoll)
+	// Releases whose background build a previous process left unfinished
+	// (the server stopped while building) are built again.
+	if ids, err := release.Resume(ctx, d, func(id int64, err error) {
+		if err != nil {
+			log.Error("resumed release build failed", "id", id, "err", err.Error())
+		}
+	}); err != nil {
+		log.Error("resuming interrupted release builds", "err", err.Error())
+	} else if len(ids) > 0 {
+		log.Info("resuming interrupted release builds", "ids", fmt.Sprint(ids))
+	}
 	var shuttingDown atomic.Bool
 	srv.SetReady(func() bool { return !shuttingDown.Load() })
 	if metricsAddr != "" {

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -62,11 +64,74 @@ type entry struct {
 	suppressed                               bool
 }
 
+// buildLockClass is the first key of the advisory lock a build holds on its
+// release (the second is the release's id): "rele" in ASCII.
+const buildLockClass = int32(0x72656c65)
+
+// ErrBuilding means another session is building the release.
+var ErrBuilding = errors.New("release: another session is building it")
+
+// Resume builds again, in the background, every release left BUILDING by a
+// process that stopped mid-build (no session holds its build lock): a
+// server stopped or restarted while a release built in the background.
+// Builds another process runs are left alone (Build's lock). It returns
+// the ids resumed; each build's outcome is kept with its release, as
+// createRelease's is. done, when set, hears of each build's end.
+func Resume(ctx context.Context, db *sqlx.DB, done func(id int64, err error)) ([]int64, error) {
+	var ids []int64
+	if err := db.SelectContext(ctx, &ids, `
+SELECT r.id FROM releases r
+WHERE r.status = 'BUILDING'
+  AND NOT EXISTS (SELECT 1 FROM pg_locks l
+                  WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    AND l.classid = $1::int::oid AND l.objid = r.id::int::oid AND l.objsubid = 2)
+ORDER BY r.id`, buildLockClass); err != nil {
+		return nil, fmt.Errorf("release: interrupted builds: %w", err)
+	}
+	for _, id := range ids {
+		go func() {
+			// As createRelease's: not cancelled with the server (a build
+			// cut by an exit is resumed at the next start).
+			err := Build(context.WithoutCancel(ctx), db, id, Options{})
+			if done != nil {
+				done(id, err)
+			}
+		}()
+	}
+	return ids, nil
+}
+
 // Build fills release id (status BUILDING) from the data as it is now, then
 // audits it: PUBLISHED when the audit passes, FAILED otherwise with the
 // reason kept. The cells are computed in one REPEATABLE READ snapshot.
+//
+// A build holds a session advisory lock on the release for its whole run,
+// so that a release left BUILDING by a process that stopped mid-build (a
+// server restarted while building in the background) can be told from one
+// another process is building: Resume builds the former again. When
+// another session holds the lock, Build returns ErrBuilding and changes
+// nothing.
 func Build(ctx context.Context, db *sqlx.DB, id int64, opt Options) (err error) {
 	start := time.Now()
+	conn, err := db.Connx(ctx)
+	if err != nil {
+		return fmt.Errorf("release: connection: %w", err)
+	}
+	defer conn.Close()
+	var locked bool
+	if err := conn.GetContext(ctx, &locked, `SELECT pg_try_advisory_lock($1, $2)`, buildLockClass, int32(id)); err != nil {
+		return fmt.Errorf("release: lock: %w", err)
+	}
+	if !locked {
+		return ErrBuilding
+	}
+	defer func() {
+		// A fresh context: the lock must go back with the connection even
+		// when ctx ended (else the pool would keep it with the connection).
+		if _, err := conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1, $2)`, buildLockClass, int32(id)); err != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn }) //nolint:errcheck // discards the connection and its lock
+		}
+	}()
 	rel, err := Get(ctx, db, id)
 	if err != nil {
 		return err
