@@ -7,6 +7,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/gpec-project/gpec/internal/rollup"
 )
 
 // A pole's figures at a date without a rollup, from the rollup of another
@@ -63,7 +65,7 @@ CROSS JOIN LATERAL (
   WHERE r.horizon = k.horizon AND r.retirement_age = $4 AND NOT r.projects AND r.as_of <> k.as_of
     AND rollup_part_fresh(r.id, $5 || k.pole_id)
   ORDER BY abs(r.as_of - k.as_of), r.as_of DESC
-  LIMIT 1) b`, pq.Array(poles), pq.Array(dates), pq.Array(horizons), age, poleParts([]string{""})[0])
+  LIMIT 1) b`, pq.Array(poles), pq.Array(dates), pq.Array(horizons), age, rollup.PolePart(""))
 	if err != nil {
 		return nil, false, fmt.Errorf("series from another date: rollups: %w", err)
 	}

@@ -390,26 +390,23 @@ func (r *Refresher) buildParts(ctx context.Context, tx *sqlx.Tx, run int64, k Ke
 		if err != nil {
 			return nil, fmt.Errorf("rollup: %s: parts: %w", k, err)
 		}
-		mine := own
-		if parts != nil {
-			mine = nil
-			for _, p := range own {
-				if want[p] {
-					mine = append(mine, p)
-				}
-			}
-			if len(mine) == 0 {
-				continue
-			}
-		}
-		arg := mine
-		if parts == nil {
-			arg = nil
-		}
-		if err := b.Build(ctx, tx, run, k, arg); err != nil {
-			if parts == nil {
+		if parts == nil { // a whole build: every part of every builder
+			if err := b.Build(ctx, tx, run, k, nil); err != nil {
 				return nil, fmt.Errorf("rollup: %s: %w", k, err)
 			}
+			done = append(done, own...)
+			continue
+		}
+		var mine []string
+		for _, p := range own {
+			if want[p] {
+				mine = append(mine, p)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		if err := b.Build(ctx, tx, run, k, mine); err != nil {
 			return nil, fmt.Errorf("rollup: %s, %v: %w", k, mine, err)
 		}
 		done = append(done, mine...)
