@@ -130,12 +130,17 @@ func benchServe(ctx context.Context, args []string) error {
 	pprofAddr := fs.String("pprof", "", "also serve net/http/pprof on this address (e.g. 127.0.0.1:6061), to see where the time goes")
 	refresh := fs.Bool("refresh", true, "keep the rollups fresh in the background, as serve does; false for the timed answers, which the harness reverts (see bench/README.md)")
 	campaignKeys := campaignKeysFlag(fs.FlagSet)
+	rollupYield := yieldFlag(fs.FlagSet)
 	releaseCache := releaseCacheFlag(fs.FlagSet)
 	companyCache := companyCacheFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	maxCampaignKeys, err := campaignKeys()
+	if err != nil {
+		return err
+	}
+	yield, err := rollupYield()
 	if err != nil {
 		return err
 	}
@@ -160,7 +165,7 @@ func benchServe(ctx context.Context, args []string) error {
 		return err
 	}
 	if *refresh {
-		go refresher(d, maxCampaignKeys).Loop(ctx, rollupPoll)
+		go refresher(d, maxCampaignKeys, yield).Loop(ctx, rollupPoll)
 	}
 	a := auth.DefaultConfig()
 	a.Rate = 0

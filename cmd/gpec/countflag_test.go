@@ -24,6 +24,7 @@ func TestCountFlags(t *testing.T) {
 		{"company-cache-rows", "GPEC_COMPANY_CACHE_ROWS", companyCacheFlag, store.DefaultCompanyCacheRows, -1},
 		{"release-cache-cells", "GPEC_RELEASE_CACHE_CELLS", releaseCacheFlag, release.DefaultCacheCells, -1},
 		{"rollup-campaign-keys", "GPEC_ROLLUP_CAMPAIGN_KEYS", campaignKeysFlag, rollup.DefaultMaxCampaignKeys, 0},
+		{"rollup-yield", "GPEC_ROLLUP_YIELD", yieldFlag, rollup.DefaultYield, 0},
 	} {
 		parse := func(env string, args ...string) (int, error) {
 			t.Setenv(f.env, env)
@@ -60,10 +61,10 @@ func TestCountFlags(t *testing.T) {
 			}
 		}
 	}
-	if got := refresher(nil, 0).MaxCampaignKeys; got >= 0 {
+	if got := refresher(nil, 0, 0).MaxCampaignKeys; got >= 0 {
 		t.Errorf("0 campaign keys gives MaxCampaignKeys %d, want < 0 (none)", got)
 	}
-	if got := refresher(nil, 7).MaxCampaignKeys; got != 7 {
+	if got := refresher(nil, 7, 0).MaxCampaignKeys; got != 7 {
 		t.Errorf("7 campaign keys gives MaxCampaignKeys %d", got)
 	}
 }

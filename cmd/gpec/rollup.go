@@ -24,14 +24,22 @@ func init() {
 
 // refresher is the rollup builder of every package that has rollups,
 // keeping at most campaignKeys keys of campaigns' reference dates fresh
-// (0: none).
-func refresher(d *sqlx.DB, campaignKeys int) *rollup.Refresher {
+// (0: none), building them paced by yield (0: not paced).
+func refresher(d *sqlx.DB, campaignKeys, yield int) *rollup.Refresher {
 	max := campaignKeys
 	if max <= 0 {
 		max = -1 // the Refresher's "none"; its 0 means the default
 	}
 	return &rollup.Refresher{DB: d, Builders: []rollup.Builder{analytics.BuildRollup, aggregates.BuildRollup},
-		MaxCampaignKeys: max}
+		MaxCampaignKeys: max, Yield: yield}
+}
+
+// yieldFlag defines -rollup-yield (env GPEC_ROLLUP_YIELD): how much a
+// server's builds of other dates than today's (campaigns' keys) pause
+// after each statement, in multiples of its duration.
+func yieldFlag(fs *flag.FlagSet) func() (int, error) {
+	return countFlag(fs, "rollup-yield", "GPEC_ROLLUP_YIELD", rollup.DefaultYield,
+		"builds of campaigns' rollups pause this many times each statement's duration after it, leaving the cores to requests (env GPEC_ROLLUP_YIELD; 0: full speed)")
 }
 
 // campaignKeysFlag defines -rollup-campaign-keys, whose default the
@@ -98,7 +106,7 @@ campaigns' reference dates.`).withDataDir()
 	if err := bootstrap(ctx, d, false); err != nil {
 		return err
 	}
-	r := refresher(d, maxCampaignKeys)
+	r := refresher(d, maxCampaignKeys, 0) // nobody to yield to
 	if *horizons == "" {
 		built, complete, err := r.Refresh(ctx)
 		for _, run := range built {

@@ -67,12 +67,17 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 	limitsConfig := limitFlags(fs.FlagSet)
 	browser := browserFlags(fs.FlagSet)
 	campaignKeys := campaignKeysFlag(fs.FlagSet)
+	rollupYield := yieldFlag(fs.FlagSet)
 	releaseCache := releaseCacheFlag(fs.FlagSet)
 	companyCache := companyCacheFlag(fs.FlagSet)
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	maxCampaignKeys, err := campaignKeys()
+	if err != nil {
+		return err
+	}
+	yield, err := rollupYield()
 	if err != nil {
 		return err
 	}
@@ -171,7 +176,7 @@ DATA/demo-tokens.json and reused at every restart.`).withDataDir()
 	})
 	// Rollups are built on the primary (d); requests read them wherever
 	// they read (a replica follows).
-	rf := refresher(d, maxCampaignKeys)
+	rf := refresher(d, maxCampaignKeys, yield)
 	rf.OnBuild = metrics.RollupBuilt
 	go rf.Loop(ctx, rollupPoll)
 	// Releases whose background build a previous process left unfinished

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/gpec-project/gpec/internal/domain"
+	"github.com/gpec-project/gpec/internal/refcache"
 )
 
 // Engine answers the gap analyses of DESIGN.md from PostgreSQL. Every method
@@ -18,9 +19,32 @@ import (
 type Engine struct {
 	DB *sqlx.DB
 
+	// Version, when set, returns the data version (data_version) that
+	// ctx's request read, by which Points is kept; nil caches nothing.
+	Version func(ctx context.Context) (int64, bool)
+	// Points keeps, for the data version, the figures of trend points
+	// without a rollup (seriesSplit): NewPointCache; nil caches nothing.
+	Points *refcache.LRU[string, map[Scope][]Figures]
+
 	// live shares the computation from the data of a trend's points that
 	// have no rollup yet among concurrent identical requests (seriesSplit).
 	live singleflight.Group
+}
+
+// DefaultPointRows bounds NewPointCache's figures: role and skill rows of
+// every point and scope kept (about 100 bytes each).
+const DefaultPointRows = 100_000
+
+// NewPointCache returns a cache for Engine.Points holding at most rows role
+// and skill figures.
+//
+// A campaign just opened has no rollup until the server has built it, and
+// until then every request for its pole's trend derives the new point from
+// another date's rollup (deltaSeries) or computes it: the same figures, from
+// the same data, for every dashboard refreshing that trend. They are kept
+// until the next write changes the data version.
+func NewPointCache(rows int) *refcache.LRU[string, map[Scope][]Figures] {
+	return refcache.NewLRU[string, map[Scope][]Figures](refcache.New(), rows)
 }
 
 // Territory levels, as DESIGN.md names them.

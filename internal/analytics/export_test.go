@@ -34,3 +34,11 @@ func (e *Engine) Explain(ctx context.Context, q string, args ...any) (string, er
 	}
 	return strings.Join(lines, "\n"), nil
 }
+
+// SetPacedUnitEmployees sets the size of a paced build's pieces of units
+// until the returned function restores it.
+func SetPacedUnitEmployees(n int) (restore func()) {
+	old := pacedUnitEmployees
+	pacedUnitEmployees = n
+	return func() { pacedUnitEmployees = old }
+}

@@ -145,6 +145,7 @@ func TestRebuildByCompany(t *testing.T) {
 	ctx := context.Background()
 	size := reference.Size{Companies: 14, MaxSitesPerCo: 3, MaxEmployeesSite: 8, Roles: 6, Skills: 9, Trainings: 10}
 	byCompany, whole, kept := 0, 0, 0
+	defer analytics.SetPacedUnitEmployees(7)()
 	for _, seed := range []int64{11, 12, 13} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewSource(seed))
@@ -207,8 +208,14 @@ func TestRebuildByCompany(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// Every other round paced (rollup.WithPace), in pieces of a
+				// few employees' units: the same units, pieces or not.
+				rctx := ctx
+				if round%2 == 1 {
+					rctx = rollup.WithPace(ctx, 1)
+				}
 				for _, part := range stale {
-					if _, err := r.Rebuild(ctx, key, []string{part}); err != nil {
+					if _, err := r.Rebuild(rctx, key, []string{part}); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -281,6 +288,19 @@ WHERE 3 * c.common >= t1.total + t2.total
 				for i, q := range []analytics.Params{p, q} {
 					if got := answer(t, e, poles, q); !reflect.DeepEqual(got, incremental[i]) {
 						t.Fatalf("%s: rebuilt %v\n%s\nrebuilt whole\n%s", key, stale, dump(incremental[i]), dump(got))
+					}
+				}
+				// A campaign key's build, paced: its poles' parts, in pieces.
+				pacedRun, err := r.BuildParts(rollup.WithPace(ctx, 1), key, partsOf(poles))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := unitRows(t, e.DB, pacedRun.ID); !slices.Equal(got, units) {
+					t.Fatalf("%s: kept units of a paced build differ from a whole build's:\n%s", key, diffLines(units, got))
+				}
+				for i, q := range []analytics.Params{p, q} {
+					if got := answer(t, e, poles, q); !reflect.DeepEqual(got, incremental[i]) {
+						t.Fatalf("%s: paced build\n%s\nrebuilt whole\n%s", key, dump(got), dump(incremental[i]))
 					}
 				}
 			}

@@ -331,12 +331,7 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 	if err != nil {
 		return nil, err
 	}
-	// The others derive from the rollup of another date when few
-	// companies changed in between, else compute from the data.
-	fromData, ok, err := e.deltaSeries(ctx, scopes, live, age, roleCodes, skillCodes)
-	if err == nil && !ok {
-		fromData, err = e.sharedSeries(ctx, scopes, live, age, roleCodes, skillCodes)
-	}
+	fromData, err := e.pointsWithoutRollup(ctx, scopes, live, age, roleCodes, skillCodes)
 	if err != nil {
 		return nil, err
 	}
@@ -352,6 +347,41 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 		out[sc] = all
 	}
 	return out, nil
+}
+
+// pointsWithoutRollup is Series at points without a rollup, kept in
+// e.Points for the request's data version: derived from the rollup of
+// another date when few companies changed in between, else computed from
+// the data. Whichever way, they are the data's figures at that version.
+func (e *Engine) pointsWithoutRollup(ctx context.Context, scopes []Scope, points []Point, age int, roleCodes, skillCodes []string) (map[Scope][]Figures, error) {
+	var version int64
+	cache := false
+	if e.Version != nil && e.Points != nil {
+		version, cache = e.Version(ctx)
+	}
+	key := fmt.Sprint(scopes, points, age, roleCodes, skillCodes)
+	if cache {
+		if figs, ok := e.Points.Get(version, key); ok {
+			return figs, nil
+		}
+	}
+	figs, ok, err := e.deltaSeries(ctx, scopes, points, age, roleCodes, skillCodes)
+	if err == nil && !ok {
+		figs, err = e.sharedSeries(ctx, scopes, points, age, roleCodes, skillCodes)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if cache {
+		rows := 0
+		for _, list := range figs {
+			for _, f := range list {
+				rows += len(f.Roles) + len(f.Skills)
+			}
+		}
+		e.Points.Put(version, key, figs, rows)
+	}
+	return figs, nil
 }
 
 // sharedSeries is SeriesFirst(…, 0) from the data, computed once for

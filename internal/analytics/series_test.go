@@ -213,6 +213,30 @@ func TestSeries(t *testing.T) {
 			t.Fatalf("concurrent request %d: err %v, or figures differ from the data's", i, errs[i])
 		}
 	}
+	// With a point cache (the server's), the point without rollup is kept
+	// for the data version: the next request reads only the rollups (4
+	// statements: their look-up, then look-up, roles and skills); a new
+	// version computes it again.
+	version := int64(1)
+	e.Version = func(context.Context) (int64, bool) { return version, true }
+	e.Points = analytics.NewPointCache(analytics.DefaultPointRows)
+	for i, want := range []int64{8, 4, 8} {
+		if i == 2 {
+			version++
+		}
+		statements.Reset()
+		cached, err := e.Series(ctx, poles, points, 64, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(cached, live) {
+			t.Fatalf("request %d with the point cache: figures differ from the data's", i)
+		}
+		if n := statements.Count(); n != want {
+			t.Errorf("request %d with the point cache: %d statements, want %d", i, n, want)
+		}
+	}
+	e.Version, e.Points = nil, nil
 	db.MustExec(`UPDATE rollup_pole_skills SET required = required + 1000`)
 	if tampered, _ := e.Series(ctx, poles, points, 64, nil, nil); reflect.DeepEqual(tampered, live) {
 		t.Error("a tampered rollup did not change the series: it is not read")

@@ -204,6 +204,11 @@ type Refresher struct {
 	// MaxCampaignKeys bounds the keys of campaigns' reference dates kept
 	// fresh besides today's (0: DefaultMaxCampaignKeys; < 0: none).
 	MaxCampaignKeys int
+	// Yield paces Refresh's builds of other dates than today (campaigns'
+	// keys): each statement is followed by a pause of Yield times its
+	// duration (pace.go). 0 does not pace: a command that only builds
+	// rollups has no requests to leave the cores to.
+	Yield int
 }
 
 // lockID is the advisory lock of rollup builds ("gpec rollup" in ASCII).
@@ -243,8 +248,13 @@ func (r *Refresher) inBuild(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	// A build is a batch job: the service's statement timeout (meant for
 	// requests) would cut the national skill-category pass, and its sorts
-	// spill to disk at the default work_mem.
-	if _, err := tx.ExecContext(ctx, `SET LOCAL statement_timeout = '1h'; SET LOCAL work_mem = '256MB'`); err != nil {
+	// spill to disk at the default work_mem. A paced build keeps to one
+	// core: parallel workers would take the others from the requests.
+	settings := `SET LOCAL statement_timeout = '1h'; SET LOCAL work_mem = '256MB'`
+	if Paced(ctx) {
+		settings += `; SET LOCAL max_parallel_workers_per_gather = 0`
+	}
+	if _, err := tx.ExecContext(ctx, settings); err != nil {
 		return fmt.Errorf("rollup: settings: %w", err)
 	}
 	if err := fn(tx); err != nil {
@@ -590,6 +600,7 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 	if err := r.DB.GetContext(ctx, &version, `SELECT version FROM data_version`); err != nil {
 		return built, false, fmt.Errorf("rollup: data version: %w", err)
 	}
+	today := r.today()
 	for i, j := range jobs {
 		// A write since the plan may have made cheaper parts stale (a
 		// pole's, while the skill categories of every key are rebuilt):
@@ -604,11 +615,17 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 			}
 		}
 		start := time.Now()
+		bctx := ctx
+		if !j.k.AsOf.Equal(today) {
+			// No answer of today waits for it: it leaves the cores to
+			// the requests.
+			bctx = WithPace(ctx, r.Yield)
+		}
 		var run Run
 		if j.parts == nil || j.fresh {
-			run, err = r.BuildParts(ctx, j.k, j.parts)
+			run, err = r.BuildParts(bctx, j.k, j.parts)
 		} else {
-			run, err = r.Rebuild(ctx, j.k, j.parts)
+			run, err = r.Rebuild(bctx, j.k, j.parts)
 		}
 		if errors.Is(err, ErrBusy) {
 			return built, false, nil
@@ -620,7 +637,8 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 			return built, false, err
 		}
 		r.logger().Info("rollup built", "as_of", j.k.date(), "horizon", j.k.Horizon,
-			"retirement_age", j.k.RetirementAge, "parts", partsLabel(j.parts), "ms", run.BuildTime.Milliseconds())
+			"retirement_age", j.k.RetirementAge, "parts", partsLabel(j.parts), "ms", run.BuildTime.Milliseconds(),
+			"paced", Paced(bctx))
 		built = append(built, run)
 	}
 	return built, true, nil

@@ -148,7 +148,9 @@ func New(db *sqlx.DB, cfg Config) *Server {
 	} else {
 		cfg.Metrics.AddDB("auth", authDB.DB)
 	}
-	s := &Server{DB: db, Read: read, Auth: authDB, Store: newStore(read, cfg), engine: &analytics.Engine{DB: read}, cfg: cfg}
+	st := newStore(read, cfg)
+	engine := &analytics.Engine{DB: read, Version: st.DataVersion, Points: analytics.NewPointCache(analytics.DefaultPointRows)}
+	s := &Server{DB: db, Read: read, Auth: authDB, Store: st, engine: engine, cfg: cfg}
 	switch {
 	case cfg.ReleaseCacheCells == 0:
 		s.tables = release.NewTables(release.DefaultCacheCells)

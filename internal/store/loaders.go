@@ -162,6 +162,11 @@ func (s *Store) dataVersion(ctx context.Context) (int64, bool) {
 	return v, ok
 }
 
+// DataVersion is the data version of ctx's request, as the store's caches
+// use it (dataVersion): for other caches of answers read from the same
+// database (the analytics engine's).
+func (s *Store) DataVersion(ctx context.Context) (int64, bool) { return s.dataVersion(ctx) }
+
 // WithDataVersion returns ctx carrying the data version its request read
 // from the store's database in another statement (the token check reads
 // it with the token revision): the loaders then use it instead of reading
