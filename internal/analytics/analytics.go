@@ -22,8 +22,8 @@ type Engine struct {
 	// Version, when set, returns the data version (data_version) that
 	// ctx's request read, by which Points is kept; nil caches nothing.
 	Version func(ctx context.Context) (int64, bool)
-	// Points keeps, for the data version, the figures of trend points
-	// without a rollup (seriesSplit): NewPointCache; nil caches nothing.
+	// Points keeps, for the data version, the trends whose points have a
+	// rollup for some only (seriesSplit): NewPointCache; nil caches nothing.
 	Points *refcache.LRU[string, map[Scope][]Figures]
 
 	// live shares the computation from the data of a trend's points that
@@ -37,12 +37,6 @@ const DefaultPointRows = 100_000
 
 // NewPointCache returns a cache for Engine.Points holding at most rows role
 // and skill figures.
-//
-// A campaign just opened has no rollup until the server has built it, and
-// until then every request for its pole's trend derives the new point from
-// another date's rollup (deltaSeries) or computes it: the same figures, from
-// the same data, for every dashboard refreshing that trend. They are kept
-// until the next write changes the data version.
 func NewPointCache(rows int) *refcache.LRU[string, map[Scope][]Figures] {
 	return refcache.NewLRU[string, map[Scope][]Figures](refcache.New(), rows)
 }

@@ -315,9 +315,26 @@ func countRuns(runs []int64) int {
 
 // seriesSplit answers a Series whose points have rollups for some points
 // only: one Series over the points with one (from the rollups), one over
-// the others (from the data), merged in the order of points. Both keep
-// every skill and role (the trend's Top needs the last point's whole list).
+// the others (derived from the rollup of another date when few companies
+// changed in between, else from the data), merged in the order of points.
+// Both keep every skill and role (the trend's Top needs the last point's
+// whole list), so that the answer weighs every skill of every point: it is
+// kept in e.Points for the request's data version. A campaign just opened
+// has no rollup until the server has built it, and meanwhile every
+// dashboard refreshing its pole's trend asks for the same answer, which is
+// the data's at that version whichever way it was computed.
 func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point, runs []int64, age int, roleCodes, skillCodes []string) (map[Scope][]Figures, error) {
+	var version int64
+	cache := false
+	if e.Version != nil && e.Points != nil {
+		version, cache = e.Version(ctx)
+	}
+	key := fmt.Sprint(scopes, points, age, roleCodes, skillCodes)
+	if cache {
+		if out, ok := e.Points.Get(version, key); ok {
+			return out, nil
+		}
+	}
 	var rolled, live []Point
 	var rolledAt, liveAt []int
 	for i, p := range points {
@@ -331,11 +348,15 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 	if err != nil {
 		return nil, err
 	}
-	fromData, err := e.pointsWithoutRollup(ctx, scopes, live, age, roleCodes, skillCodes)
+	fromData, ok, err := e.deltaSeries(ctx, scopes, live, age, roleCodes, skillCodes)
+	if err == nil && !ok {
+		fromData, err = e.sharedSeries(ctx, scopes, live, age, roleCodes, skillCodes)
+	}
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[Scope][]Figures, len(fromRollups))
+	rows := 0
 	for sc, figs := range fromRollups {
 		all := make([]Figures, len(points))
 		for j, i := range rolledAt {
@@ -344,44 +365,15 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 		for j, i := range liveAt {
 			all[i] = fromData[sc][j]
 		}
+		for _, f := range all {
+			rows += len(f.Roles) + len(f.Skills)
+		}
 		out[sc] = all
 	}
+	if cache {
+		e.Points.Put(version, key, out, rows)
+	}
 	return out, nil
-}
-
-// pointsWithoutRollup is Series at points without a rollup, kept in
-// e.Points for the request's data version: derived from the rollup of
-// another date when few companies changed in between, else computed from
-// the data. Whichever way, they are the data's figures at that version.
-func (e *Engine) pointsWithoutRollup(ctx context.Context, scopes []Scope, points []Point, age int, roleCodes, skillCodes []string) (map[Scope][]Figures, error) {
-	var version int64
-	cache := false
-	if e.Version != nil && e.Points != nil {
-		version, cache = e.Version(ctx)
-	}
-	key := fmt.Sprint(scopes, points, age, roleCodes, skillCodes)
-	if cache {
-		if figs, ok := e.Points.Get(version, key); ok {
-			return figs, nil
-		}
-	}
-	figs, ok, err := e.deltaSeries(ctx, scopes, points, age, roleCodes, skillCodes)
-	if err == nil && !ok {
-		figs, err = e.sharedSeries(ctx, scopes, points, age, roleCodes, skillCodes)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if cache {
-		rows := 0
-		for _, list := range figs {
-			for _, f := range list {
-				rows += len(f.Roles) + len(f.Skills)
-			}
-		}
-		e.Points.Put(version, key, figs, rows)
-	}
-	return figs, nil
 }
 
 // sharedSeries is SeriesFirst(…, 0) from the data, computed once for

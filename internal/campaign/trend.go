@@ -177,9 +177,109 @@ func (s *Service) Trends(ctx context.Context, scopes []analytics.Scope, points [
 	}
 	out := make(map[analytics.Scope]*Trend, len(series))
 	for sc, figs := range series {
+		if first > 0 {
+			figs = topFigures(figs, first)
+		}
 		out[sc] = buildTrend(points, figs)
 	}
 	return out, nil
+}
+
+// topFigures keeps, at every point, only the figures of the skills and
+// roles that Top(n) keeps, chosen from the figures themselves: a pole's
+// trend with a point not yet rolled up gets every skill of every point
+// (thousands at national scale), and pivoting them all (buildTrend) to
+// keep n cost most of the request. A skill or role without figures at the
+// last point counts there as buildTrend counts it (0, no coverage).
+func topFigures(figs []analytics.Figures, n int) []analytics.Figures {
+	if len(figs) == 0 {
+		return figs
+	}
+	last := len(figs) - 1
+	type skillKey struct {
+		code     string
+		gap      int
+		coverage *float64
+	}
+	type roleKey struct {
+		code string
+		gap  int
+	}
+	skills := map[int]*skillKey{}
+	roles := map[int]*roleKey{}
+	for i, f := range figs {
+		for _, g := range f.Skills {
+			k := skills[g.SkillID]
+			if k == nil {
+				k = &skillKey{code: g.SkillCode}
+				skills[g.SkillID] = k
+			}
+			if i == last {
+				k.gap, k.coverage = g.Required-g.Qualified, g.Coverage
+			}
+		}
+		for _, g := range f.Roles {
+			k := roles[g.RoleID]
+			if k == nil {
+				k = &roleKey{code: g.RoleCode}
+				roles[g.RoleID] = k
+			}
+			if i == last {
+				k.gap = g.Gap
+			}
+		}
+	}
+	skillIDs := make([]int, 0, len(skills))
+	for id := range skills {
+		skillIDs = append(skillIDs, id)
+	}
+	// Top's order (gap descending, coverage ascending with none last, code).
+	sort.Slice(skillIDs, func(i, j int) bool {
+		a, b := skills[skillIDs[i]], skills[skillIDs[j]]
+		if a.gap != b.gap {
+			return a.gap > b.gap
+		}
+		switch {
+		case a.coverage != nil && b.coverage != nil && *a.coverage != *b.coverage:
+			return *a.coverage < *b.coverage
+		case (a.coverage == nil) != (b.coverage == nil):
+			return b.coverage == nil
+		}
+		return a.code < b.code
+	})
+	roleIDs := make([]int, 0, len(roles))
+	for id := range roles {
+		roleIDs = append(roleIDs, id)
+	}
+	sort.Slice(roleIDs, func(i, j int) bool {
+		a, b := roles[roleIDs[i]], roles[roleIDs[j]]
+		if a.gap != b.gap {
+			return a.gap > b.gap
+		}
+		return a.code < b.code
+	})
+	keepSkill := map[int]bool{}
+	for _, id := range skillIDs[:min(n, len(skillIDs))] {
+		keepSkill[id] = true
+	}
+	keepRole := map[int]bool{}
+	for _, id := range roleIDs[:min(n, len(roleIDs))] {
+		keepRole[id] = true
+	}
+	out := make([]analytics.Figures, len(figs))
+	for i, f := range figs {
+		for _, g := range f.Skills {
+			if keepSkill[g.SkillID] {
+				out[i].Skills = append(out[i].Skills, g)
+			}
+		}
+		for _, g := range f.Roles {
+			if keepRole[g.RoleID] {
+				out[i].Roles = append(out[i].Roles, g)
+			}
+		}
+	}
+	return out
 }
 
 // buildTrend pivots figures per point into series per role and skill; a

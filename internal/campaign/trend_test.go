@@ -1,6 +1,8 @@
 package campaign
 
 import (
+	"fmt"
+	"math/rand"
 	"reflect"
 	"testing"
 	"time"
@@ -60,5 +62,47 @@ func TestTopAndChanges(t *testing.T) {
 	}
 	if len(tr.Top(0).Skills) != 5 {
 		t.Error("Top(0) cut the skills")
+	}
+}
+
+// TestTopFigures: keeping the figures of Top(n)'s skills and roles before
+// pivoting gives the same trend as pivoting everything, on random figures
+// with ties, skills and roles missing at some points (the last included),
+// and skills without required (no coverage).
+func TestTopFigures(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	pts := DatePoints([]time.Time{time.Date(2024, 4, 30, 0, 0, 0, 0, time.UTC), time.Date(2025, 4, 30, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 4, 30, 0, 0, 0, 0, time.UTC)}, 3)
+	for round := 0; round < 300; round++ {
+		figs := make([]analytics.Figures, len(pts))
+		for i := range figs {
+			for id := 1; id <= 1+rng.Intn(40); id++ {
+				if rng.Intn(4) == 0 {
+					continue
+				}
+				req, qual := rng.Intn(5), rng.Intn(5)
+				g := analytics.SkillGap{SkillID: id, SkillCode: fmt.Sprintf("S%02d", id), Required: req, Qualified: qual, Gap: req - qual}
+				if req != 0 {
+					c := float64(qual) / float64(req)
+					g.Coverage = &c
+				}
+				figs[i].Skills = append(figs[i].Skills, g)
+			}
+			for id := 1; id <= 1+rng.Intn(30); id++ {
+				if rng.Intn(4) == 0 {
+					continue
+				}
+				target, stayers := rng.Intn(5), rng.Intn(5)
+				figs[i].Roles = append(figs[i].Roles, analytics.RoleGap{RoleID: id, RoleCode: fmt.Sprintf("R%02d", id),
+					Target: target, Stayers: stayers, Gap: target - stayers})
+			}
+		}
+		for _, n := range []int{1, 3, 10, 50} {
+			want := buildTrend(pts, figs).Top(n)
+			got := buildTrend(pts, topFigures(figs, n)).Top(n)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round %d, n=%d: pre-selected\n%+v\nwant\n%+v", round, n, got, want)
+			}
+		}
 	}
 }
