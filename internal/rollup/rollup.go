@@ -543,9 +543,10 @@ const DefaultMaxCampaignKeys = 30
 // to one company: its poles' parts and the aggregates), a campaign's key
 // without a rollup is built for its poles' parts (BuildParts), and another
 // key without a rollup, or whose every part is stale, is built whole. The
-// parts go first, the first builder's (the poles', seconds each at national
-// scale) before the next's, each in the order of the keys; then the whole
-// builds (minutes each). complete is true when every default key is
+// parts of today's keys go first, the first builder's (the poles', seconds
+// each at national scale) before the next's, each in the order of the keys;
+// then those of the campaigns' keys, likewise (paced: see Yield); then the
+// whole builds (minutes each). complete is true when every default key is
 // fresh after it. Another session's build (ErrBusy) is not an error: that
 // session does the work, and complete is false.
 func (r *Refresher) Refresh(ctx context.Context) (built []Run, complete bool, err error) {
@@ -582,16 +583,22 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 		if err != nil {
 			return built, false, err
 		}
+		// Today's parts first (every request of today reads them), by
+		// builder; then the campaigns' keys (a trend derives their points
+		// meanwhile), by builder; then the whole builds (minutes each).
+		rank := 0
+		if w.poles != nil {
+			rank = len(r.Builders)
+		}
 		switch {
 		case !exists && w.poles != nil:
-			// A new campaign's key: its poles' parts, seconds each, go
-			// with the parts, before the whole builds.
-			jobs = append(jobs, job{k: w.Key, parts: need, fresh: true, order: owner[need[0]]})
+			// A new campaign's key: its poles' parts, seconds each.
+			jobs = append(jobs, job{k: w.Key, parts: need, fresh: true, order: rank + owner[need[0]]})
 		case !exists || (w.poles == nil && len(stale) == len(all)):
-			jobs = append(jobs, job{k: w.Key, order: len(r.Builders)})
+			jobs = append(jobs, job{k: w.Key, order: 2 * len(r.Builders)})
 		default:
 			for _, p := range stale {
-				jobs = append(jobs, job{k: w.Key, parts: []string{p}, order: owner[p]})
+				jobs = append(jobs, job{k: w.Key, parts: []string{p}, order: rank + owner[p]})
 			}
 		}
 	}

@@ -568,3 +568,47 @@ FROM companies`)
 	db.MustExec(`DELETE FROM rollup_parts WHERE part = 'pole:b'`)
 	check("no part row", "pole:b", nil, false)
 }
+
+// TestTodayFirst: after a write, today's stale parts of every builder are
+// rebuilt before the campaigns' keys' (answers of today wait for them; a
+// trend derives a campaign's point meanwhile), whatever the builders' order.
+func TestTodayFirst(t *testing.T) {
+	ctx := context.Background()
+	db, _ := testdb.New(t)
+	var mu sync.Mutex
+	var built []string
+	poles, aggregates := polesBuilder(&mu, &built), polesBuilder(&mu, &built)
+	onlyParts := func(b rollup.Builder, keep func(string) bool) rollup.Builder {
+		all := b.Parts
+		b.Parts = func(ctx context.Context, q sqlx.QueryerContext) ([]string, error) {
+			parts, err := all(ctx, q)
+			var out []string
+			for _, p := range parts {
+				if keep(p) {
+					out = append(out, p)
+				}
+			}
+			return out, err
+		}
+		return b
+	}
+	isAggregates := func(p string) bool { return p == rollup.AggregatesPart }
+	r := &rollup.Refresher{DB: db, Today: func() time.Time { return today }, Builders: []rollup.Builder{
+		onlyParts(poles, func(p string) bool { return !isAggregates(p) }), onlyParts(aggregates, isAggregates)}}
+	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
+	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76'), ('q', 'Q', 'cluster', '76')`)
+	db.MustExec(`INSERT INTO campaigns (pole_id, id, title, opens_on, closes_on, reference_date, horizons) VALUES
+		('p', '2025', 'B', '2025-03-01', '2025-04-30', '2025-06-30', '{2028}')`)
+	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
+		t.Fatalf("refresh: %v %v", complete, err)
+	}
+	built = nil
+	db.MustExec(`INSERT INTO rollup_changes (scope, since) VALUES ('pole:p', '-infinity'), ('aggregates', '-infinity')`)
+	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
+		t.Fatalf("refresh: %v %v", complete, err)
+	}
+	want := "2026-11-25/2029:pole:p 2026-11-25/2029:aggregates 2025-06-30/2028:pole:p"
+	if got := strings.Join(built, " "); got != want {
+		t.Fatalf("after a write, built %s\nwant  %s", got, want)
+	}
+}
