@@ -13,7 +13,14 @@ package aggregates
 // activeMembership is DESIGN.md's "active membership at asOf" for alias m.
 const activeMembership = `m.since <= $1::date AND (m.until IS NULL OR $1::date < m.until)`
 
-const unitsCTE = `
+// unitsCTE is the common part of a query's statement.
+var unitsCTE = unitsWhere(`true`)
+
+// unitsWhere is the common part with cond, a constant condition on the site
+// sp, added to site_in's: the rollup's rebuild by company restricts the
+// sites to those of its companies.
+func unitsWhere(cond string) string {
+	return `
 req AS (
   -- "requires": an essential link, or any link with includeOptional. Only
   -- the skill_category dimension reads it.
@@ -28,6 +35,7 @@ site_in AS (
   WHERE ($6::text = ''
          OR ($6::text = 'region' AND sp.region_code = $7::text)
          OR ($6::text = 'department' AND sp.department_code = $7::text))
+    AND ` + cond + `
     AND ($8::text = '' OR EXISTS (
          SELECT 1 FROM memberships m
          WHERE m.pole_id = $8::text AND m.siren = sp.siren AND ` + activeMembership + `))
@@ -62,6 +70,7 @@ unit AS (
          coalesce(n.headcount, h.headcount) AS target
   FROM site_role h FULL JOIN site_need n ON n.siret = h.siret AND n.role_id = h.role_id
 )`
+}
 
 // dimensionSource is a dimension's CTEs producing
 // cell(tcode, col, siren, headcount, stayers, target, required, qualified)
