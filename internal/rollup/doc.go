@@ -46,9 +46,11 @@
 // the part (its memberships or projects, the referential, a bulk
 // statement), package analytics recomputes only those companies' figures
 // and derives the pole's from the figures it kept of the others, which
-// that snapshot had seen unchanged. The snapshot contract is the same: a
-// write committed during the rebuild is not listed, and leaves the part
-// stale. Builds hold a session advisory lock taken before their
+// that snapshot had seen unchanged. The territorial aggregates do the same
+// per dimension (migration 0019): package aggregates keeps each company's
+// contributions and sums again only the cells those companies can change.
+// The snapshot contract is the same: a write committed during the rebuild
+// is not listed, and leaves the part stale. Builds hold a session advisory lock taken before their
 // transaction begins, so that a build's snapshot sees every earlier build,
 // which lets each build prune the changes every part has seen.
 //
