@@ -691,7 +691,7 @@ func (im *run) merge(f *format, files []int, kr *KindReport, empty, trial bool) 
 // table drops its secondary indexes and builds them again after the insert.
 var bulkRows int64 = 100_000
 
-// dropSecondaryIndexes drops the indexes of an empty table that back no
+// dropSecondaryIndexes drops the non-unique indexes of an empty table that back no
 // constraint, and returns the statements that create them again. Building
 // an index from a sort of millions of rows is several times cheaper than
 // inserting each row into it (national employee_skills, 12.9 million rows:
@@ -703,8 +703,8 @@ var bulkRows int64 = 100_000
 // have seen nothing anyway: it waits for the data instead. The lock is not
 // waited for (lock_timeout): when a reader holds the table, or the import's
 // role may not drop the indexes, the load keeps them and inserts row by
-// row. The unique indexes stay: they are constraints and catch duplicate
-// keys in a trial merge.
+// row. The unique indexes stay (constraints' or not, as employee_skills'
+// key): they catch duplicate keys in a trial merge.
 func (im *run) dropSecondaryIndexes(f *format) ([]string, error) {
 	if _, err := im.tx.ExecContext(im.ctx, `SAVEPOINT bulk`); err != nil {
 		return nil, err
@@ -714,7 +714,7 @@ func (im *run) dropSecondaryIndexes(f *format) ([]string, error) {
 	err := func() error {
 		rows, err := im.tx.QueryContext(im.ctx, `SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
 			FROM pg_index i WHERE i.indrelid = $1::regclass
-			  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+			  AND NOT i.indisunique AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
 			ORDER BY 1`, f.table)
 		if err != nil {
 			return err
