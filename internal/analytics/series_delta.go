@@ -25,6 +25,14 @@ import (
 // national scale, while the server builds its rollup). level_needed, a
 // maximum, is not a sum: it is derived again from the roles of the
 // resulting role figures, as figuresCTE's demand does.
+//
+// The same holds at the rollup's own date when its pole's part is stale
+// only through a few companies' own writes (an import, a campaign answer,
+// until the part is rebuilt; the campaigns' keys are rebuilt paced, minutes
+// after): the companies are those the part has not seen
+// (rollup_part_changed_companies, migration 0021), and what is subtracted
+// is what the part summed for them, their kept units (migration 0016),
+// since their figures at that date have just changed.
 
 // maxDeltaCompanies bounds the companies changed between a point and its
 // rollup's date for which the point is derived from that rollup: each
@@ -32,9 +40,9 @@ import (
 // national pole's members the pole's own computation is as cheap.
 const maxDeltaCompanies = 100
 
-// deltaSeries is Series for pole scopes at points without a rollup, each
-// derived from the fresh rollup of the nearest date at the same horizon and
-// retirement age. ok is false, and nothing is answered, when a point has no
+// deltaSeries is Series for pole scopes at points without a fresh rollup,
+// each derived from its own date's stale one, or from the fresh rollup of
+// the nearest date at the same horizon and retirement age. ok is false, and nothing is answered, when a point has no
 // such rollup or more than maxDeltaCompanies companies of a pole changed
 // between the two dates: the caller computes from the data. Four
 // statements, whatever the scopes and points.
@@ -54,18 +62,27 @@ func (e *Engine) deltaSeries(ctx context.Context, scopes []Scope, points []Point
 	}
 	n := len(poles)
 
-	// The nearest fresh rollup of each unit's pole, horizon and age.
+	// Each unit's base: the rollup of its own date when its pole's part is
+	// stale only through a few companies' writes (minus their kept units,
+	// plus their figures now), else the nearest fresh rollup of another
+	// date at its horizon and age.
 	runs := make([]int64, n)
 	bases := make([]string, n)
+	same := make([]bool, n)
+	var keptUnits []int64
+	var keptSirens []string
 	rows, err := e.queryx(ctx, `
-SELECT (k.ord - 1)::int, b.id, b.as_of::text
+SELECT (k.ord - 1)::int, b.id, b.as_of::text, b.same, b.kept
 FROM unnest($1::text[], $2::date[], $3::int[]) WITH ORDINALITY AS k(pole_id, as_of, horizon, ord)
 CROSS JOIN LATERAL (
-  SELECT r.id, r.as_of FROM rollup_runs r
-  WHERE r.horizon = k.horizon AND r.retirement_age = $4 AND NOT r.projects AND r.as_of <> k.as_of
-    AND rollup_part_fresh(r.id, $5 || k.pole_id)
+  SELECT r.id, r.as_of, r.as_of = k.as_of AS same,
+         CASE WHEN r.as_of = k.as_of THEN rollup_part_changed_companies(r.id, $5 || k.pole_id, $6) END AS kept
+  FROM rollup_runs r
+  WHERE r.horizon = k.horizon AND r.retirement_age = $4 AND NOT r.projects
+    AND CASE WHEN r.as_of = k.as_of THEN rollup_part_changed_companies(r.id, $5 || k.pole_id, $6) IS NOT NULL
+             ELSE rollup_part_fresh(r.id, $5 || k.pole_id) END
   ORDER BY abs(r.as_of - k.as_of), r.as_of DESC
-  LIMIT 1) b`, pq.Array(poles), pq.Array(dates), pq.Array(horizons), age, rollup.PolePart(""))
+  LIMIT 1) b`, pq.Array(poles), pq.Array(dates), pq.Array(horizons), age, rollup.PolePart(""), maxDeltaCompanies)
 	if err != nil {
 		return nil, false, fmt.Errorf("series from another date: rollups: %w", err)
 	}
@@ -74,11 +91,16 @@ CROSS JOIN LATERAL (
 		var u int
 		var run int64
 		var date string
-		if err := rows.Scan(&u, &run, &date); err != nil {
+		var isSame bool
+		var kept pq.StringArray
+		if err := rows.Scan(&u, &run, &date, &isSame, &kept); err != nil {
 			rows.Close()
 			return nil, false, err
 		}
-		runs[u], bases[u] = run, date
+		runs[u], bases[u], same[u] = run, date, isSame
+		for _, siren := range kept {
+			keptUnits, keptSirens = append(keptUnits, int64(u)), append(keptSirens, siren)
+		}
 		found++
 	}
 	rows.Close()
@@ -150,18 +172,29 @@ ORDER BY 1, 2`, pq.Array(poles), pq.Array(dates), pq.Array(bases), lo, hi); err 
 			return nil, false, nil
 		}
 	}
+	// A unit of its rollup's own date has no dated window (lo = hi): its
+	// changed companies are those the part has not seen, whose kept units
+	// are subtracted (deltaCTE's kept_in) and figures now added.
+	for i, u := range keptUnits {
+		changed = append(changed, change{Unit: int(u), Siren: keptSirens[i]})
+	}
 
 	// Sub-units: each changed company within the pole, at the rollup's
-	// date (subtracted) and at the unit's (added); scopeUnitsCTE's
-	// intersection of a company and a pole keeps it only while a member.
+	// date (subtracted; for a unit of the rollup's own date, its kept
+	// units are) and at the unit's (added); scopeUnitsCTE's intersection
+	// of a company and a pole keeps it only while a member.
 	var a scopeArrays
 	var subDates []string
 	var subHorizons, subUnits, signs []int64
 	for _, c := range changed {
-		for _, side := range []struct {
+		sides := []struct {
 			date string
 			sign int64
-		}{{bases[c.Unit], -1}, {dates[c.Unit], 1}} {
+		}{{bases[c.Unit], -1}, {dates[c.Unit], 1}}
+		if same[c.Unit] {
+			sides = sides[1:]
+		}
+		for _, side := range sides {
 			a.sirens, a.poles = append(a.sirens, c.Siren), append(a.poles, poles[c.Unit])
 			a.levels, a.codes = append(a.levels, ""), append(a.codes, "")
 			subDates, subHorizons = append(subDates, side.date), append(subHorizons, horizons[c.Unit])
@@ -174,9 +207,13 @@ ORDER BY 1, 2`, pq.Array(poles), pq.Array(dates), pq.Array(bases), lo, hi); err 
 	if skillCodes == nil {
 		skillCodes = []string{}
 	}
+	if keptUnits == nil {
+		keptUnits, keptSirens = []int64{}, []string{}
+	}
 	args := []any{pq.Array(subDates), pq.Array(subHorizons), age, false,
 		pq.Array(a.sirens), pq.Array(a.poles), pq.Array(a.levels), pq.Array(a.codes),
-		pq.Array(subUnits), pq.Array(signs), pq.Array(runs), pq.Array(poles)}
+		pq.Array(subUnits), pq.Array(signs), pq.Array(runs), pq.Array(poles),
+		pq.Array(keptUnits), pq.Array(keptSirens)}
 	codes := fmt.Sprintf("$%d::text[]", len(args)+1)
 
 	out := make(map[Scope][]Figures, len(scopes))
@@ -203,10 +240,12 @@ ORDER BY sf.unit_no, sk.code COLLATE "C"`, append(args, pq.Array(skillCodes)), a
 
 // deltaCTE follows seriesCTE, whose units are deltaSeries' sub-units:
 // $9 the unit of each sub-unit and $10 its sign; $11 the rollup run of each
-// unit and $12 its pole. It defines d_role_fig and d_skill_fig per unit:
-// the rollup's sums plus the signed sums of the sub-units, level_needed
-// derived from the resulting roles as figuresCTE's demand does (0 for a
-// skill no role of the unit requires).
+// unit and $12 its pole; $13 and $14 the (unit, company) pairs whose kept
+// units in the unit's run are subtracted (a stale part of the unit's own
+// date). It defines d_role_fig and d_skill_fig per unit: the rollup's sums
+// minus those kept units plus the signed sums of the sub-units,
+// level_needed derived from the resulting roles as figuresCTE's demand
+// does (0 for a skill no role of the unit requires).
 const deltaCTE = `
 sub_map AS (
   SELECT (k.ord - 1)::int AS sub_no, k.unit_no, k.sign
@@ -216,10 +255,17 @@ base_in AS (
   SELECT (k.ord - 1)::int AS unit_no, k.run_id, k.pole_id
   FROM unnest(CAST($11 AS bigint[]), $12::text[]) WITH ORDINALITY AS k(run_id, pole_id, ord)
 ),
+kept_in AS (
+  SELECT b.unit_no, b.run_id, b.pole_id, k.siren
+  FROM unnest(CAST($13 AS int[]), $14::text[]) AS k(unit_no, siren) JOIN base_in b ON b.unit_no = k.unit_no
+),
 d_role_fig AS (
   SELECT unit_no, role_id, sum(headcount)::int AS headcount, sum(stayers)::int AS stayers, sum(target)::int AS target
   FROM (SELECT b.unit_no, r.role_id, r.headcount, r.stayers, r.target
         FROM base_in b JOIN rollup_pole_roles r ON r.run_id = b.run_id AND r.pole_id = b.pole_id
+        UNION ALL
+        SELECT k.unit_no, u.role_id, -u.headcount, -u.stayers, -u.target
+        FROM kept_in k JOIN rollup_unit_roles u ON u.run_id = k.run_id AND u.pole_id = k.pole_id AND u.siren = k.siren
         UNION ALL
         SELECT m.unit_no, rf.role_id, m.sign * rf.headcount, m.sign * rf.stayers, m.sign * rf.target
         FROM role_fig rf JOIN sub_map m ON m.sub_no = rf.unit_no) x
@@ -237,6 +283,9 @@ d_skill_fig AS (
          coalesce(max(nl.level_needed), 0)::int AS level_needed, 0 AS qualified_with_plan
   FROM (SELECT b.unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool
         FROM base_in b JOIN rollup_pole_skills r ON r.run_id = b.run_id AND r.pole_id = b.pole_id
+        UNION ALL
+        SELECT k.unit_no, u.skill_id, -u.required, -u.qualified, -u.upskillable, -u.internal_pool
+        FROM kept_in k JOIN rollup_unit_skills u ON u.run_id = k.run_id AND u.pole_id = k.pole_id AND u.siren = k.siren
         UNION ALL
         SELECT m.unit_no, sf.skill_id, m.sign * sf.required, m.sign * sf.qualified, m.sign * sf.upskillable,
                m.sign * sf.internal_pool
