@@ -270,13 +270,8 @@ func (r *Refresher) inBuild(ctx context.Context, fn func(tx *sqlx.Tx) error) err
 }
 
 // recordParts records that the parts of every run of run's key (with and
-// without projects) were built from the transaction's snapshot, and the
-// build's duration d when it built one part alone (else 0: unknown), which
-// Refresh orders rebuilds by.
+// without projects) were built from the transaction's snapshot.
 func recordParts(ctx context.Context, tx *sqlx.Tx, run int64, parts []string, d time.Duration) error {
-	if len(parts) != 1 {
-		d = 0
-	}
 	_, err := tx.ExecContext(ctx, `
 INSERT INTO rollup_parts (run_id, part, snap, build_ms)
 SELECT t.id, p, pg_current_snapshot(), $3
@@ -574,10 +569,6 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 		parts []string // nil: a whole build
 		fresh bool     // a new rollup of these parts only (BuildParts)
 		order int
-		// cost is the part's last rebuild alone, in ms (0: unknown);
-		// owner its builder's index.
-		cost  int64
-		owner int
 	}
 	var jobs []job
 	for _, w := range keys {
@@ -592,43 +583,26 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 		if err != nil {
 			return built, false, err
 		}
-		// Today's parts first (every request of today reads them); then
-		// the campaigns' keys (a trend derives their points meanwhile);
-		// then the whole builds (minutes each). Within each, the parts
-		// whose last rebuild was shortest first, so that most answers are
-		// served from rollups again soonest (after a company's import, a
-		// dimension of the territorial cells takes about a second, a large
-		// pole's part ten or more); then by builder.
+		// Today's parts first (every request of today reads them), by
+		// builder; then the campaigns' keys (a trend derives their points
+		// meanwhile), by builder; then the whole builds (minutes each).
 		rank := 0
 		if w.poles != nil {
-			rank = 1
+			rank = len(r.Builders)
 		}
 		switch {
 		case !exists && w.poles != nil:
 			// A new campaign's key: its poles' parts, seconds each.
-			jobs = append(jobs, job{k: w.Key, parts: need, fresh: true, order: rank, owner: owner[need[0]]})
+			jobs = append(jobs, job{k: w.Key, parts: need, fresh: true, order: rank + owner[need[0]]})
 		case !exists || (w.poles == nil && len(stale) == len(all)):
-			jobs = append(jobs, job{k: w.Key, order: 2})
+			jobs = append(jobs, job{k: w.Key, order: 2 * len(r.Builders)})
 		default:
-			costs, err := r.partCosts(ctx, w.Key)
-			if err != nil {
-				return built, false, err
-			}
 			for _, p := range stale {
-				jobs = append(jobs, job{k: w.Key, parts: []string{p}, order: rank, cost: costs[p], owner: owner[p]})
+				jobs = append(jobs, job{k: w.Key, parts: []string{p}, order: rank + owner[p]})
 			}
 		}
 	}
-	sort.SliceStable(jobs, func(i, j int) bool {
-		a, b := jobs[i], jobs[j]
-		if a.order != b.order {
-			return a.order < b.order
-		}
-		if a.cost != b.cost {
-			return a.cost < b.cost
-		}
-		return a.owner < b.owner
-	})
+	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].order < jobs[j].order })
 	var version int64
 	if err := r.DB.GetContext(ctx, &version, `SELECT version FROM data_version`); err != nil {
 		return built, false, fmt.Errorf("rollup: data version: %w", err)
@@ -752,26 +726,6 @@ SELECT p FROM unnest($2::text[]) WITH ORDINALITY AS u(p, ord) WHERE NOT rollup_p
 		return nil, true, fmt.Errorf("rollup: stale parts: %w", err)
 	}
 	return stale, true, nil
-}
-
-// partCosts returns the duration in ms of the last rebuild alone of each
-// part of the rollup of k (0: unknown).
-func (r *Refresher) partCosts(ctx context.Context, k Key) (map[string]int64, error) {
-	var rows []struct {
-		Part string `db:"part"`
-		Ms   int64  `db:"build_ms"`
-	}
-	if err := r.DB.SelectContext(ctx, &rows, `
-SELECT p.part, p.build_ms FROM rollup_parts p JOIN rollup_runs r ON r.id = p.run_id
-WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.projects`,
-		k.date(), k.Horizon, k.RetirementAge); err != nil {
-		return nil, fmt.Errorf("rollup: part costs: %w", err)
-	}
-	costs := make(map[string]int64, len(rows))
-	for _, x := range rows {
-		costs[x.Part] = x.Ms
-	}
-	return costs, nil
 }
 
 // Loop keeps the default keys fresh until ctx ends: it refreshes at start,

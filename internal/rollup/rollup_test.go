@@ -611,21 +611,4 @@ func TestTodayFirst(t *testing.T) {
 	if got := strings.Join(built, " "); got != want {
 		t.Fatalf("after a write, built %s\nwant  %s", got, want)
 	}
-	// Within today's parts, the part whose last rebuild alone was shortest
-	// first, whatever the builders' order.
-	var costs []int64
-	if err := db.Select(&costs, `SELECT p.build_ms FROM rollup_parts p JOIN rollup_runs r ON r.id = p.run_id
-WHERE r.as_of = $1 AND NOT r.projects ORDER BY part`, today); err != nil || len(costs) != 3 {
-		t.Fatalf("costs %v (err %v), want today's three parts'", costs, err)
-	}
-	db.MustExec(`UPDATE rollup_parts SET build_ms = CASE part WHEN 'pole:p' THEN 60000 ELSE 1000 END`)
-	built = nil
-	db.MustExec(`INSERT INTO rollup_changes (scope, since) VALUES ('pole:p', '-infinity'), ('aggregates', '-infinity')`)
-	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
-		t.Fatalf("refresh: %v %v", complete, err)
-	}
-	want = "2026-11-25/2029:aggregates 2026-11-25/2029:pole:p 2025-06-30/2028:pole:p"
-	if got := strings.Join(built, " "); got != want {
-		t.Fatalf("after a write, with known costs, built %s\nwant  %s", got, want)
-	}
 }
