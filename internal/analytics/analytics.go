@@ -22,8 +22,9 @@ type Engine struct {
 	// Version, when set, returns the data version (data_version) that
 	// ctx's request read, by which Points is kept; nil caches nothing.
 	Version func(ctx context.Context) (int64, bool)
-	// Points keeps, for the data version, the trends whose points have a
-	// rollup for some only (seriesSplit): NewPointCache; nil caches nothing.
+	// Points keeps, for the data version, the trends whose points have no
+	// fresh rollup for some or all (seriesSplit, deltaSeries):
+	// NewPointCache; nil caches nothing.
 	Points *refcache.LRU[string, map[Scope][]Figures]
 
 	// live shares the computation from the data of a trend's points that

@@ -123,9 +123,12 @@ func (e *Engine) seriesFirst(ctx context.Context, scopes []Scope, points []Point
 			}
 		}
 		if !ok && derive {
-			// No point has a rollup: each may still derive from the
-			// rollup of another date.
-			if out, ok, err := e.deltaSeries(ctx, list, norm, retirementAge, roleCodes, skillCodes); err != nil || ok {
+			// No point has a fresh rollup: each may still derive from its
+			// own date's stale one or another date's, kept for the data
+			// version as seriesSplit's answers are.
+			if out, ok, err := e.keptSeries(ctx, list, norm, retirementAge, roleCodes, skillCodes, func() (map[Scope][]Figures, bool, error) {
+				return e.deltaSeries(ctx, list, norm, retirementAge, roleCodes, skillCodes)
+			}); err != nil || ok {
 				return out, err
 			}
 		}
@@ -324,6 +327,19 @@ func countRuns(runs []int64) int {
 // dashboard refreshing its pole's trend asks for the same answer, which is
 // the data's at that version whichever way it was computed.
 func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point, runs []int64, age int, roleCodes, skillCodes []string) (map[Scope][]Figures, error) {
+	out, _, err := e.keptSeries(ctx, scopes, points, age, roleCodes, skillCodes, func() (map[Scope][]Figures, bool, error) {
+		out, err := e.splitSeries(ctx, scopes, points, runs, age, roleCodes, skillCodes)
+		return out, err == nil, err
+	})
+	return out, err
+}
+
+// keptSeries returns the Series of scopes at points from e.Points for the
+// request's data version, else compute's answer, kept there when ok. The
+// figures being the data's at that version whichever way they were
+// computed (rollups, derived, from the data), one key serves every path.
+func (e *Engine) keptSeries(ctx context.Context, scopes []Scope, points []Point, age int, roleCodes, skillCodes []string,
+	compute func() (map[Scope][]Figures, bool, error)) (map[Scope][]Figures, bool, error) {
 	var version int64
 	cache := false
 	if e.Version != nil && e.Points != nil {
@@ -332,9 +348,27 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 	key := fmt.Sprint(scopes, points, age, roleCodes, skillCodes)
 	if cache {
 		if out, ok := e.Points.Get(version, key); ok {
-			return out, nil
+			return out, true, nil
 		}
 	}
+	out, ok, err := compute()
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	if cache {
+		rows := 0
+		for _, figs := range out {
+			for _, f := range figs {
+				rows += len(f.Roles) + len(f.Skills)
+			}
+		}
+		e.Points.Put(version, key, out, rows)
+	}
+	return out, true, nil
+}
+
+// splitSeries is seriesSplit without its cache.
+func (e *Engine) splitSeries(ctx context.Context, scopes []Scope, points []Point, runs []int64, age int, roleCodes, skillCodes []string) (map[Scope][]Figures, error) {
 	var rolled, live []Point
 	var rolledAt, liveAt []int
 	for i, p := range points {
@@ -356,7 +390,6 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 		return nil, err
 	}
 	out := make(map[Scope][]Figures, len(fromRollups))
-	rows := 0
 	for sc, figs := range fromRollups {
 		all := make([]Figures, len(points))
 		for j, i := range rolledAt {
@@ -365,13 +398,7 @@ func (e *Engine) seriesSplit(ctx context.Context, scopes []Scope, points []Point
 		for j, i := range liveAt {
 			all[i] = fromData[sc][j]
 		}
-		for _, f := range all {
-			rows += len(f.Roles) + len(f.Skills)
-		}
 		out[sc] = all
-	}
-	if cache {
-		e.Points.Put(version, key, out, rows)
 	}
 	return out, nil
 }

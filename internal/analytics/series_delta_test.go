@@ -161,6 +161,25 @@ func TestSeriesFromAStalePart(t *testing.T) {
 		if n := statements.Count(); n != 5 {
 			t.Errorf("seed %d: %d statements, want 5 (the points' rollups, the stale part's, changed companies, roles, skills)", seed, n)
 		}
+		// With the server's point cache, the derived answer is kept for the
+		// data version: the next request runs the rollups' look-up only.
+		version := int64(1)
+		e.Version = func(context.Context) (int64, bool) { return version, true }
+		e.Points = analytics.NewPointCache(analytics.DefaultPointRows)
+		for i, want := range []int64{5, 1, 5} {
+			if i == 2 {
+				version++
+			}
+			statements.Reset()
+			cached, err := e.Series(ctx, poles, points, 64, nil, nil)
+			if err != nil || !reflect.DeepEqual(cached, got) {
+				t.Fatalf("seed %d, request %d with the point cache: err %v, or figures differ", seed, i, err)
+			}
+			if n := statements.Count(); n != want {
+				t.Errorf("seed %d, request %d with the point cache: %d statements, want %d", seed, i, n, want)
+			}
+		}
+		e.Version, e.Points = nil, nil
 		// The kept units of a changed company are what is subtracted.
 		db.MustExec(`UPDATE rollup_unit_skills SET required = required + 1000 WHERE siren = $1`, sirens[0])
 		if tampered, err := e.Series(ctx, poles, points, 64, nil, nil); err != nil || reflect.DeepEqual(tampered, got) {
