@@ -128,29 +128,18 @@ const MaxIncrementalCompanies = 50
 // the transaction's snapshot is not listed, and leaves the part stale
 // (recordParts records that snapshot).
 func CompanyChanges(ctx context.Context, tx *sqlx.Tx, run int64, part string) (sirens []string, ok bool, err error) {
-	var row struct {
-		OK     bool           `db:"ok"`
-		Sirens pq.StringArray `db:"sirens"`
-	}
-	if err := tx.GetContext(ctx, &row, `
-WITH missed AS (
-  SELECT c.siren FROM rollup_runs r
-  JOIN rollup_parts p ON p.run_id = r.id AND p.part = $2
-  JOIN rollup_changes c ON c.scope IN ($2, '*', split_part($2, ':', 1)) AND c.since <= r.as_of
-                       AND NOT pg_visible_in_snapshot(c.xid, p.snap)
-  WHERE r.id = $1
-)
-SELECT EXISTS (SELECT 1 FROM rollup_parts WHERE run_id = $1 AND part = $2)
-       AND NOT EXISTS (SELECT 1 FROM missed WHERE siren IS NULL)
-       AND (SELECT count(DISTINCT siren) FROM missed) <= $3 AS ok,
-       array(SELECT DISTINCT siren FROM missed WHERE siren IS NOT NULL ORDER BY 1) AS sirens`,
+	// rollup_part_changed_companies (migration 0021) reads the changes in
+	// the statement's snapshot, the transaction's: readers deriving from a
+	// stale part ask it the same question.
+	var changed pq.StringArray
+	if err := tx.GetContext(ctx, &changed, `SELECT rollup_part_changed_companies($1, $2, $3)`,
 		run, part, MaxIncrementalCompanies); err != nil {
 		return nil, false, fmt.Errorf("rollup: changed companies of %s: %w", part, err)
 	}
-	if !row.OK {
+	if changed == nil {
 		return nil, false, nil
 	}
-	return []string(row.Sirens), true, nil
+	return []string(changed), true, nil
 }
 
 // ProjectsRun adds, inside a build's transaction, the run with projects of
