@@ -55,8 +55,9 @@
 //   - the figures of scopes at several (asOf, H) points at once, for
 //     campaigns and trends: Series in series.go (seriesCTE, derived from the
 //     same fragments; a pole's points read their rollups when all are fresh,
-//     and a point without one derives from another date's rollup when few
-//     companies changed in between: deltaSeries in series_delta.go).
+//     and a point without one derives from its own date's stale rollup or
+//     another date's when few companies changed: deltaSeries in
+//     series_delta.go).
 //   - the upcoming sessions of a shared training opportunity:
 //     UpcomingSessions in sessions.go.
 //   - required and the level needed for trainings (demand), qualified and
