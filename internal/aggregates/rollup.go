@@ -108,8 +108,8 @@ func buildDimension(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, d
 
 // rebuildByCompany replaces the kept contributions of sirens to dimension d
 // by their contributions now, and sums again the cells they can change:
-// every department and the region of the regions where those companies
-// had or have a site, and France. The other cells are sums of unchanged
+// those of the regions where the companies had or have a site, of every
+// department of those regions, and of France. The other cells are sums of unchanged
 // contributions (their companies' writes were all seen by the part's
 // snapshot, as rollup.CompanyChanges guarantees).
 func rebuildByCompany(ctx context.Context, tx *sqlx.Tx, run int64, k rollup.Key, d Dimension, sirens []string) error {

@@ -42,10 +42,11 @@ const maxDeltaCompanies = 100
 
 // deltaSeries is Series for pole scopes at points without a fresh rollup,
 // each derived from its own date's stale one, or from the fresh rollup of
-// the nearest date at the same horizon and retirement age. ok is false, and nothing is answered, when a point has no
-// such rollup or more than maxDeltaCompanies companies of a pole changed
-// between the two dates: the caller computes from the data. Four
-// statements, whatever the scopes and points.
+// the nearest date at the same horizon and retirement age. ok is false, and
+// nothing is answered, when a point has no such rollup or more than
+// maxDeltaCompanies companies of a pole changed between the two dates: the
+// caller computes from the data. Four statements, whatever the scopes and
+// points.
 func (e *Engine) deltaSeries(ctx context.Context, scopes []Scope, points []Point, age int, roleCodes, skillCodes []string) (map[Scope][]Figures, bool, error) {
 	if len(scopes) == 0 || len(points) == 0 || !poleScopes(scopes) {
 		return nil, false, nil
@@ -75,11 +76,12 @@ func (e *Engine) deltaSeries(ctx context.Context, scopes []Scope, points []Point
 SELECT (k.ord - 1)::int, b.id, b.as_of::text, b.same, b.kept
 FROM unnest($1::text[], $2::date[], $3::int[]) WITH ORDINALITY AS k(pole_id, as_of, horizon, ord)
 CROSS JOIN LATERAL (
-  SELECT r.id, r.as_of, r.as_of = k.as_of AS same,
-         CASE WHEN r.as_of = k.as_of THEN rollup_part_changed_companies(r.id, $5 || k.pole_id, $6) END AS kept
+  SELECT r.id, r.as_of, r.as_of = k.as_of AS same, c.kept
   FROM rollup_runs r
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN r.as_of = k.as_of THEN rollup_part_changed_companies(r.id, $5 || k.pole_id, $6) END AS kept) c
   WHERE r.horizon = k.horizon AND r.retirement_age = $4 AND NOT r.projects
-    AND CASE WHEN r.as_of = k.as_of THEN rollup_part_changed_companies(r.id, $5 || k.pole_id, $6) IS NOT NULL
+    AND CASE WHEN r.as_of = k.as_of THEN c.kept IS NOT NULL
              ELSE rollup_part_fresh(r.id, $5 || k.pole_id) END
   ORDER BY abs(r.as_of - k.as_of), r.as_of DESC
   LIMIT 1) b`, pq.Array(poles), pq.Array(dates), pq.Array(horizons), age, rollup.PolePart(""), maxDeltaCompanies)
