@@ -26,9 +26,14 @@ type Engine struct {
 	// fresh rollup for some or all (seriesSplit, deltaSeries):
 	// NewPointCache; nil caches nothing.
 	Points *refcache.LRU[string, map[Scope][]Figures]
+	// Derived keeps, for the data version, the pole answers derived from
+	// a part stale through a few companies' writes (derive):
+	// NewDerivedCache; nil caches nothing.
+	Derived *refcache.LRU[string, any]
 
-	// live shares the computation from the data of a trend's points that
-	// have no rollup yet among concurrent identical requests (seriesSplit).
+	// live shares among concurrent identical requests the computation
+	// from the data of a trend's points that have no rollup yet
+	// (seriesSplit), and the derivation of pole answers (derive).
 	live singleflight.Group
 }
 
@@ -191,6 +196,10 @@ func distinctStrings(in []string) []string {
 }
 
 // queryx runs one statement; every statement of the package goes through it.
+// A derived answer's statements run in its snapshot (derive).
 func (e *Engine) queryx(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	if dc, ok := derivedFrom(ctx); ok {
+		return dc.tx.QueryxContext(ctx, query, args...)
+	}
 	return e.DB.QueryxContext(ctx, query, args...)
 }

@@ -8,7 +8,7 @@ import (
 // ExplainSkillGaps returns the plan PostgreSQL runs for SkillGaps, executed
 // (EXPLAIN ANALYZE, BUFFERS), for the benchmark's log.
 func (e *Engine) ExplainSkillGaps(ctx context.Context, scopes []Scope, p Params, order SkillOrder, first int) (string, error) {
-	_, q, args, err := e.skillGapsQuery(ctx, scopes, p, order, first)
+	_, q, args, err := e.skillGapsQuery(fromData(ctx), scopes, p, order, first)
 	if err != nil {
 		return "", err
 	}

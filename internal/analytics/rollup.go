@@ -25,13 +25,14 @@ import (
 
 // rollupRun returns the rollup answering p for poles, if their parts are
 // fresh. With includeProjects it is the run with projects
-// (projectsRollupSteps).
-func (e *Engine) rollupRun(ctx context.Context, p Params, poles []string) (int64, bool, error) {
+// (projectsRollupSteps). stale tells that p's key has a rollup whose parts
+// are not all fresh: the answer may be derived from it (derive).
+func (e *Engine) rollupRun(ctx context.Context, p Params, poles []string) (run int64, ok, stale bool, err error) {
 	if p.IncludeOptional {
-		return 0, false, nil
+		return 0, false, false, nil
 	}
 	k := rollup.Key{AsOf: p.AsOf, Horizon: p.Horizon, RetirementAge: p.RetirementAge}
-	return rollup.FreshParts(ctx, e.DB, k, p.IncludeProjects, poleParts(poles))
+	return rollup.PartsState(ctx, e.DB, k, p.IncludeProjects, poleParts(poles))
 }
 
 // poleParts names the rollup parts of poles.
@@ -58,14 +59,26 @@ func poleScopes(list []Scope) bool {
 // role_fig for the scopes, and their arguments: read from the fresh rollup
 // when it can answer (rolled is then true), else computed from the data.
 // The caller's own parameters follow the returned ones.
+//
+// For poles whose rollup is stale, it returns errStaleRollup unless ctx
+// says otherwise: the caller derives its answer from the stale parts
+// (derive), in whose context the CTE is the derived one, or computes from
+// the data (fromData).
 func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays, p Params) (cte string, args []any, rolled bool, err error) {
 	if poleScopes(list) {
-		run, ok, err := e.rollupRun(ctx, p, arr.poles)
+		if dc, ok := derivedFrom(ctx); ok {
+			cte, args := derivedFiguresCTE(dc, arr, p)
+			return cte, args, false, nil
+		}
+		run, ok, stale, err := e.rollupRun(ctx, p, arr.poles)
 		if err != nil {
 			return "", nil, false, err
 		}
 		if ok {
 			return rollupFiguresCTE, []any{run, pq.Array(arr.poles)}, true, nil
+		}
+		if stale && ctx.Value(fromDataKey{}) == nil {
+			return "", nil, false, errStaleRollup
 		}
 	}
 	if companyScopes(list) {

@@ -121,7 +121,24 @@ func (g *SkillGap) derive(withPlan bool) {
 // SkillGaps returns the skill figures of every scope, in one statement.
 // Skills whose figures are all zero are left out. first > 0 keeps the first
 // skills of each scope; 0 keeps them all. Every scope asked for has an entry.
+// Poles whose rollup is stale through a few companies' writes are derived
+// from their parts (derive).
 func (e *Engine) SkillGaps(ctx context.Context, scopes []Scope, p Params, order SkillOrder, first int) (map[Scope]SkillPage, error) {
+	return orDerived(ctx, e, scopes, p, "skill gaps", []any{order, first}, skillRows,
+		func(ctx context.Context) (map[Scope]SkillPage, error) {
+			return e.skillGaps(ctx, scopes, p, order, first)
+		})
+}
+
+func skillRows(m map[Scope]SkillPage) int {
+	n := 0
+	for _, page := range m {
+		n += len(page.Items)
+	}
+	return n
+}
+
+func (e *Engine) skillGaps(ctx context.Context, scopes []Scope, p Params, order SkillOrder, first int) (map[Scope]SkillPage, error) {
 	list, q, args, err := e.skillGapsQuery(ctx, scopes, p, order, first)
 	if err != nil {
 		return nil, err

@@ -47,13 +47,40 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 		return out, nil
 	}
 	q, args := criticalSkillsQuery(p), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
-	if run, ok, err := e.rollupRun(ctx, p, poles); err != nil {
+	if run, ok, stale, err := e.rollupRun(ctx, p, poles); err != nil {
 		return nil, err
 	} else if ok {
 		q, args = rankedSkillsSQL(true), []any{run, pq.Array(poles), limit(first)}
 		if p.WithPlan {
 			q = plannedSkillsSQL
 		}
+	} else if stale {
+		if d, ok, err := derive(ctx, e, p, poles, "critical skills", []any{first}, criticalRows,
+			func(ctx context.Context) (map[string]CriticalSkillPage, error) {
+				dc, _ := derivedFrom(ctx)
+				return e.scanCriticalSkills(ctx, out, poles, p, derivedCriticalSQL(p.WithPlan, p.IncludeProjects),
+					append(derivedArgs(dc.d, p, poles), limit(first)))
+			}); err != nil || ok {
+			return d, err
+		}
+	}
+	return e.scanCriticalSkills(ctx, out, poles, p, q, args)
+}
+
+func criticalRows(m map[string]CriticalSkillPage) int {
+	n := 0
+	for _, page := range m {
+		n += len(page.Items)
+	}
+	return n
+}
+
+// scanCriticalSkills runs q and reads its rows (rankedSkillsSQL(true)'s
+// columns) into a copy of empty, one page per pole.
+func (e *Engine) scanCriticalSkills(ctx context.Context, empty map[string]CriticalSkillPage, poles []string, p Params, q string, args []any) (map[string]CriticalSkillPage, error) {
+	out := make(map[string]CriticalSkillPage, len(empty))
+	for k, v := range empty {
+		out[k] = v
 	}
 	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
@@ -152,10 +179,40 @@ func (e *Engine) SharedTrainingOpportunities(ctx context.Context, poleIDs []stri
 	}
 	q, args := p.pick(sharedOpportunitiesSQL, sharedOpportunitiesProjectsSQL), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles),
 		opt.MinCompanies, limit(first)}
-	if run, ok, err := e.rollupRun(ctx, p, poles); err != nil {
+	if run, ok, stale, err := e.rollupRun(ctx, p, poles); err != nil {
 		return nil, err
 	} else if ok {
 		q, args = sharedOpportunitiesRollupSQL, []any{run, pq.Array(poles), opt.MinCompanies, limit(first)}
+	} else if stale {
+		if d, ok, err := derive(ctx, e, p, poles, "opportunities", []any{opt, first}, opportunityRows,
+			func(ctx context.Context) (map[string]SharedOpportunityPage, error) {
+				dc, _ := derivedFrom(ctx)
+				return e.scanOpportunities(ctx, out, poles, p, opt, derivedOpportunitiesSQL(p.IncludeProjects),
+					append(derivedArgs(dc.d, p, poles), opt.MinCompanies, limit(first)))
+			}); err != nil || ok {
+			return d, err
+		}
+	}
+	return e.scanOpportunities(ctx, out, poles, p, opt, q, args)
+}
+
+func opportunityRows(m map[string]SharedOpportunityPage) int {
+	n := 0
+	for _, page := range m {
+		for _, o := range page.Items {
+			n += 1 + len(o.Trainings.Items)
+		}
+	}
+	return n
+}
+
+// scanOpportunities runs q, reads its rows (sharedOpportunitiesSelect's
+// columns) into a copy of empty, one page per pole, and attaches the
+// trainings near each opportunity.
+func (e *Engine) scanOpportunities(ctx context.Context, empty map[string]SharedOpportunityPage, poles []string, p Params, opt SharedOptions, q string, args []any) (map[string]SharedOpportunityPage, error) {
+	out := make(map[string]SharedOpportunityPage, len(empty))
+	for k, v := range empty {
+		out[k] = v
 	}
 	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
@@ -247,10 +304,37 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 		return out, nil
 	}
 	q, args := p.pick(mobilityPathsSQL, mobilityPathsProjectsSQL), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional, pq.Array(poles), limit(first)}
-	if run, ok, err := e.rollupRun(ctx, p, poles); err != nil {
+	if run, ok, stale, err := e.rollupRun(ctx, p, poles); err != nil {
 		return nil, err
 	} else if ok {
 		q, args = mobilityPathsRollupSQL, []any{run, pq.Array(poles), limit(first)}
+	} else if stale {
+		if d, ok, err := derive(ctx, e, p, poles, "mobility", []any{first}, mobilityRows,
+			func(ctx context.Context) (map[string]MobilityPage, error) {
+				dc, _ := derivedFrom(ctx)
+				return e.scanMobility(ctx, out, poles, derivedMobilitySQL(p.IncludeProjects),
+					append(derivedArgs(dc.d, p, poles), dc.d.similarRun(p), limit(first)))
+			}); err != nil || ok {
+			return d, err
+		}
+	}
+	return e.scanMobility(ctx, out, poles, q, args)
+}
+
+func mobilityRows(m map[string]MobilityPage) int {
+	n := 0
+	for _, page := range m {
+		n += len(page.Items)
+	}
+	return n
+}
+
+// scanMobility runs q and reads its rows (mobilityPathsSelect's columns)
+// into a copy of empty, one page per pole.
+func (e *Engine) scanMobility(ctx context.Context, empty map[string]MobilityPage, poles []string, q string, args []any) (map[string]MobilityPage, error) {
+	out := make(map[string]MobilityPage, len(empty))
+	for k, v := range empty {
+		out[k] = v
 	}
 	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {

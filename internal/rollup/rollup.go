@@ -87,15 +87,36 @@ WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.
 // data. A write to one company leaves the parts of other poles fresh, and a
 // write dated after k.AsOf (an assessment, a need) every part of k.
 func FreshParts(ctx context.Context, db sqlx.QueryerContext, k Key, projects bool, parts []string) (id int64, ok bool, err error) {
+	id, fresh, _, err := PartsState(ctx, db, k, projects, parts)
+	return id, fresh, err
+}
+
+// PartsState is FreshParts telling also whether k has a rollup whose parts
+// are not all fresh (stale): a reader may derive from it, in the same
+// statement as the look-up of a fresh one.
+func PartsState(ctx context.Context, db sqlx.QueryerContext, k Key, projects bool, parts []string) (id int64, fresh, stale bool, err error) {
 	if len(parts) == 0 {
-		return 0, false, nil
+		return 0, false, false, nil
 	}
-	err = sqlx.GetContext(ctx, db, &id, `
-SELECT r.id FROM rollup_runs r
-WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND r.projects = $4
-  AND (SELECT bool_and(rollup_part_fresh(r.id, p)) FROM unnest($5::text[]) p)`,
+	var row struct {
+		ID    int64 `db:"id"`
+		Fresh bool  `db:"fresh"`
+	}
+	err = sqlx.GetContext(ctx, db, &row, `
+SELECT r.id, coalesce((SELECT bool_and(rollup_part_fresh(r.id, p)) FROM unnest($5::text[]) p), false) AS fresh
+FROM rollup_runs r
+WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND r.projects = $4`,
 		k.date(), k.Horizon, k.RetirementAge, projects, pq.Array(parts))
-	return found(id, err)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, false, nil
+	}
+	if err != nil {
+		return 0, false, false, fmt.Errorf("rollup: lookup: %w", err)
+	}
+	if !row.Fresh {
+		return 0, false, true, nil
+	}
+	return row.ID, true, false, nil
 }
 
 func found(id int64, err error) (int64, bool, error) {

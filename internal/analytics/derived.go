@@ -1,0 +1,418 @@
+package analytics
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/gpec-project/gpec/internal/refcache"
+	"github.com/gpec-project/gpec/internal/rollup"
+)
+
+// A pole's figures while its rollup part is stale through a few companies'
+// writes (issue 16). After a company's import its poles' parts are rebuilt
+// by the refresher, which takes seconds to tens of seconds at national
+// scale; meanwhile every request for those poles would compute a whole
+// pole from the data (20–30 s each under load, competing with the rebuild
+// for the cores). The part's (pole, company, department) units are kept
+// with its run (migration 0016) and every figure the pole statements show
+// is a sum, a maximum or a count over them: so a pole's figures now are
+// those of its kept units, with the units of the companies the part has
+// not seen (rollup_part_changed_companies, migration 0021) computed again
+// from the data — the few companies written, not the ~1,000 members. The
+// statements below derive from those units exactly what the rollup build
+// derives from them (rollup.go's steps): skill and role figures, the count
+// of companies with a positive gap, the shared training opportunities, the
+// companies' role gaps and their mobility paths. With projects, a unit's
+// target of a role gains its pole's project needs of year H at its sites,
+// and nothing else changes (projectsRollupSteps): those are added to the
+// units before the same statements run.
+//
+// Each derivation reads one snapshot (a read-only REPEATABLE READ
+// transaction: the list of companies and their units agree), and its
+// answer is kept for the request's data version in Engine.Derived, so that
+// the dashboards polling a pole while its part is rebuilt cost one
+// derivation each.
+
+// derivation is what a derived statement reads: the rollup run of the
+// request's key (without projects: the kept units are its), the run with
+// projects (whose similar role pairs the mobility paths with projects
+// read), and the companies of each pole whose units are computed again
+// (parallel arrays).
+type derivation struct {
+	run, twin          int64
+	chgPoles, chgSiren []string
+}
+
+// derivedCtxKey carries the transaction and derivation of a derived
+// answer to the statements that build it (queryx, unitFigures).
+type derivedCtxKey struct{}
+
+type derivedCtx struct {
+	tx *sqlx.Tx
+	d  derivation
+}
+
+func derivedFrom(ctx context.Context) (*derivedCtx, bool) {
+	d, ok := ctx.Value(derivedCtxKey{}).(*derivedCtx)
+	return d, ok
+}
+
+// DefaultDerivedRows bounds NewDerivedCache: rows of derived answers kept
+// (skills, roles, opportunities, paths; about 100 bytes each).
+const DefaultDerivedRows = 100_000
+
+// NewDerivedCache returns a cache for Engine.Derived holding at most rows
+// rows of answers.
+func NewDerivedCache(rows int) *refcache.LRU[string, any] {
+	return refcache.NewLRU[string, any](refcache.New(), rows)
+}
+
+// lookupDerivation returns the derivation of poles at p's key in tx's
+// snapshot; ok is false when a pole's part cannot be derived from (no
+// rollup of the key, a change that is not a few companies' own, more than
+// maxDeltaCompanies companies written since the part was built).
+func lookupDerivation(ctx context.Context, tx *sqlx.Tx, p Params, poles []string) (derivation, bool, error) {
+	var d derivation
+	d.chgPoles, d.chgSiren = []string{}, []string{}
+	rows, err := tx.QueryxContext(ctx, `
+SELECT r.id,
+       coalesce((SELECT t.id FROM rollup_runs t WHERE t.as_of = r.as_of AND t.horizon = r.horizon
+                 AND t.retirement_age = r.retirement_age AND t.projects), 0) AS twin,
+       k.pole_id, c.changed
+FROM rollup_runs r
+CROSS JOIN unnest($4::text[]) AS k(pole_id)
+CROSS JOIN LATERAL (SELECT rollup_part_changed_companies(r.id, $5 || k.pole_id, $6) AS changed) c
+WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.projects`,
+		p.date(), p.Horizon, p.RetirementAge, pq.Array(poles), rollup.PolePart(""), maxDeltaCompanies)
+	if err != nil {
+		return d, false, fmt.Errorf("derived figures: rollup: %w", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var pole string
+		var changed pq.StringArray
+		if err := rows.Scan(&d.run, &d.twin, &pole, &changed); err != nil {
+			return d, false, err
+		}
+		if changed == nil {
+			return d, false, nil
+		}
+		for _, s := range changed {
+			d.chgPoles, d.chgSiren = append(d.chgPoles, pole), append(d.chgSiren, s)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return d, false, err
+	}
+	return d, n == len(poles) && (!p.IncludeProjects || d.twin != 0), nil
+}
+
+// derive answers compute from a derivation of poles at p's key, for pole
+// requests whose rollup is not fresh (the caller checked): from
+// Engine.Derived when the request's data version has it, else in a
+// read-only snapshot, kept there. ok is false, and nothing answered, when
+// the parts cannot be derived from: the caller computes from the data.
+// kind and args key the answer with poles and p; weight is its rows.
+func derive[T any](ctx context.Context, e *Engine, p Params, poles []string, kind string, args []any,
+	weight func(T) int, compute func(ctx context.Context) (T, error)) (T, bool, error) {
+	var zero T
+	if p.IncludeOptional || len(poles) == 0 {
+		return zero, false, nil
+	}
+	if _, inside := derivedFrom(ctx); inside {
+		return zero, false, nil
+	}
+	var version int64
+	cache := false
+	if e.Version != nil && e.Derived != nil {
+		version, cache = e.Version(ctx)
+	}
+	key := fmt.Sprint(kind, poles, p, args)
+	if cache {
+		if v, ok := e.Derived.Get(version, key); ok {
+			return v.(T), true, nil
+		}
+	}
+	v, err, _ := e.live.Do("derived "+fmt.Sprint(version)+" "+key, func() (any, error) {
+		tx, err := e.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+		if err != nil {
+			return nil, err
+		}
+		defer tx.Rollback()
+		d, ok, err := lookupDerivation(ctx, tx, p, poles)
+		if err != nil || !ok {
+			return nil, err
+		}
+		out, err := compute(context.WithValue(ctx, derivedCtxKey{}, &derivedCtx{tx: tx, d: d}))
+		if err != nil {
+			return nil, err
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, err
+		}
+		if cache {
+			e.Derived.Put(version, key, out, max(1, weight(out)))
+		}
+		return out, nil
+	})
+	if err != nil || v == nil {
+		return zero, false, err
+	}
+	return v.(T), true, nil
+}
+
+// derivedArgs are the parameters of derivedUnitsCTE: $1..$4 p's, $5 the
+// poles, $6 the run, $7 and $8 the companies computed again.
+func derivedArgs(d derivation, p Params, poles []string) []any {
+	return []any{p.date(), p.Horizon, p.RetirementAge, false, pq.Array(poles), d.run,
+		pq.Array(d.chgPoles), pq.Array(d.chgSiren)}
+}
+
+// changedFigures is figuresCTE for the changed companies' units, its
+// figures renamed so that the pole's keep the names the statements read.
+var changedFigures = replaceAll(figuresCTE, [][2]string{{`role_fig`, `c_role_fig`}, {`skill_fig AS (`, `c_skill_fig AS (`}})
+
+// derivedUnitsCTE defines, after WITH, d_unit_skill(pole_no, siren,
+// department_code, skill_id, required, qualified, upskillable,
+// internal_pool, level_needed, qualified_with_plan) and
+// d_unit_role(pole_no, siren, department_code, role_id, headcount,
+// stayers, target): every unit of the poles ($5, pole_no their index) at
+// run $6, those of the companies of $7/$8 computed from the data, the
+// others' kept; chg(pole_no, siren) the companies computed. With projects,
+// the units gain their pole's project needs of year $2 as the rollup's run
+// with projects does.
+func derivedUnitsCTE(projects bool) string {
+	units := `
+pole_in AS (
+  SELECT (u.ord - 1)::int AS pole_no, u.id FROM unnest($5::text[]) WITH ORDINALITY AS u(id, ord)
+),
+chg AS (
+  SELECT pi.pole_no, pi.id AS pole_id, c.siren
+  FROM unnest($7::text[], $8::text[]) AS c(pole_id, siren) JOIN pole_in pi ON pi.id = c.pole_id
+),
+member AS (
+  -- Only the changed companies' units are computed; departmentUnitsCTE
+  -- reads member.
+  SELECT DISTINCT c.pole_no, m.siren
+  FROM chg c JOIN memberships m ON m.pole_id = c.pole_id AND m.siren = c.siren AND ` + activeMembership + `
+),` + departmentUnitsCTE + `,` + changedFigures + `,
+kept_skill AS (
+  SELECT pi.pole_no, u.siren, u.department_code, u.skill_id, u.required, u.qualified, u.upskillable,
+         u.internal_pool, u.level_needed, u.qualified_with_plan
+  FROM pole_in pi JOIN rollup_unit_skills u ON u.run_id = $6 AND u.pole_id = pi.id
+  WHERE NOT EXISTS (SELECT 1 FROM chg c WHERE c.pole_no = pi.pole_no AND c.siren = u.siren)
+  UNION ALL
+  SELECT un.pole_no, un.siren, un.department_code, sf.skill_id, sf.required, sf.qualified, sf.upskillable,
+         sf.internal_pool, sf.level_needed, sf.qualified_with_plan
+  FROM c_skill_fig sf JOIN unit un ON un.unit_no = sf.unit_no
+),
+kept_role AS (
+  SELECT pi.pole_no, u.siren, u.department_code, u.role_id, u.headcount, u.stayers, u.target
+  FROM pole_in pi JOIN rollup_unit_roles u ON u.run_id = $6 AND u.pole_id = pi.id
+  WHERE NOT EXISTS (SELECT 1 FROM chg c WHERE c.pole_no = pi.pole_no AND c.siren = u.siren)
+  UNION ALL
+  SELECT un.pole_no, un.siren, un.department_code, rf.role_id, rf.headcount, rf.stayers, rf.target
+  FROM c_role_fig rf JOIN unit un ON un.unit_no = rf.unit_no
+)`
+	if !projects {
+		return units + `,
+d_unit_skill AS (SELECT * FROM kept_skill),
+d_unit_role AS (SELECT * FROM kept_role)`
+	}
+	return units + `,
+proj_unit AS (
+  -- The pole's project needs of year H at its members' sites, per unit
+  -- (projectsRollupSteps' project units).
+  SELECT pi.pole_no, sp.siren, sp.department_code, pn.role_id, sum(pn.headcount)::int AS headcount
+  FROM pole_in pi
+  JOIN projects pr ON pr.pole_id = pi.id
+  JOIN project_needs pn ON pn.project_id = pr.id AND pn.year = $2::int
+  JOIN site_places sp ON sp.siret = pn.siret
+  WHERE EXISTS (SELECT 1 FROM memberships m WHERE m.pole_id = pi.id AND m.siren = sp.siren AND ` + activeMembership + `)
+  GROUP BY 1, 2, 3, 4
+  HAVING sum(pn.headcount) > 0
+),
+proj_skill AS (
+  SELECT u.pole_no, u.siren, u.department_code, rs.skill_id, sum(u.headcount)::int AS extra, max(rs.level)::int AS level
+  FROM proj_unit u JOIN role_skills rs ON rs.role_id = u.role_id AND rs.essential
+  GROUP BY 1, 2, 3, 4
+),
+d_unit_skill AS (
+  SELECT coalesce(u.pole_no, x.pole_no) AS pole_no, coalesce(u.siren, x.siren) AS siren,
+         coalesce(u.department_code, x.department_code) AS department_code, coalesce(u.skill_id, x.skill_id) AS skill_id,
+         coalesce(u.required, 0) + coalesce(x.extra, 0) AS required, coalesce(u.qualified, 0) AS qualified,
+         coalesce(u.upskillable, 0) AS upskillable, coalesce(u.internal_pool, 0) AS internal_pool,
+         greatest(coalesce(u.level_needed, 0), coalesce(x.level, 0)) AS level_needed,
+         coalesce(u.qualified_with_plan, 0) AS qualified_with_plan
+  FROM kept_skill u
+  FULL JOIN proj_skill x ON x.pole_no = u.pole_no AND x.siren = u.siren AND x.department_code = u.department_code
+                        AND x.skill_id = u.skill_id
+),
+d_unit_role AS (
+  SELECT coalesce(u.pole_no, x.pole_no) AS pole_no, coalesce(u.siren, x.siren) AS siren,
+         coalesce(u.department_code, x.department_code) AS department_code, coalesce(u.role_id, x.role_id) AS role_id,
+         coalesce(u.headcount, 0) AS headcount, coalesce(u.stayers, 0) AS stayers,
+         coalesce(u.target, 0) + coalesce(x.headcount, 0) AS target
+  FROM kept_role u
+  FULL JOIN proj_unit x ON x.pole_no = u.pole_no AND x.siren = u.siren AND x.department_code = u.department_code
+                       AND x.role_id = u.role_id
+)`
+}
+
+// derivedPoleCTE follows derivedUnitsCTE: the poles' skill_fig (with
+// companies_with_gap and companies_with_gap_after_plan, counted over the
+// members' company-scope figures) and role_fig, unit_no the pole's index,
+// as the rollup's pole skills and roles are built.
+const derivedPoleCTE = `
+company_skill AS (
+  SELECT pole_no, siren, skill_id, sum(required) AS required, sum(qualified) AS qualified,
+         sum(upskillable) AS upskillable, sum(internal_pool) AS internal_pool, max(level_needed) AS level_needed,
+         sum(qualified_with_plan) AS qualified_with_plan
+  FROM d_unit_skill GROUP BY pole_no, siren, skill_id
+),
+skill_fig AS (
+  SELECT pole_no AS unit_no, skill_id, sum(required)::int AS required, sum(qualified)::int AS qualified,
+         sum(upskillable)::int AS upskillable, sum(internal_pool)::int AS internal_pool,
+         max(level_needed)::int AS level_needed, sum(qualified_with_plan)::int AS qualified_with_plan,
+         count(*) FILTER (WHERE required > qualified)::int AS companies_with_gap,
+         count(*) FILTER (WHERE required > qualified_with_plan)::int AS companies_with_gap_after_plan
+  FROM company_skill GROUP BY pole_no, skill_id
+),
+role_fig AS (
+  SELECT pole_no AS unit_no, role_id, sum(headcount)::int AS headcount, sum(stayers)::int AS stayers,
+         sum(target)::int AS target
+  FROM d_unit_role GROUP BY pole_no, role_id
+)`
+
+// derivedFiguresCTE is unitFigures' CTE for pole scopes derived from their
+// stale parts (arr.poles the poles, in the scopes' order).
+func derivedFiguresCTE(dc *derivedCtx, arr scopeArrays, p Params) (string, []any) {
+	return derivedUnitsCTE(p.IncludeProjects) + `,` + derivedPoleCTE, derivedArgs(dc.d, p, arr.poles)
+}
+
+// derivedCriticalSQL ranks the derived skill_fig: $9 the row bound; the
+// columns of rankedSkillsSQL(true).
+func derivedCriticalSQL(withPlan, projects bool) string {
+	companies, order := `sf.companies_with_gap`, criticalOrder
+	if withPlan {
+		companies, order = `sf.companies_with_gap_after_plan`, planOrder
+	}
+	return `WITH ` + derivedUnitsCTE(projects) + `,` + derivedPoleCTE + `
+SELECT * FROM (
+  SELECT sf.unit_no, ` + skillColumns + `, ` + companies + `,
+         count(*) OVER (PARTITION BY sf.unit_no) AS total,
+         row_number() OVER (PARTITION BY sf.unit_no ORDER BY ` + order + `) AS rn
+  FROM skill_fig sf JOIN skills sk ON sk.id = sf.skill_id
+  WHERE ` + skillShown + `) x
+WHERE rn <= $9::bigint
+ORDER BY unit_no, rn`
+}
+
+// derivedOpportunitiesSQL counts the derived department units with a
+// positive gap, as the rollup's opportunities step does: $9 k, $10 the row
+// bound.
+func derivedOpportunitiesSQL(projects bool) string {
+	return `WITH ` + derivedUnitsCTE(projects) + `,
+opportunity AS (
+  SELECT pole_no, department_code, skill_id, count(*)::int AS companies,
+         sum(required - qualified)::int AS learners, max(level_needed)::int AS level_needed
+  FROM d_unit_skill WHERE required > qualified
+  GROUP BY pole_no, department_code, skill_id
+  HAVING count(*) >= $9
+)
+` + sharedOpportunitiesSelect(10)
+}
+
+// derivedMobilitySQL pairs the derived company role gaps: the similar
+// role pairs are run $9's (every pair of a role in surplus and a role
+// needed in the pole when its part was built) and those of a role whose
+// surplus or need is a changed company's, with any role of the other side
+// (the only pairs that can be new, as similarRolesStep's rebuild by
+// company finds them); $10 the row bound.
+func derivedMobilitySQL(projects bool) string {
+	return `WITH ` + derivedUnitsCTE(projects) + `,
+company_gap AS (
+  SELECT pole_no, siren, role_id, (sum(target) - sum(stayers))::int AS gap
+  FROM d_unit_role GROUP BY pole_no, siren, role_id
+  HAVING sum(target) <> sum(stayers)
+),
+chg_gap AS (
+  SELECT DISTINCT g.role_id, g.gap > 0 AS need
+  FROM company_gap g JOIN chg c ON c.pole_no = g.pole_no AND c.siren = g.siren
+),
+role_total AS (
+  SELECT role_id, sum(level) AS total FROM req GROUP BY role_id
+),
+new_similar AS (
+  SELECT c.r1, c.r2, c.common, t1.total + t2.total - c.common AS union_max
+  FROM (SELECT x.role_id AS r1, y.role_id AS r2, sum(least(x.level, y.level)) AS common
+        FROM req x JOIN req y ON y.skill_id = x.skill_id AND y.role_id <> x.role_id
+        WHERE (x.role_id IN (SELECT role_id FROM chg_gap WHERE NOT need)
+               AND y.role_id IN (SELECT role_id FROM company_gap WHERE gap > 0))
+           OR (x.role_id IN (SELECT role_id FROM company_gap WHERE gap < 0)
+               AND y.role_id IN (SELECT role_id FROM chg_gap WHERE need))
+        GROUP BY x.role_id, y.role_id) c
+  JOIN role_total t1 ON t1.role_id = c.r1
+  JOIN role_total t2 ON t2.role_id = c.r2
+  WHERE 3 * c.common >= t1.total + t2.total
+),
+similar_roles AS (
+  SELECT r1, r2, common, union_max FROM rollup_similar_roles WHERE run_id = $9
+  UNION
+  SELECT r1, r2, common, union_max FROM new_similar
+),
+` + mobilityPathsSelect(10)
+}
+
+// similarRun is the run whose similar role pairs a derived mobility
+// statement reads.
+func (d derivation) similarRun(p Params) int64 {
+	if p.IncludeProjects {
+		return d.twin
+	}
+	return d.run
+}
+
+// errStaleRollup tells a caller of unitFigures that the poles' rollup is
+// stale: it tries derive before computing from the data.
+var errStaleRollup = errors.New("analytics: the poles' rollup is stale")
+
+// fromDataKey marks a context whose pole figures are computed from the
+// data when their rollup is stale (no derivation could answer).
+type fromDataKey struct{}
+
+func fromData(ctx context.Context) context.Context {
+	return context.WithValue(ctx, fromDataKey{}, true)
+}
+
+// orDerived answers a pole request through unitFigures: compute's answer,
+// else when the poles' rollup is stale, the answer derived from the stale
+// parts, else compute's from the data.
+func orDerived[T any](ctx context.Context, e *Engine, scopes []Scope, p Params, kind string, args []any,
+	weight func(T) int, compute func(ctx context.Context) (T, error)) (T, error) {
+	out, err := compute(ctx)
+	if !errors.Is(err, errStaleRollup) {
+		return out, err
+	}
+	np, err := p.normalize()
+	if err != nil {
+		return out, err
+	}
+	list, arr, err := distinctScopes(scopes)
+	if err != nil {
+		return out, err
+	}
+	_ = list
+	out, ok, err := derive(ctx, e, np, arr.poles, kind, args, weight, compute)
+	if err != nil || ok {
+		return out, err
+	}
+	return compute(fromData(ctx))
+}
