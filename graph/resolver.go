@@ -9,6 +9,7 @@ package graph
 import (
 	"math"
 
+	"github.com/gpec-project/gpec/internal/aggregates"
 	"github.com/gpec-project/gpec/internal/release"
 	"github.com/gpec-project/gpec/internal/store"
 )
@@ -23,6 +24,9 @@ type Resolver struct {
 	// ReleaseTables keeps the tables of published releases read so far;
 	// nil reads every table from the database.
 	ReleaseTables *release.Tables
+	// Aggregates keeps the territorial aggregates derived from stale cells
+	// for the data version; nil keeps none.
+	Aggregates *aggregates.Kept
 }
 
 // rowBound turns a configured bound (0: none) into the argument of the

@@ -775,7 +775,7 @@ func (r *queryResolver) TerritorialAggregates(ctx context.Context, level string,
 			return nil, err
 		}
 	}
-	return aggregates.Compute(ctx, r.Store.DB, q)
+	return aggregates.ComputeKept(ctx, r.Store.DB, q, r.Aggregates)
 }
 
 // TerritorialEmployment is the resolver for the territorialEmployment field.

@@ -224,6 +224,12 @@ func (s *sums) add(o sums) {
 // essential links only, a fresh rollup (rollup.go) gives the cells' sums
 // instead of the contributions, with the same result.
 func Compute(ctx context.Context, db *sqlx.DB, q Query) (*Result, error) {
+	return ComputeKept(ctx, db, q, nil)
+}
+
+// ComputeKept is Compute, keeping in kept the answers derived from cells
+// stale through a few companies' writes (derived.go) for the data version.
+func ComputeKept(ctx context.Context, db *sqlx.DB, q Query, kept *Kept) (*Result, error) {
 	q, err := q.normalize()
 	if err != nil {
 		return nil, err
@@ -233,7 +239,7 @@ func Compute(ctx context.Context, db *sqlx.DB, q Query) (*Result, error) {
 		return nil, err
 	}
 	if q.Scope.PoleID == "" && !q.IncludeOptional {
-		run, ok, err := rollup.FreshParts(ctx, db, rollup.Key{AsOf: q.AsOf, Horizon: q.Horizon, RetirementAge: q.RetirementAge}, false,
+		run, ok, stale, err := rollup.PartsState(ctx, db, rollup.Key{AsOf: q.AsOf, Horizon: q.Horizon, RetirementAge: q.RetirementAge}, false,
 			[]string{dimensionPart(q.Dimension)})
 		if err != nil {
 			return nil, err
@@ -245,6 +251,11 @@ func Compute(ctx context.Context, db *sqlx.DB, q Query) (*Result, error) {
 			}
 			order(r, q)
 			return r, nil
+		}
+		if stale {
+			if r, ok, err := derived(ctx, db, q, margin, kept); err != nil || ok {
+				return r, err
+			}
 		}
 	}
 	var contribs []contribution

@@ -25,25 +25,7 @@ func TestRollupsAnswerLikeTheData(t *testing.T) {
 			f := newFixture(t)
 			generate(f, rand.New(rand.NewSource(seed)), 40, 12)
 			const horizon = 2029
-			var queries []aggregates.Query
-			parents := []*domain.TerritoryKey{nil, {Level: "region", Code: "76"}, {Level: "region", Code: "84"},
-				{Level: "department", Code: "31"}, {Level: "region", Code: "11"}}
-			for _, d := range aggregates.Dimensions() {
-				for _, parent := range parents {
-					for _, level := range []string{"region", "department"} {
-						if level == "region" && parent != nil && parent.Level == "department" {
-							continue
-						}
-						for _, enforce := range []bool{false, true} {
-							queries = append(queries, aggregates.Query{Level: level, Parent: parent, Dimension: d,
-								AsOf: asOf, Horizon: horizon, Enforce: enforce})
-						}
-					}
-				}
-			}
-			ordered := aggregates.Query{Level: "department", Dimension: aggregates.DimensionSkillCategory, AsOf: asOf,
-				Horizon: horizon, Enforce: true, OrderBy: aggregates.MeasureGap, Descending: true, First: 3}
-			queries = append(queries, ordered)
+			queries := rollupQueries(horizon)
 			poleScoped := aggregates.Query{Level: "department", Dimension: aggregates.DimensionRoleFamily, AsOf: asOf,
 				Horizon: horizon, Scope: aggregates.Scope{PoleID: "aero"}}
 
@@ -108,6 +90,30 @@ func TestRollupsAnswerLikeTheData(t *testing.T) {
 			}
 		})
 	}
+}
+
+// rollupQueries are the queries a rollup answers that the tests compare:
+// every dimension, level and parent kind, with and without secrecy, and
+// one ordered and cut.
+func rollupQueries(horizon int) []aggregates.Query {
+	var queries []aggregates.Query
+	parents := []*domain.TerritoryKey{nil, {Level: "region", Code: "76"}, {Level: "region", Code: "84"},
+		{Level: "department", Code: "31"}, {Level: "region", Code: "11"}}
+	for _, d := range aggregates.Dimensions() {
+		for _, parent := range parents {
+			for _, level := range []string{"region", "department"} {
+				if level == "region" && parent != nil && parent.Level == "department" {
+					continue
+				}
+				for _, enforce := range []bool{false, true} {
+					queries = append(queries, aggregates.Query{Level: level, Parent: parent, Dimension: d,
+						AsOf: asOf, Horizon: horizon, Enforce: enforce})
+				}
+			}
+		}
+	}
+	return append(queries, aggregates.Query{Level: "department", Dimension: aggregates.DimensionSkillCategory, AsOf: asOf,
+		Horizon: horizon, Enforce: true, OrderBy: aggregates.MeasureGap, Descending: true, First: 3})
 }
 
 func dumpResult(r *aggregates.Result) string {

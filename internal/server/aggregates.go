@@ -44,7 +44,7 @@ func (s *Server) aggregatesCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	var res *aggregates.Result
 	if err == nil {
-		res, err = aggregates.Compute(r.Context(), s.Read, q)
+		res, err = aggregates.ComputeKept(r.Context(), s.Read, q, s.kept)
 	}
 	if err != nil {
 		s.writeDomainError(w, r, err)

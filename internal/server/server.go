@@ -18,6 +18,7 @@ import (
 
 	"github.com/gpec-project/gpec/graph"
 	"github.com/gpec-project/gpec/graph/generated"
+	"github.com/gpec-project/gpec/internal/aggregates"
 	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/auth"
 	"github.com/gpec-project/gpec/internal/campaign"
@@ -109,10 +110,13 @@ type Server struct {
 	engine *analytics.Engine
 	// tables keeps the release tables read so far, for GraphQL and the CSV.
 	tables *release.Tables
-	cfg    Config
-	ready  func() bool
-	auth   *auth.Middleware
-	guard  *limits.Guard
+	// kept keeps the territorial aggregates derived from stale cells for
+	// the data version, for GraphQL and the spreadsheet.
+	kept  *aggregates.Kept
+	cfg   Config
+	ready func() bool
+	auth  *auth.Middleware
+	guard *limits.Guard
 
 	signerOnce sync.Once
 	links      *download.Signer
@@ -149,8 +153,10 @@ func New(db *sqlx.DB, cfg Config) *Server {
 		cfg.Metrics.AddDB("auth", authDB.DB)
 	}
 	st := newStore(read, cfg)
-	engine := &analytics.Engine{DB: read, Version: st.DataVersion, Points: analytics.NewPointCache(analytics.DefaultPointRows)}
-	s := &Server{DB: db, Read: read, Auth: authDB, Store: st, engine: engine, cfg: cfg}
+	engine := &analytics.Engine{DB: read, Version: st.DataVersion, Points: analytics.NewPointCache(analytics.DefaultPointRows),
+		Derived: analytics.NewDerivedCache(analytics.DefaultDerivedRows)}
+	s := &Server{DB: db, Read: read, Auth: authDB, Store: st, engine: engine, cfg: cfg,
+		kept: aggregates.NewKept(aggregates.DefaultKeptCells, st.DataVersion)}
 	switch {
 	case cfg.ReleaseCacheCells == 0:
 		s.tables = release.NewTables(release.DefaultCacheCells)
@@ -216,8 +222,8 @@ func (s *Server) SetReady(f func() bool) { s.ready = f }
 func (s *Server) GraphQL() http.Handler {
 	lim := s.cfg.Limits
 	res := resolvers{
-		Resolver: &graph.Resolver{Store: s.Store, ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
-		primary:  &graph.Resolver{Store: primaryStore(s.DB), ReleaseTables: s.tables, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
+		Resolver: &graph.Resolver{Store: s.Store, ReleaseTables: s.tables, Aggregates: s.kept, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
+		primary:  &graph.Resolver{Store: primaryStore(s.DB), ReleaseTables: s.tables, Aggregates: s.kept, MaxAnswerRows: lim.MaxAnswerRows, MaxEnrolmentRows: lim.MaxEnrolmentRows},
 	}
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: res}))
 	srv.AddTransport(transport.Options{})
