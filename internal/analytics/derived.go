@@ -347,22 +347,7 @@ chg_gap AS (
   SELECT DISTINCT g.role_id, g.gap > 0 AS need
   FROM company_gap g JOIN chg c ON c.pole_no = g.pole_no AND c.siren = g.siren
 ),
-role_total AS (
-  SELECT role_id, sum(level) AS total FROM req GROUP BY role_id
-),
-new_similar AS (
-  SELECT c.r1, c.r2, c.common, t1.total + t2.total - c.common AS union_max
-  FROM (SELECT x.role_id AS r1, y.role_id AS r2, sum(least(x.level, y.level)) AS common
-        FROM req x JOIN req y ON y.skill_id = x.skill_id AND y.role_id <> x.role_id
-        WHERE (x.role_id IN (SELECT role_id FROM chg_gap WHERE NOT need)
-               AND y.role_id IN (SELECT role_id FROM company_gap WHERE gap > 0))
-           OR (x.role_id IN (SELECT role_id FROM company_gap WHERE gap < 0)
-               AND y.role_id IN (SELECT role_id FROM chg_gap WHERE need))
-        GROUP BY x.role_id, y.role_id) c
-  JOIN role_total t1 ON t1.role_id = c.r1
-  JOIN role_total t2 ON t2.role_id = c.r2
-  WHERE 3 * c.common >= t1.total + t2.total
-),
+` + newSimilarCTE + `,
 similar_roles AS (
   SELECT r1, r2, common, union_max FROM rollup_similar_roles WHERE run_id = $9
   UNION
@@ -370,6 +355,18 @@ similar_roles AS (
 ),
 ` + mobilityPathsSelect(10)
 }
+
+// newSimilarCTE is similarRolesCTE (role_total, then new_similar) over the
+// pairs a derived mobility statement may lack: a role in surplus at a
+// changed company with a role needed in the pole, or a role in surplus in
+// the pole with one needed at a changed company (chg_gap).
+var newSimilarCTE = replaceAll(similarRolesCTE, [][2]string{{`similar_roles AS (`, `new_similar AS (`}, {`
+        WHERE x.role_id IN (SELECT role_id FROM company_gap WHERE gap < 0)
+          AND y.role_id IN (SELECT role_id FROM company_gap WHERE gap > 0)`, `
+        WHERE (x.role_id IN (SELECT role_id FROM chg_gap WHERE NOT need)
+               AND y.role_id IN (SELECT role_id FROM company_gap WHERE gap > 0))
+           OR (x.role_id IN (SELECT role_id FROM company_gap WHERE gap < 0)
+               AND y.role_id IN (SELECT role_id FROM chg_gap WHERE need))`}})
 
 // similarRun is the run whose similar role pairs a derived mobility
 // statement reads.
