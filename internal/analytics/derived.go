@@ -75,7 +75,7 @@ func NewDerivedCache(rows int) *refcache.LRU[string, any] {
 // lookupDerivation returns the derivation of poles at p's key in tx's
 // snapshot; ok is false when a pole's part cannot be derived from (no
 // rollup of the key, a change that is not a few companies' own, more than
-// maxDeltaCompanies companies written since the part was built).
+// rollup.MaxDerivedCompanies companies written since the part was built).
 func lookupDerivation(ctx context.Context, tx *sqlx.Tx, p Params, poles []string) (derivation, bool, error) {
 	var d derivation
 	d.chgPoles, d.chgSiren = []string{}, []string{}
@@ -88,7 +88,7 @@ FROM rollup_runs r
 CROSS JOIN unnest($4::text[]) AS k(pole_id)
 CROSS JOIN LATERAL (SELECT rollup_part_changed_companies(r.id, $5 || k.pole_id, $6) AS changed) c
 WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.projects`,
-		p.date(), p.Horizon, p.RetirementAge, pq.Array(poles), rollup.PolePart(""), maxDeltaCompanies)
+		p.date(), p.Horizon, p.RetirementAge, pq.Array(poles), rollup.PolePart(""), rollup.MaxDerivedCompanies)
 	if err != nil {
 		return d, false, fmt.Errorf("derived figures: rollup: %w", err)
 	}
@@ -356,17 +356,36 @@ similar_roles AS (
 ` + mobilityPathsSelect(10)
 }
 
-// newSimilarCTE is similarRolesCTE (role_total, then new_similar) over the
-// pairs a derived mobility statement may lack: a role in surplus at a
-// changed company with a role needed in the pole, or a role in surplus in
-// the pole with one needed at a changed company (chg_gap).
-var newSimilarCTE = replaceAll(similarRolesCTE, [][2]string{{`similar_roles AS (`, `new_similar AS (`}, {`
-        WHERE x.role_id IN (SELECT role_id FROM company_gap WHERE gap < 0)
-          AND y.role_id IN (SELECT role_id FROM company_gap WHERE gap > 0)`, `
-        WHERE (x.role_id IN (SELECT role_id FROM chg_gap WHERE NOT need)
-               AND y.role_id IN (SELECT role_id FROM company_gap WHERE gap > 0))
-           OR (x.role_id IN (SELECT role_id FROM company_gap WHERE gap < 0)
-               AND y.role_id IN (SELECT role_id FROM chg_gap WHERE need))`}})
+// newSimilarCTE defines role_total and new_similar: similarRolesCTE's
+// pairs, over those a derived mobility statement may lack only: a role in
+// surplus at a changed company with a role needed in the pole, or a role
+// in surplus in the pole with one needed at a changed company (chg_gap).
+// Each side is joined on its own, so that the few changed roles drive the
+// join of the essential links (an OR of both made it a join of every link
+// with every other: 4.5 s at national scale); UNION keeps each (pair,
+// skill) once when a pair is on both sides.
+const newSimilarCTE = `
+role_total AS (
+  SELECT role_id, sum(level) AS total FROM req GROUP BY role_id
+),
+new_link AS (
+  SELECT x.role_id AS r1, y.role_id AS r2, x.skill_id, least(x.level, y.level) AS common
+  FROM req x JOIN req y ON y.skill_id = x.skill_id AND y.role_id <> x.role_id
+  WHERE x.role_id IN (SELECT role_id FROM chg_gap WHERE NOT need)
+    AND y.role_id IN (SELECT role_id FROM company_gap WHERE gap > 0)
+  UNION
+  SELECT x.role_id, y.role_id, x.skill_id, least(x.level, y.level)
+  FROM req x JOIN req y ON y.skill_id = x.skill_id AND y.role_id <> x.role_id
+  WHERE x.role_id IN (SELECT role_id FROM company_gap WHERE gap < 0)
+    AND y.role_id IN (SELECT role_id FROM chg_gap WHERE need)
+),
+new_similar AS (
+  SELECT c.r1, c.r2, c.common, t1.total + t2.total - c.common AS union_max
+  FROM (SELECT r1, r2, sum(common) AS common FROM new_link GROUP BY r1, r2) c
+  JOIN role_total t1 ON t1.role_id = c.r1
+  JOIN role_total t2 ON t2.role_id = c.r2
+  WHERE 3 * c.common >= t1.total + t2.total
+)`
 
 // similarRun is the run whose similar role pairs a derived mobility
 // statement reads.
