@@ -9,6 +9,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/gpec-project/gpec/internal/refcache"
+	"github.com/gpec-project/gpec/internal/rollup"
 )
 
 // Aggregates while a dimension's cells are stale through a few companies'
@@ -23,10 +24,6 @@ import (
 // level inside its parent and tabulated as the contributions' path does
 // (same secrecy, same margins). One statement in a read-only snapshot, and
 // the answer is kept for the data version (Kept).
-
-// maxDerivedCompanies bounds the companies computed again for a derived
-// answer, as the poles' derivations do.
-const maxDerivedCompanies = 100
 
 // Kept keeps the answers derived from stale cells for the data version, so
 // that the dashboards polling the same table while its cells are rebuilt
@@ -72,7 +69,7 @@ func derived(ctx context.Context, db *sqlx.DB, q Query, margin territory, kept *
 	err = tx.GetContext(ctx, &run, `
 SELECT r.id, rollup_part_changed_companies(r.id, $4, $5) AS changed FROM rollup_runs r
 WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.projects`,
-		q.AsOf.Format("2006-01-02"), q.Horizon, q.RetirementAge, dimensionPart(q.Dimension), maxDerivedCompanies)
+		q.AsOf.Format("2006-01-02"), q.Horizon, q.RetirementAge, dimensionPart(q.Dimension), rollup.MaxDerivedCompanies)
 	if err == sql.ErrNoRows || (err == nil && run.Changed == nil) {
 		return nil, false, nil
 	}

@@ -16,8 +16,9 @@ import (
 // (builders cut their longest ones when Paced says so) and sleeps after
 // each for Yield times the time it took, so that it uses about
 // 1/(1+Yield) of one core: the same trade as autovacuum's cost-based delay,
-// a longer build for steady reads. Builds of today's keys are never paced:
-// after a write, answers wait for them (rollups stale meanwhile).
+// a longer build for steady reads. Builds of today's keys are paced only
+// when readers derive their answers meanwhile (a part stale through a few
+// companies' writes: MaxDerivedCompanies); otherwise answers wait for them.
 
 // DefaultYield is Refresher.Yield's default: a paced build sleeps four times
 // as long as it works, about a fifth of a core.

@@ -22,9 +22,12 @@ func TestPacedBuilds(t *testing.T) {
 	ctx := context.Background()
 	db, _ := testdb.New(t)
 	db.MustExec(`INSERT INTO territories (level, code, name) VALUES ('region', '76', 'Occitanie')`)
-	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76')`)
+	// Two poles, so that a write to one's member leaves the other's part fresh.
+	db.MustExec(`INSERT INTO poles (id, name, kind, region_code) VALUES ('p', 'P', 'cluster', '76'), ('q', 'Q', 'cluster', '76')`)
 	db.MustExec(`INSERT INTO campaigns (pole_id, id, title, opens_on, closes_on, reference_date, horizons) VALUES
 		('p', '2025', 'B', '2025-03-01', '2025-04-30', '2025-06-30', '{2028}')`)
+	db.MustExec(`INSERT INTO companies (siren, name) VALUES ('732829320', 'A')`)
+	db.MustExec(`INSERT INTO memberships (pole_id, siren, since) VALUES ('p', '732829320', '2020-01-01')`)
 	type build struct {
 		paced   bool
 		workers string
@@ -68,6 +71,22 @@ func TestPacedBuilds(t *testing.T) {
 				t.Errorf("yield %d: %s paced with max_parallel_workers_per_gather %s, want 0", yield, key, got.workers)
 			case want && got.took < 2*work*time.Duration(1+yield):
 				t.Errorf("yield %d: %s took %s for %s of work: not paced", yield, key, got.took, 2*work)
+			}
+		}
+		// Today's part made stale by a company's own write is rebuilt
+		// paced (readers derive its answers meanwhile); by a membership's
+		// change (no reader derives around it), at once.
+		for _, w := range []struct {
+			write string
+			paced bool
+		}{{`UPDATE companies SET name = 'A bis' WHERE siren = '732829320'`, yield > 0}, {`UPDATE memberships SET since = '2019-01-01'`, false}} {
+			clear(builds)
+			db.MustExec(w.write)
+			if _, complete, err := r.Refresh(ctx); err != nil || !complete {
+				t.Fatalf("yield %d, after %s: refresh: %v %v", yield, w.write, complete, err)
+			}
+			if got, ok := builds["2026-11-25/2029"]; !ok || got.paced != w.paced {
+				t.Errorf("yield %d, after %s: today's part rebuilt %v, paced %v, want paced %v (builds %v)", yield, w.write, ok, got.paced, w.paced, builds)
 			}
 		}
 	}

@@ -129,6 +129,13 @@ func found(id int64, err error) (int64, bool, error) {
 	return id, true, nil
 }
 
+// MaxDerivedCompanies bounds the companies whose writes a reader derives
+// around: a part stale through at most that many companies' own writes
+// answers its requests from the figures it kept of the others plus theirs
+// now (packages analytics and aggregates), at the cost of those companies'
+// figures, so its rebuild is paced like a campaign key's (Refresh).
+const MaxDerivedCompanies = 100
+
 // MaxIncrementalCompanies bounds the companies whose units a pole part's
 // rebuild recomputes instead of its every member's (CompanyChanges): each
 // costs about one company's live figures (tens of milliseconds at national
@@ -655,6 +662,17 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 			// No answer of today waits for it: it leaves the cores to
 			// the requests.
 			bctx = WithPace(ctx, r.Yield)
+		} else if j.parts != nil && !j.fresh {
+			// Nor for today's parts that readers derive their answers
+			// around (a few companies' writes): the requests of the
+			// moment keep the cores, the answers stay exact.
+			derivable, err := r.derivable(ctx, j.k, j.parts)
+			if err != nil {
+				return built, false, err
+			}
+			if derivable {
+				bctx = WithPace(ctx, r.Yield)
+			}
 		}
 		var run Run
 		if j.parts == nil || j.fresh {
@@ -677,6 +695,20 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 		built = append(built, run)
 	}
 	return built, true, nil
+}
+
+// derivable reports whether readers derive the answers of k's parts while
+// they are stale (MaxDerivedCompanies).
+func (r *Refresher) derivable(ctx context.Context, k Key, parts []string) (bool, error) {
+	var ok bool
+	if err := r.DB.GetContext(ctx, &ok, `
+SELECT coalesce(bool_and(rollup_part_changed_companies(r.id, p, $5) IS NOT NULL), false)
+FROM rollup_runs r CROSS JOIN unnest($4::text[]) AS p
+WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.projects`,
+		k.date(), k.Horizon, k.RetirementAge, pq.Array(parts), MaxDerivedCompanies); err != nil {
+		return false, fmt.Errorf("rollup: derivable parts: %w", err)
+	}
+	return ok, nil
 }
 
 // polesParts returns the parts of all that are the poles'.
