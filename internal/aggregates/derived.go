@@ -62,6 +62,11 @@ func derived(ctx context.Context, db *sqlx.DB, q Query, margin territory, kept *
 		return nil, false, err
 	}
 	defer tx.Rollback()
+	// As the poles' derivations: compiling the statement would cost more
+	// than running it.
+	if _, err := tx.ExecContext(ctx, `SET LOCAL jit = off`); err != nil {
+		return nil, false, err
+	}
 	var run struct {
 		ID      int64          `db:"id"`
 		Changed pq.StringArray `db:"changed"`
