@@ -198,20 +198,7 @@ var changedFigures = replaceAll(figuresCTE, [][2]string{{`role_fig`, `c_role_fig
 // the units gain their pole's project needs of year $2 as the rollup's run
 // with projects does.
 func derivedUnitsCTE(projects bool) string {
-	units := `
-pole_in AS (
-  SELECT (u.ord - 1)::int AS pole_no, u.id FROM unnest($5::text[]) WITH ORDINALITY AS u(id, ord)
-),
-chg AS (
-  SELECT pi.pole_no, pi.id AS pole_id, c.siren
-  FROM unnest($7::text[], $8::text[]) AS c(pole_id, siren) JOIN pole_in pi ON pi.id = c.pole_id
-),
-member AS (
-  -- Only the changed companies' units are computed; departmentUnitsCTE
-  -- reads member.
-  SELECT DISTINCT c.pole_no, m.siren
-  FROM chg c JOIN memberships m ON m.pole_id = c.pole_id AND m.siren = c.siren AND ` + activeMembership + `
-),` + departmentUnitsCTE + `,` + changedFigures + `,
+	units := changedUnitsCTE(false) + `,
 kept_skill AS (
   SELECT pi.pole_no, u.siren, u.department_code, u.skill_id, u.required, u.qualified, u.upskillable,
          u.internal_pool, u.level_needed, u.qualified_with_plan
@@ -275,64 +262,180 @@ d_unit_role AS (
 )`
 }
 
-// derivedPoleCTE follows derivedUnitsCTE: the poles' skill_fig (with
-// companies_with_gap and companies_with_gap_after_plan, counted over the
-// members' company-scope figures) and role_fig, unit_no the pole's index,
-// as the rollup's pole skills and roles are built.
-const derivedPoleCTE = `
-company_skill AS (
-  SELECT pole_no, siren, skill_id, sum(required) AS required, sum(qualified) AS qualified,
-         sum(upskillable) AS upskillable, sum(internal_pool) AS internal_pool, max(level_needed) AS level_needed,
-         sum(qualified_with_plan) AS qualified_with_plan
-  FROM d_unit_skill GROUP BY pole_no, siren, skill_id
+// changedUnitsCTE defines, after WITH, pole_in(pole_no, id) of the poles
+// $5, chg(pole_no, pole_id, siren) the changed companies $7/$8, and their
+// department units now: unit, c_skill_fig and c_role_fig (figuresCTE's at
+// $1..$4). With projects, chg_project(pole_no, siren, role_id, headcount)
+// their pole's project needs of year $2 at their sites and
+// chg_extra(pole_no, siren, skill_id, extra) what those add to required.
+func changedUnitsCTE(projects bool) string {
+	cte := `
+pole_in AS (
+  SELECT (u.ord - 1)::int AS pole_no, u.id FROM unnest($5::text[]) WITH ORDINALITY AS u(id, ord)
 ),
-skill_fig AS (
-  SELECT pole_no AS unit_no, skill_id, sum(required)::int AS required, sum(qualified)::int AS qualified,
-         sum(upskillable)::int AS upskillable, sum(internal_pool)::int AS internal_pool,
-         max(level_needed)::int AS level_needed, sum(qualified_with_plan)::int AS qualified_with_plan,
-         count(*) FILTER (WHERE required > qualified)::int AS companies_with_gap,
-         count(*) FILTER (WHERE required > qualified_with_plan)::int AS companies_with_gap_after_plan
-  FROM company_skill GROUP BY pole_no, skill_id
-),` + derivedRoleFig
-
-// derivedRoleFig is the poles' role_fig, after derivedUnitsCTE.
-const derivedRoleFig = `
-role_fig AS (
-  SELECT pole_no AS unit_no, role_id, sum(headcount)::int AS headcount, sum(stayers)::int AS stayers,
-         sum(target)::int AS target
-  FROM d_unit_role GROUP BY pole_no, role_id
+chg AS (
+  SELECT pi.pole_no, pi.id AS pole_id, c.siren
+  FROM unnest($7::text[], $8::text[]) AS c(pole_id, siren) JOIN pole_in pi ON pi.id = c.pole_id
+),
+member AS (
+  -- Only the changed companies' units are computed; departmentUnitsCTE
+  -- reads member.
+  SELECT DISTINCT c.pole_no, m.siren
+  FROM chg c JOIN memberships m ON m.pole_id = c.pole_id AND m.siren = c.siren AND ` + activeMembership + `
+),` + departmentUnitsCTE + `,` + changedFigures
+	if !projects {
+		return cte
+	}
+	return cte + `,
+chg_project AS (
+  SELECT mb.pole_no, sp.siren, pn.role_id, sum(pn.headcount)::int AS headcount
+  FROM member mb
+  JOIN pole_in pi ON pi.pole_no = mb.pole_no
+  JOIN site_places sp ON sp.siren = mb.siren
+  JOIN project_needs pn ON pn.siret = sp.siret AND pn.year = $2::int
+  JOIN projects pr ON pr.id = pn.project_id AND pr.pole_id = pi.id
+  GROUP BY 1, 2, 3
+  HAVING sum(pn.headcount) > 0
+),
+chg_extra AS (
+  SELECT p.pole_no, p.siren, rs.skill_id, sum(p.headcount)::int AS extra
+  FROM chg_project p JOIN role_skills rs ON rs.role_id = p.role_id AND rs.essential
+  GROUP BY 1, 2, 3
 )`
-
-// derivedFiguresCTE is unitFigures' CTE for pole scopes derived from their
-// stale parts (arr.poles the poles, in the scopes' order). Skill and role
-// gaps count no companies: the units are summed per skill at once, without
-// derivedPoleCTE's pass per company (a fifth of the statement at national
-// scale).
-func derivedFiguresCTE(dc *derivedCtx, arr scopeArrays, p Params) (string, []any) {
-	return derivedUnitsCTE(p.IncludeProjects) + `,
-skill_fig AS (
-  SELECT pole_no AS unit_no, skill_id, sum(required)::int AS required, sum(qualified)::int AS qualified,
-         sum(upskillable)::int AS upskillable, sum(internal_pool)::int AS internal_pool,
-         max(level_needed)::int AS level_needed, sum(qualified_with_plan)::int AS qualified_with_plan
-  FROM d_unit_skill GROUP BY pole_no, skill_id
-),` + derivedRoleFig, derivedArgs(dc.d, p, arr.poles)
 }
 
-// derivedCriticalSQL ranks the derived skill_fig: $9 the row bound; the
+// The poles' skill and role figures, the companies counts and the
+// companies' role gaps are derived from the part's own pole rows rather
+// than from all its units: the part's sums, minus what it kept of the
+// changed companies, plus their figures now (deltaSeries does the same for
+// trends). Only the few companies' rows are read and summed, where a pass
+// over a national pole's ~140,000 kept units took 0.3–0.4 s. The level
+// needed, a maximum, is derived again from the resulting roles (as
+// figuresCTE's demand does); a companies count changes by the changed
+// companies whose company-scope gap (with the plan: gapAfterPlan) turned
+// positive or not. With projects, the part's rows are those of its run
+// with projects; the project needs, which no company's write changes, add
+// the same to the figures before and after and cancel out, but for the
+// counts, which compare the changed companies' gaps with them.
+
+// partDeltaCTE defines, after WITH, the poles' role_fig and skill_fig (with
+// companies_with_gap and companies_with_gap_after_plan), unit_no the
+// pole's index, from the part's rows of run $9 (with projects, the run
+// with projects), the kept units at run $6 of the changed companies
+// ($7/$8) and their units now ($1..$5 as derivedUnitsCTE's).
+func partDeltaCTE(projects bool) string {
+	extra, extraJoin := `0`, ``
+	if projects {
+		extra = `coalesce(x.extra, 0)`
+		extraJoin = `
+  LEFT JOIN chg_extra x ON x.pole_no = coalesce(n.pole_no, o.pole_no) AND x.siren = coalesce(n.siren, o.siren)
+                       AND x.skill_id = coalesce(n.skill_id, o.skill_id)`
+	}
+	return changedUnitsCTE(projects) + `,
+now_skill AS (
+  SELECT un.pole_no, un.siren, sf.skill_id, sum(sf.required) AS required, sum(sf.qualified) AS qualified,
+         sum(sf.upskillable) AS upskillable, sum(sf.internal_pool) AS internal_pool,
+         sum(sf.qualified_with_plan) AS qualified_with_plan
+  FROM c_skill_fig sf JOIN unit un ON un.unit_no = sf.unit_no
+  GROUP BY 1, 2, 3
+),
+old_skill AS (
+  SELECT c.pole_no, c.siren, u.skill_id, sum(u.required) AS required, sum(u.qualified) AS qualified,
+         sum(u.upskillable) AS upskillable, sum(u.internal_pool) AS internal_pool,
+         sum(u.qualified_with_plan) AS qualified_with_plan
+  FROM chg c JOIN rollup_unit_skills u ON u.run_id = $6 AND u.pole_id = c.pole_id AND u.siren = c.siren
+  GROUP BY 1, 2, 3
+),
+company_delta AS (
+  SELECT coalesce(n.pole_no, o.pole_no) AS pole_no, coalesce(n.skill_id, o.skill_id) AS skill_id,
+         coalesce(n.required, 0) - coalesce(o.required, 0) AS required,
+         coalesce(n.qualified, 0) - coalesce(o.qualified, 0) AS qualified,
+         coalesce(n.upskillable, 0) - coalesce(o.upskillable, 0) AS upskillable,
+         coalesce(n.internal_pool, 0) - coalesce(o.internal_pool, 0) AS internal_pool,
+         coalesce(n.qualified_with_plan, 0) - coalesce(o.qualified_with_plan, 0) AS qualified_with_plan,
+         (coalesce(n.required, 0) + ` + extra + ` > coalesce(n.qualified, 0))::int
+           - (coalesce(o.required, 0) + ` + extra + ` > coalesce(o.qualified, 0))::int AS companies,
+         (coalesce(n.required, 0) + ` + extra + ` > coalesce(n.qualified_with_plan, 0))::int
+           - (coalesce(o.required, 0) + ` + extra + ` > coalesce(o.qualified_with_plan, 0))::int AS companies_after_plan
+  FROM now_skill n
+  FULL JOIN old_skill o ON o.pole_no = n.pole_no AND o.siren = n.siren AND o.skill_id = n.skill_id` + extraJoin + `
+),
+role_fig AS (
+  SELECT unit_no, role_id, sum(headcount)::int AS headcount, sum(stayers)::int AS stayers, sum(target)::int AS target
+  FROM (SELECT pi.pole_no AS unit_no, r.role_id, r.headcount, r.stayers, r.target
+        FROM pole_in pi JOIN rollup_pole_roles r ON r.run_id = $9 AND r.pole_id = pi.id
+        UNION ALL
+        SELECT c.pole_no, u.role_id, -u.headcount, -u.stayers, -u.target
+        FROM chg c JOIN rollup_unit_roles u ON u.run_id = $6 AND u.pole_id = c.pole_id AND u.siren = c.siren
+        UNION ALL
+        SELECT un.pole_no, rf.role_id, rf.headcount, rf.stayers, rf.target
+        FROM c_role_fig rf JOIN unit un ON un.unit_no = rf.unit_no) x
+  GROUP BY unit_no, role_id
+  HAVING sum(headcount) > 0 OR sum(target) > 0
+),
+need_level AS (
+  SELECT rf.unit_no, r.skill_id, max(r.level) AS level_needed
+  FROM role_fig rf JOIN req r ON r.role_id = rf.role_id
+  GROUP BY rf.unit_no, r.skill_id
+),
+skill_fig AS (
+  SELECT x.unit_no, x.skill_id, sum(x.required)::int AS required, sum(x.qualified)::int AS qualified,
+         sum(x.upskillable)::int AS upskillable, sum(x.internal_pool)::int AS internal_pool,
+         coalesce(max(nl.level_needed), 0)::int AS level_needed, sum(x.qualified_with_plan)::int AS qualified_with_plan,
+         sum(x.companies)::int AS companies_with_gap, sum(x.companies_after_plan)::int AS companies_with_gap_after_plan
+  FROM (SELECT pi.pole_no AS unit_no, r.skill_id, r.required, r.qualified, r.upskillable, r.internal_pool,
+               r.qualified_with_plan, r.companies_with_gap AS companies, r.companies_with_gap_after_plan AS companies_after_plan
+        FROM pole_in pi JOIN rollup_pole_skills r ON r.run_id = $9 AND r.pole_id = pi.id
+        UNION ALL
+        SELECT pole_no, skill_id, required, qualified, upskillable, internal_pool, qualified_with_plan,
+               companies, companies_after_plan
+        FROM company_delta
+        UNION ALL
+        SELECT unit_no, skill_id, 0, 0, 0, 0, 0, 0, 0 FROM need_level) x
+  LEFT JOIN need_level nl ON nl.unit_no = x.unit_no AND nl.skill_id = x.skill_id
+  GROUP BY x.unit_no, x.skill_id
+)`
+}
+
+// deltaArgs are partDeltaCTE's parameters: derivedArgs', $9 the run whose
+// pole rows are derived from.
+func deltaArgs(d derivation, p Params, poles []string) []any {
+	base := d.run
+	if p.IncludeProjects {
+		base = d.twin
+	}
+	return append(derivedArgs(d, p, poles), base)
+}
+
+// mobilityArgs are derivedMobilitySQL's parameters: derivedArgs', $6
+// the run whose pole rows are derived from (the kept units are not read).
+func mobilityArgs(d derivation, p Params, poles []string) []any {
+	args := deltaArgs(d, p, poles)
+	args[5] = args[8]
+	return args[:8]
+}
+
+// derivedFiguresCTE is unitFigures' CTE for pole scopes derived from their
+// stale parts (arr.poles the poles, in the scopes' order).
+func derivedFiguresCTE(dc *derivedCtx, arr scopeArrays, p Params) (string, []any) {
+	return partDeltaCTE(p.IncludeProjects), deltaArgs(dc.d, p, arr.poles)
+}
+
+// derivedCriticalSQL ranks the derived skill_fig: $10 the row bound; the
 // columns of rankedSkillsSQL(true).
 func derivedCriticalSQL(withPlan, projects bool) string {
 	companies, order := `sf.companies_with_gap`, criticalOrder
 	if withPlan {
 		companies, order = `sf.companies_with_gap_after_plan`, planOrder
 	}
-	return `WITH ` + derivedUnitsCTE(projects) + `,` + derivedPoleCTE + `
+	return `WITH ` + partDeltaCTE(projects) + `
 SELECT * FROM (
   SELECT sf.unit_no, ` + skillColumns + `, ` + companies + `,
          count(*) OVER (PARTITION BY sf.unit_no) AS total,
          row_number() OVER (PARTITION BY sf.unit_no ORDER BY ` + order + `) AS rn
   FROM skill_fig sf JOIN skills sk ON sk.id = sf.skill_id
   WHERE ` + skillShown + `) x
-WHERE rn <= $9::bigint
+WHERE rn <= $10::bigint
 ORDER BY unit_no, rn`
 }
 
@@ -351,18 +454,33 @@ opportunity AS (
 ` + sharedOpportunitiesSelect(10)
 }
 
-// derivedMobilitySQL pairs the derived company role gaps: the similar
-// role pairs are run $9's (every pair of a role in surplus and a role
-// needed in the pole when its part was built) and those of a role whose
-// surplus or need is a changed company's, with any role of the other side
-// (the only pairs that can be new, as similarRolesStep's rebuild by
-// company finds them); $10 the row bound.
+// derivedMobilitySQL pairs the derived company role gaps: the part's rows
+// of run $6 (with projects, the run with projects: mobilityArgs) for the companies not
+// changed, the changed companies' gaps now (plus, with projects, their
+// pole's project needs); the similar role pairs are run $9's (every pair
+// of a role in surplus and a role needed in the pole when its part was
+// built) and those of a role whose surplus or need is a changed
+// company's, with any role of the other side (the only pairs that can be
+// new, as similarRolesStep's rebuild by company finds them); $9 the row
+// bound.
 func derivedMobilitySQL(projects bool) string {
-	return `WITH ` + derivedUnitsCTE(projects) + `,
+	project := ``
+	if projects {
+		project = `
+        UNION ALL
+        SELECT pole_no, siren, role_id, headcount FROM chg_project`
+	}
+	return `WITH ` + changedUnitsCTE(projects) + `,
 company_gap AS (
-  SELECT pole_no, siren, role_id, (sum(target) - sum(stayers))::int AS gap
-  FROM d_unit_role GROUP BY pole_no, siren, role_id
-  HAVING sum(target) <> sum(stayers)
+  SELECT pi.pole_no, r.siren, r.role_id, r.gap
+  FROM pole_in pi JOIN rollup_pole_company_roles r ON r.run_id = $6 AND r.pole_id = pi.id
+  WHERE NOT EXISTS (SELECT 1 FROM chg c WHERE c.pole_no = pi.pole_no AND c.siren = r.siren)
+  UNION ALL
+  SELECT pole_no, siren, role_id, sum(gap)::int
+  FROM (SELECT un.pole_no, un.siren, rf.role_id, rf.target - rf.stayers AS gap
+        FROM c_role_fig rf JOIN unit un ON un.unit_no = rf.unit_no` + project + `) x
+  GROUP BY pole_no, siren, role_id
+  HAVING sum(gap) <> 0
 ),
 chg_gap AS (
   SELECT DISTINCT g.role_id, g.gap > 0 AS need
@@ -370,12 +488,32 @@ chg_gap AS (
 ),
 ` + newSimilarCTE + `,
 similar_roles AS (
-  SELECT r1, r2, common, union_max FROM rollup_similar_roles WHERE run_id = $9
+  SELECT r1, r2, common, union_max FROM rollup_similar_roles WHERE run_id = $6
   UNION
   SELECT r1, r2, common, union_max FROM new_similar
 ),
-` + mobilityPathsSelect(10)
+` + derivedPathsSelect
 }
+
+// derivedPathsSelect is mobilityPathsSelect(9) with each surplus joined
+// to its similar roles first (surplus_pair), then to the needs: the
+// derived company_gap's row estimates made the planner join every surplus
+// of a pole with every need first (1.9 million rows for aerospace-valley,
+// 3 s), where the pairs are a few thousand.
+var derivedPathsSelect = replaceAll(mobilityPathsSelect(9), [][2]string{
+	{`path AS (`, `surplus_pair AS MATERIALIZED (
+  SELECT a.pole_no, a.siren, a.role_id, a.gap, s.r2, s.common, s.union_max
+  FROM company_gap a JOIN similar_roles s ON s.r1 = a.role_id
+  WHERE a.gap < 0
+),
+path AS (`},
+	{`         s.common, s.union_max, -a.gap AS surplus`, `         a.common, a.union_max, -a.gap AS surplus`},
+	{`  FROM company_gap a
+  JOIN similar_roles s ON s.r1 = a.role_id
+  JOIN company_gap b ON b.pole_no = a.pole_no AND b.role_id = s.r2 AND b.gap > 0
+  WHERE a.gap < 0`, `  FROM surplus_pair a
+  JOIN company_gap b ON b.pole_no = a.pole_no AND b.role_id = a.r2 AND b.gap > 0`},
+})
 
 // newSimilarCTE defines role_total and new_similar: similarRolesCTE's
 // pairs, over those a derived mobility statement may lack only: a role in
@@ -407,15 +545,6 @@ new_similar AS (
   JOIN role_total t2 ON t2.role_id = c.r2
   WHERE 3 * c.common >= t1.total + t2.total
 )`
-
-// similarRun is the run whose similar role pairs a derived mobility
-// statement reads.
-func (d derivation) similarRun(p Params) int64 {
-	if p.IncludeProjects {
-		return d.twin
-	}
-	return d.run
-}
 
 // errStaleRollup tells a caller of unitFigures that the poles' rollup is
 // stale: it tries derive before computing from the data.

@@ -59,7 +59,7 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 			func(ctx context.Context) (map[string]CriticalSkillPage, error) {
 				dc, _ := derivedFrom(ctx)
 				return e.scanCriticalSkills(ctx, out, poles, p, derivedCriticalSQL(p.WithPlan, p.IncludeProjects),
-					append(derivedArgs(dc.d, p, poles), limit(first)))
+					append(deltaArgs(dc.d, p, poles), limit(first)))
 			}); err != nil || ok {
 			return d, err
 		}
@@ -313,7 +313,7 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 			func(ctx context.Context) (map[string]MobilityPage, error) {
 				dc, _ := derivedFrom(ctx)
 				return e.scanMobility(ctx, out, poles, derivedMobilitySQL(p.IncludeProjects),
-					append(derivedArgs(dc.d, p, poles), dc.d.similarRun(p), limit(first)))
+					append(mobilityArgs(dc.d, p, poles), limit(first)))
 			}); err != nil || ok {
 			return d, err
 		}
