@@ -22,9 +22,9 @@
 // and the methods read it by index. The units' figures are kept with the
 // rollup, so that a pole whose part is stale through writes to a few of its
 // companies recomputes only theirs (buildRollup). Until it is rebuilt, a
-// pole request is derived from those kept units and the few companies'
-// figures now (derive in derived.go), in one snapshot, and kept for the
-// data version. Any other request, or a pole request while no rollup can
+// pole request is derived from the part, minus what it kept for the few
+// companies plus their figures now (derive in derived.go), in one
+// snapshot, and kept for the data version. Any other request, or a pole request while no rollup can
 // answer, computes from the data; every path gives the same answers
 // (rollup_test.go and derived_test.go compare them on random data).
 //
