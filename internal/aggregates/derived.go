@@ -51,7 +51,12 @@ func derived(ctx context.Context, db *sqlx.DB, q Query, margin territory, kept *
 	if kept != nil && kept.version != nil {
 		version, cache = kept.version(ctx)
 	}
-	key := fmt.Sprintf("%+v %v", q, q.Parent)
+	// The parent by value: a pointer would print its address.
+	kq, parent := q, ""
+	if q.Parent != nil {
+		kq.Parent, parent = nil, q.Parent.Level+":"+q.Parent.Code
+	}
+	key := fmt.Sprintf("%+v %s", kq, parent)
 	if cache {
 		if r, ok := kept.lru.Get(version, key); ok {
 			return r, true, nil
