@@ -3,6 +3,7 @@ package aggregates
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -80,7 +81,7 @@ func derived(ctx context.Context, db *sqlx.DB, q Query, margin territory, kept *
 SELECT r.id, rollup_part_changed_companies(r.id, $4, $5) AS changed FROM rollup_runs r
 WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.projects`,
 		q.AsOf.Format("2006-01-02"), q.Horizon, q.RetirementAge, dimensionPart(q.Dimension), rollup.MaxDerivedCompanies)
-	if err == sql.ErrNoRows || (err == nil && run.Changed == nil) {
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && run.Changed == nil) {
 		return nil, false, nil
 	}
 	if err != nil {

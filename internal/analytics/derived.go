@@ -23,14 +23,15 @@ import (
 // is a sum, a maximum or a count over them: so a pole's figures now are
 // those of its kept units, with the units of the companies the part has
 // not seen (rollup_part_changed_companies, migration 0021) computed again
-// from the data — the few companies written, not the ~1,000 members. The
-// statements below derive from those units exactly what the rollup build
-// derives from them (rollup.go's steps): skill and role figures, the count
-// of companies with a positive gap, the shared training opportunities, the
-// companies' role gaps and their mobility paths. With projects, a unit's
-// target of a role gains its pole's project needs of year H at its sites,
-// and nothing else changes (projectsRollupSteps): those are added to the
-// units before the same statements run.
+// from the data — the few companies written, not the ~1,000 members. Skill
+// and role figures, the counts of companies with a positive gap and the
+// companies' role gaps (mobility paths) are the part's own pole rows minus
+// what it kept for those companies plus their units now (partDeltaCTE);
+// the shared training opportunities, whose level needed is a maximum per
+// department and skill, are summed again from every unit (derivedUnitsCTE),
+// as the rollup build's steps do. With projects, a unit's target of a role
+// gains its pole's project needs of year H at its sites, and nothing else
+// changes (projectsRollupSteps).
 //
 // Each derivation reads one snapshot (a read-only REPEATABLE READ
 // transaction: the list of companies and their units agree), and its
@@ -39,10 +40,10 @@ import (
 // derivation each.
 
 // derivation is what a derived statement reads: the rollup run of the
-// request's key (without projects: the kept units are its), the run with
-// projects (whose similar role pairs the mobility paths with projects
-// read), and the companies of each pole whose units are computed again
-// (parallel arrays).
+// request's key (without projects: the kept units are its), its run with
+// projects (whose pole rows and similar role pairs the answers with
+// projects start from: base), and the companies of each pole whose units
+// are computed again (parallel arrays).
 type derivation struct {
 	run, twin          int64
 	chgPoles, chgSiren []string
@@ -114,15 +115,31 @@ WHERE r.as_of = $1::date AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.
 	return d, n == len(poles) && (!p.IncludeProjects || d.twin != 0), nil
 }
 
+// page is one scope's page of a derived answer: rows() weighs it in
+// Engine.Derived.
+type page interface{ rows() int }
+
+func (p SkillPage) rows() int         { return len(p.Items) }
+func (p RolePage) rows() int          { return len(p.Items) }
+func (p CriticalSkillPage) rows() int { return len(p.Items) }
+func (p MobilityPage) rows() int      { return len(p.Items) }
+func (p SharedOpportunityPage) rows() int {
+	n := 0
+	for _, o := range p.Items {
+		n += 1 + len(o.Trainings.Items)
+	}
+	return n
+}
+
 // derive answers compute from a derivation of poles at p's key, for pole
 // requests whose rollup is not fresh (the caller checked): from
 // Engine.Derived when the request's data version has it, else in a
-// read-only snapshot, kept there. ok is false, and nothing answered, when
-// the parts cannot be derived from: the caller computes from the data.
-// kind and args key the answer with poles and p; weight is its rows.
-func derive[T any](ctx context.Context, e *Engine, p Params, poles []string, kind string, args []any,
-	weight func(T) int, compute func(ctx context.Context) (T, error)) (T, bool, error) {
-	var zero T
+// read-only snapshot, kept there (weighing its pages' rows). ok is false,
+// and nothing answered, when the parts cannot be derived from: the caller
+// computes from the data. kind and args key the answer with poles and p.
+func derive[K comparable, P page](ctx context.Context, e *Engine, p Params, poles []string, kind string, args []any,
+	compute func(ctx context.Context) (map[K]P, error)) (map[K]P, bool, error) {
+	var zero map[K]P
 	if p.IncludeOptional || len(poles) == 0 {
 		return zero, false, nil
 	}
@@ -137,7 +154,7 @@ func derive[T any](ctx context.Context, e *Engine, p Params, poles []string, kin
 	key := fmt.Sprint(kind, poles, p, args)
 	if cache {
 		if v, ok := e.Derived.Get(version, key); ok {
-			return v.(T), true, nil
+			return v.(map[K]P), true, nil
 		}
 	}
 	v, err, _ := e.live.Do("derived "+fmt.Sprint(version)+" "+key, func() (any, error) {
@@ -161,14 +178,18 @@ func derive[T any](ctx context.Context, e *Engine, p Params, poles []string, kin
 			return nil, err
 		}
 		if cache {
-			e.Derived.Put(version, key, out, max(1, weight(out)))
+			rows := 1
+			for _, pg := range out {
+				rows += pg.rows()
+			}
+			e.Derived.Put(version, key, out, rows)
 		}
 		return out, nil
 	})
 	if err != nil || v == nil {
 		return zero, false, err
 	}
-	return v.(T), true, nil
+	return v.(map[K]P), true, nil
 }
 
 // noJIT turns off PostgreSQL's JIT compilation for a derivation's
@@ -397,22 +418,27 @@ skill_fig AS (
 )`
 }
 
+// base is the run whose pole rows a derivation for p starts from: with
+// projects, the run with projects.
+func (d derivation) base(p Params) int64 {
+	if p.IncludeProjects {
+		return d.twin
+	}
+	return d.run
+}
+
 // deltaArgs are partDeltaCTE's parameters: derivedArgs', $9 the run whose
 // pole rows are derived from.
 func deltaArgs(d derivation, p Params, poles []string) []any {
-	base := d.run
-	if p.IncludeProjects {
-		base = d.twin
-	}
-	return append(derivedArgs(d, p, poles), base)
+	return append(derivedArgs(d, p, poles), d.base(p))
 }
 
-// mobilityArgs are derivedMobilitySQL's parameters: derivedArgs', $6
-// the run whose pole rows are derived from (the kept units are not read).
+// mobilityArgs are derivedMobilitySQL's parameters: derivedArgs' with $6
+// the run whose pole rows are derived from (no kept unit is read).
 func mobilityArgs(d derivation, p Params, poles []string) []any {
-	args := deltaArgs(d, p, poles)
-	args[5] = args[8]
-	return args[:8]
+	args := derivedArgs(d, p, poles)
+	args[5] = d.base(p)
+	return args
 }
 
 // derivedFiguresCTE is unitFigures' CTE for pole scopes derived from their
@@ -455,14 +481,14 @@ opportunity AS (
 }
 
 // derivedMobilitySQL pairs the derived company role gaps: the part's rows
-// of run $6 (with projects, the run with projects: mobilityArgs) for the companies not
-// changed, the changed companies' gaps now (plus, with projects, their
-// pole's project needs); the similar role pairs are run $9's (every pair
-// of a role in surplus and a role needed in the pole when its part was
-// built) and those of a role whose surplus or need is a changed
-// company's, with any role of the other side (the only pairs that can be
-// new, as similarRolesStep's rebuild by company finds them); $9 the row
-// bound.
+// of run $6 (with projects, the run with projects: mobilityArgs) for the
+// companies not changed, the changed companies' gaps now (plus, with
+// projects, their pole's project needs); the similar role pairs are run
+// $6's (every pair of a role in surplus and a role needed in the pole when
+// its part was built) and those of a role whose surplus or need is a
+// changed company's, with any role of the other side (the only pairs that
+// can be new, as similarRolesStep's rebuild by company finds them); $9 the
+// row bound.
 func derivedMobilitySQL(projects bool) string {
 	project := ``
 	if projects {
@@ -561,8 +587,8 @@ func fromData(ctx context.Context) context.Context {
 // orDerived answers a pole request through unitFigures: compute's answer,
 // else when the poles' rollup is stale, the answer derived from the stale
 // parts, else compute's from the data.
-func orDerived[T any](ctx context.Context, e *Engine, scopes []Scope, p Params, kind string, args []any,
-	weight func(T) int, compute func(ctx context.Context) (T, error)) (T, error) {
+func orDerived[P page](ctx context.Context, e *Engine, scopes []Scope, p Params, kind string, args []any,
+	compute func(ctx context.Context) (map[Scope]P, error)) (map[Scope]P, error) {
 	out, err := compute(ctx)
 	if !errors.Is(err, errStaleRollup) {
 		return out, err
@@ -571,12 +597,11 @@ func orDerived[T any](ctx context.Context, e *Engine, scopes []Scope, p Params, 
 	if err != nil {
 		return out, err
 	}
-	list, arr, err := distinctScopes(scopes)
+	_, arr, err := distinctScopes(scopes)
 	if err != nil {
 		return out, err
 	}
-	_ = list
-	out, ok, err := derive(ctx, e, np, arr.poles, kind, args, weight, compute)
+	out, ok, err := derive(ctx, e, np, arr.poles, kind, args, compute)
 	if err != nil || ok {
 		return out, err
 	}

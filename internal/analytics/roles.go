@@ -56,13 +56,8 @@ func (o RoleOrder) sql() (string, error) {
 // Poles whose rollup is stale through a few companies' writes are derived
 // from their parts (derive).
 func (e *Engine) RoleGaps(ctx context.Context, scopes []Scope, p Params, order RoleOrder, first int) (map[Scope]RolePage, error) {
-	return orDerived(ctx, e, scopes, p, "role gaps", []any{order, first}, func(m map[Scope]RolePage) int {
-		n := 0
-		for _, page := range m {
-			n += len(page.Items)
-		}
-		return n
-	}, func(ctx context.Context) (map[Scope]RolePage, error) { return e.roleGaps(ctx, scopes, p, order, first) })
+	return orDerived(ctx, e, scopes, p, "role gaps", []any{order, first},
+		func(ctx context.Context) (map[Scope]RolePage, error) { return e.roleGaps(ctx, scopes, p, order, first) })
 }
 
 func (e *Engine) roleGaps(ctx context.Context, scopes []Scope, p Params, order RoleOrder, first int) (map[Scope]RolePage, error) {

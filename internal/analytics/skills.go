@@ -124,18 +124,10 @@ func (g *SkillGap) derive(withPlan bool) {
 // Poles whose rollup is stale through a few companies' writes are derived
 // from their parts (derive).
 func (e *Engine) SkillGaps(ctx context.Context, scopes []Scope, p Params, order SkillOrder, first int) (map[Scope]SkillPage, error) {
-	return orDerived(ctx, e, scopes, p, "skill gaps", []any{order, first}, skillRows,
+	return orDerived(ctx, e, scopes, p, "skill gaps", []any{order, first},
 		func(ctx context.Context) (map[Scope]SkillPage, error) {
 			return e.skillGaps(ctx, scopes, p, order, first)
 		})
-}
-
-func skillRows(m map[Scope]SkillPage) int {
-	n := 0
-	for _, page := range m {
-		n += len(page.Items)
-	}
-	return n
 }
 
 func (e *Engine) skillGaps(ctx context.Context, scopes []Scope, p Params, order SkillOrder, first int) (map[Scope]SkillPage, error) {

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/lib/pq"
@@ -55,7 +56,7 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 			q = plannedSkillsSQL
 		}
 	} else if stale {
-		if d, ok, err := derive(ctx, e, p, poles, "critical skills", []any{first}, criticalRows,
+		if d, ok, err := derive(ctx, e, p, poles, "critical skills", []any{first},
 			func(ctx context.Context) (map[string]CriticalSkillPage, error) {
 				dc, _ := derivedFrom(ctx)
 				return e.scanCriticalSkills(ctx, out, poles, p, derivedCriticalSQL(p.WithPlan, p.IncludeProjects),
@@ -67,21 +68,10 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 	return e.scanCriticalSkills(ctx, out, poles, p, q, args)
 }
 
-func criticalRows(m map[string]CriticalSkillPage) int {
-	n := 0
-	for _, page := range m {
-		n += len(page.Items)
-	}
-	return n
-}
-
 // scanCriticalSkills runs q and reads its rows (rankedSkillsSQL(true)'s
 // columns) into a copy of empty, one page per pole.
 func (e *Engine) scanCriticalSkills(ctx context.Context, empty map[string]CriticalSkillPage, poles []string, p Params, q string, args []any) (map[string]CriticalSkillPage, error) {
-	out := make(map[string]CriticalSkillPage, len(empty))
-	for k, v := range empty {
-		out[k] = v
-	}
+	out := maps.Clone(empty)
 	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("critical skills: %w", err)
@@ -184,7 +174,7 @@ func (e *Engine) SharedTrainingOpportunities(ctx context.Context, poleIDs []stri
 	} else if ok {
 		q, args = sharedOpportunitiesRollupSQL, []any{run, pq.Array(poles), opt.MinCompanies, limit(first)}
 	} else if stale {
-		if d, ok, err := derive(ctx, e, p, poles, "opportunities", []any{opt, first}, opportunityRows,
+		if d, ok, err := derive(ctx, e, p, poles, "opportunities", []any{opt, first},
 			func(ctx context.Context) (map[string]SharedOpportunityPage, error) {
 				dc, _ := derivedFrom(ctx)
 				return e.scanOpportunities(ctx, out, poles, p, opt, derivedOpportunitiesSQL(p.IncludeProjects),
@@ -196,24 +186,11 @@ func (e *Engine) SharedTrainingOpportunities(ctx context.Context, poleIDs []stri
 	return e.scanOpportunities(ctx, out, poles, p, opt, q, args)
 }
 
-func opportunityRows(m map[string]SharedOpportunityPage) int {
-	n := 0
-	for _, page := range m {
-		for _, o := range page.Items {
-			n += 1 + len(o.Trainings.Items)
-		}
-	}
-	return n
-}
-
 // scanOpportunities runs q, reads its rows (sharedOpportunitiesSelect's
 // columns) into a copy of empty, one page per pole, and attaches the
 // trainings near each opportunity.
 func (e *Engine) scanOpportunities(ctx context.Context, empty map[string]SharedOpportunityPage, poles []string, p Params, opt SharedOptions, q string, args []any) (map[string]SharedOpportunityPage, error) {
-	out := make(map[string]SharedOpportunityPage, len(empty))
-	for k, v := range empty {
-		out[k] = v
-	}
+	out := maps.Clone(empty)
 	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("shared training opportunities: %w", err)
@@ -309,7 +286,7 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 	} else if ok {
 		q, args = mobilityPathsRollupSQL, []any{run, pq.Array(poles), limit(first)}
 	} else if stale {
-		if d, ok, err := derive(ctx, e, p, poles, "mobility", []any{first}, mobilityRows,
+		if d, ok, err := derive(ctx, e, p, poles, "mobility", []any{first},
 			func(ctx context.Context) (map[string]MobilityPage, error) {
 				dc, _ := derivedFrom(ctx)
 				return e.scanMobility(ctx, out, poles, derivedMobilitySQL(p.IncludeProjects),
@@ -321,21 +298,10 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 	return e.scanMobility(ctx, out, poles, q, args)
 }
 
-func mobilityRows(m map[string]MobilityPage) int {
-	n := 0
-	for _, page := range m {
-		n += len(page.Items)
-	}
-	return n
-}
-
 // scanMobility runs q and reads its rows (mobilityPathsSelect's columns)
 // into a copy of empty, one page per pole.
 func (e *Engine) scanMobility(ctx context.Context, empty map[string]MobilityPage, poles []string, q string, args []any) (map[string]MobilityPage, error) {
-	out := make(map[string]MobilityPage, len(empty))
-	for k, v := range empty {
-		out[k] = v
-	}
+	out := maps.Clone(empty)
 	rows, err := e.queryx(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("mobility paths: %w", err)
