@@ -210,8 +210,10 @@ func benchVars(ctx context.Context, args []string) error {
 	defer stop()
 	today := time.Now().UTC()
 	v := map[string]any{
-		"asOf":    today.Format("2006-01-02"),
-		"horizon": today.Year() + 3,
+		"asOf": today.Format("2006-01-02"),
+		// a past date no rollup is built for: the same day last year
+		"pastAsOf": today.AddDate(-1, 0, 0).Format("2006-01-02"),
+		"horizon":  today.Year() + 3,
 		// born this year or before: retired by the horizon at 64 (the peer's departures)
 		"leaversBornBy": today.Year() + 3 - 64,
 	}

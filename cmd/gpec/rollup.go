@@ -30,7 +30,7 @@ func refresher(d *sqlx.DB, campaignKeys, yield int) *rollup.Refresher {
 	if max <= 0 {
 		max = -1 // the Refresher's "none"; its 0 means the default
 	}
-	return &rollup.Refresher{DB: d, Builders: []rollup.Builder{analytics.BuildRollup, aggregates.BuildRollup},
+	return &rollup.Refresher{DB: d, Builders: []rollup.Builder{analytics.BuildRollup, aggregates.BuildRollup}, Steps: &analytics.BuildSteps,
 		MaxCampaignKeys: max, Yield: yield}
 }
 

@@ -80,6 +80,17 @@ func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays,
 		if stale && ctx.Value(fromDataKey{}) == nil {
 			return "", nil, false, errStaleRollup
 		}
+		if !stale {
+			// Another date than a rollup's: the poles' steps, when they
+			// answer it.
+			ok, err := e.stepsAnswer(ctx, p, arr.poles)
+			if err != nil {
+				return "", nil, false, err
+			}
+			if ok {
+				return stepsFiguresCTE, []any{pq.Array(poleParts(arr.poles)), p.Horizon, p.RetirementAge, p.date()}, false, nil
+			}
+		}
 	}
 	if companyScopes(list) {
 		return companySitesCTE + `,` + p.figures(companyUnitPole), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,

@@ -222,10 +222,13 @@ type Refresher struct {
 	// fresh besides today's (0: DefaultMaxCampaignKeys; < 0: none).
 	MaxCampaignKeys int
 	// Yield paces Refresh's builds of other dates than today (campaigns'
-	// keys): each statement is followed by a pause of Yield times its
-	// duration (pace.go). 0 does not pace: a command that only builds
-	// rollups has no requests to leave the cores to.
+	// keys) and of steps: each statement is followed by a pause of Yield
+	// times its duration (pace.go). 0 does not pace: a command that only
+	// builds rollups has no requests to leave the cores to.
 	Yield int
+	// Steps, when set, keeps the steps of its parts for the horizons and
+	// retirement ages of today's keys (steps.go), after the rollups.
+	Steps *StepsBuilder
 }
 
 // lockID is the advisory lock of rollup builds ("gpec rollup" in ASCII).
@@ -306,8 +309,9 @@ ON CONFLICT (run_id, part) DO UPDATE SET snap = excluded.snap, built_at = now(),
 
 // pruneChanges deletes, inside a build holding the lock, the changes that
 // every part already saw or does not depend on (another scope, or dated
-// after its asOf): no part can be stale for them, and a part built later
-// sees them, all being committed. A change stays while a run's whole build
+// after its asOf), and that the steps of their scope saw (whatever their
+// date: steps answer every date): no part can be stale for them, and a
+// part built later sees them, all being committed. A change stays while a run's whole build
 // missed it and the run has no part of its scope (rollup_part_fresh judges
 // such parts by the run's snapshot): a change of every part, or of a pole
 // created after the build.
@@ -322,7 +326,10 @@ WHERE NOT EXISTS (
   SELECT 1 FROM rollup_runs r
   WHERE c.since <= r.as_of AND r.snap IS NOT NULL AND NOT pg_visible_in_snapshot(c.xid, r.snap)
     AND NOT EXISTS (SELECT 1 FROM rollup_parts p
-                    WHERE p.run_id = r.id AND (p.part = c.scope OR split_part(p.part, ':', 1) = c.scope)))`); err != nil {
+                    WHERE p.run_id = r.id AND (p.part = c.scope OR split_part(p.part, ':', 1) = c.scope)))
+  AND NOT EXISTS (
+  SELECT 1 FROM rollup_steps s
+  WHERE c.scope IN (s.part, '*', split_part(s.part, ':', 1)) AND NOT pg_visible_in_snapshot(c.xid, s.snap))`); err != nil {
 		return fmt.Errorf("rollup: prune changes: %w", err)
 	}
 	return nil
@@ -694,7 +701,8 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 			"paced", Paced(bctx))
 		built = append(built, run)
 	}
-	return built, true, nil
+	complete, err = r.refreshSteps(ctx, keys, replan)
+	return built, complete, err
 }
 
 // derivable reports whether readers derive the answers of k's parts while
