@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
