@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -188,5 +189,117 @@ SELECT min(x.id), (SELECT min(id) FROM skills), 4, $2 FROM employees x WHERE x.s
 		if seen[w] == 0 {
 			t.Errorf("no case of %q over the seeds: the comparison is too weak (seen %v)", w, what)
 		}
+	}
+}
+
+// TestRefreshKeepsSteps checks the refresher's part in the steps: it builds
+// every pole's steps for today's keys after their rollups, a dated write
+// makes the steps of its company's poles answer only the dates before it,
+// the change is kept until they have seen it (a rollup build alone does
+// not prune it), and the next refresh rebuilds those poles' steps only.
+func TestRefreshKeepsSteps(t *testing.T) {
+	ctx := context.Background()
+	e, d := generated(t, 7, reference.Small)
+	var poles []string
+	for _, p := range d.Poles {
+		poles = append(poles, p.ID)
+	}
+	today := func() time.Time { return reference.GenAsOf }
+	r := &rollup.Refresher{DB: e.DB, Builders: []rollup.Builder{analytics.BuildRollup}, Steps: &analytics.BuildSteps,
+		Today: today, MaxCampaignKeys: -1}
+	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
+		t.Fatalf("refresh: complete %v, err %v", complete, err)
+	}
+	keys, err := r.DefaultKeys(ctx)
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("no keys (err %v)", err)
+	}
+	past := reference.GenAsOf.AddDate(-1, 2, 3)
+	for _, k := range keys {
+		sk := rollup.StepsKey{Horizon: k.Horizon, RetirementAge: k.RetirementAge}
+		if ok, err := rollup.StepsFresh(ctx, e.DB, sk, partsOf(poles), past); err != nil || !ok {
+			t.Fatalf("%+v: no fresh steps after a refresh (err %v)", sk, err)
+		}
+	}
+	sk := rollup.StepsKey{Horizon: keys[0].Horizon, RetirementAge: keys[0].RetirementAge}
+	builtAt := func(part string) (at time.Time) {
+		t.Helper()
+		if err := e.DB.Get(&at, `SELECT built_at FROM rollup_steps WHERE part = $1 AND horizon = $2 AND retirement_age = $3`,
+			part, sk.Horizon, sk.RetirementAge); err != nil {
+			t.Fatal(err)
+		}
+		return at
+	}
+
+	// An assessment dated `past` of a company in fewer poles than all.
+	var siren string
+	var its []string
+	if err := e.DB.Get(&siren, `SELECT m.siren FROM memberships m JOIN employees x ON x.siren = m.siren
+GROUP BY m.siren HAVING count(DISTINCT m.pole_id) < (SELECT count(*) FROM poles) ORDER BY m.siren LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.DB.Select(&its, `SELECT DISTINCT pole_id FROM memberships WHERE siren = $1 ORDER BY 1`, siren); err != nil {
+		t.Fatal(err)
+	}
+	var other string
+	for _, p := range poles {
+		if !slices.Contains(its, p) {
+			other = p
+			break
+		}
+	}
+	before := builtAt(rollup.PolePart(other))
+	if _, err := e.DB.Exec(`INSERT INTO employee_skills (employee_id, skill_id, level, assessed_on)
+SELECT min(x.id), (SELECT min(id) FROM skills), 3, $2 FROM employees x WHERE x.siren = $1`, siren, past); err != nil {
+		t.Fatal(err)
+	}
+	mine := partsOf(its)
+	if ok, _ := rollup.StepsFresh(ctx, e.DB, sk, mine, past.AddDate(0, 0, -1)); !ok {
+		t.Fatal("a write dated D made the steps stale for the day before D")
+	}
+	if ok, _ := rollup.StepsFresh(ctx, e.DB, sk, mine, past); ok {
+		t.Fatal("a write dated D left its poles' steps fresh on D")
+	}
+	if ok, _ := rollup.StepsFresh(ctx, e.DB, sk, partsOf([]string{other}), past); !ok {
+		t.Fatal("a write to a company made the steps of a pole it is not in stale")
+	}
+
+	// The rollups alone: the change stays for the steps.
+	rollups := &rollup.Refresher{DB: e.DB, Builders: r.Builders, Today: today, MaxCampaignKeys: -1}
+	if _, complete, err := rollups.Refresh(ctx); err != nil || !complete {
+		t.Fatalf("refresh: complete %v, err %v", complete, err)
+	}
+	if ok, _ := rollup.StepsFresh(ctx, e.DB, sk, mine, past); ok {
+		t.Fatal("a rollup build pruned a change the steps had not seen")
+	}
+	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
+		t.Fatalf("refresh: complete %v, err %v", complete, err)
+	}
+	for _, k := range keys {
+		k := rollup.StepsKey{Horizon: k.Horizon, RetirementAge: k.RetirementAge}
+		if ok, err := rollup.StepsFresh(ctx, e.DB, k, partsOf(poles), past); err != nil || !ok {
+			t.Fatalf("%+v: steps not rebuilt by the refresh (err %v)", k, err)
+		}
+	}
+	if !builtAt(rollup.PolePart(other)).Equal(before) {
+		t.Fatalf("the refresh rebuilt the steps of pole %s, which the write did not touch", other)
+	}
+	var left int
+	if err := e.DB.Get(&left, `SELECT count(*) FROM rollup_changes WHERE scope LIKE 'pole:%'`); err != nil || left != 0 {
+		t.Fatalf("%d changes left after every part and steps saw them (err %v)", left, err)
+	}
+	// The steps answer the write.
+	p := analytics.Params{AsOf: past, Horizon: sk.Horizon, RetirementAge: sk.RetirementAge}
+	scope := analytics.Scope{PoleID: its[0]}
+	got, err := e.SkillGaps(ctx, []analytics.Scope{scope}, p, analytics.SkillByCode, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err = reference.Load(ctx, e.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := d.SkillGaps(scope, p); !reflect.DeepEqual(orNil(got[scope].Items), orNil(want)) {
+		t.Fatalf("rebuilt steps answer\n%s\nthe data\n%s", dump(got[scope].Items), dump(want))
 	}
 }
