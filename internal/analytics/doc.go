@@ -28,6 +28,22 @@
 // answer, computes from the data; every path gives the same answers
 // (rollup_test.go and derived_test.go compare them on random data).
 //
+// # Steps
+//
+// A pole's skill and role gaps at another date than a fresh rollup's
+// (essential links, no plan or projects) read the pole's steps when they
+// answer that date (steps.go, rollup.StepsFresh): the change of each role
+// figure (headcount, stayers, target) and of each skill's judged counts
+// (qualified, upskillable minus the level-1 pairs, internal pool) on each
+// day a fact changes them, and their values on every 31 December; required,
+// the level needed and the unassessed stayers of level-1 links are derived
+// from the roles' figures at read time, as figuresCTE's demand and
+// unassessed CTEs do (stepsFiguresCTE). BuildSteps computes them for one
+// pole at a time from the members' periods, their employees' days in the
+// pole, the target of every declared (site, role) through time and each
+// stayer's level through time (stepsDeltasSQL). steps_test.go compares their
+// answers with the naive reference on and the day before every fact's date.
+//
 // Where each figure is computed:
 //
 //   - scopes (a company's sites, a pole's active members' sites, a
