@@ -577,7 +577,9 @@ new_similar AS (
 var errStaleRollup = errors.New("analytics: the poles' rollup is stale")
 
 // fromDataKey marks a context whose pole figures are computed from the
-// data when their rollup is stale (no derivation could answer).
+// data when their rollup is stale (no derivation could answer), and not
+// read from steps (the steps of a stale rollup's date are stale too, but
+// for a rebuild between the two look-ups).
 type fromDataKey struct{}
 
 func fromData(ctx context.Context) context.Context {

@@ -42,3 +42,12 @@ func SetPacedUnitEmployees(n int) (restore func()) {
 	pacedUnitEmployees = n
 	return func() { pacedUnitEmployees = old }
 }
+
+// SetStepsCheckpointEvery sets the spacing of the steps' checkpoints for a
+// test (so that small datasets have some), until the returned function is
+// called.
+func SetStepsCheckpointEvery(n int) (restore func()) {
+	old := stepsCheckpointEvery
+	stepsCheckpointEvery = n
+	return func() { stepsCheckpointEvery = old }
+}

@@ -80,7 +80,7 @@ func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays,
 		if stale && ctx.Value(fromDataKey{}) == nil {
 			return "", nil, false, errStaleRollup
 		}
-		if !stale {
+		if !stale && ctx.Value(fromDataKey{}) == nil {
 			// Another date than a rollup's: the poles' steps, when they
 			// answer it.
 			ok, err := e.stepsAnswer(ctx, p, arr.poles)

@@ -191,6 +191,9 @@ func (e *Engine) skillGapsQuery(ctx context.Context, scopes []Scope, p Params, o
 	if rolled && (order == SkillByGap || order == "") {
 		return list, rankedSkillsSQL(false), args, nil
 	}
+	if cte == stepsFiguresCTE {
+		return list, stepsSkillsSQL(orderBy), args, nil
+	}
 	// For companies (a few hundred skills each), the skills are ranked with
 	// their code alone, read per row (OFFSET 0 keeps the lateral from being
 	// flattened into a hash join of all 34,000 skills: 28 ms instead of 41

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -67,9 +68,12 @@ period AS MATERIALIZED (
 emp AS MATERIALIZED (
   -- Each employee's days in the pole: [lo, hi), its employment within a
   -- membership period of its company; stayers at H decided once.
+  -- A lateral probe of the siren index per period: a pole's members hold a
+  -- few percent of the employees, which a hash join would read all of.
   SELECT p.pole_id, e.id, e.siret, e.role_id, (e.birth_year + $2::int > $1::int) AS stayer,
          greatest(e.entry_date, p.since) AS lo, least(coalesce(e.exit_date, 'infinity'), p.until) AS hi
-  FROM period p JOIN employees e ON e.siren = p.siren
+  FROM period p
+  CROSS JOIN LATERAL (SELECT * FROM employees e WHERE e.siren = p.siren OFFSET 0) e
   WHERE greatest(e.entry_date, p.since) < least(coalesce(e.exit_date, 'infinity'), p.until)
 ),
 hc AS MATERIALIZED (
@@ -214,45 +218,69 @@ ins_skill AS (
 )
 SELECT 1`
 
+// stepsCheckpointEvery is the number of changed values between two
+// checkpoints of a pole's steps: a date then reads one checkpoint (a value
+// per skill or role the pole has) and at most about that many changes. At
+// national scale the largest pole has 375,000 skill changes (38
+// checkpoints of about 3,600 skills each); yearly checkpoints left a date
+// of late 2025 with 80,000 changes to add up (55 ms).
+var stepsCheckpointEvery = 10000
+
 // keepSteps is the statement keeping as the steps of part $1 for horizon
 // $2 and retirement age $3 the changes of the temporary table temp
-// (pole_id, id, day, cols...: one pole's) in table, one row of
-// arrays per day (ids is the name of table's array of ids), and each
-// figure's value on 31 December of every year from the first year of a
-// dated change of the pole to the last (the undated changes, on
-// -infinity, count in every one): the checkpoints of stepsFiguresCTE.
+// (pole_id, id, day, cols...: one pole's) in table, one row of arrays per
+// day (ids is the name of table's array of ids), and each figure's value at
+// its checkpoints: the end of the day where the count of changed values
+// since the first day passes a multiple of stepsCheckpointEvery (never
+// -infinity, the undated facts' day, which stepsFiguresCTE reads as
+// changes).
 func keepSteps(table, temp, id, ids string, cols []string) string {
 	list := strings.Join(cols, ", ")
 	sums, running, nonzero, arrays := make([]string, len(cols)), make([]string, len(cols)), make([]string, len(cols)), make([]string, len(cols))
 	for i, c := range cols {
-		sums[i] = "sum(" + c + ") AS " + c
+		sums[i] = "sum(t." + c + ") AS " + c
 		running[i] = "(sum(coalesce(c." + c + ", 0)) OVER w)::int AS " + c
 		nonzero[i] = c + " <> 0"
 		arrays[i] = "array_agg(" + c + " ORDER BY " + id + ")"
 	}
+	every := strconv.Itoa(stepsCheckpointEvery)
 	return `
-WITH bounds AS (
-  SELECT pole_id, min(extract(year FROM day))::int AS first, max(extract(year FROM day))::int AS last
-  FROM ` + temp + ` WHERE day > '-infinity' GROUP BY pole_id
+WITH day_n AS (
+  SELECT pole_id, day, count(*) AS n FROM ` + temp + ` GROUP BY 1, 2
 ),
-per_year AS (
-  SELECT t.pole_id, t.` + id + `, CASE WHEN t.day = '-infinity' THEN b.first ELSE extract(year FROM t.day)::int END AS y,
-         ` + strings.Join(sums, ", ") + `
-  FROM ` + temp + ` t JOIN bounds b ON b.pole_id = t.pole_id
+checkpoint AS (
+  SELECT pole_id, day, row_number() OVER (PARTITION BY pole_id ORDER BY day) AS k
+  FROM (SELECT pole_id, day, sum(n) OVER w AS upto, sum(n) OVER w - n AS before
+        FROM day_n WINDOW w AS (PARTITION BY pole_id ORDER BY day)) r
+  WHERE day > '-infinity' AND div(upto, ` + every + `) > div(before, ` + every + `)
+),
+day_k AS (
+  -- The checkpoint each day's changes first count in: 1 + the checkpoints
+  -- before it (one on the same day counts them: it comes after).
+  SELECT pole_id, day, k
+  FROM (SELECT pole_id, day, cp, 1 + count(cp) OVER (PARTITION BY pole_id ORDER BY day, cp NULLS FIRST) AS k
+        FROM (SELECT pole_id, day, NULL::int AS cp FROM day_n
+              UNION ALL SELECT pole_id, day, 1 FROM checkpoint) u) x
+  WHERE cp IS NULL
+),
+per_k AS (
+  SELECT t.pole_id, t.` + id + `, d.k, ` + strings.Join(sums, ", ") + `
+  FROM ` + temp + ` t JOIN day_k d ON d.pole_id = t.pole_id AND d.day = t.day
   GROUP BY 1, 2, 3
 ),
 step AS (
   SELECT pole_id, false AS cumulative, day, ` + id + `, ` + list + ` FROM ` + temp + `
   UNION ALL
-  SELECT pole_id, true, make_date(y, 12, 31), ` + id + `, ` + list + `
+  SELECT cum.pole_id, true, cp.day, cum.` + id + `, ` + list + `
   FROM (
-    SELECT g.pole_id, g.` + id + `, g.y, ` + strings.Join(running, ", ") + `
-    FROM (SELECT f.pole_id, f.` + id + `, generate_series(f.first, b.last) AS y
-          FROM (SELECT pole_id, ` + id + `, min(y) AS first FROM per_year GROUP BY 1, 2) f
-          JOIN bounds b ON b.pole_id = f.pole_id) g
-    LEFT JOIN per_year c ON c.pole_id = g.pole_id AND c.` + id + ` = g.` + id + ` AND c.y = g.y
-    WINDOW w AS (PARTITION BY g.pole_id, g.` + id + ` ORDER BY g.y)
+    SELECT g.pole_id, g.` + id + `, g.k, ` + strings.Join(running, ", ") + `
+    FROM (SELECT f.pole_id, f.` + id + `, generate_series(f.first, b.last) AS k
+          FROM (SELECT pole_id, ` + id + `, min(k) AS first FROM per_k GROUP BY 1, 2) f
+          JOIN (SELECT pole_id, max(k) AS last FROM checkpoint GROUP BY 1) b ON b.pole_id = f.pole_id) g
+    LEFT JOIN per_k c ON c.pole_id = g.pole_id AND c.` + id + ` = g.` + id + ` AND c.k = g.k
+    WINDOW w AS (PARTITION BY g.pole_id, g.` + id + ` ORDER BY g.k)
   ) cum
+  JOIN checkpoint cp ON cp.pole_id = cum.pole_id AND cp.k = cum.k
   WHERE ` + strings.Join(nonzero, " OR ") + `
 )
 INSERT INTO ` + table + ` (part, horizon, retirement_age, cumulative, day, ` + ids + `, ` + list + `)
@@ -341,6 +369,8 @@ role_fig AS (
 demand AS (
   SELECT rf.unit_no, r.skill_id, sum(rf.target) AS required, max(r.level) AS level_needed,
          coalesce(sum(rf.stayers) FILTER (WHERE r.level = 1), 0) AS at_one
+  -- (A lateral probe of role_skills' key per role reads fewer rows, but
+  -- its estimated cost passes jit_above_cost: compiling took 100 ms.)
   FROM role_fig rf JOIN role_skills r ON r.role_id = rf.role_id AND r.essential
   GROUP BY rf.unit_no, r.skill_id
 ),
@@ -367,3 +397,31 @@ skill_fig AS (
          coalesce(j.qualified, 0)::int AS qualified_with_plan
   FROM demand d FULL JOIN judged j ON j.unit_no = d.unit_no AND j.skill_id = d.skill_id
 )`
+
+// stepsSkillsSQL ranks the skills of stepsFiguresCTE in orderBy (its last
+// key the code) and keeps the first $5 of each pole: the columns of the
+// skill statements. The skills are ranked by the keys before the code
+// first, and only those that can be among the first (their rank at most
+// $5, ties kept) read their code, each by its key: a pole has a few
+// thousand skills at a date, where joining all 34,000 skills twice took
+// most of the statement.
+func stepsSkillsSQL(orderBy string) string {
+	pre := `1`
+	if keys, ok := strings.CutSuffix(orderBy, `, sk.code COLLATE "C"`); ok {
+		pre = `rank() OVER (PARTITION BY sf.unit_no ORDER BY ` + keys + `)`
+	}
+	return `WITH ` + stepsFiguresCTE + `,
+shown AS MATERIALIZED (
+  SELECT sf.*, ` + pre + ` AS pre, count(*) OVER (PARTITION BY sf.unit_no) AS total
+  FROM skill_fig sf WHERE ` + skillShown + `
+)
+SELECT x.* FROM (
+  SELECT sf.unit_no, ` + skillColumns + `, sf.total,
+         row_number() OVER (PARTITION BY sf.unit_no ORDER BY ` + orderBy + `) AS rn
+  FROM shown sf
+  CROSS JOIN LATERAL (SELECT s.id, s.code, s.name FROM skills s WHERE s.id = sf.skill_id OFFSET 0) sk
+  WHERE sf.pre <= $5::bigint
+) x
+WHERE x.rn <= $5::bigint
+ORDER BY x.unit_no, x.rn`
+}

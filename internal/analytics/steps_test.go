@@ -1,12 +1,14 @@
 package analytics_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand"
 	"reflect"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +20,7 @@ import (
 // factDates returns every date a figure may change on in the database
 // (entries, exits, assessments, completions, declarations, memberships'
 // bounds), with the day before each, and 31 December of the years around
-// them (the steps' checkpoints), sorted.
+// them, sorted.
 func factDates(t *testing.T, e *analytics.Engine) []time.Time {
 	t.Helper()
 	var days []time.Time
@@ -44,8 +46,12 @@ WHERE y.d IS NOT NULL ORDER BY 1`); err != nil {
 func TestStepsAnswerLikeTheReference(t *testing.T) {
 	ctx := context.Background()
 	seen := map[string]int{}
+	// Checkpoints after every changed value (every day with a change),
+	// every few, and none (the national spacing, on these small datasets).
+	every := map[int64]int{1: 1, 2: 5, 3: 10000, 5: 2}
 	for _, seed := range []int64{1, 2, 3, 5} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
+			defer analytics.SetStepsCheckpointEvery(every[seed])()
 			e, d := generated(t, seed, reference.Small)
 			var poles []string
 			var scopes []analytics.Scope
@@ -62,6 +68,13 @@ func TestStepsAnswerLikeTheReference(t *testing.T) {
 						t.Fatal(err)
 					}
 				}
+			}
+			var checkpoints int
+			if err := e.DB.Get(&checkpoints, `SELECT count(*) FROM rollup_pole_skill_steps WHERE cumulative`); err != nil {
+				t.Fatal(err)
+			}
+			if (checkpoints > 0) != (every[seed] < 100) {
+				t.Fatalf("%d checkpoints with one every %d changes", checkpoints, every[seed])
 			}
 			days := factDates(t, e)
 			days = append(days, time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2031, 12, 31, 0, 0, 0, 0, time.UTC))
@@ -90,11 +103,40 @@ func TestStepsAnswerLikeTheReference(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				// The first few in the critical order and by coverage
+				// (ranked before reading codes: ties matter).
+				top, err := e.SkillGaps(ctx, scopes, p, analytics.SkillByGap, 3)
+				if err != nil {
+					t.Fatal(err)
+				}
+				byCoverage, err := e.SkillGaps(ctx, scopes, p, analytics.SkillByCoverage, 2)
+				if err != nil {
+					t.Fatal(err)
+				}
 				for _, s := range scopes {
 					name := fmt.Sprintf("%s H=%d A=%d pole %s", day.Format(time.DateOnly), p.Horizon, p.RetirementAge, s.PoleID)
 					want := d.SkillGaps(s, p)
 					if got := skills[s]; got.Total != len(want) || !reflect.DeepEqual(orNil(got.Items), orNil(want)) {
 						t.Fatalf("%s skill gaps from the steps:\n got %s\nwant %s", name, dump(got.Items), dump(want))
+					}
+					for _, c := range []struct {
+						got   analytics.SkillPage
+						order func(a, b analytics.SkillGap) int
+						n     int
+					}{{top[s], byGap, 3}, {byCoverage[s], byCoverageOrder, 2}} {
+						ranked := slices.Clone(want)
+						slices.SortStableFunc(ranked, c.order)
+						if len(ranked) > c.n {
+							ranked = ranked[:c.n]
+						}
+						if c.got.Total != len(want) || !reflect.DeepEqual(orNil(c.got.Items), orNil(ranked)) {
+							t.Fatalf("%s first %d skill gaps from the steps:\n got %s\nwant %s", name, c.n, dump(c.got.Items), dump(ranked))
+						}
+						for i := 1; i < len(ranked); i++ {
+							if ranked[i].Gap == ranked[i-1].Gap {
+								seen["ties broken by code"]++
+							}
+						}
 					}
 					wantR := d.RoleGaps(s, p)
 					if got := roles[s]; got.Total != len(wantR) || !reflect.DeepEqual(orNil(got.Items), orNil(wantR)) {
@@ -185,7 +227,7 @@ SELECT min(x.id), (SELECT min(id) FROM skills), 4, $2 FROM employees x WHERE x.s
 		what = append(what, w)
 	}
 	sort.Strings(what)
-	for _, w := range []string{"upskillable", "internal pool", "partly qualified", "dates with role figures"} {
+	for _, w := range []string{"upskillable", "internal pool", "partly qualified", "dates with role figures", "ties broken by code"} {
 		if seen[w] == 0 {
 			t.Errorf("no case of %q over the seeds: the comparison is too weak (seen %v)", w, what)
 		}
@@ -302,4 +344,40 @@ SELECT min(x.id), (SELECT min(id) FROM skills), 3, $2 FROM employees x WHERE x.s
 	if want := d.SkillGaps(scope, p); !reflect.DeepEqual(orNil(got[scope].Items), orNil(want)) {
 		t.Fatalf("rebuilt steps answer\n%s\nthe data\n%s", dump(got[scope].Items), dump(want))
 	}
+}
+
+// byGap is DESIGN.md's critical order: gap descending, coverage ascending
+// (none last), code.
+func byGap(a, b analytics.SkillGap) int {
+	if c := cmp.Compare(b.Gap, a.Gap); c != 0 {
+		return c
+	}
+	if c := compareCoverage(a, b); c != 0 {
+		return c
+	}
+	return strings.Compare(a.SkillCode, b.SkillCode)
+}
+
+// byCoverageOrder is SkillByCoverage: coverage ascending (none last), gap
+// descending, code.
+func byCoverageOrder(a, b analytics.SkillGap) int {
+	if c := compareCoverage(a, b); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(b.Gap, a.Gap); c != 0 {
+		return c
+	}
+	return strings.Compare(a.SkillCode, b.SkillCode)
+}
+
+func compareCoverage(a, b analytics.SkillGap) int {
+	switch {
+	case a.Coverage == nil && b.Coverage == nil:
+		return 0
+	case a.Coverage == nil:
+		return 1
+	case b.Coverage == nil:
+		return -1
+	}
+	return cmp.Compare(*a.Coverage, *b.Coverage)
 }
