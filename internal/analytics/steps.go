@@ -333,13 +333,31 @@ func (e *Engine) stepsAnswer(ctx context.Context, p Params, poles []string) (boo
 		poleParts(poles), p.AsOf)
 }
 
+// stepsAt is the FROM clause of one steps table's values at asOf for the
+// units of the checkpoint CTE: the values of the unit's latest checkpoint
+// on or before asOf (its day in the checkpoint column cp) and the changes
+// after it up to asOf, unnested as u(id, cols...).
+func stepsAt(table, ids, cp, id string, cols []string) string {
+	list := strings.Join(cols, ", s.")
+	return `(SELECT c.unit_no, s.` + ids + `, s.` + list + `
+        FROM checkpoint c JOIN ` + table + ` s
+          ON s.part = c.part AND s.horizon = $2 AND s.retirement_age = $3 AND s.cumulative AND s.day = c.` + cp + `
+        UNION ALL
+        SELECT c.unit_no, s.` + ids + `, s.` + list + `
+        FROM checkpoint c JOIN ` + table + ` s
+          ON s.part = c.part AND s.horizon = $2 AND s.retirement_age = $3 AND NOT s.cumulative
+         AND s.day >= coalesce(c.` + cp + ` + 1, '-infinity') AND s.day <= $4::date) x
+  CROSS JOIN LATERAL unnest(x.` + ids + `, x.` + strings.Join(cols, ", x.") + `) AS u(` + id + `, ` + strings.Join(cols, ", ") + `)`
+}
+
 // stepsFiguresCTE is unitFigures' CTE for whole poles at a date their
 // steps answer (stepsAnswer): $1 the poles' parts (unit_no indexes them),
-// $2 horizon, $3 retirement age, $4 asOf. Each figure is its value at the latest checkpoint (31 December)
-// on or before asOf plus the changes after it up to asOf; required, the
-// level needed and the unassessed stayers of level-1 links come from the
-// roles' figures, as figuresCTE's demand and unassessed CTEs.
-const stepsFiguresCTE = `
+// $2 horizon, $3 retirement age, $4 asOf. Each figure is its value at the
+// latest checkpoint on or before asOf plus the changes after it up to
+// asOf; required, the level needed and the unassessed stayers of level-1
+// links come from the roles' figures, as figuresCTE's demand and
+// unassessed CTEs.
+var stepsFiguresCTE = `
 scope_in AS (
   SELECT (u.ord - 1)::int AS unit_no, u.part FROM unnest($1::text[]) WITH ORDINALITY AS u(part, ord)
 ),
@@ -354,15 +372,7 @@ checkpoint AS (
 role_fig AS (
   SELECT x.unit_no, u.role_id, sum(u.headcount)::int AS headcount, sum(u.stayers)::int AS stayers,
          sum(u.target)::int AS target
-  FROM (SELECT c.unit_no, r.role_ids, r.headcount, r.stayers, r.target
-        FROM checkpoint c JOIN rollup_pole_role_steps r
-          ON r.part = c.part AND r.horizon = $2 AND r.retirement_age = $3 AND r.cumulative AND r.day = c.role_day
-        UNION ALL
-        SELECT c.unit_no, r.role_ids, r.headcount, r.stayers, r.target
-        FROM checkpoint c JOIN rollup_pole_role_steps r
-          ON r.part = c.part AND r.horizon = $2 AND r.retirement_age = $3 AND NOT r.cumulative
-         AND r.day >= coalesce(c.role_day + 1, '-infinity') AND r.day <= $4::date) x
-  CROSS JOIN LATERAL unnest(x.role_ids, x.headcount, x.stayers, x.target) AS u(role_id, headcount, stayers, target)
+  FROM ` + stepsAt("rollup_pole_role_steps", "role_ids", "role_day", "role_id", []string{"headcount", "stayers", "target"}) + `
   GROUP BY x.unit_no, u.role_id
   HAVING sum(u.headcount) > 0 OR sum(u.target) > 0
 ),
@@ -377,16 +387,7 @@ demand AS (
 judged AS (
   SELECT x.unit_no, u.skill_id, sum(u.qualified) AS qualified, sum(u.upskillable) AS upskillable,
          sum(u.internal_pool) AS internal_pool
-  FROM (SELECT c.unit_no, s.skill_ids, s.qualified, s.upskillable, s.internal_pool
-        FROM checkpoint c JOIN rollup_pole_skill_steps s
-          ON s.part = c.part AND s.horizon = $2 AND s.retirement_age = $3 AND s.cumulative AND s.day = c.skill_day
-        UNION ALL
-        SELECT c.unit_no, s.skill_ids, s.qualified, s.upskillable, s.internal_pool
-        FROM checkpoint c JOIN rollup_pole_skill_steps s
-          ON s.part = c.part AND s.horizon = $2 AND s.retirement_age = $3 AND NOT s.cumulative
-         AND s.day >= coalesce(c.skill_day + 1, '-infinity') AND s.day <= $4::date) x
-  CROSS JOIN LATERAL unnest(x.skill_ids, x.qualified, x.upskillable, x.internal_pool)
-    AS u(skill_id, qualified, upskillable, internal_pool)
+  FROM ` + stepsAt("rollup_pole_skill_steps", "skill_ids", "skill_day", "skill_id", []string{"qualified", "upskillable", "internal_pool"}) + `
   GROUP BY x.unit_no, u.skill_id
 ),
 skill_fig AS (
