@@ -228,7 +228,7 @@ var stepsCheckpointEvery = 10000
 
 // keepSteps is the statement keeping as the steps of part $1 for horizon
 // $2 and retirement age $3 the changes of the temporary table temp
-// (pole_id, id, day, cols...: one pole's) in table, one row of arrays per
+// (pole_id, id, day, cols...: one pole's, the part's) in table, one row of arrays per
 // day (ids is the name of table's array of ids), and each figure's value at
 // its checkpoints: the end of the day where the count of changed values
 // since the first day passes a multiple of stepsCheckpointEvery (never
@@ -244,48 +244,47 @@ func keepSteps(table, temp, id, ids string, cols []string) string {
 		arrays[i] = "array_agg(" + c + " ORDER BY " + id + ")"
 	}
 	every := strconv.Itoa(stepsCheckpointEvery)
+	// One pole's changes: nothing is grouped or sorted by its id (text,
+	// compared by collation: a third of the statement).
 	return `
 WITH day_n AS (
-  SELECT pole_id, day, count(*) AS n FROM ` + temp + ` GROUP BY 1, 2
+  SELECT day, count(*) AS n FROM ` + temp + ` GROUP BY 1
 ),
 checkpoint AS (
-  SELECT pole_id, day, row_number() OVER (PARTITION BY pole_id ORDER BY day) AS k
-  FROM (SELECT pole_id, day, sum(n) OVER w AS upto, sum(n) OVER w - n AS before
-        FROM day_n WINDOW w AS (PARTITION BY pole_id ORDER BY day)) r
+  SELECT day, row_number() OVER (ORDER BY day) AS k
+  FROM (SELECT day, sum(n) OVER w AS upto, sum(n) OVER w - n AS before FROM day_n WINDOW w AS (ORDER BY day)) r
   WHERE day > '-infinity' AND div(upto, ` + every + `) > div(before, ` + every + `)
 ),
 day_k AS (
   -- The checkpoint each day's changes first count in: 1 + the checkpoints
   -- before it (one on the same day counts them: it comes after).
-  SELECT pole_id, day, k
-  FROM (SELECT pole_id, day, cp, 1 + count(cp) OVER (PARTITION BY pole_id ORDER BY day, cp NULLS FIRST) AS k
-        FROM (SELECT pole_id, day, NULL::int AS cp FROM day_n
-              UNION ALL SELECT pole_id, day, 1 FROM checkpoint) u) x
+  SELECT day, k
+  FROM (SELECT day, cp, 1 + count(cp) OVER (ORDER BY day, cp NULLS FIRST) AS k
+        FROM (SELECT day, NULL::int AS cp FROM day_n UNION ALL SELECT day, 1 FROM checkpoint) u) x
   WHERE cp IS NULL
 ),
 per_k AS (
-  SELECT t.pole_id, t.` + id + `, d.k, ` + strings.Join(sums, ", ") + `
-  FROM ` + temp + ` t JOIN day_k d ON d.pole_id = t.pole_id AND d.day = t.day
-  GROUP BY 1, 2, 3
+  SELECT t.` + id + `, d.k, ` + strings.Join(sums, ", ") + `
+  FROM ` + temp + ` t JOIN day_k d ON d.day = t.day
+  GROUP BY 1, 2
 ),
 step AS (
-  SELECT pole_id, false AS cumulative, day, ` + id + `, ` + list + ` FROM ` + temp + `
+  SELECT false AS cumulative, day, ` + id + `, ` + list + ` FROM ` + temp + `
   UNION ALL
-  SELECT cum.pole_id, true, cp.day, cum.` + id + `, ` + list + `
+  SELECT true, cp.day, cum.` + id + `, ` + list + `
   FROM (
-    SELECT g.pole_id, g.` + id + `, g.k, ` + strings.Join(running, ", ") + `
-    FROM (SELECT f.pole_id, f.` + id + `, generate_series(f.first, b.last) AS k
-          FROM (SELECT pole_id, ` + id + `, min(k) AS first FROM per_k GROUP BY 1, 2) f
-          JOIN (SELECT pole_id, max(k) AS last FROM checkpoint GROUP BY 1) b ON b.pole_id = f.pole_id) g
-    LEFT JOIN per_k c ON c.pole_id = g.pole_id AND c.` + id + ` = g.` + id + ` AND c.k = g.k
-    WINDOW w AS (PARTITION BY g.pole_id, g.` + id + ` ORDER BY g.k)
+    SELECT g.` + id + `, g.k, ` + strings.Join(running, ", ") + `
+    FROM (SELECT f.` + id + `, generate_series(f.first, (SELECT max(k) FROM checkpoint)) AS k
+          FROM (SELECT ` + id + `, min(k) AS first FROM per_k GROUP BY 1) f) g
+    LEFT JOIN per_k c ON c.` + id + ` = g.` + id + ` AND c.k = g.k
+    WINDOW w AS (PARTITION BY g.` + id + ` ORDER BY g.k)
   ) cum
-  JOIN checkpoint cp ON cp.pole_id = cum.pole_id AND cp.k = cum.k
+  JOIN checkpoint cp ON cp.k = cum.k
   WHERE ` + strings.Join(nonzero, " OR ") + `
 )
 INSERT INTO ` + table + ` (part, horizon, retirement_age, cumulative, day, ` + ids + `, ` + list + `)
 SELECT $1, $2, $3, cumulative, day, array_agg(` + id + ` ORDER BY ` + id + `), ` + strings.Join(arrays, ", ") + `
-FROM step GROUP BY pole_id, cumulative, day`
+FROM step GROUP BY cumulative, day`
 }
 
 // BuildSteps keeps the steps of every pole's part (package rollup, steps.go).
