@@ -306,6 +306,13 @@ SELECT min(x.id), (SELECT min(id) FROM skills), 3, $2 FROM employees x WHERE x.s
 		t.Fatal("a write to a company made the steps of a pole it is not in stale")
 	}
 
+	// Steps of a key that is not today's (another retirement age) are
+	// dropped by the next refresh, and their rows with them.
+	odd := rollup.StepsKey{Horizon: sk.Horizon, RetirementAge: 70}
+	if err := r.BuildSteps(ctx, odd, rollup.PolePart(poles[0])); err != nil {
+		t.Fatal(err)
+	}
+
 	// The rollups alone: the change stays for the steps.
 	rollups := &rollup.Refresher{DB: e.DB, Builders: r.Builders, Today: today, MaxCampaignKeys: -1}
 	if _, complete, err := rollups.Refresh(ctx); err != nil || !complete {
@@ -322,6 +329,12 @@ SELECT min(x.id), (SELECT min(id) FROM skills), 3, $2 FROM employees x WHERE x.s
 		if ok, err := rollup.StepsFresh(ctx, e.DB, k, partsOf(poles), past); err != nil || !ok {
 			t.Fatalf("%+v: steps not rebuilt by the refresh (err %v)", k, err)
 		}
+	}
+	var oddRows int
+	if err := e.DB.Get(&oddRows, `SELECT (SELECT count(*) FROM rollup_steps WHERE retirement_age = 70)
+  + (SELECT count(*) FROM rollup_pole_skill_steps WHERE retirement_age = 70)
+  + (SELECT count(*) FROM rollup_pole_role_steps WHERE retirement_age = 70)`); err != nil || oddRows != 0 {
+		t.Fatalf("%d rows of steps of a key not kept left after a refresh (err %v)", oddRows, err)
 	}
 	if !builtAt(rollup.PolePart(other)).Equal(before) {
 		t.Fatalf("the refresh rebuilt the steps of pole %s, which the write did not touch", other)
