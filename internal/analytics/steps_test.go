@@ -1,9 +1,11 @@
 package analytics_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand"
 	"reflect"
 	"slices"
@@ -343,8 +345,25 @@ SELECT min(x.id), (SELECT min(id) FROM skills), 3, $2 FROM employees x WHERE x.s
 	if err := e.DB.Get(&left, `SELECT count(*) FROM rollup_changes WHERE scope LIKE 'pole:%'`); err != nil || left != 0 {
 		t.Fatalf("%d changes left after every part and steps saw them (err %v)", left, err)
 	}
-	// The steps answer the write.
-	p := analytics.Params{AsOf: past, Horizon: sk.Horizon, RetirementAge: sk.RetirementAge}
+	// After a write whose poles' parts readers derive around (one
+	// company's), the refresh builds the steps before those parts, which
+	// it paces: the dates the steps do not answer compute from the data.
+	var log bytes.Buffer
+	r.Log, r.Yield = slog.New(slog.NewTextHandler(&log, nil)), 1
+	if _, err := e.DB.Exec(`INSERT INTO employee_skills (employee_id, skill_id, level, assessed_on)
+SELECT min(x.id), (SELECT min(id) FROM skills), 2, $2 FROM employees x WHERE x.siren = $1`, siren, past.AddDate(0, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, complete, err := r.Refresh(ctx); err != nil || !complete {
+		t.Fatalf("refresh: complete %v, err %v", complete, err)
+	}
+	stepsAt, pacedAt := strings.Index(log.String(), "rollup steps built"), strings.Index(log.String(), "paced=true")
+	if stepsAt < 0 || pacedAt < 0 || stepsAt > pacedAt {
+		t.Fatalf("the steps were not built before the paced parts:\n%s", log.String())
+	}
+
+	// The steps answer the writes.
+	p := analytics.Params{AsOf: past.AddDate(0, 0, 1), Horizon: sk.Horizon, RetirementAge: sk.RetirementAge}
 	scope := analytics.Scope{PoleID: its[0]}
 	got, err := e.SkillGaps(ctx, []analytics.Scope{scope}, p, analytics.SkillByCode, 0)
 	if err != nil {

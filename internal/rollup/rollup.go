@@ -222,12 +222,14 @@ type Refresher struct {
 	// fresh besides today's (0: DefaultMaxCampaignKeys; < 0: none).
 	MaxCampaignKeys int
 	// Yield paces Refresh's builds of other dates than today (campaigns'
-	// keys) and of steps: each statement is followed by a pause of Yield
-	// times its duration (pace.go). 0 does not pace: a command that only
+	// keys) and of today's parts that readers derive around: each
+	// statement is followed by a pause of Yield times its duration
+	// (pace.go). 0 does not pace: a command that only
 	// builds rollups has no requests to leave the cores to.
 	Yield int
 	// Steps, when set, keeps the steps of its parts for the horizons and
-	// retirement ages of today's keys (steps.go), after the rollups.
+	// retirement ages of today's keys (steps.go): before the first paced
+	// build once no whole build is left, else after the rollups.
 	Steps *StepsBuilder
 }
 
@@ -650,6 +652,12 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 		return built, false, fmt.Errorf("rollup: data version: %w", err)
 	}
 	today := r.today()
+	// wholeFrom[i]: a whole build is among jobs[i:].
+	wholeFrom := make([]bool, len(jobs)+1)
+	for i := len(jobs) - 1; i >= 0; i-- {
+		wholeFrom[i] = wholeFrom[i+1] || (jobs[i].parts == nil && !jobs[i].fresh)
+	}
+	steps := false
 	for i, j := range jobs {
 		// A write since the plan may have made cheaper parts stale (a
 		// pole's, while the skill categories of every key are rebuilt):
@@ -663,23 +671,33 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 				return built, false, nil
 			}
 		}
-		start := time.Now()
-		bctx := ctx
+		paced := false
 		if !j.k.AsOf.Equal(today) {
 			// No answer of today waits for it: it leaves the cores to
 			// the requests.
-			bctx = WithPace(ctx, r.Yield)
+			paced = true
 		} else if j.parts != nil && !j.fresh {
 			// Nor for today's parts that readers derive their answers
 			// around (a few companies' writes): the requests of the
 			// moment keep the cores, the answers stay exact.
-			derivable, err := r.derivable(ctx, j.k, j.parts)
-			if err != nil {
+			if paced, err = r.derivable(ctx, j.k, j.parts); err != nil {
 				return built, false, err
 			}
-			if derivable {
-				bctx = WithPace(ctx, r.Yield)
+		}
+		if paced && !steps && !wholeFrom[i] {
+			// The steps before the paced builds: nothing is derived
+			// around a write for them (a date they do not answer
+			// computes from the data). Not before today's whole builds
+			// (a first start, minutes each).
+			steps = true
+			if complete, err := r.refreshSteps(ctx, keys, replan); err != nil || !complete {
+				return built, false, err
 			}
+		}
+		start := time.Now()
+		bctx := ctx
+		if paced {
+			bctx = WithPace(ctx, r.Yield)
 		}
 		var run Run
 		if j.parts == nil || j.fresh {
@@ -700,6 +718,9 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 			"retirement_age", j.k.RetirementAge, "parts", partsLabel(j.parts), "ms", run.BuildTime.Milliseconds(),
 			"paced", Paced(bctx))
 		built = append(built, run)
+	}
+	if steps {
+		return built, true, nil
 	}
 	complete, err = r.refreshSteps(ctx, keys, replan)
 	return built, complete, err

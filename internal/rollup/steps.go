@@ -81,10 +81,11 @@ type stepsJob struct {
 }
 
 // refreshSteps builds the stale steps of today's keys' horizons and
-// retirement ages, one part per transaction, paced (no answer waits for
-// them: a date they cannot answer computes from the data), and drops the
-// steps of other keys. With replan, a write since the plan stops the pass,
-// incomplete.
+// retirement ages, one part per transaction, at full speed (the answers of
+// the dates they do not answer wait for them: those compute from the
+// data, and nothing is derived around a write as it is for the rollups),
+// and drops the steps of other keys. With replan, a write since the plan
+// stops the pass, incomplete.
 func (r *Refresher) refreshSteps(ctx context.Context, wanted []want, replan bool) (complete bool, err error) {
 	if r.Steps == nil {
 		return true, nil
@@ -121,7 +122,7 @@ func (r *Refresher) refreshSteps(ctx context.Context, wanted []want, replan bool
 			}
 		}
 		start := time.Now()
-		err := r.BuildSteps(WithPace(ctx, r.Yield), j.k, j.part)
+		err := r.BuildSteps(ctx, j.k, j.part)
 		if errors.Is(err, ErrBusy) {
 			return false, nil
 		}
