@@ -211,6 +211,7 @@ if [ "${BENCH_FRESH:-1}" = 1 ]; then
   FRESH_SIREN=$(sed -n 's/.*"siren": *"\([0-9]*\)".*/\1/p' "$OUT/vars.json")
   "$DIR/runner" fresh -bench bench -vars "$OUT/vars.json" -gpec "http://$GPEC_ADDR/graphql" -token "$TOKEN" \
     "${ROLE_TOKENS[@]}" -db "$DB" -gpec-bin "$GPEC" -siren "$FRESH_SIREN" -work "$DIR" -out "$OUT/fresh.json" \
+    ${BENCH_FRESH_ONLY:+-only "$BENCH_FRESH_ONLY"} \
     || echo "bench: the freshness measure failed" >&2
 fi
 
