@@ -6,10 +6,10 @@
 -- completion, a declared need, a membership's bounds). The steps of a part
 -- keep, for a horizon and a retirement age, the change of each figure on
 -- each day (cumulative false) and, so that a date reads a few thousand
--- values rather than every change since 1977, each figure's value on 31
--- December of every year (cumulative true). A figure at D is the values of
--- the latest 31 December on or before D plus the changes after it up to D
--- (package analytics, steps.go).
+-- values rather than every change since 1977, checkpoints: each figure's
+-- value at the end of a day, every 10,000 changed values (cumulative true).
+-- A figure at D is the values of the latest checkpoint on or before D plus
+-- the changes after it up to D (package analytics, steps.go).
 --
 -- Steps belong to no rollup run: they depend on the data only, not on
 -- today's date. rollup_steps records the snapshot each part's steps were

@@ -35,7 +35,7 @@
 // answer that date (steps.go, rollup.StepsFresh): the change of each role
 // figure (headcount, stayers, target) and of each skill's judged counts
 // (qualified, upskillable minus the level-1 pairs, internal pool) on each
-// day a fact changes them, and their values on every 31 December; required,
+// day a fact changes them, and their values every 10,000 changes; required,
 // the level needed and the unassessed stayers of level-1 links are derived
 // from the roles' figures at read time, as figuresCTE's demand and
 // unassessed CTEs do (stepsFiguresCTE). BuildSteps computes them for one

@@ -15,13 +15,13 @@ import (
 // Pole figures at any date (migration 0022). Every figure of a pole is a
 // step function of asOf: it changes only on the dates of facts (an
 // employee's entry or exit, an assessment, a completion, a declared need, a
-// membership's bounds). A pole part keeps, for its key's horizon and
-// retirement age, the change of each figure on each such day, and each
-// figure's value on 31 December of every year; a pole's skill and role
-// gaps at a date D on or before the run's asOf are then those values at
-// the latest 31 December on or before D plus the changes after it up to D
-// (stepsFiguresCTE): a few thousand index rows instead of every assessment
-// of the pole's stayers.
+// membership's bounds). A pole's steps keep, for a horizon and a
+// retirement age, the change of each figure on each such day, and
+// checkpoints of every figure's value (keepSteps); a pole's skill and role
+// gaps at a date D the steps answer (rollup.StepsFresh) are the values of
+// the latest checkpoint on or before D plus the changes after it up to D
+// (stepsFiguresCTE): a few thousand values instead of every assessment of
+// the pole's stayers.
 //
 // What the steps hold is what figuresCTE computes per unit, decomposed by
 // day:
@@ -291,8 +291,9 @@ FROM step GROUP BY cumulative, day`
 var BuildSteps = rollup.StepsBuilder{Parts: allPoleParts, Build: buildSteps}
 
 // buildSteps replaces the steps of a pole's part for k: about 7 s for a
-// national pole of 1,100 members and 50,000 employees (5 s its changes, 1.4
-// s their checkpoints and rows).
+// national pole of 1,100 members and 50,000 employees (about 5 s its
+// changes, the rest their checkpoints and rows). stepsDeltasSQL takes one
+// pole here: keepSteps keeps one pole's changes.
 func buildSteps(ctx context.Context, tx *sqlx.Tx, k rollup.StepsKey, part string) error {
 	id, ok := strings.CutPrefix(part, rollup.PolePart(""))
 	if !ok {

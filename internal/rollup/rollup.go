@@ -647,9 +647,9 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 		}
 	}
 	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].order < jobs[j].order })
-	var version int64
-	if err := r.DB.GetContext(ctx, &version, `SELECT version FROM data_version`); err != nil {
-		return built, false, fmt.Errorf("rollup: data version: %w", err)
+	version, err := r.dataVersion(ctx)
+	if err != nil {
+		return built, false, err
 	}
 	today := r.today()
 	// wholeFrom[i]: a whole build is among jobs[i:].
@@ -663,12 +663,8 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 		// pole's, while the skill categories of every key are rebuilt):
 		// the pass stops, incomplete, and the next one plans again.
 		if replan && i > 0 {
-			var now int64
-			if err := r.DB.GetContext(ctx, &now, `SELECT version FROM data_version`); err != nil {
-				return built, false, fmt.Errorf("rollup: data version: %w", err)
-			}
-			if now != version {
-				return built, false, nil
+			if now, err := r.dataVersion(ctx); err != nil || now != version {
+				return built, false, err
 			}
 		}
 		paced := false
@@ -724,6 +720,16 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 	}
 	complete, err = r.refreshSteps(ctx, keys, replan)
 	return built, complete, err
+}
+
+// dataVersion reads data_version, which every write to the figures' tables
+// bumps: a refresh pass compares it with its plan's.
+func (r *Refresher) dataVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := r.DB.GetContext(ctx, &v, `SELECT version FROM data_version`); err != nil {
+		return 0, fmt.Errorf("rollup: data version: %w", err)
+	}
+	return v, nil
 }
 
 // derivable reports whether readers derive the answers of k's parts while

@@ -107,18 +107,14 @@ func (r *Refresher) refreshSteps(ctx context.Context, wanted []want, replan bool
 	if err != nil {
 		return false, err
 	}
-	var version int64
-	if err := r.DB.GetContext(ctx, &version, `SELECT version FROM data_version`); err != nil {
-		return false, fmt.Errorf("rollup: data version: %w", err)
+	version, err := r.dataVersion(ctx)
+	if err != nil {
+		return false, err
 	}
 	for i, j := range jobs {
 		if replan && i > 0 {
-			var now int64
-			if err := r.DB.GetContext(ctx, &now, `SELECT version FROM data_version`); err != nil {
-				return false, fmt.Errorf("rollup: data version: %w", err)
-			}
-			if now != version {
-				return false, nil
+			if now, err := r.dataVersion(ctx); err != nil || now != version {
+				return false, err
 			}
 		}
 		start := time.Now()
@@ -132,31 +128,19 @@ func (r *Refresher) refreshSteps(ctx context.Context, wanted []want, replan bool
 		r.logger().Info("rollup steps built", "horizon", j.k.Horizon, "retirement_age", j.k.RetirementAge,
 			"part", j.part, "ms", time.Since(start).Milliseconds())
 	}
+	horizons, ages := make([]int64, len(keys)), make([]int64, len(keys))
+	for i, k := range keys {
+		horizons[i], ages[i] = int64(k.Horizon), int64(k.RetirementAge)
+	}
 	// The steps of other keys or of parts gone (a pole deleted) answer
 	// nothing and would keep their changes from being pruned.
 	if _, err := r.DB.ExecContext(ctx, `
 DELETE FROM rollup_steps s
 WHERE NOT (s.horizon, s.retirement_age) IN (SELECT * FROM unnest($1::int[], $2::int[])) OR NOT s.part = ANY($3)`,
-		pq.Array(stepsHorizons(keys)), pq.Array(stepsAges(keys)), pq.Array(parts)); err != nil {
+		pq.Array(horizons), pq.Array(ages), pq.Array(parts)); err != nil {
 		return false, fmt.Errorf("rollup: drop old steps: %w", err)
 	}
 	return true, nil
-}
-
-func stepsHorizons(keys []StepsKey) []int64 {
-	out := make([]int64, len(keys))
-	for i, k := range keys {
-		out[i] = int64(k.Horizon)
-	}
-	return out
-}
-
-func stepsAges(keys []StepsKey) []int64 {
-	out := make([]int64, len(keys))
-	for i, k := range keys {
-		out[i] = int64(k.RetirementAge)
-	}
-	return out
 }
 
 // BuildSteps builds the steps of part for k from the current data, in one
