@@ -61,10 +61,13 @@ func withoutFirstLoad(f func()) {
 func TestFirstLoadSameContent(t *testing.T) {
 	needFirstLoad(t)
 	files := maps.Clone(base)
-	// Dated and undated assessments of one skill, and a dated need.
+	// Dated and undated assessments of one skill, and a dated need; E1's
+	// rows come in two runs (the first load sends each run in the key's
+	// order).
 	files["10_employee_skills.csv"] = "siren,employee_ref,skill_code,assessed_on,level\n" +
 		"552032534,E1,S-WELD,,3\n552032534,E1,S-WELD,2024-05-01,2\n552032534,E1,S-WELD,2025-05-01,3\n" +
-		"552032534,E1,S-SOFT,,2\n552032534,E2,S-WELD,2023-01-31,1\n443061841,G1,S-CODE,,4\n"
+		"552032534,E1,S-SOFT,,2\n552032534,E2,S-WELD,2023-01-31,1\n443061841,G1,S-CODE,,4\n" +
+		"552032534,E1,S-CODE,2022-01-01,1\n"
 	files["needs.csv"] = "siret,role_code,horizon_year,declared_on,headcount\n55203253400109,H2913,2030,,4\n" +
 		"55203253400109,H2913,2030,2025-02-01,5\n44306184100104,M1805,2028,,0\n"
 
@@ -106,6 +109,35 @@ func TestFirstLoadSameContent(t *testing.T) {
 	}
 	if next <= max {
 		t.Errorf("next employee id %d, not after the loaded ones (max %d)", next, max)
+	}
+}
+
+// TestFirstLoadKeyOrder: the rows of one employee, given together, are
+// written in the order of employee_skills' key index (skill, then the
+// latest date first, the undated last), whatever their order in the file.
+func TestFirstLoadKeyOrder(t *testing.T) {
+	needFirstLoad(t)
+	files := maps.Clone(base)
+	files["10_employee_skills.csv"] = "siren,employee_ref,skill_code,assessed_on,level\n" +
+		"552032534,E1,S-WELD,,3\n552032534,E1,S-SOFT,2021-03-01,2\n552032534,E1,S-WELD,2024-05-01,2\n" +
+		"552032534,E1,S-SOFT,,1\n552032534,E1,S-WELD,2025-05-01,3\n552032534,E1,S-SOFT,2023-03-01,2\n" +
+		"552032534,E2,S-WELD,2023-01-31,1\n552032534,E2,S-SOFT,,1\n443061841,G1,S-CODE,,4\n"
+	d, _ := testdb.New(t)
+	rep := mustImport(t, d, sources(files), Options{})
+	if !slices.Contains(firstLoaded(rep), "employee_skills") {
+		t.Fatalf("employee_skills not first-loaded: %v", firstLoaded(rep))
+	}
+	var written, keyOrder []string
+	if err := d.Select(&written, `SELECT employee_id || ' ' || skill_id || ' ' || coalesce(assessed_on::text, '-')
+		FROM employee_skills ORDER BY ctid`); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Select(&keyOrder, `SELECT employee_id || ' ' || skill_id || ' ' || coalesce(assessed_on::text, '-')
+		FROM employee_skills ORDER BY employee_id, skill_id, assessed_on DESC NULLS LAST`); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(written, keyOrder) {
+		t.Errorf("written in the order\n%v\nnot the key's\n%v", written, keyOrder)
 	}
 }
 
