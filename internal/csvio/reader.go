@@ -271,6 +271,25 @@ func (r *Reader) Bind(known, required []string) (*Binding, []*Error) {
 	return b, errs
 }
 
+// Position gives the position of column name in the file, -1 when the file
+// lacks it: for CellAt, when a reader takes the same columns from every
+// record.
+func (b *Binding) Position(name string) int {
+	if i, ok := b.pos[name]; ok {
+		return i
+	}
+	return -1
+}
+
+// CellAt returns the current record's cell at position i (from
+// Position), cleaned by Clean; "" when i is -1 or past the record's end.
+func (r *Reader) CellAt(i int) string {
+	if i < 0 || i >= len(r.rec) {
+		return ""
+	}
+	return Clean(r.rec[i])
+}
+
 // Has tells whether the file has column name.
 func (b *Binding) Has(name string) bool { _, ok := b.pos[name]; return ok }
 

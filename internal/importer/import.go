@@ -398,6 +398,17 @@ func (im *run) readFile(f *format, fileIdx int, kr *KindReport, load func(each f
 		return nil
 	}
 	parsed := make([]any, len(f.cols))
+	// Each column's position, looked up once per file; and its last cell
+	// parsed well with its value: the rows of a company or an employee
+	// come together, so most cells of their columns repeat the row before
+	// (parsing and boxing them again was a third of a national import's
+	// parsing time). Every parse is a pure function of the cell.
+	pos := make([]int, len(f.cols))
+	lastRaw := make([]string, len(f.cols))
+	lastVal := make([]any, len(f.cols))
+	for i, c := range f.cols {
+		pos[i] = bind.Position(c.name)
+	}
 	only := im.opts.OnlySiren
 	today := im.opts.Today
 	if today.IsZero() {
@@ -442,7 +453,11 @@ func (im *run) readFile(f *format, fileIdx int, kr *KindReport, load func(each f
 			}
 			for i, c := range f.cols {
 				parsed[i] = nil
-				raw := rd.Cell(bind, c.name)
+				raw := rd.CellAt(pos[i])
+				if lastVal[i] != nil && raw == lastRaw[i] {
+					parsed[i] = lastVal[i]
+					continue
+				}
 				if raw == "" {
 					if c.required {
 						fail(c.name, "", "a value is required")
@@ -459,6 +474,7 @@ func (im *run) readFile(f *format, fileIdx int, kr *KindReport, load func(each f
 					continue
 				}
 				parsed[i] = v
+				lastRaw[i], lastVal[i] = raw, v
 			}
 			if !bad && f.rowCheck != nil {
 				if col, err := f.rowCheck(parsed); err != nil {
