@@ -1,8 +1,10 @@
 package importer
 
 import (
+	"cmp"
 	"errors"
 	"hash/maphash"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -93,6 +95,25 @@ type assessment struct {
 	on, level any
 }
 
+// keyOrder orders one employee's assessments as its key index does:
+// skill, then date latest first, the undated last.
+func keyOrder(x, y assessment) int {
+	if x.skill != y.skill {
+		return cmp.Compare(x.skill, y.skill)
+	}
+	xd, _ := x.on.(string)
+	yd, _ := y.on.(string)
+	switch {
+	case xd == yd:
+		return 0
+	case xd == "":
+		return 1
+	case yd == "":
+		return -1
+	}
+	return -strings.Compare(xd, yd)
+}
+
 // forgetEmployees drops the employees' ids read or given.
 func (l *loader) forgetEmployees() {
 	l.employees, l.lastEmp = nil, 0
@@ -114,18 +135,11 @@ func (l *loader) employee(siren, ref string) (int64, bool) {
 // employee_skills_employee_analytics: skill, then date latest first, the
 // undated last.
 func (l *loader) flushRun(b []byte) []byte {
-	sort.Slice(l.run, func(i, j int) bool {
-		x, y := l.run[i], l.run[j]
-		if x.skill != y.skill {
-			return x.skill < y.skill
-		}
-		xd, _ := x.on.(string)
-		yd, _ := y.on.(string)
-		if (xd == "") != (yd == "") {
-			return yd == ""
-		}
-		return xd > yd
-	})
+	// Exports often list them in this order already: check before
+	// sorting (sort.Slice's reflection was a tenth of the reader's CPU).
+	if !slices.IsSortedFunc(l.run, keyOrder) {
+		slices.SortFunc(l.run, keyOrder)
+	}
 	if len(l.run) > 0 && l.runEmployee <= l.sentEmployee {
 		l.inOrder = false
 	}
