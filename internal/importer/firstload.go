@@ -26,8 +26,9 @@ import (
 //
 // Everything happens inside the import's transaction (PostgreSQL's DDL is
 // transactional) under a savepoint: any fault (a bad cell, an unknown
-// code, a duplicate key found when the key is built, a foreign key that
-// does not hold: COPY checks them) rolls the attempt back, table and indexes as they were,
+// code, a duplicate key found when the key is built, a reference that
+// does not hold: the statement triggers check them at the end of the COPY)
+// rolls the attempt back, table and indexes as they were,
 // and the kind takes the usual path, which finds and reports every bad row
 // with the same messages. So a first load gives the same report as the
 // usual path, and a rejected import still writes nothing.
