@@ -57,48 +57,59 @@ func poleScopes(list []Scope) bool {
 
 // unitFigures returns the CTEs (after WITH) that define skill_fig and
 // role_fig for the scopes, and their arguments: read from the fresh rollup
-// when it can answer (rolled is then true), else computed from the data.
+// when it can answer (src fromRollup), else computed from the data.
 // The caller's own parameters follow the returned ones.
 //
 // For poles whose rollup is stale, it returns errStaleRollup unless ctx
 // says otherwise: the caller derives its answer from the stale parts
 // (derive), in whose context the CTE is the derived one, or computes from
 // the data (fromData).
-func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays, p Params) (cte string, args []any, rolled bool, err error) {
+func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays, p Params) (cte string, args []any, src figureSource, err error) {
 	if poleScopes(list) {
 		if dc, ok := derivedFrom(ctx); ok {
 			cte, args := derivedFiguresCTE(dc, arr, p)
-			return cte, args, false, nil
+			return cte, args, fromDerived, nil
 		}
 		run, ok, stale, err := e.rollupRun(ctx, p, arr.poles)
 		if err != nil {
-			return "", nil, false, err
+			return "", nil, fromLive, err
 		}
 		if ok {
-			return rollupFiguresCTE, []any{run, pq.Array(arr.poles)}, true, nil
+			return rollupFiguresCTE, []any{run, pq.Array(arr.poles)}, fromRollup, nil
 		}
 		if stale && ctx.Value(fromDataKey{}) == nil {
-			return "", nil, false, errStaleRollup
+			return "", nil, fromLive, errStaleRollup
 		}
 		if !stale && ctx.Value(fromDataKey{}) == nil {
 			// Another date than a rollup's: the poles' steps, when they
 			// answer it.
 			ok, err := e.stepsAnswer(ctx, p, arr.poles)
 			if err != nil {
-				return "", nil, false, err
+				return "", nil, fromLive, err
 			}
 			if ok {
-				return stepsFiguresCTE, []any{pq.Array(poleParts(arr.poles)), p.Horizon, p.RetirementAge, p.date()}, false, nil
+				return stepsFiguresCTE, []any{pq.Array(poleParts(arr.poles)), p.Horizon, p.RetirementAge, p.date()}, fromSteps, nil
 			}
 		}
 	}
 	if companyScopes(list) {
 		return companySitesCTE + `,` + p.figures(companyUnitPole), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
-			pq.Array(arr.sirens)}, false, nil
+			pq.Array(arr.sirens)}, fromLive, nil
 	}
 	return scopeUnitsCTE + `,` + p.figures(scopeUnitPole), []any{p.date(), p.Horizon, p.RetirementAge, p.IncludeOptional,
-		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes)}, false, nil
+		pq.Array(arr.sirens), pq.Array(arr.poles), pq.Array(arr.levels), pq.Array(arr.codes)}, fromLive, nil
 }
+
+// figureSource says where unitFigures' CTE reads its figures, for the
+// statements that rank them differently.
+type figureSource int
+
+const (
+	fromLive    figureSource = iota // the data
+	fromRollup                      // a fresh rollup run (ranks kept)
+	fromSteps                       // the poles' steps at the date
+	fromDerived                     // stale parts minus changed companies plus their live figures
+)
 
 // companyScopes reports whether every scope is a whole company: its sites
 // are sites.siren's, with no membership or territory to check.

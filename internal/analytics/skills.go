@@ -183,15 +183,15 @@ func (e *Engine) skillGapsQuery(ctx context.Context, scopes []Scope, p Params, o
 	if err != nil || len(list) == 0 {
 		return list, "", nil, err
 	}
-	cte, args, rolled, err := e.unitFigures(ctx, list, arr, p)
+	cte, args, src, err := e.unitFigures(ctx, list, arr, p)
 	if err != nil {
 		return nil, "", nil, err
 	}
 	args = append(args, limit(first))
-	if rolled && (order == SkillByGap || order == "") {
+	if src == fromRollup && (order == SkillByGap || order == "") {
 		return list, rankedSkillsSQL(false), args, nil
 	}
-	if cte == stepsFiguresCTE {
+	if src == fromSteps {
 		return list, stepsSkillsSQL(orderBy), args, nil
 	}
 	// For companies (a few hundred skills each), the skills are ranked with
