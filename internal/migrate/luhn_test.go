@@ -3,38 +3,36 @@ package migrate_test
 import (
 	"math/rand"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/lib/pq"
 
 	"github.com/gpec-project/gpec/internal/ident"
 	"github.com/gpec-project/gpec/internal/testdb"
+	"github.com/gpec-project/gpec/migrations"
 )
 
 // Migration 0024 rewrote the SIREN and SIRET checks as loops: they must
 // answer as the SQL versions of 0001 (recreated here as temporary
-// functions) for every kind of input.
+// functions from 0024's down migration) for every kind of input.
 func TestLuhnChecksAnswerAsBefore(t *testing.T) {
 	d, _ := testdb.New(t)
 	conn := d.MustBegin()
 	defer conn.Rollback()
-	conn.MustExec(`
-CREATE FUNCTION pg_temp.luhn_sql(digits text) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT AS $$
-  SELECT digits ~ '^[0-9]+$' AND (
-    SELECT sum(CASE WHEN (length(digits) - i) % 2 = 1
-                    THEN (CASE WHEN d * 2 > 9 THEN d * 2 - 9 ELSE d * 2 END)
-                    ELSE d END) % 10 = 0
-    FROM (SELECT i, substr(digits, i, 1)::int AS d
-          FROM generate_series(1, length(digits)) AS i) AS s)
-$$;
-CREATE FUNCTION pg_temp.siret_sql(siret text) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT AS $$
-  SELECT siret ~ '^[0-9]{14}$' AND CASE
-    WHEN left(siret, 9) = '356000000' THEN
-      (SELECT sum(substr(siret, i, 1)::int) FROM generate_series(1, 14) AS i) % 5 = 0
-    ELSE pg_temp.luhn_sql(siret) END
-$$;`)
+	// The SQL versions are what 0024's down migration puts back.
+	old, err := migrations.FS.ReadFile("0024_luhn_plpgsql.down.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := strings.NewReplacer("CREATE OR REPLACE FUNCTION gpec_luhn_ok", "CREATE FUNCTION pg_temp.luhn_sql",
+		"CREATE OR REPLACE FUNCTION gpec_siret_ok", "CREATE FUNCTION pg_temp.siret_sql",
+		"ELSE gpec_luhn_ok(siret)", "ELSE pg_temp.luhn_sql(siret)").Replace(string(old))
+	if strings.Contains(ref, "gpec_") {
+		// It would replace the functions under test.
+		t.Fatalf("the down migration changed shape; the reference still names gpec_ functions:\n%s", ref)
+	}
+	conn.MustExec(ref)
 	rng := rand.New(rand.NewSource(7))
 	digits := func(n int) string {
 		b := make([]byte, n)
