@@ -267,11 +267,11 @@ func (im *run) kind(f *format, files []int) error {
 	// (a minute for a national employee_skills file), and every rule they
 	// enforce is also enforced by the merge: a code the merge's joins do
 	// not resolve drops the row (counted), any other reference breaks a
-	// foreign key or its statement check (an error). So the merge is tried first; only when it
-	// fails do the checks run, to find and report the rows at fault, and
-	// the merge runs again without them. Into an empty table, the target's
-	// unique key refuses duplicate keys too, so even they are searched only
-	// after a failed trial.
+	// foreign key or its statement check (an error). So the merge is tried
+	// first; only when it fails do the checks run, to find and report the
+	// rows at fault, and the merge runs again without them. Into an empty
+	// table, the target's unique key refuses duplicate keys too, so even
+	// they are searched only after a failed trial.
 	empty, err := im.empty(f)
 	if err != nil {
 		return err
