@@ -265,7 +265,8 @@ func (r *mutationResolver) ImportFiles(ctx context.Context, files []*graphql.Upl
 	for i, f := range files {
 		sources[i] = importer.UploadSource(f.Filename, f.Size, f.File)
 	}
-	return importer.Import(ctx, r.Store.DB, sources, importer.Options{OnlySiren: onlySiren, DryRun: dryRun != nil && *dryRun})
+	return importer.Import(ctx, r.Store.DB, sources, importer.Options{OnlySiren: onlySiren, DryRun: dryRun != nil && *dryRun,
+		BeforeWrite: analytics.KeepStepsPrior})
 }
 
 // OpenCampaign is the resolver for the openCampaign field.
@@ -284,7 +285,7 @@ func (r *mutationResolver) AnswerCampaign(ctx context.Context, needs []*model.Ne
 		return nil, err
 	}
 	ns, as := answerInputs(needs, assessments)
-	return campaign.AnswerOf(ctx, r.Store.DB, siren, ns, as, domain.Today(), rowBound(r.MaxAnswerRows))
+	return campaign.AnswerOf(ctx, r.Store.DB, siren, ns, as, domain.Today(), rowBound(r.MaxAnswerRows), analytics.KeepStepsPrior)
 }
 
 // DownloadLink is the resolver for the downloadLink field.
@@ -298,7 +299,7 @@ func (r *mutationResolver) WriteEnrolments(ctx context.Context, siren *string, e
 	if err != nil {
 		return nil, err
 	}
-	svc := &training.Service{DB: r.Store.DB}
+	svc := &training.Service{DB: r.Store.DB, BeforeWrite: analytics.KeepStepsPrior}
 	return svc.Write(ctx, company, enrolmentInputs(enrolments), domain.Today(), rowBound(r.MaxEnrolmentRows))
 }
 

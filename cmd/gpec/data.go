@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gpec-project/gpec/internal/analytics"
 	"github.com/gpec-project/gpec/internal/export"
 	"github.com/gpec-project/gpec/internal/importer"
 	"github.com/gpec-project/gpec/internal/seed"
@@ -82,7 +83,7 @@ func importPaths(ctx context.Context, paths []string, dry bool, siren string) er
 	if err := bootstrap(ctx, d, false); err != nil {
 		return err
 	}
-	opts := importer.Options{DryRun: dry, OnlySiren: siren}
+	opts := importer.Options{DryRun: dry, OnlySiren: siren, BeforeWrite: analytics.KeepStepsPrior}
 	var show func(importer.Progress)
 	var again func(p importer.Progress, el time.Duration)
 	if isTerminal(os.Stderr) {

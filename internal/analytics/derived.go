@@ -47,6 +47,10 @@ import (
 type derivation struct {
 	run, twin          int64
 	chgPoles, chgSiren []string
+	// steps, for a date no rollup answers: what the companies written
+	// since the poles' steps were built change at that date
+	// (lookupStepsDerivation); the fields above are then unused.
+	steps *stepsAdjust
 }
 
 // derivedCtxKey carries the transaction and derivation of a derived
@@ -131,6 +135,11 @@ func (p SharedOpportunityPage) rows() int {
 	return n
 }
 
+// lookupFunc finds in tx's snapshot what a derivation of poles at p reads
+// (lookupDerivation from a rollup's stale parts, lookupStepsDerivation
+// from the poles' steps); ok is false when nothing can be derived.
+type lookupFunc func(ctx context.Context, tx *sqlx.Tx, p Params, poles []string) (derivation, bool, error)
+
 // derive answers compute from a derivation of poles at p's key, for pole
 // requests whose rollup is not fresh (the caller checked): from
 // Engine.Derived when the request's data version has it, else in a
@@ -138,7 +147,7 @@ func (p SharedOpportunityPage) rows() int {
 // and nothing answered, when the parts cannot be derived from: the caller
 // computes from the data. kind and args key the answer with poles and p.
 func derive[K comparable, P page](ctx context.Context, e *Engine, p Params, poles []string, kind string, args []any,
-	compute func(ctx context.Context) (map[K]P, error)) (map[K]P, bool, error) {
+	lookup lookupFunc, compute func(ctx context.Context) (map[K]P, error)) (map[K]P, bool, error) {
 	var zero map[K]P
 	if p.IncludeOptional || len(poles) == 0 {
 		return zero, false, nil
@@ -166,7 +175,7 @@ func derive[K comparable, P page](ctx context.Context, e *Engine, p Params, pole
 		if _, err := tx.ExecContext(ctx, noJIT); err != nil {
 			return nil, err
 		}
-		d, ok, err := lookupDerivation(ctx, tx, p, poles)
+		d, ok, err := lookup(ctx, tx, p, poles)
 		if err != nil || !ok {
 			return nil, err
 		}
@@ -588,11 +597,16 @@ func fromData(ctx context.Context) context.Context {
 
 // orDerived answers a pole request through unitFigures: compute's answer,
 // else when the poles' rollup is stale, the answer derived from the stale
-// parts, else compute's from the data.
+// parts, or when their steps are, the answer derived from the steps,
+// else compute's from the data.
 func orDerived[P page](ctx context.Context, e *Engine, scopes []Scope, p Params, kind string, args []any,
 	compute func(ctx context.Context) (map[Scope]P, error)) (map[Scope]P, error) {
 	out, err := compute(ctx)
-	if !errors.Is(err, errStaleRollup) {
+	lookup := lookupDerivation
+	switch {
+	case errors.Is(err, errStaleSteps):
+		kind, lookup = "steps "+kind, lookupStepsDerivation
+	case !errors.Is(err, errStaleRollup):
 		return out, err
 	}
 	np, err := p.normalize()
@@ -603,7 +617,7 @@ func orDerived[P page](ctx context.Context, e *Engine, scopes []Scope, p Params,
 	if err != nil {
 		return out, err
 	}
-	out, ok, err := derive(ctx, e, np, arr.poles, kind, args, compute)
+	out, ok, err := derive(ctx, e, np, arr.poles, kind, args, lookup, compute)
 	if err != nil || ok {
 		return out, err
 	}

@@ -63,10 +63,14 @@ func poleScopes(list []Scope) bool {
 // For poles whose rollup is stale, it returns errStaleRollup unless ctx
 // says otherwise: the caller derives its answer from the stale parts
 // (derive), in whose context the CTE is the derived one, or computes from
-// the data (fromData).
+// the data (fromData). Likewise errStaleSteps for poles at another date
+// whose steps have not seen a write dated on or before it.
 func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays, p Params) (cte string, args []any, src figureSource, err error) {
 	if poleScopes(list) {
 		if dc, ok := derivedFrom(ctx); ok {
+			if dc.d.steps != nil {
+				return stepsFiguresCTE, stepsArgs(arr.poles, p, dc.d.steps), fromSteps, nil
+			}
 			cte, args := derivedFiguresCTE(dc, arr, p)
 			return cte, args, fromDerived, nil
 		}
@@ -82,13 +86,16 @@ func (e *Engine) unitFigures(ctx context.Context, list []Scope, arr scopeArrays,
 		}
 		if !stale && ctx.Value(fromDataKey{}) == nil {
 			// Another date than a rollup's: the poles' steps, when they
-			// answer it.
-			ok, err := e.stepsAnswer(ctx, p, arr.poles)
+			// answer it, else derived around the companies written since.
+			fresh, applicable, err := e.stepsAnswer(ctx, p, arr.poles)
 			if err != nil {
 				return "", nil, fromLive, err
 			}
-			if ok {
-				return stepsFiguresCTE, []any{pq.Array(poleParts(arr.poles)), p.Horizon, p.RetirementAge, p.date()}, fromSteps, nil
+			if fresh {
+				return stepsFiguresCTE, stepsArgs(arr.poles, p, &stepsAdjust{}), fromSteps, nil
+			}
+			if applicable {
+				return "", nil, fromLive, errStaleSteps
 			}
 		}
 	}

@@ -192,7 +192,7 @@ func (e *Engine) skillGapsQuery(ctx context.Context, scopes []Scope, p Params, o
 		return list, rankedSkillsSQL(false), args, nil
 	}
 	if src == fromSteps {
-		return list, stepsSkillsSQL(orderBy), args, nil
+		return list, stepsSkillsSQL(orderBy, len(args)), args, nil
 	}
 	// For companies (a few hundred skills each), the skills are ranked with
 	// their code alone, read per row (OFFSET 0 keeps the lateral from being

@@ -2,6 +2,8 @@ package analytics
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -44,17 +46,32 @@ import (
 // the oldest, on -infinity), raised by the completions of trainings
 // teaching the skill after it (a completion on its day does not count).
 
-// stepsDeltasSQL computes the day changes of the pole figures into the
-// temporary tables rollup_skill_delta and rollup_role_delta: $1 horizon H,
-// $2 retirement age A, $3 the poles.
+// stepsDeltas is the statement computing the day changes of the pole
+// figures of the memberships kept (a condition on memberships m, with $1
+// horizon H, $2 retirement age A, $3 the poles), as the CTEs role_delta
+// (pole_id, role_id, day, headcount, stayers, target) and skill_delta
+// (pole_id, skill_id, day, qualified, upskillable, internal_pool), which
+// tail (the statement's end, after a comma) reads. pre comes before the
+// first CTE (empty, or CTEs followed by a comma). perCompany adds each
+// row's company after pole_id (siren): no figure of a company depends on
+// another's, so a pole's changes are the sum of its members'.
+func stepsDeltas(pre, kept string, perCompany bool, tail string) string {
+	co := ``
+	if perCompany {
+		co = `left(siret, 9), `
+	}
+	return strings.NewReplacer(`{{pre}}`, pre, `{{kept}}`, kept, `{{co}}`, co, `{{tail}}`, tail).Replace(stepsDeltasSQL)
+}
+
+// stepsDeltasSQL is stepsDeltas' statement.
 const stepsDeltasSQL = `
-WITH mship AS (
+WITH {{pre}}mship AS (
   -- A company's membership periods in a pole, merged where they overlap or
   -- touch: a member at D is in exactly one of them.
   SELECT m.pole_id, m.siren, m.since, coalesce(m.until, 'infinity') AS until,
          max(coalesce(m.until, 'infinity')) OVER (PARTITION BY m.pole_id, m.siren ORDER BY m.since
                                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
-  FROM memberships m WHERE m.pole_id = ANY($3::text[])
+  FROM memberships m WHERE m.pole_id = ANY($3::text[]) AND {{kept}}
 ),
 island AS (
   SELECT pole_id, siren, since, until,
@@ -122,21 +139,20 @@ bp_target AS (
               ELSE 0 END AS target
   FROM bp_run
 ),
-ins_role AS (
-  INSERT INTO rollup_role_delta
-  SELECT pole_id, role_id, day, sum(hc)::int, sum(st)::int, sum(tg)::int
+role_delta AS (
+  SELECT pole_id, {{co}}role_id, day, sum(hc)::int AS headcount, sum(st)::int AS stayers, sum(tg)::int AS target
   FROM (
-    SELECT h.pole_id, h.role_id, h.day, h.hc, h.st, CASE WHEN d.pole_id IS NULL THEN h.hc ELSE 0 END AS tg
+    SELECT h.pole_id, h.siret, h.role_id, h.day, h.hc, h.st, CASE WHEN d.pole_id IS NULL THEN h.hc ELSE 0 END AS tg
     FROM hc h LEFT JOIN declared d USING (pole_id, siret, role_id)
     UNION ALL
-    SELECT pole_id, role_id, day, 0, 0,
+    SELECT pole_id, siret, role_id, day, 0, 0,
            target - coalesce(lag(target) OVER (PARTITION BY pole_id, siret, role_id ORDER BY day), 0)
     FROM bp_target
   ) x
-  GROUP BY 1, 2, 3
+  GROUP BY pole_id, {{co}}role_id, day
   HAVING sum(hc) <> 0 OR sum(st) <> 0 OR sum(tg) <> 0
 ),
-stayer AS MATERIALIZED (SELECT pole_id, id, role_id, lo, hi FROM emp WHERE stayer),
+stayer AS MATERIALIZED (SELECT pole_id, id, siret, role_id, lo, hi FROM emp WHERE stayer),
 ids AS MATERIALIZED (SELECT DISTINCT id FROM stayer),
 completion AS MATERIALIZED (
   -- The completions of trainings teaching a skill, of the stayers (few:
@@ -198,7 +214,7 @@ top_level AS (SELECT skill_id, max(level) AS level FROM req GROUP BY skill_id),
 judged AS (
   -- Each segment of a stayer's level within its days in the pole, judged
   -- as figuresCTE's judged does.
-  SELECT st.pole_id, sg.skill_id, greatest(sg.lo, st.lo) AS lo, least(sg.hi, st.hi) AS hi,
+  SELECT st.pole_id, st.siret, sg.skill_id, greatest(sg.lo, st.lo) AS lo, least(sg.hi, st.hi) AS hi,
          (r.level IS NOT NULL AND sg.level >= r.level)::int AS q,
          (r.level IS NOT NULL AND sg.level = r.level - 1)::int - (r.level IS NOT NULL AND r.level = 1)::int AS u,
          (r.level IS NULL AND sg.level >= t.level)::int AS p
@@ -207,15 +223,20 @@ judged AS (
   LEFT JOIN req r ON r.role_id = st.role_id AND r.skill_id = sg.skill_id
   LEFT JOIN top_level t ON t.skill_id = sg.skill_id
 ),
-ins_skill AS (
-  INSERT INTO rollup_skill_delta
-  SELECT pole_id, skill_id, day, sum(q)::int, sum(u)::int, sum(p)::int
-  FROM (SELECT pole_id, skill_id, lo AS day, q, u, p FROM judged WHERE q <> 0 OR u <> 0 OR p <> 0
+skill_delta AS (
+  SELECT pole_id, {{co}}skill_id, day, sum(q)::int AS qualified, sum(u)::int AS upskillable, sum(p)::int AS internal_pool
+  FROM (SELECT pole_id, siret, skill_id, lo AS day, q, u, p FROM judged WHERE q <> 0 OR u <> 0 OR p <> 0
         UNION ALL
-        SELECT pole_id, skill_id, hi, -q, -u, -p FROM judged WHERE (q <> 0 OR u <> 0 OR p <> 0) AND hi < 'infinity') x
-  GROUP BY 1, 2, 3
+        SELECT pole_id, siret, skill_id, hi, -q, -u, -p FROM judged WHERE (q <> 0 OR u <> 0 OR p <> 0) AND hi < 'infinity') x
+  GROUP BY pole_id, {{co}}skill_id, day
   HAVING sum(q) <> 0 OR sum(u) <> 0 OR sum(p) <> 0
-)
+),
+{{tail}}`
+
+// stepsIntoTemp is stepsDeltas' tail of a build: the changes into the
+// temporary tables rollup_role_delta and rollup_skill_delta.
+const stepsIntoTemp = `ins_role AS (INSERT INTO rollup_role_delta SELECT * FROM role_delta),
+ins_skill AS (INSERT INTO rollup_skill_delta SELECT * FROM skill_delta)
 SELECT 1`
 
 // stepsCheckpointEvery is the number of changed values between two
@@ -307,7 +328,7 @@ func buildSteps(ctx context.Context, tx *sqlx.Tx, k rollup.StepsKey, part string
   pole_id text, role_id int, day date, headcount int, stayers int, target int) ON COMMIT DROP`, nil},
 		{"clear", `DELETE FROM rollup_pole_skill_steps WHERE part = $1 AND horizon = $2 AND retirement_age = $3`, []any{part, h, a}},
 		{"clear", `DELETE FROM rollup_pole_role_steps WHERE part = $1 AND horizon = $2 AND retirement_age = $3`, []any{part, h, a}},
-		{"changes", stepsDeltasSQL, []any{h, a, pq.Array([]string{id})}},
+		{"changes", stepsDeltas(``, `true`, false, stepsIntoTemp), []any{h, a, pq.Array([]string{id})}},
 		{"analyze", `ANALYZE rollup_skill_delta`, nil},
 		{"analyze", `ANALYZE rollup_role_delta`, nil},
 		{"keep", keepSteps("rollup_pole_skill_steps", "rollup_skill_delta", "skill_id", "skill_ids",
@@ -322,16 +343,218 @@ func buildSteps(ctx context.Context, tx *sqlx.Tx, k rollup.StepsKey, part string
 	return nil
 }
 
-// stepsAnswer reports whether the steps of poles answer p: essential
-// links, no plan or projects (the steps hold neither), and every pole's
-// steps for p's horizon and retirement age fresh at p's date.
-func (e *Engine) stepsAnswer(ctx context.Context, p Params, poles []string) (bool, error) {
+// stepsAnswer reports whether the steps of poles answer p (fresh):
+// essential links, no plan or projects (the steps hold neither: not
+// applicable), and every pole's steps for p's horizon and retirement age
+// fresh at p's date. Applicable but not fresh, the answer may be derived
+// around the companies written since (lookupStepsDerivation).
+func (e *Engine) stepsAnswer(ctx context.Context, p Params, poles []string) (fresh, applicable bool, err error) {
 	if p.IncludeOptional || p.WithPlan || p.IncludeProjects || len(poles) == 0 {
-		return false, nil
+		return false, false, nil
 	}
-	return rollup.StepsFresh(ctx, e.DB, rollup.StepsKey{Horizon: p.Horizon, RetirementAge: p.RetirementAge},
+	fresh, err = rollup.StepsFresh(ctx, e.DB, rollup.StepsKey{Horizon: p.Horizon, RetirementAge: p.RetirementAge},
 		poleParts(poles), p.AsOf)
+	return fresh, true, err
 }
+
+// errStaleSteps tells a caller of unitFigures that the poles' steps do
+// not answer the date as they are: it tries to derive around the
+// companies written since (orDerived) before computing from the data.
+var errStaleSteps = errors.New("analytics: the poles' steps are stale")
+
+// stepsAdjust is what a steps derivation adds to the poles' steps at the
+// request's date: for each pole (unit, its index in the request's poles),
+// the figures of the companies written since the steps were built, now,
+// minus those kept for them before their first write
+// (rollup_steps_prior), per role and per skill. Parallel arrays: the
+// arguments $5..$14 of stepsFiguresCTE.
+type stepsAdjust struct {
+	roleUnit, roleID, headcount, stayers, target     []int64
+	skillUnit, skillID, qualified, upskillable, pool []int64
+}
+
+func (a *stepsAdjust) args() []any {
+	out := make([]any, 0, 10)
+	for _, v := range [][]int64{a.roleUnit, a.roleID, a.headcount, a.stayers, a.target,
+		a.skillUnit, a.skillID, a.qualified, a.upskillable, a.pool} {
+		if v == nil {
+			v = []int64{}
+		}
+		out = append(out, pq.Array(v))
+	}
+	return out
+}
+
+// stepsArgs are stepsFiguresCTE's arguments for poles at p, plus adj.
+func stepsArgs(poles []string, p Params, adj *stepsAdjust) []any {
+	return append([]any{pq.Array(poleParts(poles)), p.Horizon, p.RetirementAge, p.date()}, adj.args()...)
+}
+
+// lookupStepsDerivation returns the steps derivation of poles at p in
+// tx's snapshot: the companies each pole's steps have not seen (at most
+// rollup.MaxDerivedCompanies, each with its prior kept) and what they
+// change at p's date. ok is false when a pole's steps cannot be derived
+// from.
+func lookupStepsDerivation(ctx context.Context, tx *sqlx.Tx, p Params, poles []string) (derivation, bool, error) {
+	var d derivation
+	var changed []struct {
+		Pole  string         `db:"pole"`
+		Siren pq.StringArray `db:"siren"`
+	}
+	if err := tx.SelectContext(ctx, &changed, `
+SELECT k.pole, rollup_steps_changed_companies($1 || k.pole, $2, $3, $4::date, $5) AS siren
+FROM unnest($6::text[]) AS k(pole)`,
+		rollup.PolePart(""), p.Horizon, p.RetirementAge, p.date(), rollup.MaxDerivedCompanies, pq.Array(poles)); err != nil {
+		return d, false, fmt.Errorf("steps derivation: %w", err)
+	}
+	var pairPoles, pairSirens []string
+	for _, c := range changed {
+		if c.Siren == nil {
+			return d, false, nil
+		}
+		for _, s := range c.Siren {
+			pairPoles, pairSirens = append(pairPoles, c.Pole), append(pairSirens, s)
+		}
+	}
+	d.steps = &stepsAdjust{}
+	if len(pairPoles) == 0 {
+		return d, true, nil
+	}
+	unit := make(map[string]int64, len(poles))
+	for i, id := range poles {
+		unit[id] = int64(i)
+	}
+	rows, err := tx.QueryxContext(ctx, stepsAdjustSQL, p.Horizon, p.RetirementAge, pq.Array(distinctStrings(pairPoles)),
+		pq.Array(pairPoles), pq.Array(pairSirens), p.date(), rollup.PolePart(""))
+	if err != nil {
+		return d, false, fmt.Errorf("steps derivation: %w", err)
+	}
+	defer rows.Close()
+	a := d.steps
+	for rows.Next() {
+		var pole string
+		var skill bool
+		var id, x, y, z int64
+		if err := rows.Scan(&pole, &skill, &id, &x, &y, &z); err != nil {
+			return d, false, err
+		}
+		if skill {
+			a.skillUnit, a.skillID = append(a.skillUnit, unit[pole]), append(a.skillID, id)
+			a.qualified, a.upskillable, a.pool = append(a.qualified, x), append(a.upskillable, y), append(a.pool, z)
+		} else {
+			a.roleUnit, a.roleID = append(a.roleUnit, unit[pole]), append(a.roleID, id)
+			a.headcount, a.stayers, a.target = append(a.headcount, x), append(a.stayers, y), append(a.target, z)
+		}
+	}
+	return d, true, rows.Err()
+}
+
+// stepsAdjustSQL is what the companies $4/$5 (parallel arrays of poles
+// and sirens; $3 those poles) change in their poles' figures at $6, for
+// horizon $1 and retirement age $2: their changes up to $6 now, minus
+// those kept as their priors for the poles' parts ($7 the parts' prefix).
+var stepsAdjustSQL = stepsDeltas(`pair AS (SELECT * FROM unnest($4::text[], $5::text[]) AS c(pole_id, siren)),
+`, `(m.pole_id, m.siren) IN (SELECT pole_id, siren FROM pair)`, false, `
+cur AS (
+  SELECT pole_id, false AS skill, role_id AS id, sum(headcount) AS a, sum(stayers) AS b, sum(target) AS c
+  FROM role_delta WHERE day <= $6::date GROUP BY pole_id, role_id
+  UNION ALL
+  SELECT pole_id, true, skill_id, sum(qualified), sum(upskillable), sum(internal_pool)
+  FROM skill_delta WHERE day <= $6::date GROUP BY pole_id, skill_id
+),
+kept AS (
+  SELECT pr.pole_id, x.skill, x.id, sum(x.a) AS a, sum(x.b) AS b, sum(x.c) AS c
+  FROM pair pr
+  JOIN rollup_steps_prior_changes x ON x.part = $7 || pr.pole_id AND x.horizon = $1 AND x.retirement_age = $2
+                                    AND x.siren = pr.siren
+  WHERE x.day <= $6::date
+  GROUP BY pr.pole_id, x.skill, x.id
+)
+SELECT pole_id, skill, id, sum(a)::int, sum(b)::int, sum(c)::int
+FROM (SELECT * FROM cur UNION ALL SELECT pole_id, skill, id, -a, -b, -c FROM kept) x
+GROUP BY pole_id, skill, id
+HAVING sum(a) <> 0 OR sum(b) <> 0 OR sum(c) <> 0`)
+
+// KeepStepsPrior keeps, in tx, the changes of the companies sirens as the
+// steps of their poles hold them (rollup_steps_prior, migration 0025), for
+// every steps key built: a writer calls it before its first write to those
+// companies, so that readers can derive a pole's figures at any date
+// around its write until the steps are rebuilt (lookupStepsDerivation). A
+// company already kept for these steps, or written since they were built
+// (its figures now are no longer the steps'), is left as it is.
+func KeepStepsPrior(ctx context.Context, tx *sql.Tx, sirens []string) error {
+	if len(sirens) == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `
+SELECT s.horizon, s.retirement_age, array_agg(DISTINCT m.pole_id)
+FROM rollup_steps s JOIN memberships m ON s.part = $2 || m.pole_id
+WHERE m.siren = ANY($1::text[])
+GROUP BY 1, 2`, pq.Array(sirens), rollup.PolePart(""))
+	if err != nil {
+		return fmt.Errorf("steps prior: %w", err)
+	}
+	type key struct {
+		h, a  int
+		poles pq.StringArray
+	}
+	var keys []key
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.h, &k.a, &k.poles); err != nil {
+			rows.Close()
+			return err
+		}
+		keys = append(keys, k)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.ExecContext(ctx, keepPriorSQL, k.h, k.a, k.poles, pq.Array(sirens), rollup.PolePart("")); err != nil {
+			return fmt.Errorf("steps prior: %w", err)
+		}
+	}
+	return nil
+}
+
+// keepPriorSQL keeps the priors of the companies $4 in the poles $3 for
+// horizon $1 and retirement age $2 ($5 the parts' prefix). One statement,
+// one snapshot: the check that no write of a company escaped the steps and
+// the changes kept read the same data.
+var keepPriorSQL = stepsDeltas(`ok AS MATERIALIZED (
+  -- The (pole, company) pairs to keep: the pole's steps built, no prior
+  -- of the company kept for them yet, no write of the company they have
+  -- not seen.
+  SELECT s.part, m.pole_id, m.siren, s.built_at
+  FROM (SELECT DISTINCT pole_id, siren FROM memberships WHERE pole_id = ANY($3::text[]) AND siren = ANY($4::text[])) m
+  JOIN rollup_steps s ON s.part = $5 || m.pole_id AND s.horizon = $1 AND s.retirement_age = $2
+  WHERE NOT EXISTS (SELECT 1 FROM rollup_steps_prior p
+                    WHERE p.part = s.part AND p.horizon = $1 AND p.retirement_age = $2 AND p.siren = m.siren
+                      AND p.built_at = s.built_at)
+    AND NOT EXISTS (SELECT 1 FROM rollup_changes c WHERE c.siren = m.siren AND NOT pg_visible_in_snapshot(c.xid, s.snap))
+),
+gone AS (
+  -- A prior kept for steps rebuilt since.
+  DELETE FROM rollup_steps_prior_changes x USING ok
+  WHERE x.part = ok.part AND x.horizon = $1 AND x.retirement_age = $2 AND x.siren = ok.siren
+),
+ins_prior AS (
+  INSERT INTO rollup_steps_prior (part, horizon, retirement_age, siren, built_at)
+  SELECT part, $1, $2, siren, built_at FROM ok
+  ON CONFLICT (part, horizon, retirement_age, siren) DO UPDATE SET built_at = excluded.built_at
+),
+`, `(m.pole_id, m.siren) IN (SELECT pole_id, siren FROM ok)`, true, `
+ins_role AS (
+  INSERT INTO rollup_steps_prior_changes
+  SELECT $5 || pole_id, $1, $2, siren, false, day, id, a, b, c FROM role_delta AS r(pole_id, siren, id, day, a, b, c)
+),
+ins_skill AS (
+  INSERT INTO rollup_steps_prior_changes
+  SELECT $5 || pole_id, $1, $2, siren, true, day, id, a, b, c FROM skill_delta AS k(pole_id, siren, id, day, a, b, c)
+)
+SELECT 1`)
 
 // stepsAt is the FROM clause of one steps table's values at asOf for the
 // units of the checkpoint CTE: the values of the unit's latest checkpoint
@@ -370,11 +593,14 @@ checkpoint AS (
   FROM scope_in si
 ),
 role_fig AS (
-  SELECT x.unit_no, u.role_id, sum(u.headcount)::int AS headcount, sum(u.stayers)::int AS stayers,
-         sum(u.target)::int AS target
-  FROM ` + stepsAt("rollup_pole_role_steps", "role_ids", "role_day", "role_id", []string{"headcount", "stayers", "target"}) + `
-  GROUP BY x.unit_no, u.role_id
-  HAVING sum(u.headcount) > 0 OR sum(u.target) > 0
+  SELECT v.unit_no, v.role_id, sum(v.headcount)::int AS headcount, sum(v.stayers)::int AS stayers,
+         sum(v.target)::int AS target
+  FROM (SELECT x.unit_no, u.role_id, u.headcount, u.stayers, u.target
+        FROM ` + stepsAt("rollup_pole_role_steps", "role_ids", "role_day", "role_id", []string{"headcount", "stayers", "target"}) + `
+        UNION ALL
+        SELECT * FROM unnest($5::int[], $6::int[], $7::int[], $8::int[], $9::int[])) v
+  GROUP BY v.unit_no, v.role_id
+  HAVING sum(v.headcount) > 0 OR sum(v.target) > 0
 ),
 demand AS (
   SELECT rf.unit_no, r.skill_id, sum(rf.target) AS required, max(r.level) AS level_needed,
@@ -385,10 +611,13 @@ demand AS (
   GROUP BY rf.unit_no, r.skill_id
 ),
 judged AS (
-  SELECT x.unit_no, u.skill_id, sum(u.qualified) AS qualified, sum(u.upskillable) AS upskillable,
-         sum(u.internal_pool) AS internal_pool
-  FROM ` + stepsAt("rollup_pole_skill_steps", "skill_ids", "skill_day", "skill_id", []string{"qualified", "upskillable", "internal_pool"}) + `
-  GROUP BY x.unit_no, u.skill_id
+  SELECT v.unit_no, v.skill_id, sum(v.qualified) AS qualified, sum(v.upskillable) AS upskillable,
+         sum(v.internal_pool) AS internal_pool
+  FROM (SELECT x.unit_no, u.skill_id, u.qualified, u.upskillable, u.internal_pool
+        FROM ` + stepsAt("rollup_pole_skill_steps", "skill_ids", "skill_day", "skill_id", []string{"qualified", "upskillable", "internal_pool"}) + `
+        UNION ALL
+        SELECT * FROM unnest($10::int[], $11::int[], $12::int[], $13::int[], $14::int[])) v
+  GROUP BY v.unit_no, v.skill_id
 ),
 skill_fig AS (
   SELECT coalesce(d.unit_no, j.unit_no) AS unit_no, coalesce(d.skill_id, j.skill_id) AS skill_id,
@@ -406,7 +635,7 @@ skill_fig AS (
 // $5, ties kept) read their code, each by its key: a pole has a few
 // thousand skills at a date, where joining all 34,000 skills twice took
 // most of the statement.
-func stepsSkillsSQL(orderBy string) string {
+func stepsSkillsSQL(orderBy string, first int) string {
 	pre := `1`
 	if keys, ok := strings.CutSuffix(orderBy, `, sk.code COLLATE "C"`); ok {
 		pre = `rank() OVER (PARTITION BY sf.unit_no ORDER BY ` + keys + `)`
@@ -421,8 +650,8 @@ SELECT x.* FROM (
          row_number() OVER (PARTITION BY sf.unit_no ORDER BY ` + orderBy + `) AS rn
   FROM shown sf
   CROSS JOIN LATERAL (SELECT s.id, s.code, s.name FROM skills s WHERE s.id = sf.skill_id OFFSET 0) sk
-  WHERE sf.pre <= $5::bigint
+  WHERE sf.pre <= $` + strconv.Itoa(first) + `::bigint
 ) x
-WHERE x.rn <= $5::bigint
+WHERE x.rn <= $` + strconv.Itoa(first) + `::bigint
 ORDER BY x.unit_no, x.rn`
 }

@@ -56,7 +56,7 @@ func (e *Engine) CriticalSkills(ctx context.Context, poleIDs []string, p Params,
 			q = plannedSkillsSQL
 		}
 	} else if stale {
-		if d, ok, err := derive(ctx, e, p, poles, "critical skills", []any{first},
+		if d, ok, err := derive(ctx, e, p, poles, "critical skills", []any{first}, lookupDerivation,
 			func(ctx context.Context) (map[string]CriticalSkillPage, error) {
 				dc, _ := derivedFrom(ctx)
 				return e.scanCriticalSkills(ctx, out, poles, p, derivedCriticalSQL(p.WithPlan, p.IncludeProjects),
@@ -174,7 +174,7 @@ func (e *Engine) SharedTrainingOpportunities(ctx context.Context, poleIDs []stri
 	} else if ok {
 		q, args = sharedOpportunitiesRollupSQL, []any{run, pq.Array(poles), opt.MinCompanies, limit(first)}
 	} else if stale {
-		if d, ok, err := derive(ctx, e, p, poles, "opportunities", []any{opt, first},
+		if d, ok, err := derive(ctx, e, p, poles, "opportunities", []any{opt, first}, lookupDerivation,
 			func(ctx context.Context) (map[string]SharedOpportunityPage, error) {
 				dc, _ := derivedFrom(ctx)
 				return e.scanOpportunities(ctx, out, poles, p, opt, derivedOpportunitiesSQL(p.IncludeProjects),
@@ -286,7 +286,7 @@ func (e *Engine) MobilityPaths(ctx context.Context, poleIDs []string, p Params, 
 	} else if ok {
 		q, args = mobilityPathsRollupSQL, []any{run, pq.Array(poles), limit(first)}
 	} else if stale {
-		if d, ok, err := derive(ctx, e, p, poles, "mobility", []any{first},
+		if d, ok, err := derive(ctx, e, p, poles, "mobility", []any{first}, lookupDerivation,
 			func(ctx context.Context) (map[string]MobilityPage, error) {
 				dc, _ := derivedFrom(ctx)
 				return e.scanMobility(ctx, out, poles, derivedMobilitySQL(p.IncludeProjects),

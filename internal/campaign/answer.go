@@ -3,6 +3,7 @@ package campaign
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"strconv"
@@ -55,8 +56,10 @@ const maxListedErrors = 20
 // assessments not after today — because it is one: the rows go through the
 // importer. A bad row fails the whole answer with an error naming each bad
 // row (1-based, in the list given) and field. maxRows <= 0 means
-// DefaultMaxAnswerRows.
-func AnswerOf(ctx context.Context, db *sqlx.DB, siren string, needs []NeedInput, assessments []AssessmentInput, today time.Time, maxRows int) (*Answer, error) {
+// DefaultMaxAnswerRows. before is the import's Options.BeforeWrite (nil:
+// none).
+func AnswerOf(ctx context.Context, db *sqlx.DB, siren string, needs []NeedInput, assessments []AssessmentInput, today time.Time, maxRows int,
+	before func(context.Context, *sql.Tx, []string) error) (*Answer, error) {
 	if maxRows <= 0 {
 		maxRows = DefaultMaxAnswerRows
 	}
@@ -86,7 +89,8 @@ func AnswerOf(ctx context.Context, db *sqlx.DB, siren string, needs []NeedInput,
 		}
 		sources = append(sources, csvSource("assessments", rows))
 	}
-	rep, err := importer.Import(ctx, db, sources, importer.Options{OnlySiren: siren, Today: today, MaxErrors: maxListedErrors})
+	rep, err := importer.Import(ctx, db, sources, importer.Options{OnlySiren: siren, Today: today, MaxErrors: maxListedErrors,
+		BeforeWrite: before})
 	if err != nil {
 		if err == importer.ErrBusy {
 			return nil, domain.Errorf(domain.CodeConflict, "an import is running; try again when it ends")

@@ -268,7 +268,7 @@ func TestGolden(t *testing.T) {
 		_, err := campaign.AnswerOf(ctx, f.db, f.delta, []campaign.NeedInput{
 			{Siret: ident.CompleteLuhn(f.delta + "0001"), RoleCode: "R", HorizonYear: 2029, Headcount: 2},
 			{Siret: ident.CompleteLuhn(f.delta + "0001"), RoleCode: "NOPE", HorizonYear: 2029, Headcount: 2},
-		}, []campaign.AssessmentInput{{EmployeeRef: "a1", SkillCode: "S", Level: 3}}, today, 0)
+		}, []campaign.AssessmentInput{{EmployeeRef: "a1", SkillCode: "S", Level: 3}}, today, 0, nil)
 		if err == nil || domain.ErrorCode(err) != domain.CodeInvalid ||
 			!strings.Contains(err.Error(), "needs row 2, roleCode: unknown role code") ||
 			!strings.Contains(err.Error(), "assessments row 1, employeeRef: unknown employee") {
@@ -280,19 +280,19 @@ func TestGolden(t *testing.T) {
 		}
 		// Another company's site is refused; so is a need dated another day.
 		if _, err := campaign.AnswerOf(ctx, f.db, f.delta, []campaign.NeedInput{
-			{Siret: ident.CompleteLuhn(f.alpha + "0001"), RoleCode: "R", HorizonYear: 2029, Headcount: 2}}, nil, today, 0); err == nil ||
+			{Siret: ident.CompleteLuhn(f.alpha + "0001"), RoleCode: "R", HorizonYear: 2029, Headcount: 2}}, nil, today, 0, nil); err == nil ||
 			!strings.Contains(err.Error(), "needs row 1, siret: this row is not of company "+f.delta) {
 			t.Errorf("other company's site: %v", err)
 		}
 		yesterday := day("2026-04-19")
 		if _, err := campaign.AnswerOf(ctx, f.db, f.delta, []campaign.NeedInput{
-			{Siret: ident.CompleteLuhn(f.delta + "0001"), RoleCode: "R", HorizonYear: 2029, Headcount: 2, DeclaredOn: &yesterday}}, nil, today, 0); err == nil ||
+			{Siret: ident.CompleteLuhn(f.delta + "0001"), RoleCode: "R", HorizonYear: 2029, Headcount: 2, DeclaredOn: &yesterday}}, nil, today, 0, nil); err == nil ||
 			!strings.Contains(err.Error(), "needs row 1, declaredOn:") {
 			t.Errorf("need dated yesterday: %v", err)
 		}
 		// A good answer: Delta becomes a respondent of campaign 2026.
 		a, err := campaign.AnswerOf(ctx, f.db, f.delta, []campaign.NeedInput{
-			{Siret: ident.CompleteLuhn(f.delta + "0001"), RoleCode: "R", HorizonYear: 2029, Headcount: 2}}, nil, today, 0)
+			{Siret: ident.CompleteLuhn(f.delta + "0001"), RoleCode: "R", HorizonYear: 2029, Headcount: 2}}, nil, today, 0, nil)
 		if err != nil || a.Needs.Inserted != 1 {
 			t.Fatalf("answer: %v %+v", err, a)
 		}
@@ -303,7 +303,7 @@ func TestGolden(t *testing.T) {
 		// An assessment with its real date, not in the future.
 		future := day("2026-04-21")
 		if _, err := campaign.AnswerOf(ctx, f.db, f.alpha, nil, []campaign.AssessmentInput{
-			{EmployeeRef: "a1", SkillCode: "S", Level: 4, AssessedOn: &future}}, today, 0); err == nil ||
+			{EmployeeRef: "a1", SkillCode: "S", Level: 4, AssessedOn: &future}}, today, 0, nil); err == nil ||
 			!strings.Contains(err.Error(), "assessments row 1, assessedOn:") {
 			t.Errorf("future assessment: %v", err)
 		}

@@ -41,7 +41,18 @@ type Options struct {
 	// MaxXLSXBytes caps the uncompressed size of an XLSX workbook (default
 	// 2 GiB): a zip bomb is refused before it fills the disk.
 	MaxXLSXBytes int64
+	// BeforeWrite, when set, is called in the import's transaction before
+	// each merge into a non-empty table of a kind tied to companies, with
+	// the companies of its rows when they are at most BeforeWriteCompanies
+	// (the figures derived around a few companies' writes keep what those
+	// companies were before them: analytics.KeepStepsPrior).
+	BeforeWrite func(ctx context.Context, tx *sql.Tx, sirens []string) error
 }
+
+// BeforeWriteCompanies bounds the companies of a merge that Options.BeforeWrite
+// hears of: the rollups record the companies of a statement of at most 50
+// (gpec_rollup_mark), and derive around none of a larger one.
+const BeforeWriteCompanies = 50
 
 // ErrBusy is returned when another import holds the import lock: imports run
 // one at a time so that their referential checks see a stable database.
@@ -621,6 +632,9 @@ func (im *run) check(f *format, c check, kr *KindReport) error {
 // nothing; merge tells whether it is done.
 func (im *run) merge(f *format, files []int, kr *KindReport, empty, trial bool) (bool, error) {
 	hadErrors := im.rep.ErrorCount > 0
+	if err := im.beforeWrite(f, empty); err != nil {
+		return false, err
+	}
 	delta, update, insert := f.merge.statements(f.table, stageName(f), empty)
 	if _, err := im.tx.ExecContext(im.ctx, `SAVEPOINT merge`); err != nil {
 		return false, err
@@ -832,4 +846,32 @@ func constraintReason(kind string, pe *pq.Error) string {
 		reason += " (" + pe.Detail + ")"
 	}
 	return reason
+}
+
+// beforeWrite tells Options.BeforeWrite the companies of f's staged rows
+// before they are merged into a non-empty table (a trial merge and the
+// merge after it both call it: the hook keeps a company once).
+func (im *run) beforeWrite(f *format, empty bool) error {
+	if im.opts.BeforeWrite == nil || empty || f.sirenCol == "" || im.opts.DryRun {
+		return nil
+	}
+	var sirens []string
+	rows, err := im.tx.QueryContext(im.ctx, `SELECT DISTINCT left(`+pq.QuoteIdentifier(f.sirenCol)+`, 9) FROM `+
+		stageName(f)+` WHERE NOT bad AND `+pq.QuoteIdentifier(f.sirenCol)+` IS NOT NULL LIMIT `+strconv.Itoa(BeforeWriteCompanies+1))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			rows.Close()
+			return err
+		}
+		sirens = append(sirens, s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(sirens) == 0 || len(sirens) > BeforeWriteCompanies {
+		return err
+	}
+	return im.opts.BeforeWrite(im.ctx, im.tx, sirens)
 }

@@ -82,8 +82,8 @@ type stepsJob struct {
 
 // refreshSteps builds the stale steps of today's keys' horizons and
 // retirement ages, one part per transaction, at full speed (the answers of
-// the dates they do not answer wait for them: those compute from the
-// data, and nothing is derived around a write as it is for the rollups),
+// the dates they do not answer are derived around a few companies' writes
+// meanwhile, or computed from the data),
 // and drops the steps of other keys. With replan, a write since the plan
 // stops the pass, incomplete.
 func (r *Refresher) refreshSteps(ctx context.Context, wanted []want, replan bool) (complete bool, err error) {
@@ -158,6 +158,13 @@ func (r *Refresher) BuildSteps(ctx context.Context, k StepsKey, part string) err
 INSERT INTO rollup_steps (part, horizon, retirement_age, snap)
 VALUES ($1, $2, $3, pg_current_snapshot())
 ON CONFLICT (part, horizon, retirement_age) DO UPDATE SET snap = excluded.snap, built_at = now()`,
+			part, k.Horizon, k.RetirementAge); err != nil {
+			return fmt.Errorf("rollup: record steps: %w", err)
+		}
+		// The companies' priors kept for the steps replaced (migration
+		// 0025) answer nothing once these are built.
+		if _, err := tx.ExecContext(ctx, `
+DELETE FROM rollup_steps_prior WHERE part = $1 AND horizon = $2 AND retirement_age = $3`,
 			part, k.Horizon, k.RetirementAge); err != nil {
 			return fmt.Errorf("rollup: record steps: %w", err)
 		}

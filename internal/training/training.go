@@ -19,6 +19,8 @@ import (
 // Service reads and writes sessions and enrolments.
 type Service struct {
 	DB *sqlx.DB
+	// BeforeWrite is Write's import Options.BeforeWrite (nil: none).
+	BeforeWrite func(context.Context, *sql.Tx, []string) error
 }
 
 // Session is a training session with its figures at AsOf.
@@ -261,7 +263,8 @@ func (s *Service) Write(ctx context.Context, siren string, rows []EnrolmentInput
 	}
 	w.Flush() // a bytes.Buffer does not fail
 	src := importer.UploadSource("enrolments.csv", int64(b.Len()), bytes.NewReader(b.Bytes()))
-	rep, err := importer.Import(ctx, s.DB, []importer.Source{src}, importer.Options{OnlySiren: siren, Today: today, MaxErrors: 20})
+	rep, err := importer.Import(ctx, s.DB, []importer.Source{src}, importer.Options{OnlySiren: siren, Today: today, MaxErrors: 20,
+		BeforeWrite: s.BeforeWrite})
 	if err != nil {
 		if err == importer.ErrBusy {
 			return nil, domain.Errorf(domain.CodeConflict, "an import is running; try again when it ends")
