@@ -681,10 +681,11 @@ func (r *Refresher) refresh(ctx context.Context, replan bool) (built []Run, comp
 			}
 		}
 		if paced && !steps && !wholeFrom[i] {
-			// The steps before the paced builds: nothing is derived
-			// around a write for them (a date they do not answer
-			// computes from the data). Not before today's whole builds
-			// (a first start, minutes each).
+			// The steps before the paced builds: a date they do not
+			// answer is derived around the written companies only when
+			// their writers kept what they were before (migration 0025),
+			// else computed from the data. Not before today's whole
+			// builds (a first start, minutes each).
 			steps = true
 			if complete, err := r.refreshSteps(ctx, keys, replan); err != nil || !complete {
 				return built, false, err
