@@ -41,8 +41,16 @@
 // unassessed CTEs do (stepsFiguresCTE). BuildSteps computes them for one
 // pole at a time from the members' periods, their employees' days in the
 // pole, the target of every declared (site, role) through time and each
-// stayer's level through time (stepsDeltasSQL). steps_test.go compares their
+// stayer's level through time (stepsDeltas). steps_test.go compares their
 // answers with the naive reference on and the day before every fact's date.
+//
+// When a few companies' writes dated on or before the date escaped the
+// steps, the answer is derived (lookupStepsDerivation): the steps plus
+// those companies' changes up to the date now, minus the changes their
+// writers kept for them before writing (KeepStepsPrior, called by the
+// importer through Options.BeforeWrite; migration 0025).
+// steps_derived_test.go compares the derived answers with the reference
+// after a company's import.
 //
 // Where each figure is computed:
 //
