@@ -3,7 +3,6 @@ package campaign
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"strconv"
@@ -59,7 +58,7 @@ const maxListedErrors = 20
 // DefaultMaxAnswerRows. before is the import's Options.BeforeWrite (nil:
 // none).
 func AnswerOf(ctx context.Context, db *sqlx.DB, siren string, needs []NeedInput, assessments []AssessmentInput, today time.Time, maxRows int,
-	before func(context.Context, *sql.Tx, []string) error) (*Answer, error) {
+	before importer.BeforeWriteFunc) (*Answer, error) {
 	if maxRows <= 0 {
 		maxRows = DefaultMaxAnswerRows
 	}

@@ -46,8 +46,12 @@ type Options struct {
 	// the companies of its rows when they are at most BeforeWriteCompanies
 	// (the figures derived around a few companies' writes keep what those
 	// companies were before them: analytics.KeepStepsPrior).
-	BeforeWrite func(ctx context.Context, tx *sql.Tx, sirens []string) error
+	BeforeWrite BeforeWriteFunc
 }
+
+// BeforeWriteFunc is Options.BeforeWrite: it may read and write in tx,
+// where nothing of the companies sirens is written yet.
+type BeforeWriteFunc func(ctx context.Context, tx *sql.Tx, sirens []string) error
 
 // BeforeWriteCompanies bounds the companies of a merge that Options.BeforeWrite
 // hears of: the rollups record the companies of a statement of at most 50
@@ -850,9 +854,10 @@ func constraintReason(kind string, pe *pq.Error) string {
 
 // beforeWrite tells Options.BeforeWrite the companies of f's staged rows
 // before they are merged into a non-empty table (a trial merge and the
-// merge after it both call it: the hook keeps a company once).
+// merge after it both call it: the hook keeps a company once); not when
+// nothing will be written (a dry run, an import already rejected).
 func (im *run) beforeWrite(f *format, empty bool) error {
-	if im.opts.BeforeWrite == nil || empty || f.sirenCol == "" || im.opts.DryRun {
+	if im.opts.BeforeWrite == nil || empty || f.sirenCol == "" || im.opts.DryRun || im.rep.ErrorCount > 0 {
 		return nil
 	}
 	var sirens []string

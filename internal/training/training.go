@@ -20,7 +20,7 @@ import (
 type Service struct {
 	DB *sqlx.DB
 	// BeforeWrite is Write's import Options.BeforeWrite (nil: none).
-	BeforeWrite func(context.Context, *sql.Tx, []string) error
+	BeforeWrite importer.BeforeWriteFunc
 }
 
 // Session is a training session with its figures at AsOf.
