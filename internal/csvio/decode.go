@@ -1,6 +1,7 @@
 package csvio
 
 import (
+	"encoding/binary"
 	"io"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -130,8 +131,11 @@ func (d *decoder) fill() {
 	for i < len(buf) {
 		b := buf[i]
 		if b < utf8.RuneSelf {
-			d.out = append(d.out, b)
-			i++
+			// Copy the whole ASCII run at once: byte by byte, this loop
+			// was a tenth of a national import's reading time.
+			j := i + asciiPrefix(buf[i:])
+			d.out = append(d.out, buf[i:j]...)
+			i = j
 			continue
 		}
 		if d.mode == modeWin1252 {
@@ -204,4 +208,19 @@ func (d *decoder) fillUTF16(buf []byte, eof bool) {
 			d.err = io.EOF
 		}
 	}
+}
+
+// asciiPrefix is the length of b's leading run of ASCII bytes, read eight
+// bytes at a time.
+func asciiPrefix(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for i < len(b) && b[i] < utf8.RuneSelf {
+		i++
+	}
+	return i
 }

@@ -3,10 +3,13 @@ package csvio
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
@@ -248,5 +251,68 @@ func TestWorkbookReader(t *testing.T) {
 	}
 	if _, err := OpenWorkbook("x.xlsx", strings.NewReader("PK\x03\x04 not a zip"), WorkbookOptions{}); err == nil {
 		t.Error("a broken zip opened")
+	}
+}
+
+// TestISODateMatchesTimeParse checks the hand-written YYYY-MM-DD reader
+// against time.Parse on every month and day of leap and common years, and
+// on random strings of digits and dashes.
+func TestISODateMatchesTimeParse(t *testing.T) {
+	want := func(s string) bool {
+		_, err := time.Parse(time.DateOnly, s)
+		return err == nil && len(s) == 10
+	}
+	var cases []string
+	for _, y := range []string{"0000", "1900", "1999", "2000", "2024", "2025", "2100", "9999"} {
+		for m := 0; m <= 13; m++ {
+			for d := 0; d <= 32; d++ {
+				cases = append(cases, fmt.Sprintf("%s-%02d-%02d", y, m, d))
+			}
+		}
+	}
+	cases = append(cases, "", "2024-1-01", "2024-01-1", "2024/01/01", "2024-01-01 ", " 2024-01-01", "+024-01-01", "2024-0a-01", "20240-1-01")
+	r := rand.New(rand.NewPCG(16, 2))
+	const alphabet = "0123456789-/ a"
+	for range 20000 {
+		b := []byte("2024-02-29")
+		for range 1 + r.IntN(3) {
+			b[r.IntN(len(b))] = alphabet[r.IntN(len(alphabet))]
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		if got := IsISODate(s); got != want(s) {
+			t.Fatalf("IsISODate(%q) = %v, time.Parse says %v", s, got, want(s))
+		}
+		if want(s) {
+			d, err := ParseDate(s)
+			if err != nil || d.Format(time.DateOnly) != s {
+				t.Fatalf("ParseDate(%q) = %v, %v", s, d, err)
+			}
+		}
+	}
+}
+
+// TestASCIIPrefix checks the word-at-a-time scan against a byte loop, with
+// the first non-ASCII byte at every offset of a word.
+func TestASCIIPrefix(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	for n := 0; n < 40; n++ {
+		for range 50 {
+			b := make([]byte, n)
+			for i := range b {
+				b[i] = byte('a' + r.IntN(26))
+			}
+			if n > 0 && r.IntN(4) > 0 {
+				b[r.IntN(n)] = 0x80 + byte(r.IntN(128))
+			}
+			want := 0
+			for want < len(b) && b[want] < 0x80 {
+				want++
+			}
+			if got := asciiPrefix(b); got != want {
+				t.Fatalf("asciiPrefix(%q) = %d, want %d", b, got, want)
+			}
+		}
 	}
 }

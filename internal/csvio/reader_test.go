@@ -3,6 +3,8 @@ package csvio
 import (
 	"errors"
 	"io"
+	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -151,6 +153,60 @@ func TestCells(t *testing.T) {
 	for _, in := range []string{"-1", "1.234", "1e3", "12.", ".5", "12345678"} {
 		if _, err := ParseDecimal(in, 7, 2); err == nil {
 			t.Errorf("ParseDecimal(%q) passed", in)
+		}
+	}
+}
+
+// TestPlainRecordsMatchCSV reads random files, with and without quotes,
+// empty lines, \r\n and \r, long lines and no final newline, with Next's
+// own splitting and with encoding/csv alone: records, their lines and the
+// errors must be the same.
+func TestPlainRecordsMatchCSV(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 7))
+	pieces := []string{"a", "bc", "12", " ", "é", "\r", "\n", "\r\n", ",", ",", ",", "\"", "\"q\"", "\"x,\ny\"", "\n\n"}
+	for n := range 3000 {
+		var b strings.Builder
+		b.WriteString("c1,c2,c3\n")
+		for range r.IntN(30) {
+			// Most lines plain; a quote now and then.
+			p := pieces[:len(pieces)-4]
+			if r.IntN(8) == 0 {
+				p = pieces
+			}
+			for range r.IntN(12) {
+				b.WriteString(p[r.IntN(len(p))])
+			}
+			if r.IntN(20) == 0 {
+				b.WriteString(strings.Repeat("z", 70_000)) // longer than the buffer
+			}
+			if r.IntN(10) > 0 {
+				b.WriteString("\n")
+			}
+		}
+		in := b.String()
+		read := func(plain bool) (rows []row, errs []string) {
+			plainRecords = plain
+			defer func() { plainRecords = true }()
+			rd, err := NewReader("f.csv", strings.NewReader(in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for {
+				err := rd.Next()
+				if err == io.EOF {
+					return rows, errs
+				}
+				if err != nil {
+					errs = append(errs, err.Error())
+					continue
+				}
+				rows = append(rows, row{rd.Line(), append([]string(nil), rd.Record()...)})
+			}
+		}
+		gotRows, gotErrs := read(true)
+		wantRows, wantErrs := read(false)
+		if !reflect.DeepEqual(gotRows, wantRows) || !reflect.DeepEqual(gotErrs, wantErrs) {
+			t.Fatalf("file %d %q:\nplain %v %v\ncsv   %v %v", n, in, gotRows, gotErrs, wantRows, wantErrs)
 		}
 	}
 }

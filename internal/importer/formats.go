@@ -171,6 +171,9 @@ func level(check func(int) error) func(string) (any, error) {
 // date normalises to YYYY-MM-DD, so that the row checks compare dates as
 // strings and staging reads them whatever the session's DateStyle.
 func date(s string) (any, error) {
+	if csvio.IsISODate(s) {
+		return s, nil // already in the form below
+	}
 	d, err := csvio.ParseDate(s)
 	if err != nil {
 		return nil, err
@@ -181,6 +184,9 @@ func date(s string) (any, error) {
 // isoDate gives a parsed date cell (either accepted spelling) as
 // YYYY-MM-DD, which compares as text; "" when it does not parse.
 func isoDate(s string) string {
+	if csvio.IsISODate(s) {
+		return s
+	}
 	t, err := csvio.ParseDate(s)
 	if err != nil {
 		return ""
